@@ -1,0 +1,120 @@
+"""The one command registry: every ``#command``, who may use it, and its help text.
+
+``docs/commands.md`` and the bot's ``#commands`` reply are generated from this table.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+
+class Permission(enum.Enum):
+    ANYONE = "anyone"
+    CHAIR = "chairs"
+    CHAIR_OR_OVERTIME = "chairs (anyone once the meeting has run past its length)"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    permission: Permission
+    help: str
+    usage: str = ""
+    aliases: tuple[str, ...] = ()
+    # Completes "only chairs can ..." when someone else tries the command.
+    verb: str = ""
+
+
+_A = Permission.ANYONE
+_C = Permission.CHAIR
+
+COMMANDS: tuple[Command, ...] = (
+    Command(
+        "startmeeting",
+        _A,
+        "Start a meeting; the starter becomes owner and first chair. "
+        "The optional text sets the meeting topic and name.",
+        "[name]",
+    ),
+    Command(
+        "endmeeting",
+        Permission.CHAIR_OR_OVERTIME,
+        "End the meeting, write the minutes and post their URLs.",
+        verb="end the meeting",
+    ),
+    Command("topic", _C, "Start a new topic in the minutes (and the channel topic).", "<topic>", verb="set the topic"),
+    Command(
+        "meetingtopic",
+        _C,
+        "Set the meeting title shown in the minutes; `none` clears it.",
+        "<title>",
+        verb="set the meeting topic",
+    ),
+    Command(
+        "meetingname",
+        _C,
+        "Set the meeting name used in file names (normalized to [a-z0-9_]).",
+        "<name>",
+        verb="set the meeting name",
+    ),
+    Command("info", _A, "Add an informational item to the minutes.", "<text>"),
+    Command("idea", _A, "Add an idea to the minutes.", "<text>"),
+    Command("help", _A, "Add a call for help to the minutes.", "<text>", aliases=("halp",)),
+    Command("link", _A, "Add a link to the minutes (a line that starts with a URL counts too).", "<url> [text]"),
+    Command("action", _A, "Add an action item; nicks named in it own it.", "<text>"),
+    Command("agreed", _C, "Record an agreement.", "<text>", aliases=("agree",), verb="record agreements"),
+    Command("accepted", _C, "Record something accepted.", "<text>", aliases=("accept",), verb="record acceptances"),
+    Command("rejected", _C, "Record something rejected.", "<text>", aliases=("reject",), verb="record rejections"),
+    Command("nick", _A, "Make nicks known so actions can be assigned to them.", "<nick> [nick ...]"),
+    Command("chair", _C, "Add chairs.", "<nick> [nick ...]", verb="add chairs"),
+    Command("unchair", _C, "Remove chairs (the owner stays chair).", "<nick> [nick ...]", verb="remove chairs"),
+    Command("undo", _C, "Remove the last minutes item and restore what it changed.", verb="undo items"),
+    Command("save", _C, "Write the minutes now; the meeting goes on.", verb="save the minutes"),
+    Command("lurk", _C, "Stop talking in the channel (minutes are still kept).", verb="make the bot lurk"),
+    Command("unlurk", _C, "Talk in the channel again.", verb="make the bot unlurk"),
+    Command("restrictlogs", _C, "Mark the logs and minutes as restricted (not public).", verb="restrict the logs"),
+    Command(
+        "startvote",
+        _C,
+        "Start a vote; options default to yes, no, abstain.",
+        "<question>? [a, b, ...]",
+        verb="start a vote",
+    ),
+    Command("vote", _A, "Vote in the open vote; only your last vote counts.", "<option>"),
+    Command("showvote", _A, "Show the votes cast so far."),
+    Command("endvote", _C, "End the vote and record its result in the minutes.", verb="end the vote"),
+    Command("commands", _A, "List the available commands."),
+)
+
+_BY_NAME: dict[str, Command] = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
+
+# ``#cmd arg``, ``#CMD: arg``; the first word must be the command (``#info-ish`` is not ``#info``).
+_COMMAND_LINE = re.compile(r"\s*#(\w+):?(?:[ \t]+(.*?))?\s*\Z", re.DOTALL)
+
+
+def lookup(name: str) -> Command | None:
+    """The command called ``name`` (case-insensitive, aliases included), or None."""
+    return _BY_NAME.get(name.lower())
+
+
+def parse(text: str) -> tuple[Command, str] | None:
+    """``(command, argument)`` when the first word of ``text`` is a known ``#command``, else None."""
+    if not text.startswith("#") and not (text[:1].isspace() and text.lstrip().startswith("#")):
+        return None
+    match = _COMMAND_LINE.match(text)
+    if match is None:
+        return None
+    command = _BY_NAME.get(match.group(1).lower())
+    if command is None:
+        return None
+    return command, (match.group(2) or "").strip()
+
+
+def useful_commands() -> str:
+    return "#action #agreed #help #info #idea #link #topic #startvote"
+
+
+def available_commands() -> str:
+    return " ".join(sorted("#" + name for name in _BY_NAME))

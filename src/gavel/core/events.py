@@ -1,0 +1,75 @@
+"""Events: what happened in a channel, each carrying its own time (timezone-aware, UTC).
+
+Transports (IRC, replay, Matrix) turn wire traffic into these; the core never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A line said in the channel."""
+
+    time: datetime
+    nick: str
+    text: str
+    account: str | None = None
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """A CTCP ACTION (``/me does something``)."""
+
+    time: datetime
+    nick: str
+    text: str
+    account: str | None = None
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NickChange:
+    time: datetime
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Join:
+    time: datetime
+    nick: str
+    account: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    time: datetime
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    time: datetime
+    nick: str
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """A log line that matched no known format: kept verbatim, never interpreted."""
+
+    time: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Time passes (lets the core end forgotten meetings)."""
+
+    time: datetime
+
+
+Event = Message | Action | NickChange | Join | Part | Quit | RawLine | Tick

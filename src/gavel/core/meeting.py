@@ -1,0 +1,490 @@
+"""The meeting state machine: ``Meeting.handle(event) -> list[Effect]``.
+
+One ``Meeting`` per channel and meeting. It starts IDLE, becomes RUNNING at ``#startmeeting`` and
+ENDED at ``#endmeeting`` (or when a ``Tick`` finds it forgotten). It never reads a clock and never
+does I/O: the same events always give the same effects and minutes, which makes replay, live
+meetings and crash recovery one path.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from gavel.core import commands
+from gavel.core.commands import Command, Permission
+from gavel.core.effects import (
+    Effect,
+    LineKind,
+    LogLine,
+    MeetingEnded,
+    MeetingStarted,
+    SaveMinutes,
+    Say,
+    SetTopic,
+)
+from gavel.core.events import Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
+from gavel.core.naming import basename, channel_name, normalize_name
+from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
+from gavel.core.votes import Vote, parse_startvote
+
+
+class MeetingState(enum.Enum):
+    IDLE = "idle"
+    RUNNING = "running"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSettings:
+    channel: str
+    bot_nick: str | None = None
+    # "due to finish in N minutes"; past it anyone may #endmeeting when overtime_end_by_anyone.
+    length_minutes: int = 60
+    overtime_end_by_anyone: bool = True
+    # A nick logged in to the same account as a chair is a chair too.
+    chairs_by_account: bool = True
+    # End a forgotten meeting after this long without a line / this long in all (0 = never).
+    idle_end_minutes: int = 0
+    max_length_minutes: int = 0
+    url_base: str = ""
+    info_url: str = "https://pypi.org/project/gavel-meetbot/"
+
+
+_ITEM_COMMANDS: dict[str, ItemKind] = {
+    "info": ItemKind.INFO,
+    "idea": ItemKind.IDEA,
+    "help": ItemKind.HELP,
+    "link": ItemKind.LINK,
+    "action": ItemKind.ACTION,
+    "agreed": ItemKind.AGREED,
+    "accepted": ItemKind.ACCEPTED,
+    "rejected": ItemKind.REJECTED,
+}
+
+
+def asctime(moment: datetime) -> str:
+    """``Wed Mar 16 14:30:39 2016``, as MeetBot prints it."""
+    return f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S %Y}"
+
+
+@dataclass(slots=True)
+class _Undo:
+    """What an item changed, so ``#undo`` can restore it."""
+
+    item: Item
+    previous_topic: str | None
+    vote: Vote | None = None
+
+
+class Meeting:
+    """One meeting in one channel. Feed it events; execute the effects it returns."""
+
+    def __init__(self, settings: MeetingSettings) -> None:
+        self.settings = settings
+        self.state = MeetingState.IDLE
+        self.name = channel_name(settings.channel)
+        self.title: str | None = None
+        self.owner = ""
+        self.started_at: datetime | None = None
+        self.ended_at: datetime | None = None
+        self.end_reason: str | None = None
+        self.current_topic: str | None = None
+        self.lines = 0
+        self.last_activity: datetime | None = None
+        self.lurking = False
+        self.restricted = False
+        self.items: list[Item] = []
+        self.votes: list[Vote] = []
+        self.open_vote: Vote | None = None
+        self._undo: list[_Undo] = []
+        self._chairs: dict[str, str] = {}  # folded nick -> nick
+        self._chair_accounts: set[str] = set()
+        self._accounts: dict[str, str] = {}  # folded nick -> services account
+        self._people: dict[str, list[str | int]] = {}  # folded nick -> [nick, lines said]
+        self._known: dict[str, str] = {}  # folded nick -> nick, from #nick and #chair
+        self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def chairs(self) -> list[str]:
+        return sorted(self._chairs.values(), key=lambda n: (n.lower(), n))
+
+    def people(self) -> list[tuple[str, int]]:
+        """Each nick that spoke with its line count, most lines first (ties by nick)."""
+        rows = [(str(nick), int(count)) for nick, count in self._people.values()]
+        return sorted(rows, key=lambda row: (-row[1], row[0].lower(), row[0]))
+
+    def action_nicks(self) -> list[str]:
+        """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
+        nicks = {key: str(row[0]) for key, row in self._people.items()}
+        for key, nick in self._known.items():
+            nicks.setdefault(key, nick)
+        if self._bot is not None:
+            nicks.pop(self._bot, None)
+        return list(nicks.values())
+
+    def is_chair(self, nick: str, account: str | None = None) -> bool:
+        if fold_nick(nick) in self._chairs:
+            return True
+        return bool(self.settings.chairs_by_account and account and account in self._chair_accounts)
+
+    def url(self) -> str:
+        """The URL of the meeting's files, without extension."""
+        start = self.started_at
+        if start is None:
+            return ""
+        base = self.settings.url_base
+        if base and not base.endswith("/"):
+            base += "/"
+        return base + basename(self.name, start)
+
+    def topic_text(self) -> str:
+        """What the channel topic should say now."""
+        topic = self.current_topic or ""
+        if self.title:
+            return f"{topic} (Meeting topic: {self.title})" if topic else f"Meeting topic: {self.title}"
+        return topic
+
+    def minutes_state(self) -> tuple[tuple[Item, ...], str | None, int]:
+        """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes."""
+        return tuple(self.items), self.current_topic, len(self.votes)
+
+    # ------------------------------------------------------------------ events
+
+    def handle(self, event: Event) -> list[Effect]:
+        """Apply one event; return what the runtime must do, in order."""
+        if self.state is MeetingState.RUNNING:
+            return self._running(event)
+        if self.state is MeetingState.IDLE and isinstance(event, Message):
+            return self._idle_message(event)
+        if isinstance(event, Join) and event.account:
+            self._accounts[fold_nick(event.nick)] = event.account
+        return []
+
+    def _idle_message(self, event: Message) -> list[Effect]:
+        parsed = commands.parse(event.text)
+        if parsed is None or parsed[0].name != "startmeeting" or fold_nick(event.nick) == self._bot:
+            return []
+        return self._start(event, parsed[1])
+
+    def _running(self, event: Event) -> list[Effect]:
+        kind = type(event)
+        if kind is Message:
+            assert isinstance(event, Message)
+            return self._message(event)
+        if kind is Action:
+            assert isinstance(event, Action)
+            effects: list[Effect] = [self._log(event.time, LineKind.ACTION, event.nick, event.text)]
+            if fold_nick(event.nick) != self._bot:
+                self._count(event.nick, event.account)
+            return effects
+        if kind is NickChange:
+            assert isinstance(event, NickChange)
+            return self._nick_change(event)
+        if kind is RawLine:
+            assert isinstance(event, RawLine)
+            return [self._log(event.time, LineKind.RAW, "", event.text)]
+        if kind is Tick:
+            assert isinstance(event, Tick)
+            return self._tick(event.time)
+        if kind is Join:
+            assert isinstance(event, Join)
+            if event.account:
+                self._accounts[fold_nick(event.nick)] = event.account
+        if kind in (Part, Quit):
+            self.last_activity = max(self.last_activity or event.time, event.time)
+        return []
+
+    def _log(self, time: datetime, kind: LineKind, nick: str, text: str) -> LogLine:
+        self.lines += 1
+        self.last_activity = time
+        return LogLine(self.lines, time, kind, nick, text)
+
+    def _count(self, nick: str, account: str | None) -> None:
+        key = fold_nick(nick)
+        row = self._people.get(key)
+        if row is None:
+            self._people[key] = [nick, 1]
+        else:
+            row[1] = int(row[1]) + 1
+        if account:
+            self._accounts[key] = account
+            if self.settings.chairs_by_account and key in self._chairs:
+                self._chair_accounts.add(account)
+
+    def _message(self, event: Message) -> list[Effect]:
+        effects: list[Effect] = [self._log(event.time, LineKind.MESSAGE, event.nick, event.text)]
+        if fold_nick(event.nick) == self._bot:
+            return effects
+        self._count(event.nick, event.account)
+        text = event.text
+        parsed = commands.parse(text)
+        if parsed is not None:
+            self._command(parsed[0], parsed[1], event, effects)
+        elif starts_with_url(text.lstrip()):
+            self._add_item(ItemKind.LINK, text.strip(), event)
+        return effects
+
+    def _nick_change(self, event: NickChange) -> list[Effect]:
+        effects: list[Effect] = [
+            self._log(event.time, LineKind.NICK, event.old, f"{event.old} is now known as {event.new}")
+        ]
+        old, new = fold_nick(event.old), fold_nick(event.new)
+        if old in self._chairs:
+            del self._chairs[old]
+            self._chairs[new] = event.new
+        if fold_nick(self.owner) == old:
+            self.owner = event.new
+        if old in self._known:
+            del self._known[old]
+            self._known[new] = event.new
+        if old in self._accounts:
+            self._accounts[new] = self._accounts.pop(old)
+        if self.open_vote is not None:
+            self.open_vote.rename(event.old, event.new)
+        return effects
+
+    def _tick(self, now: datetime) -> list[Effect]:
+        settings = self.settings
+        start, last = self.started_at, self.last_activity
+        if settings.max_length_minutes and start and now - start >= timedelta(minutes=settings.max_length_minutes):
+            notice = f"Meeting ended automatically after {settings.max_length_minutes} minutes."
+            return self._end(now, "overlong", notice)
+        if settings.idle_end_minutes and last and now - last >= timedelta(minutes=settings.idle_end_minutes):
+            notice = f"Meeting ended automatically after {settings.idle_end_minutes} minutes without activity."
+            return self._end(now, "idle", notice)
+        return []
+
+    # ------------------------------------------------------------------ commands
+
+    def _say(self, effects: list[Effect], text: str) -> None:
+        if not self.lurking:
+            effects.append(Say(text))
+
+    def _may(self, command: Command, event: Message) -> bool:
+        if command.permission is Permission.ANYONE or self.is_chair(event.nick, event.account):
+            return True
+        if command.permission is Permission.CHAIR_OR_OVERTIME and self.settings.overtime_end_by_anyone:
+            length = self.settings.length_minutes
+            start = self.started_at
+            return bool(length and start and event.time - start >= timedelta(minutes=length))
+        return False
+
+    def _command(self, command: Command, arg: str, event: Message, effects: list[Effect]) -> None:
+        if not self._may(command, event):
+            reason = f"{event.nick}: only chairs can {command.verb}"
+            if command.permission is Permission.CHAIR_OR_OVERTIME and self.settings.overtime_end_by_anyone:
+                reason += f" (anyone can once it has run {self.settings.length_minutes} minutes)"
+            self._say(effects, reason + ".")
+            return
+        kind = _ITEM_COMMANDS.get(command.name)
+        if kind is not None:
+            if not arg:
+                self._say(effects, f"{event.nick}: usage: #{command.name} {command.usage}")
+            else:
+                self._add_item(kind, arg, event)
+            return
+        handler = self.handler(command.name)
+        assert handler is not None, f"no handler for #{command.name}"
+        handler(arg, event, effects)
+
+    def _add_item(self, kind: ItemKind, text: str, event: Message) -> Item:
+        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic)
+        self.items.append(item)
+        self._undo.append(_Undo(item, self.current_topic))
+        return item
+
+    def _start(self, event: Message, arg: str) -> list[Effect]:
+        self.state = MeetingState.RUNNING
+        self.started_at = event.time
+        self.owner = event.nick
+        self._chairs[fold_nick(event.nick)] = event.nick
+        effects: list[Effect] = [
+            MeetingStarted(event.time),
+            self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
+        ]
+        self._count(event.nick, event.account)
+        if event.account:
+            self._chair_accounts.add(event.account)
+        self._say(
+            effects,
+            f"Meeting started {asctime(event.time)} UTC and is due to finish in "
+            f"{self.settings.length_minutes} minutes.  The chair is {event.nick}. "
+            f"Information about gavel at {self.settings.info_url}.",
+        )
+        self._say(effects, f"Useful Commands: {commands.useful_commands()}.")
+        if arg:
+            self.title = arg
+            name = normalize_name(arg)
+            if name:
+                self.name = name
+            self._say(effects, f"The meeting name has been set to '{self.name}'")
+        return effects
+
+    def _end(self, time: datetime, reason: str, notice: str = "") -> list[Effect]:
+        self.state = MeetingState.ENDED
+        self.ended_at = time
+        self.end_reason = reason
+        effects: list[Effect] = [MeetingEnded(time, reason)]
+        url = self.url()
+        if notice:
+            self._say(effects, notice)
+        self._say(effects, f"Meeting ended {asctime(time)} UTC.  Information about gavel at {self.settings.info_url} .")
+        self._say(effects, f"Minutes:        {url}.html")
+        self._say(effects, f"Minutes (text): {url}.txt")
+        self._say(effects, f"Log:            {url}.log.html")
+        return effects
+
+    def _cmd_startmeeting(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        started = self.started_at.strftime("%H:%M:%S") if self.started_at else "?"
+        self._say(effects, f"{event.nick}: a meeting is already in progress here (started {started} UTC).")
+
+    def _cmd_endmeeting(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        effects.extend(self._end(event.time, "endmeeting"))
+
+    def _cmd_topic(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        if not arg:
+            self._say(effects, f"{event.nick}: usage: #topic <topic>")
+            return
+        previous = self.current_topic
+        self.current_topic = arg
+        self._add_item(ItemKind.TOPIC, arg, event)
+        self._undo[-1].previous_topic = previous
+        self._set_topic(effects)
+
+    def _set_topic(self, effects: list[Effect]) -> None:
+        if not self.lurking:
+            effects.append(SetTopic(self.topic_text()))
+
+    def _cmd_meetingtopic(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        self.title = None if arg.lower() in ("", "none", "unset") else arg
+        self._set_topic(effects)
+
+    def _cmd_meetingname(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        name = normalize_name(arg)
+        if not name:
+            self._say(effects, f"{event.nick}: a meeting name needs letters or digits; it stays '{self.name}'.")
+            return
+        self.name = name
+        self._say(effects, f"The meeting name has been set to '{name}'")
+
+    def _cmd_nick(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        for nick in _nick_list(arg):
+            self._known.setdefault(fold_nick(nick), nick)
+
+    def _cmd_chair(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        for nick in _nick_list(arg):
+            key = fold_nick(nick)
+            if key == self._bot:
+                continue
+            self._chairs.setdefault(key, nick)
+            self._known.setdefault(key, nick)
+            account = self._accounts.get(key)
+            if account and self.settings.chairs_by_account:
+                self._chair_accounts.add(account)
+        self._say(effects, "Current chairs: " + " ".join(self.chairs))
+
+    def _cmd_unchair(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        owner = fold_nick(self.owner)
+        kept_owner = False
+        owner_account = self._accounts.get(owner)
+        for nick in _nick_list(arg):
+            key = fold_nick(nick)
+            if key == owner:
+                kept_owner = True
+                continue
+            if self._chairs.pop(key, None) is not None:
+                account = self._accounts.get(key)
+                if account and account != owner_account:
+                    self._chair_accounts.discard(account)
+        text = "Current chairs: " + " ".join(self.chairs)
+        if kept_owner:
+            text += f" (the owner, {self.owner}, cannot be unchaired)"
+        self._say(effects, text)
+
+    def _cmd_undo(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        if not self._undo:
+            self._say(effects, f"{event.nick}: there is nothing to undo.")
+            return
+        undo = self._undo.pop()
+        self.items.pop()
+        self._say(effects, f"Removing item from minutes: {undo.item.kind.label}: {undo.item.text}")
+        if undo.vote is not None:
+            self.votes.remove(undo.vote)
+        if undo.item.kind is ItemKind.TOPIC:
+            self.current_topic = undo.previous_topic
+            self._set_topic(effects)
+
+    def _cmd_save(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        effects.append(SaveMinutes(event.time))
+
+    def _cmd_lurk(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        self.lurking = True
+
+    def _cmd_unlurk(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        self.lurking = False
+
+    def _cmd_restrictlogs(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        self.restricted = True
+        self._say(effects, "The logs and minutes of this meeting are restricted: they will not be published.")
+
+    def _cmd_startvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        if self.open_vote is not None:
+            self._say(effects, f"{event.nick}: a vote is already open: {self.open_vote.question}")
+            return
+        question, options = parse_startvote(arg)
+        if not question:
+            self._say(effects, f"{event.nick}: usage: #startvote <question>? [option, option, ...]")
+            return
+        self.open_vote = Vote(question, options, event.nick, event.time, self.lines)
+        self._say(effects, f"Begin voting on: {question} Valid vote options are {', '.join(options)}.")
+        self._say(effects, "Vote using '#vote OPTION'. Only your last vote counts.")
+
+    def _cmd_vote(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        vote = self.open_vote
+        if vote is None:
+            self._say(effects, f"{event.nick}: there is no vote in progress.")
+            return
+        option = vote.option_for(arg)
+        if option is None:
+            self._say(
+                effects, f"{event.nick}: '{arg}' is not a valid option. Valid options are {', '.join(vote.options)}."
+            )
+            return
+        vote.cast(event.nick, option)
+
+    def _cmd_showvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        vote = self.open_vote
+        if vote is None:
+            self._say(effects, f"{event.nick}: there is no vote in progress.")
+        else:
+            self._say(effects, f"{vote.question} {vote.summary()}")
+
+    def _cmd_endvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        vote = self.open_vote
+        if vote is None:
+            self._say(effects, f"{event.nick}: there is no vote in progress.")
+            return
+        self.open_vote = None
+        vote.ended = event.time
+        self._say(effects, f'Voted on "{vote.question}" Results are: {vote.summary()}')
+        item = self._add_item(ItemKind.VOTE, vote.result_text(), event)
+        self.votes.append(vote)
+        self._undo[-1].vote = vote
+        assert self._undo[-1].item is item
+
+    def _cmd_commands(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        self._say(effects, "Available commands: " + commands.available_commands())
+
+    def handler(self, name: str) -> Callable[[str, Message, list[Effect]], None] | None:
+        """The method behind ``#name`` for commands that are not plain minutes items."""
+        found: Callable[[str, Message, list[Effect]], None] | None = getattr(self, "_cmd_" + name, None)
+        return found
+
+
+def _nick_list(arg: str) -> list[str]:
+    return [nick for nick in arg.replace(",", " ").split() if nick]

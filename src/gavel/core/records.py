@@ -1,0 +1,86 @@
+"""Minutes records: the items a meeting produces."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class ItemKind(enum.Enum):
+    TOPIC = "topic"
+    INFO = "info"
+    IDEA = "idea"
+    HELP = "help"
+    LINK = "link"
+    ACTION = "action"
+    AGREED = "agreed"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    VOTE = "vote"
+
+    @property
+    def label(self) -> str:
+        """MeetBot's upper-case label (``ACTION``, ``AGREED`` ...)."""
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One minutes item. ``line`` is the log line it came from; ``topic`` the topic it falls under."""
+
+    kind: ItemKind
+    text: str
+    nick: str
+    time: datetime
+    line: int
+    topic: str | None
+
+
+LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")
+_URL_START = re.compile(r"(?:https?|ftp|ircs?)://\S", re.IGNORECASE)
+
+
+def starts_with_url(text: str) -> bool:
+    """True when ``text`` begins with a URL whose scheme may become a link."""
+    return _URL_START.match(text) is not None
+
+
+# Characters a nick may contain (RFC 2812 plus the common extras); a nick is a whole word when the
+# characters around it are not nick characters.
+_NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
+
+
+def mentions(text: str, nick: str) -> bool:
+    """True when ``nick`` appears in ``text`` as a whole word, case-insensitively."""
+    pattern = rf"(?<![{_NICK_CHAR}]){re.escape(nick)}(?![{_NICK_CHAR}])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+_FOLD = str.maketrans("[]\\~", "{}|^")
+
+
+def fold_nick(nick: str) -> str:
+    """The IRC (rfc1459) case-folded form of a nick, for comparisons."""
+    return nick.lower().translate(_FOLD)
+
+
+def actions_by_person(actions: list[Item], nicks: list[str]) -> tuple[dict[str, list[Item]], list[Item]]:
+    """Assign each action to every nick it names as a whole word; the rest are unassigned.
+
+    ``nicks`` are the people who spoke or were ``#nick``-ed; the result is ordered by nick
+    (case-insensitively) and keeps each person's actions in meeting order.
+    """
+    owners: dict[str, list[Item]] = {}
+    unassigned: list[Item] = []
+    ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
+    for action in actions:
+        owned = False
+        for nick in ordered:
+            if mentions(action.text, nick):
+                owners.setdefault(nick, []).append(action)
+                owned = True
+        if not owned:
+            unassigned.append(action)
+    return {nick: owners[nick] for nick in ordered if nick in owners}, unassigned
