@@ -1,0 +1,93 @@
+"""The ``gavel`` command line."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from gavel import __version__
+from gavel.runtime import ReplayOptions, ReplayResult, replay_file
+from gavel.storage.tree import ALL_FORMATS
+
+LOG_SUFFIXES = (".log.txt", ".log")
+
+
+def find_logs(paths: tuple[Path, ...]) -> list[Path]:
+    """Files named on the command line, plus every ``*.log.txt``/``*.log`` under named directories."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES)))
+        else:
+            found.append(path)
+    return found
+
+
+def _replay_all(files: list[Path], options: ReplayOptions, jobs: int) -> Iterator[ReplayResult]:
+    if jobs <= 1 or len(files) <= 1:
+        for path in files:
+            yield replay_file(path, options)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(replay_file, files, [options] * len(files), chunksize=4)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gavel")
+def main() -> None:
+    """gavel: run and record IRC meetings (a MeetBot successor)."""
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--output-dir", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Root of the MeetBot-layout output tree.")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Meeting date, for logs whose file name does not carry one.")
+@click.option("--channel", help="Channel shown in the minutes (default: '#' + the file name's first part).")
+@click.option("--bot-nick", help="The bot's nick in the log (default: detected from its 'Meeting started' reply).")
+@click.option("--url-base", default="", help="URL prefix of the output tree, used in the minutes.")
+@click.option("--format", "formats", multiple=True, type=click.Choice(ALL_FORMATS),
+              help="Only write these formats (repeatable; default: all).")
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parallel processes.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
+def replay(logs: tuple[Path, ...], output_dir: Path, day: object, channel: str | None, bot_nick: str | None,
+           url_base: str, formats: tuple[str, ...], jobs: int, quiet: bool) -> None:
+    """Replay IRC meeting logs (MeetBot .log.txt, irssi/weechat) into minutes and logs."""
+    files = find_logs(logs)
+    if not files:
+        raise click.ClickException("no log files found (directories are searched for *.log.txt and *.log)")
+    meeting_date: date | None = day.date() if hasattr(day, "date") else None  # click gives a datetime
+    options = ReplayOptions(output_dir=output_dir, date=meeting_date, channel=channel, bot_nick=bot_nick,
+                            url_base=url_base, formats=formats or ALL_FORMATS)
+    err = Console(stderr=True, highlight=False)
+    failed = warned = meetings = 0
+    progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                        console=err, disable=quiet or len(files) < 2, transient=True)
+    with progress:
+        task = progress.add_task("replay", total=len(files))
+        for result in _replay_all(files, options, jobs):
+            progress.advance(task)
+            for warning in result.warnings:
+                warned += 1
+                progress.console.print(f"warning: {warning}", markup=False)
+            if result.error:
+                failed += 1
+                progress.console.print(f"error: {result.error}", markup=False)
+                continue
+            meetings += len(result.meetings)
+            if not quiet:
+                for written in result.meetings:
+                    note = " (unfinished: no #endmeeting)" if written.unfinished else ""
+                    click.echo(f"{output_dir / written.basename}.*{note}")
+    err.print(f"{len(files)} file(s), {meetings} meeting(s) written, {warned} warning(s), {failed} error(s)",
+              markup=False)
+    if failed:
+        sys.exit(1)

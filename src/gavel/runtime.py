@@ -1,0 +1,134 @@
+"""Wires transports, the core and the writers together, and owns the clock.
+
+Replay, live meetings and crash recovery are one path: events go through ``Meeting.handle`` and the
+runtime executes the effects. Replay discards what the bot would say (the log already holds the
+bot's original replies) and writes the files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from gavel.core.effects import LogLine, MeetingEnded, MeetingStarted
+from gavel.core.errors import GavelError
+from gavel.core.events import Event
+from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
+from gavel.storage.tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
+from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
+
+_BOT_GREETING = re.compile(rb"^\[?\d\d?:\d\d(?::\d\d)?\]? <[@+]?([^>\s]+)> Meeting started ")
+_BOT_SCAN_LINES = 200
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    output_dir: Path
+    date: date | None = None
+    channel: str | None = None
+    bot_nick: str | None = None  # None: detect it from the "Meeting started" reply
+    url_base: str = ""
+    formats: tuple[str, ...] = ALL_FORMATS
+
+
+@dataclass
+class ReplayResult:
+    path: str
+    meetings: list[WrittenMeeting] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    lines: int = 0
+    lines_outside: int = 0
+
+
+def detect_bot_nick(head: Iterable[bytes]) -> str | None:
+    """The nick that answered ``#startmeeting`` with "Meeting started ..." in the first lines."""
+    for number, raw in enumerate(head):
+        if number >= _BOT_SCAN_LINES:
+            break
+        match = _BOT_GREETING.match(raw)
+        if match is not None:
+            return match.group(1).decode("utf-8", "replace")
+    return None
+
+
+class MeetingRunner:
+    """Drives meetings of one channel from a stream of events, writing each meeting's files."""
+
+    def __init__(self, settings: MeetingSettings, output_dir: Path, formats: tuple[str, ...]) -> None:
+        self.settings = settings
+        self.output_dir = output_dir
+        self.formats = formats
+        self.meeting = Meeting(settings)
+        self.files: MeetingFiles | None = None
+        self.written: list[WrittenMeeting] = []
+        self.lines_outside = 0
+        self.last_time: datetime | None = None
+
+    def feed(self, events: Iterator[Event]) -> None:
+        for event in events:
+            self.last_time = event.time
+            effects = self.meeting.handle(event)
+            if not effects:
+                if self.meeting.state is MeetingState.IDLE:
+                    self.lines_outside += 1
+                continue
+            for effect in effects:
+                if type(effect) is LogLine:
+                    assert self.files is not None
+                    self.files.write(effect)
+                elif isinstance(effect, MeetingStarted):
+                    self.files = MeetingFiles(self.output_dir, formats=self.formats, title=f"{self.settings.channel} log")
+                elif isinstance(effect, MeetingEnded):
+                    self._finish(None)
+
+    def _finish(self, unfinished_at: datetime | None) -> None:
+        assert self.files is not None
+        self.written.append(self.files.finish(self.meeting, unfinished_at=unfinished_at))
+        self.files = None
+        self.meeting = Meeting(self.settings)
+
+    def close(self) -> None:
+        """End of input: a meeting still running gets minutes too, marked unfinished."""
+        if self.meeting.state is MeetingState.RUNNING and self.files is not None:
+            self._finish(self.last_time or self.meeting.started_at)
+
+    def abandon(self) -> None:
+        if self.files is not None:
+            self.files.discard()
+            self.files = None
+
+
+def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
+    """Replay one log file into the output tree. Never raises for bad input: errors go in the result."""
+    result = ReplayResult(str(path))
+    report = ReplayReport(str(path))
+    day = date_from_filename(path) or options.date
+    if day is None:
+        result.error = f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt or pass --date"
+        return result
+    try:
+        with open(path, "rb") as stream:
+            bot = options.bot_nick or detect_bot_nick(stream)
+            stream.seek(0)
+            channel = options.channel or "#" + name_from_filename(path)
+            settings = MeetingSettings(channel=channel, bot_nick=bot, url_base=options.url_base)
+            runner = MeetingRunner(settings, options.output_dir, options.formats)
+            try:
+                runner.feed(read_events(stream, day, report))
+                runner.close()
+            finally:
+                runner.abandon()
+    except (OSError, GavelError) as error:
+        result.error = f"{path}: {error}"
+        return result
+    result.meetings = runner.written
+    result.lines = report.lines
+    result.lines_outside = runner.lines_outside
+    result.warnings = report.summary()
+    if not runner.written:
+        result.warnings.append(f"{path}: no #startmeeting found; nothing written")
+    return result

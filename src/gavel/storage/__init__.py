@@ -1,0 +1,1 @@
+"""Storage: the MeetBot output tree, later the journal and the archive."""

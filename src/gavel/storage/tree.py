@@ -1,0 +1,133 @@
+"""The MeetBot output tree: ``DIR/<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.<ext>``.
+
+A meeting's log is streamed into a work file while it runs (its final name depends on the meeting
+name, which ``#meetingname`` may still change); at the end the logs are moved into place and the
+minutes written beside them. Every path is checked to stay inside the output directory.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from gavel.core.effects import LogLine
+from gavel.core.errors import OutputPathError
+from gavel.core.meeting import Meeting
+from gavel.core.naming import basename
+from gavel.render.logs import LogHtmlWriter, LogTextWriter
+from gavel.render.minutes import MINUTES_WRITERS
+from gavel.render.view import build_view
+
+LOG_FORMATS = (".log.txt", ".log.html")
+MINUTES_FORMATS = tuple(MINUTES_WRITERS)
+ALL_FORMATS = LOG_FORMATS + MINUTES_FORMATS
+_RESTRICTED_MODE = 0o600
+_PUBLIC_MODE = 0o644
+
+
+def safe_path(root: Path, relative: str) -> Path:
+    """``root / relative``, refusing anything that would resolve outside ``root``."""
+    if "\x00" in relative or relative.startswith(("/", "\\")) or ".." in Path(relative).parts:
+        raise OutputPathError(f"refusing output path {relative!r}: it leaves {root}")
+    target = (root / relative).resolve()
+    base = root.resolve()
+    if target != base and base not in target.parents:
+        raise OutputPathError(f"refusing output path {relative!r}: it leaves {root}")
+    return target
+
+
+def write_atomic(path: Path, text: str, mode: int = _PUBLIC_MODE) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (readers never see half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".gavel-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class WrittenMeeting:
+    """Where one meeting's files went."""
+
+    basename: str  # relative, without extension
+    paths: tuple[Path, ...]
+    unfinished: bool
+
+
+class MeetingFiles:
+    """The streaming log files of one running meeting, then its final files in the tree."""
+
+    def __init__(self, root: Path, *, formats: Iterable[str] = ALL_FORMATS, title: str = "") -> None:
+        self.root = root
+        self.formats = tuple(formats)
+        root.mkdir(parents=True, exist_ok=True)
+        self._work = Path(tempfile.mkdtemp(dir=root, prefix=".gavel-work-"))
+        self._streams: list[TextIO] = []
+        self._text: LogTextWriter | None = None
+        self._html: LogHtmlWriter | None = None
+        if ".log.txt" in self.formats:
+            stream = self._open("log.txt")
+            self._text = LogTextWriter(stream)
+        if ".log.html" in self.formats:
+            stream = self._open("log.html")
+            self._html = LogHtmlWriter(stream, title=title)
+
+    def _open(self, name: str) -> TextIO:
+        stream = open(self._work / name, "w", encoding="utf-8", newline="", buffering=1 << 16)  # noqa: SIM115
+        self._streams.append(stream)
+        return stream
+
+    def write(self, line: LogLine) -> None:
+        if self._text is not None:
+            self._text.write(line)
+        if self._html is not None:
+            self._html.write(line)
+
+    def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
+        """Close the logs, move them into the tree and write the minutes next to them."""
+        if meeting.started_at is None:
+            raise ValueError("a meeting that never started has no files")
+        relative = basename(meeting.name, meeting.started_at)
+        stem = safe_path(self.root, relative)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        mode = _RESTRICTED_MODE if meeting.restricted else _PUBLIC_MODE
+        if self._text is not None:
+            self._text.close()
+        if self._html is not None:
+            self._html.close()
+        for stream in self._streams:
+            stream.close()
+        paths: list[Path] = []
+        for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
+            if extension in self.formats:
+                target = stem.with_name(stem.name + extension)
+                os.chmod(self._work / work_name, mode)
+                os.replace(self._work / work_name, target)
+                paths.append(target)
+        self.discard()
+        view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)
+        for extension, render in MINUTES_WRITERS.items():
+            if extension in self.formats:
+                target = stem.with_name(stem.name + extension)
+                write_atomic(target, render(view), mode)
+                paths.append(target)
+        return WrittenMeeting(relative, tuple(paths), unfinished_at is not None)
+
+    def discard(self) -> None:
+        """Remove the work directory (after finish, or when a meeting is abandoned)."""
+        for stream in self._streams:
+            if not stream.closed:
+                stream.close()
+        for leftover in self._work.glob("*"):
+            leftover.unlink()
+        self._work.rmdir()

@@ -1,0 +1,1 @@
+"""Transports: wire traffic (IRC, log files, later Matrix) -> core events."""

@@ -1,0 +1,176 @@
+"""Replay transport: IRC log files -> core events.
+
+Reads MeetBot ``.log.txt`` logs (``HH:MM:SS <nick> text``, ``HH:MM:SS * nick text``) and the
+irssi/weechat-style lines seen in channel logs (``[HH:MM] <@nick> text``, ``HH:MM -!- a is now known
+as b``). Nothing is ever dropped: a line that matches no format becomes a ``RawLine`` (kept verbatim
+in the log) and is reported; invalid UTF-8 is decoded with U+FFFD and reported; a log whose line
+breaks were lost is split back at its timestamps, with a warning. The file is streamed, never loaded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from gavel.core.events import Action, Event, Message, NickChange, RawLine
+
+MAX_STORED_WARNINGS = 200
+
+_MESSAGE = re.compile(r"(\d\d):(\d\d):(\d\d) <([^>\s]+)>(?: (.*))?\Z", re.DOTALL)
+_ACTION = re.compile(r"(\d\d):(\d\d):(\d\d) \* (\S+)(?: (.*))?\Z", re.DOTALL)
+_TIME = r"\[?(\d{1,2}):(\d\d)(?::(\d\d))?\]?"
+_LOOSE_MESSAGE = re.compile(_TIME + r"\s+<[\s@+%&~]?([^>\s]+)>\s?(.*)\Z", re.DOTALL)
+_LOOSE_ACTION = re.compile(_TIME + r"\s+\*\s+(\S+)\s?(.*)\Z", re.DOTALL)
+_NICK_CHANGE = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*)\s+(\S+) is now known as (\S+)\s*\Z")
+_STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
+_DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
+_GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
+_FILE_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
+_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+
+
+@dataclass
+class ReplayReport:
+    """Warnings about one input file: bad bytes, unknown lines, glued lines."""
+
+    path: str
+    warnings: list[str] = field(default_factory=list)
+    warning_count: int = 0
+    lines: int = 0
+
+    def warn(self, line: int, message: str) -> None:
+        self.warning_count += 1
+        if len(self.warnings) < MAX_STORED_WARNINGS:
+            self.warnings.append(f"{self.path}:{line}: {message}")
+
+    def summary(self) -> list[str]:
+        hidden = self.warning_count - len(self.warnings)
+        return self.warnings + ([f"{self.path}: ... and {hidden} more warnings"] if hidden > 0 else [])
+
+
+def date_from_filename(path: str | Path) -> date | None:
+    """``name.YYYY-MM-DD-HH.MM.log.txt`` (or any ``YYYY-MM-DD`` in the name) -> that date."""
+    match = _FILE_DATE.search(Path(path).name)
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None
+
+
+def name_from_filename(path: str | Path) -> str:
+    """``k8s_meeting.2016-03-16-14.30.log.txt`` -> ``k8s_meeting`` (MeetBot's replay channel guess)."""
+    return Path(path).name.split(".", 1)[0]
+
+
+def split_glued(text: str) -> list[str]:
+    """Split a line holding several log lines (their line breaks lost) at the timestamps.
+
+    Returns ``[text]`` unless the line starts with a timestamp and at least two more timestamped
+    lines follow inside it in non-decreasing time order (allowing one midnight roll-over per step).
+    """
+    points = [m.start() for m in _GLUE_POINT.finditer(text, 1)]
+    if len(points) < 2 or not _GLUE_POINT.match(text):
+        return [text]
+    bounds = [0, *points, len(text)]
+    parts = [text[bounds[i] : bounds[i + 1]].rstrip(" ") for i in range(len(bounds) - 1)]
+    times = [part[:8] for part in parts]
+    backwards = sum(1 for a, b in zip(times, times[1:], strict=False) if b < a)
+    return parts if backwards <= 1 else [text]
+
+
+class LineParser:
+    """Turns decoded log lines into events, tracking the date (midnight roll-over, day-change lines)."""
+
+    def __init__(self, day: date, report: ReplayReport) -> None:
+        self.day = day
+        self.report = report
+        self._last: datetime = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        self._last_stamp = ""
+
+    def _at(self, hh: str, mm: str, ss: str | None) -> datetime:
+        stamp = f"{hh}:{mm}:{ss or '00'}"
+        if stamp == self._last_stamp:
+            return self._last
+        try:
+            moment = datetime(self.day.year, self.day.month, self.day.day, int(hh), int(mm), int(ss or 0), tzinfo=UTC)
+        except ValueError:
+            return self._last
+        if moment < self._last:  # times past midnight roll over to the next day
+            self.day += timedelta(days=1)
+            moment += timedelta(days=1)
+        self._last, self._last_stamp = moment, stamp
+        return moment
+
+    def parse(self, text: str, number: int) -> Event:
+        match = _MESSAGE.match(text)
+        if match is not None:
+            hh, mm, ss, nick, said = match.groups()
+            return Message(self._at(hh, mm, ss), nick, said or "")
+        match = _ACTION.match(text)
+        if match is not None:
+            hh, mm, ss, nick, said = match.groups()
+            return Action(self._at(hh, mm, ss), nick, said or "")
+        return self._parse_loose(text, number)
+
+    def _parse_loose(self, text: str, number: int) -> Event:
+        match = _NICK_CHANGE.match(text)
+        if match is not None:
+            hh, mm, ss, old, new = match.groups()
+            return NickChange(self._at(hh, mm, ss), old, new)
+        match = _LOOSE_MESSAGE.match(text)
+        if match is not None:
+            hh, mm, ss, nick, said = match.groups()
+            return Message(self._at(hh.zfill(2), mm, ss), nick, said)
+        match = _LOOSE_ACTION.match(text)
+        if match is not None:
+            hh, mm, ss, nick, said = match.groups()
+            return Action(self._at(hh.zfill(2), mm, ss), nick, said)
+        day = _DAY_CHANGED.search(text)
+        if day is not None and day.group(1) in _MONTHS:
+            self._set_day(int(day.group(3)), _MONTHS[day.group(1)], int(day.group(2)))
+        elif _STATUS.match(text) is None and text.strip():
+            self.report.warn(number, f"unrecognized line kept as text: {text[:80]!r}")
+        return RawLine(self._last, text)
+
+    def _set_day(self, year: int, month: int, day_of_month: int) -> None:
+        try:
+            self.day = date(year, month, day_of_month)
+        except ValueError:
+            return
+        self._last = datetime(year, month, day_of_month, tzinfo=UTC)
+        self._last_stamp = ""
+
+
+def decoded_lines(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, str]]:
+    """Decode (replacing invalid UTF-8, reported), strip line endings, split lone-CR and glued lines."""
+    for number, raw in enumerate(raw_lines, 1):
+        report.lines = number
+        if raw.endswith(b"\n"):
+            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            text = raw.decode("utf-8", "replace")
+            report.warn(number, f"invalid UTF-8 at byte {error.start}, replaced with U+FFFD")
+        pieces = text.split("\r") if "\r" in text else [text]
+        for piece in pieces:
+            if len(piece) > 200 and piece.count(":") > 6:
+                glued = split_glued(piece)
+                if len(glued) > 1:
+                    report.warn(number, f"line holds {len(glued)} log lines glued together; split at timestamps")
+                    yield from ((number, part) for part in glued)
+                    continue
+            yield number, piece
+
+
+def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
+    """Events from the raw lines of one log file."""
+    parser = LineParser(day, report)
+    parse = parser.parse
+    for number, text in decoded_lines(raw_lines, report):
+        yield parse(text, number)
