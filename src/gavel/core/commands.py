@@ -91,7 +91,7 @@ COMMANDS: tuple[Command, ...] = (
 _BY_NAME: dict[str, Command] = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
 
 # ``#cmd arg``, ``#CMD: arg``; the first word must be the command (``#info-ish`` is not ``#info``).
-_COMMAND_LINE = re.compile(r"\s*#(\w+):?(?:[ \t]+(.*?))?\s*\Z", re.DOTALL)
+_COMMAND_LINE = re.compile(r"\s*#(\w+):?(?:[ \t]+(.*))?\s*\Z", re.DOTALL)
 
 
 def lookup(name: str) -> Command | None:

@@ -1,0 +1,198 @@
+"""Shared helpers for the core tests: a small meeting driver and hypothesis strategies for events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import strategies as st
+
+from gavel.core import (
+    Action,
+    Effect,
+    Event,
+    Join,
+    LogLine,
+    Meeting,
+    MeetingSettings,
+    Message,
+    NickChange,
+    Part,
+    Quit,
+    RawLine,
+    Say,
+    SetTopic,
+    Tick,
+)
+from gavel.core.commands import COMMANDS
+
+# The start of the meeting in tests/data: "Meeting started Wed Mar 16 14:30:39 2016 UTC".
+T0 = datetime(2016, 3, 16, 14, 30, 39, tzinfo=UTC)
+
+
+def says(effects: Iterable[Effect]) -> list[str]:
+    """The texts of the Say effects, in order."""
+    return [effect.text for effect in effects if isinstance(effect, Say)]
+
+
+def topics(effects: Iterable[Effect]) -> list[str]:
+    """The texts of the SetTopic effects, in order."""
+    return [effect.text for effect in effects if isinstance(effect, SetTopic)]
+
+
+def log_lines(effects: Iterable[Effect]) -> list[LogLine]:
+    return [effect for effect in effects if isinstance(effect, LogLine)]
+
+
+class Session:
+    """Drives a Meeting with events one second apart (or at explicit times)."""
+
+    def __init__(self, settings: MeetingSettings | None = None, *, start: datetime = T0) -> None:
+        self.meeting = Meeting(settings or MeetingSettings(channel="#gavel-test"))
+        self.start = start
+        self.now = start
+        self._first = True
+
+    def _time(self, at: timedelta | None) -> datetime:
+        if at is not None:
+            self.now = self.start + at
+        elif self._first:
+            self._first = False
+        else:
+            self.now += timedelta(seconds=1)
+        return self.now
+
+    def feed(self, event: Event) -> list[Effect]:
+        return self.meeting.handle(event)
+
+    def say(self, nick: str, text: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Message(self._time(at), nick, text, account=account))
+
+    def act(self, nick: str, text: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Action(self._time(at), nick, text, account=account))
+
+    def rename(self, old: str, new: str, *, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(NickChange(self._time(at), old, new))
+
+    def join(self, nick: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Join(self._time(at), nick, account=account))
+
+    def part(self, nick: str, *, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Part(self._time(at), nick))
+
+    def quit(self, nick: str, *, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Quit(self._time(at), nick))
+
+    def raw(self, text: str, *, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(RawLine(self._time(at), text))
+
+    def tick(self, *, at: timedelta | None = None) -> list[Effect]:
+        return self.feed(Tick(self._time(at)))
+
+    def begin(self, nick: str = "alice", name: str = "", *, account: str | None = None) -> list[Effect]:
+        """``#startmeeting [name]`` by ``nick`` (the owner)."""
+        return self.say(nick, f"#startmeeting {name}".rstrip(), account=account)
+
+
+def started(
+    settings: MeetingSettings | None = None, owner: str = "alice", name: str = "", *, account: str | None = None
+) -> Session:
+    """A Session whose meeting has been started by ``owner``."""
+    session = Session(settings)
+    session.begin(owner, name, account=account)
+    return session
+
+
+# ---------------------------------------------------------------------------- hypothesis strategies
+
+NICKS = ("alice", "Bob", "carol", "dave", "[m]", "Alice_", "gavelbot", "ch{air}")
+BOT = "gavelbot"
+COMMAND_WORDS = tuple(sorted({name for c in COMMANDS for name in (c.name, *c.aliases)}))
+
+nicks = st.one_of(st.sampled_from(NICKS), st.text(min_size=0, max_size=12))
+accounts = st.one_of(st.none(), st.sampled_from(("acct-a", "acct-b", "")), st.text(max_size=6))
+
+# Text with unicode (control characters included) and the occasional huge run.
+_weird = st.text(max_size=40)
+_huge = st.builds(
+    lambda a, n, b: a + b * n,
+    st.sampled_from(("#info x", "#topic ", "#startvote q? ", "http://x ", "", "#meetingname ")),
+    st.integers(min_value=1_000, max_value=20_000),
+    st.sampled_from((" ", "a", "é", "\t", ", ", "\x00", "#")),
+)
+_command_case = st.sampled_from((str.lower, str.upper, str.title))
+
+
+@st.composite
+def command_lines(draw: st.DrawFn) -> str:
+    """``#command args`` with random case, optional colon, random arguments."""
+    word = draw(_command_case)(draw(st.sampled_from(COMMAND_WORDS)))
+    colon = draw(st.sampled_from(("", ":")))
+    args = draw(
+        st.one_of(
+            st.just(""),
+            st.sampled_from(("yes", "no", "a", "B", "q? a, b, c", "none", "../../etc", "alice bob", "Bob")),
+            st.lists(st.sampled_from(NICKS), max_size=3).map(" ".join),
+            _weird,
+        )
+    )
+    lead = draw(st.sampled_from(("", " ", "\t")))
+    return f"{lead}#{word}{colon} {args}" if args or draw(st.booleans()) else f"{lead}#{word}{colon}"
+
+
+texts = st.one_of(
+    command_lines(),
+    command_lines(),
+    _weird,
+    st.sampled_from(("https://example.org/a b", "see http://x", "ftp://f", "#info-ish x", "hello", "")),
+    _huge,
+)
+
+settings_strategy = st.builds(
+    MeetingSettings,
+    channel=st.sampled_from(("#gavel-test", "#", "##日本", "&x")),
+    bot_nick=st.sampled_from((None, BOT, "GavelBot")),
+    length_minutes=st.sampled_from((0, 1, 60)),
+    overtime_end_by_anyone=st.booleans(),
+    chairs_by_account=st.booleans(),
+    idle_end_minutes=st.sampled_from((0, 1, 30)),
+    max_length_minutes=st.sampled_from((0, 2, 120)),
+    url_base=st.sampled_from(("", "https://m.example.org/", "https://m.example.org")),
+)
+
+
+@st.composite
+def event_lists(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40, start_meeting: bool = True) -> list[Event]:
+    """A list of events with non-decreasing times; usually beginning with a #startmeeting."""
+    time = T0
+    events: list[Event] = []
+    if start_meeting and draw(st.booleans()):
+        events.append(Message(time, draw(nicks), "#startmeeting " + draw(_weird), account=draw(accounts)))
+    count = draw(st.integers(min_value=min_size, max_value=max_size))
+    for _ in range(count):
+        time += timedelta(seconds=draw(st.sampled_from((0, 1, 7, 59, 600, 3700))))
+        kind = draw(st.integers(min_value=0, max_value=9))
+        event: Event
+        if kind <= 4:
+            event = Message(time, draw(nicks), draw(texts), account=draw(accounts))
+        elif kind == 5:
+            event = Action(time, draw(nicks), draw(texts), account=draw(accounts))
+        elif kind == 6:
+            event = NickChange(time, draw(nicks), draw(nicks))
+        elif kind == 7:
+            which = draw(st.sampled_from((Join, Part, Quit)))
+            event = Join(time, draw(nicks), account=draw(accounts)) if which is Join else which(time, draw(nicks))
+        elif kind == 8:
+            event = RawLine(time, draw(texts))
+        else:
+            event = Tick(time)
+        events.append(event)
+    return events
+
+
+def run(meeting: Meeting, events: Sequence[Event]) -> list[Effect]:
+    """Feed every event; all the effects, in order."""
+    effects: list[Effect] = []
+    for event in events:
+        effects.extend(meeting.handle(event))
+    return effects
