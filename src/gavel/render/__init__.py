@@ -1,0 +1,1 @@
+"""Rendering: the minutes view-model, the minutes writers and the streaming log writers."""

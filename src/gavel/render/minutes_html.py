@@ -1,0 +1,11 @@
+"""``.html`` minutes: semantic HTML5 from the ``minutes.html`` template."""
+
+from __future__ import annotations
+
+from gavel.render.templating import environment
+from gavel.render.view import MinutesView
+
+
+def render_html(view: MinutesView) -> str:
+    """The ``.html`` minutes."""
+    return environment().get_template("minutes.html").render(view=view)

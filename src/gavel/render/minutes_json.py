@@ -1,0 +1,65 @@
+"""``.json`` minutes: the whole view as data, for tools."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gavel.render.links import iso
+from gavel.render.view import ItemView, MinutesView, VoteView
+
+
+def _item(item: ItemView) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "text": item.text,
+        "nick": item.nick,
+        "time": iso(item.time),
+        "topic": item.topic,
+        "line": item.line,
+    }
+
+
+def _vote(vote: VoteView) -> dict[str, Any]:
+    return {
+        "question": vote.question,
+        "options": list(vote.options),
+        "results": {option: list(voters) for option, voters in vote.results},
+        "nick": vote.nick,
+        "time": iso(vote.time),
+        "ended_at": iso(vote.ended_at) if vote.ended_at is not None else None,
+        "line": vote.line,
+    }
+
+
+def as_data(view: MinutesView) -> dict[str, Any]:
+    """The minutes as plain JSON-able data."""
+    return {
+        "generator": view.generator,
+        "meeting": {
+            "name": view.name,
+            "channel": view.channel,
+            "title": view.title,
+            "owner": view.owner,
+            "chairs": list(view.chairs),
+            "started_at": iso(view.started_at),
+            "ended_at": iso(view.ended_at) if view.ended_at is not None else None,
+            "unfinished": view.unfinished,
+            "unfinished_at": iso(view.unfinished_at) if view.unfinished_at is not None else None,
+            "restricted": view.restricted,
+            "log_basename": view.log_basename,
+            "log_url": view.log_url,
+        },
+        "topics": [{"title": t.text, "nick": t.nick, "time": iso(t.time), "line": t.line} for t in view.topics],
+        "items": [_item(item) for item in view.items],
+        "actions": [item.text for item in view.actions],
+        "actions_by_person": {owner.nick: [item.text for item in owner.actions] for owner in view.actions_by_person},
+        "unassigned_actions": [item.text for item in view.unassigned_actions],
+        "people": [{"nick": person.nick, "lines": person.lines} for person in view.people],
+        "votes": [_vote(vote) for vote in view.votes],
+    }
+
+
+def render_json(view: MinutesView) -> str:
+    """The ``.json`` minutes: sorted keys, two-space indent, UTF-8 text, a final newline."""
+    return json.dumps(as_data(view), ensure_ascii=False, sort_keys=True, indent=2) + "\n"

@@ -1,0 +1,204 @@
+"""The minutes view-model: everything the minutes writers need, derived once from a ``Meeting``.
+
+Writers only format what is here; they never look at the meeting or re-derive its logic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+import gavel
+from gavel.core.meeting import Meeting
+from gavel.core.records import Item, ItemKind, actions_by_person
+from gavel.core.votes import Vote
+
+UNASSIGNED = "UNASSIGNED"
+
+# Kinds shown without a label in front of their text (MeetBot shows INFO items bare; a TOPIC is a heading).
+_BARE_KINDS = (ItemKind.INFO, ItemKind.TOPIC)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One minutes item. ``href`` points at its line in the HTML log."""
+
+    kind: str  # ItemKind value: "info", "action", "topic", ...
+    label: str  # "ACTION", "LINK", ...; "" for info and topic items
+    text: str
+    nick: str
+    time: datetime
+    line: int
+    topic: str | None
+    href: str
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    """A topic and the items under it; ``topic`` is None for the items before the first topic."""
+
+    topic: ItemView | None
+    items: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class Owner:
+    """A person's action items; ``nick`` is ``UNASSIGNED`` for actions that name nobody."""
+
+    nick: str
+    actions: tuple[ItemView, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    nick: str
+    lines: int
+
+
+@dataclass(frozen=True)
+class VoteView:
+    question: str
+    options: tuple[str, ...]
+    results: tuple[tuple[str, tuple[str, ...]], ...]  # (option, voters) in option order
+    nick: str
+    time: datetime
+    ended_at: datetime | None
+    line: int
+    href: str
+
+
+@dataclass(frozen=True)
+class MinutesView:
+    name: str
+    channel: str
+    title: str | None
+    page_title: str  # "#channel: title", or "#channel Meeting" without a title
+    owner: str
+    chairs: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None
+    unfinished_at: datetime | None
+    restricted: bool
+    log_basename: str
+    log_href: str  # the HTML log, relative to the minutes
+    log_url: str  # the HTML log, absolute when the meeting has a URL base
+    items: tuple[ItemView, ...]
+    topics: tuple[ItemView, ...]
+    summary: tuple[SummaryGroup, ...]
+    actions: tuple[ItemView, ...]
+    actions_by_person: tuple[Owner, ...]  # people first (by nick), then UNASSIGNED if any
+    unassigned_actions: tuple[ItemView, ...]
+    people: tuple[Person, ...]
+    votes: tuple[VoteView, ...]
+    version: str
+    info_url: str
+
+    @property
+    def unfinished(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def generator(self) -> str:
+        return f"gavel {self.version}"
+
+
+def utc(moment: datetime) -> datetime:
+    """``moment`` in UTC (a naive time is taken to be UTC already)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime | None = None) -> MinutesView:
+    """The minutes of ``meeting``, ready to render.
+
+    ``log_basename`` is the log's file name without directory and extension; items link to
+    ``<log_basename>.log.html#l-<line>``. ``unfinished_at`` is when the log ended, for a meeting
+    that never saw ``#endmeeting``.
+    """
+    if meeting.started_at is None:
+        raise ValueError("a meeting that never started has no minutes")
+    log_href = quote(f"{log_basename}.log.html")
+    url = meeting.url()
+    log_url = url + ".log.html" if meeting.settings.url_base and url else log_href
+
+    def view_of(item: Item) -> ItemView:
+        label = "" if item.kind in _BARE_KINDS else item.kind.label
+        return ItemView(
+            item.kind.value,
+            label,
+            item.text,
+            item.nick,
+            utc(item.time),
+            item.line,
+            item.topic,
+            f"{log_href}#l-{item.line}",
+        )
+
+    items = tuple(view_of(item) for item in meeting.items)
+    actions = tuple(view for view in items if view.kind == ItemKind.ACTION.value)
+    action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
+    owned, unassigned = actions_by_person(action_items, meeting.action_nicks())
+    by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True)}
+    owners = [Owner(nick, tuple(by_item[id(item)] for item in owned_items)) for nick, owned_items in owned.items()]
+    unassigned_views = tuple(by_item[id(item)] for item in unassigned)
+    if unassigned_views:
+        owners.append(Owner(UNASSIGNED, unassigned_views))
+    ended_at = utc(meeting.ended_at) if meeting.ended_at is not None else None
+    if ended_at is None and unfinished_at is None:
+        unfinished_at = meeting.last_activity or meeting.started_at
+    return MinutesView(
+        name=meeting.name,
+        channel=meeting.settings.channel,
+        title=meeting.title,
+        page_title=_page_title(meeting.settings.channel, meeting.title),
+        owner=meeting.owner,
+        chairs=tuple(meeting.chairs),
+        started_at=utc(meeting.started_at),
+        ended_at=ended_at,
+        unfinished_at=None if ended_at is not None or unfinished_at is None else utc(unfinished_at),
+        restricted=meeting.restricted,
+        log_basename=log_basename,
+        log_href=log_href,
+        log_url=log_url,
+        items=items,
+        topics=tuple(view for view in items if view.kind == ItemKind.TOPIC.value),
+        summary=_summary(items),
+        actions=actions,
+        actions_by_person=tuple(owners),
+        unassigned_actions=unassigned_views,
+        people=tuple(Person(nick, lines) for nick, lines in meeting.people()),
+        votes=tuple(_vote_view(vote, log_href) for vote in meeting.votes),
+        version=gavel.__version__,
+        info_url=meeting.settings.info_url,
+    )
+
+
+def _page_title(channel: str, title: str | None) -> str:
+    return f"{channel}: {title}" if title else f"{channel} Meeting"
+
+
+def _summary(items: tuple[ItemView, ...]) -> tuple[SummaryGroup, ...]:
+    """Items grouped in meeting order: each topic starts a group; items before the first topic come first."""
+    groups: list[SummaryGroup] = []
+    topic: ItemView | None = None
+    current: list[ItemView] = []
+    for item in items:
+        if item.kind == ItemKind.TOPIC.value:
+            if topic is not None or current:
+                groups.append(SummaryGroup(topic, tuple(current)))
+            topic, current = item, []
+        else:
+            current.append(item)
+    if topic is not None or current:
+        groups.append(SummaryGroup(topic, tuple(current)))
+    return tuple(groups)
+
+
+def _vote_view(vote: Vote, log_href: str) -> VoteView:
+    results = tuple((option, tuple(nicks)) for option, nicks in vote.tally())
+    ended = utc(vote.ended) if vote.ended is not None else None
+    return VoteView(
+        vote.question, vote.options, results, vote.nick, utc(vote.time), ended, vote.line, f"{log_href}#l-{vote.line}"
+    )

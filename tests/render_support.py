@@ -1,0 +1,78 @@
+"""Test helpers for the render tests: the fixture meeting, and small meetings built from lines."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from gavel.core.effects import LogLine
+from gavel.core.events import Action, Event, Message
+from gavel.core.meeting import Meeting, MeetingSettings
+from gavel.render.logs import LogHtmlWriter, LogTextWriter
+from gavel.render.minutes import MINUTES_WRITERS
+from gavel.render.view import MinutesView, build_view
+
+TESTS = Path(__file__).parent
+FIXTURE = TESTS / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
+GOLDEN = TESTS / "golden"
+BASENAME = "k8s_integration_discussion.2016-03-16-14.30"
+CHANNEL = "#k8s_integration_discussion"
+DAY = date(2016, 3, 16)
+SETTINGS = MeetingSettings(channel=CHANNEL, bot_nick="openstack", url_base="http://eavesdrop.openstack.org/meetings/")
+
+_MESSAGE = re.compile(r"(\d\d):(\d\d):(\d\d) <([^>]+)> ?(.*)\Z")
+_ACTION = re.compile(r"(\d\d):(\d\d):(\d\d) \* (\S+) ?(.*)\Z")
+
+
+def parse_line(text: str, day: date = DAY) -> Event:
+    """``HH:MM:SS <nick> text`` or ``HH:MM:SS * nick text`` -> a Message or an Action."""
+    for pattern, kind in ((_MESSAGE, Message), (_ACTION, Action)):
+        match = pattern.match(text)
+        if match is not None:
+            hour, minute, second, nick, said = match.groups()
+            time = datetime(day.year, day.month, day.day, int(hour), int(minute), int(second), tzinfo=UTC)
+            return kind(time, nick, said)
+    raise ValueError(f"not a log line: {text!r}")
+
+
+def run(lines: Iterable[str], settings: MeetingSettings = SETTINGS) -> tuple[Meeting, list[LogLine]]:
+    """Feed the lines to a new meeting; return it and the log lines it asked for."""
+    meeting = Meeting(settings)
+    logged: list[LogLine] = []
+    for text in lines:
+        logged.extend(effect for effect in meeting.handle(parse_line(text)) if isinstance(effect, LogLine))
+    return meeting, logged
+
+
+def fixture_meeting() -> tuple[Meeting, list[LogLine]]:
+    return run(FIXTURE.read_text(encoding="utf-8").split("\n"))
+
+
+def fixture_view() -> MinutesView:
+    meeting, _ = fixture_meeting()
+    return build_view(meeting, log_basename=BASENAME)
+
+
+def render_logs(logged: Iterable[LogLine], title: str = f"{CHANNEL} log") -> tuple[str, str]:
+    """The ``.log.txt`` and ``.log.html`` of these lines."""
+    text, html = io.StringIO(), io.StringIO()
+    text_writer, html_writer = LogTextWriter(text), LogHtmlWriter(html, title=title)
+    for line in logged:
+        text_writer.write(line)
+        html_writer.write(line)
+    text_writer.close()
+    html_writer.close()
+    return text.getvalue(), html.getvalue()
+
+
+def render_all() -> dict[str, str]:
+    """Every output for the fixture, by extension (what tests/golden/ holds)."""
+    meeting, logged = fixture_meeting()
+    view = build_view(meeting, log_basename=BASENAME)
+    log_text, log_html = render_logs(logged)
+    outputs = {".log.txt": log_text, ".log.html": log_html}
+    outputs.update({extension: render(view) for extension, render in MINUTES_WRITERS.items()})
+    return outputs
