@@ -1,0 +1,157 @@
+"""Actions and people: who owns an action, who was present."""
+
+from __future__ import annotations
+
+import pytest
+
+from gavel.core import MeetingSettings
+from gavel.core.records import Item, ItemKind, actions_by_person, fold_nick, mentions
+from strategies import T0, started
+
+
+def action(text: str, line: int = 1) -> Item:
+    return Item(ItemKind.ACTION, text, "alice", T0, line, None)
+
+
+# ---------------------------------------------------------------------------- mentions
+
+
+@pytest.mark.parametrize(
+    ("text", "nick", "expected"),
+    [
+        ("bob to fix it", "bob", True),
+        ("BOB to fix it", "bob", True),
+        ("fix it, Bob.", "bob", True),
+        ("bob: fix it", "bob", True),
+        ("(bob) fix it", "bob", True),
+        ("bob's job", "bob", True),
+        ("ask bob", "bob", True),
+        ("bob,carol fix it", "carol", True),
+        ("bobby to fix it", "bob", False),
+        ("jimbob to fix it", "bob", False),
+        ("bob_ to fix it", "bob", False),
+        ("bob-2 to fix it", "bob", False),
+        ("bob|away to fix it", "bob", False),
+        ("[bob] to fix it", "bob", False),
+        ("bob_ to fix it", "bob_", True),
+        ("[m] to fix it", "[m]", True),
+        ("x[m] to fix it", "[m]", False),
+        ("a.b to fix", "a.b", True),
+        ("axb to fix", "a.b", False),
+        ("nobody here", "bob", False),
+        ("", "bob", False),
+    ],
+)
+def test_mentions(text: str, nick: str, expected: bool) -> None:
+    assert mentions(text, nick) is expected
+
+
+def test_fold_nick() -> None:
+    assert fold_nick("Alice") == "alice"
+    assert fold_nick("[Bob]") == "{bob}"
+    assert fold_nick("a\\b~") == "a|b^"
+    assert fold_nick("{bob}") == fold_nick("[BOB]")
+
+
+# ---------------------------------------------------------------------------- actions_by_person
+
+
+def test_actions_by_person() -> None:
+    a1 = action("bob and carol to write docs", 1)
+    a2 = action("dave to review", 2)
+    a3 = action("Bob to ship", 3)
+    a4 = action("someone should do this", 4)
+    owners, unassigned = actions_by_person([a1, a2, a3, a4], ["carol", "bob", "Zed", "bob"])
+    assert list(owners) == ["bob", "carol"]
+    assert owners["bob"] == [a1, a3]
+    assert owners["carol"] == [a1]
+    assert unassigned == [a2, a4]
+
+
+def test_actions_by_person_orders_nicks_case_insensitively() -> None:
+    owners, unassigned = actions_by_person([action("Zed, amy and Bob")], ["Zed", "amy", "Bob"])
+    assert list(owners) == ["amy", "Bob", "Zed"]
+    assert unassigned == []
+
+
+def test_actions_by_person_with_no_people() -> None:
+    a = action("bob")
+    assert actions_by_person([a], []) == ({}, [a])
+    assert actions_by_person([], ["bob"]) == ({}, [])
+
+
+# ---------------------------------------------------------------------------- in a meeting
+
+
+def meeting_actions() -> tuple[dict[str, list[Item]], list[Item]]:
+    session = started(MeetingSettings(channel="#c", bot_nick="gavelbot"))
+    session.say("bob", "I can do it")
+    session.act("carol", "nods")
+    session.say("alice", "#nick dave")
+    session.say("alice", "#chair eve")
+    session.say("alice", "#action bob to write the docs")
+    session.say("alice", "#action: Carol and dave review")
+    session.say("alice", "#action EVE books the room")
+    session.say("alice", "#action frank does something")
+    session.say("alice", "#action gavelbot reminds everyone")
+    session.say("alice", "#info bob is not an action")
+    meeting = session.meeting
+    actions = [item for item in meeting.items if item.kind is ItemKind.ACTION]
+    return actions_by_person(actions, meeting.action_nicks())
+
+
+def test_action_owners_in_a_meeting() -> None:
+    owners, unassigned = meeting_actions()
+    assert {nick: [item.text for item in items] for nick, items in owners.items()} == {
+        "bob": ["bob to write the docs"],
+        "carol": ["Carol and dave review"],
+        "dave": ["Carol and dave review"],
+        "eve": ["EVE books the room"],
+    }
+    assert [item.text for item in unassigned] == ["frank does something", "gavelbot reminds everyone"]
+
+
+def test_action_nicks() -> None:
+    session = started(MeetingSettings(channel="#c", bot_nick="gavelbot"))
+    session.say("Bob", "hi")
+    session.say("bob", "again")  # same person, first spelling kept
+    session.act("carol", "waves")
+    session.say("gavelbot", "beep")
+    session.say("alice", "#nick dave, Eve")
+    session.say("alice", "#nick BOB")
+    session.say("alice", "#chair frank")
+    assert sorted(session.meeting.action_nicks()) == ["Bob", "Eve", "alice", "carol", "dave", "frank"]
+
+
+# ---------------------------------------------------------------------------- people present
+
+
+def test_people_most_lines_first_ties_by_nick() -> None:
+    session = started(MeetingSettings(channel="#c", bot_nick="gavelbot"))
+    for _ in range(3):
+        session.say("carol", "talk")
+    session.act("bob", "one")
+    session.say("Bob", "two")
+    session.say("dave", "one")
+    session.say("Aaron", "one")
+    session.say("gavelbot", "not a person")
+    session.raw("not a person either")
+    session.join("zed")
+    assert session.meeting.people() == [("carol", 3), ("bob", 2), ("Aaron", 1), ("alice", 1), ("dave", 1)]
+
+
+def test_commands_and_refused_lines_count_as_lines_said() -> None:
+    session = started()
+    session.say("bob", "#topic refused")
+    session.say("bob", "#info accepted")
+    session.say("bob", "#nosuch")
+    assert session.meeting.people() == [("bob", 3), ("alice", 1)]
+
+
+def test_a_new_nick_is_counted_on_its_own() -> None:
+    session = started()
+    session.say("bob", "one")
+    session.rename("bob", "rob")
+    session.say("rob", "two")
+    session.say("rob", "three")
+    assert session.meeting.people() == [("rob", 2), ("alice", 1), ("bob", 1)]
