@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from gavel.core.effects import LogLine
@@ -76,3 +76,43 @@ def render_all() -> dict[str, str]:
     outputs = {".log.txt": log_text, ".log.html": log_html}
     outputs.update({extension: render(view) for extension, render in MINUTES_WRITERS.items()})
     return outputs
+
+
+def golden_path(extension: str) -> Path:
+    return GOLDEN / f"{BASENAME}{extension}"
+
+
+def write_goldens() -> list[Path]:
+    """Rewrite every golden file from the current writers (scripts/regen-golden)."""
+    GOLDEN.mkdir(exist_ok=True)
+    written = []
+    for extension, text in render_all().items():
+        path = golden_path(extension)
+        path.write_text(text, encoding="utf-8", newline="")
+        written.append(path)
+    return written
+
+
+def read_exact(path: Path) -> str:
+    """A file's text with its line endings untouched."""
+    with open(path, encoding="utf-8", newline="") as stream:
+        return stream.read()
+
+
+T0 = datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
+
+
+def meeting_of(said: Iterable[tuple[str, str]], settings: MeetingSettings = SETTINGS) -> tuple[Meeting, list[LogLine]]:
+    """A meeting fed ``(nick, text)`` messages one second apart from 09:00:00 (``* text`` is an action)."""
+    meeting = Meeting(settings)
+    logged: list[LogLine] = []
+    for second, (nick, text) in enumerate(said):
+        time = T0 + timedelta(seconds=second)
+        event: Event = Action(time, nick, text[2:]) if text.startswith("* ") else Message(time, nick, text)
+        logged.extend(effect for effect in meeting.handle(event) if isinstance(effect, LogLine))
+    return meeting, logged
+
+
+def view_of(said: Iterable[tuple[str, str]], settings: MeetingSettings = SETTINGS) -> MinutesView:
+    meeting, _ = meeting_of(said, settings)
+    return build_view(meeting, log_basename="meeting.2024-05-01-09.00")

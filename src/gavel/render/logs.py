@@ -12,7 +12,7 @@ from html import escape
 from typing import TextIO
 
 import gavel
-from gavel.core.commands import lookup
+from gavel.core.commands import parse
 from gavel.core.effects import LineKind, LogLine
 from gavel.render.links import html_text
 from gavel.render.templating import environment
@@ -22,8 +22,9 @@ _ACTION = LineKind.ACTION
 _NICK = LineKind.NICK
 PALETTE_SIZE = 16
 
-# "#cmd rest" (MeetBot styles a line that starts with a command), and a leading "nick:" address.
-_COMMAND = re.compile(r"(\s*#(\w+):?[ \t]*)(.*)\Z", re.DOTALL)
+# "#cmd rest": MeetBot styles a line that starts with a known command (as the core parses it);
+# and a leading "nick:" address.
+_COMMAND = re.compile(r"(\s*#\w+:?[ \t]*)(.*)\Z", re.DOTALL)
 _ADDRESS = re.compile(r"([A-Za-z0-9_\-\[\]\\`^{}|]+:)(?!//)")
 
 
@@ -68,15 +69,14 @@ def _message_body(text: str) -> str:
     """The HTML of a message: command lines and a leading ``nick:`` styled as MeetBot's log.html."""
     first = text[:1]
     if first == "#" or first.isspace():
-        match = _COMMAND.match(text)
-        if match is not None:
-            command = lookup(match.group(2))
-            if command is not None:
-                style = "topic" if command.name == "topic" else "cmd"
-                return (
-                    f'<span class="{style}">{escape(match.group(1), quote=False)}</span>'
-                    f'<span class="{style}line">{html_text(match.group(3))}</span>'
-                )
+        parsed = parse(text)
+        match = _COMMAND.match(text) if parsed is not None else None
+        if parsed is not None and match is not None:
+            style = "topic" if parsed[0].name == "topic" else "cmd"
+            return (
+                f'<span class="{style}">{escape(match.group(1), quote=False)}</span>'
+                f'<span class="{style}line">{html_text(match.group(2))}</span>'
+            )
     match = _ADDRESS.match(text)
     if match is not None:
         address = match.group(1)
