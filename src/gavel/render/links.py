@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from html import escape
 
-# A URL runs to the next whitespace, quote or angle bracket; the scheme must start a word.
-_URL = re.compile(r"(?<![\w+.-])(?:https?|ftp|ircs?)://[^\s<>\"]+", re.IGNORECASE)
+# A URL starts a word with a safe scheme and runs to the next whitespace, quote or angle bracket;
+# then _trim drops sentence punctuation and unbalanced closing brackets from its end, so in
+# "(see https://x.org/a_(b).)" the URL is "https://x.org/a_(b)". The split itself runs in C.
+URL = re.compile(r"(?<![\w+.-])((?:https?|ftp|ircs?)://[^\s<>\"]+)", re.IGNORECASE)
 _TRAILING = ".,;:!?'*"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_UNTIDY_END = frozenset(_TRAILING) | frozenset(_CLOSERS)
 REL = "nofollow noopener"
 
 
 def _trim(url: str) -> str:
-    """Drop sentence punctuation after a URL, and closing brackets it does not open."""
+    """``url`` without the sentence punctuation and unopened closing brackets at its end."""
     while url:
         last = url[-1]
         unopened = last in _CLOSERS and url.count(_CLOSERS[last]) < url.count(last)
@@ -29,40 +31,64 @@ def _trim(url: str) -> str:
     return url
 
 
+def _parts(text: str) -> list[str]:
+    """``text`` split as [text, url, text, url, ..., text] (always odd length, texts may be empty)."""
+    parts = URL.split(text)
+    for index in range(1, len(parts), 2):
+        url = parts[index]
+        if url[-1] in _UNTIDY_END:
+            kept = _trim(url)
+            if kept.endswith("://"):
+                kept = ""
+            parts[index] = kept
+            parts[index + 1] = url[len(kept) :] + parts[index + 1]
+    if "" in parts[1::2]:  # a bare "http://": text after all
+        merged = [parts[0]]
+        for index in range(1, len(parts), 2):
+            if parts[index]:
+                merged += [parts[index], parts[index + 1]]
+            else:
+                merged[-1] += parts[index + 1]
+        parts = merged
+    return parts
+
+
 def split_links(text: str) -> list[tuple[str, bool]]:
-    """``text`` as ``(piece, is_url)`` pieces, in order; joined they give ``text`` back."""
+    """``text`` as ``(piece, is_url)`` pieces, in order, without empty pieces; joined they give ``text`` back."""
     if "://" not in text:
         return [(text, False)] if text else []
-    pieces: list[tuple[str, bool]] = []
-    position = 0
-    for match in _URL.finditer(text):
-        url = _trim(match.group())
-        if url.endswith("://"):
-            continue
-        start = match.start()
-        if start > position:
-            pieces.append((text[position:start], False))
-        pieces.append((url, True))
-        position = start + len(url)
-    if position < len(text):
-        pieces.append((text[position:], False))
-    return pieces
+    return [(part, index % 2 == 1) for index, part in enumerate(_parts(text)) if part]
+
+
+def escape_html(text: str) -> str:
+    """``&``, ``<`` and ``>`` escaped, for element content (inlined ``html.escape(quote=False)``, twice as fast)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attribute(text: str) -> str:
+    """Escaped for a double- or single-quoted attribute value."""
+    return escape_html(text).replace('"', "&quot;").replace("'", "&#x27;")
 
 
 def html_link(url: str) -> str:
-    return f'<a href="{escape(url)}" rel="{REL}">{escape(url, quote=False)}</a>'
+    return f'<a href="{escape_attribute(url)}" rel="{REL}">{escape_html(url)}</a>'
 
 
 def html_text(text: str) -> str:
     """``text`` escaped for HTML element content, its safe URLs made links."""
     if "://" not in text:
-        return escape(text, quote=False)
-    return "".join(html_link(piece) if is_url else escape(piece, quote=False) for piece, is_url in split_links(text))
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    parts = _parts(text)
+    for index in range(1, len(parts), 2):
+        parts[index] = html_link(parts[index])
+    for index in range(0, len(parts), 2):
+        parts[index] = escape_html(parts[index])
+    return "".join(parts)
 
 
 def hms(moment: datetime) -> str:
     """``14:30:39``."""
-    return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    return "%02d:%02d:%02d" % (moment.hour, moment.minute, moment.second)  # noqa: UP031 - the fastest way
 
 
 def iso(moment: datetime) -> str:

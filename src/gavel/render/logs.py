@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import re
 import zlib
-from html import escape
 from typing import TextIO
 
 import gavel
 from gavel.core.commands import parse
 from gavel.core.effects import LineKind, LogLine
-from gavel.render.links import html_text
+from gavel.render.links import escape_html, hms, html_text
 from gavel.render.templating import environment
 
 _MESSAGE = LineKind.MESSAGE
@@ -28,20 +27,17 @@ _COMMAND = re.compile(r"(\s*#\w+:?[ \t]*)(.*)\Z", re.DOTALL)
 _ADDRESS = re.compile(r"([A-Za-z0-9_\-\[\]\\`^{}|]+:)(?!//)")
 
 
-def _hms(line: LogLine) -> str:
-    time = line.time
-    return f"{time.hour:02d}:{time.minute:02d}:{time.second:02d}"
-
-
 def format_log_line(line: LogLine) -> str:
     """The ``.log.txt`` form of one line (MeetBot's format)."""
     kind = line.kind
     if kind is _MESSAGE:
-        return f"{_hms(line)} <{line.nick}> {line.text}"
+        time = line.time
+        return "%02d:%02d:%02d <%s> %s" % (time.hour, time.minute, time.second, line.nick, line.text)  # noqa: UP031
     if kind is _ACTION:
-        return f"{_hms(line)} * {line.nick} {line.text}"
+        time = line.time
+        return "%02d:%02d:%02d * %s %s" % (time.hour, time.minute, time.second, line.nick, line.text)  # noqa: UP031
     if kind is _NICK:
-        return f"{_hms(line)} -!- {line.text}"
+        return f"{hms(line.time)} -!- {line.text}"
     return line.text
 
 
@@ -49,11 +45,12 @@ class LogTextWriter:
     """Writes ``.log.txt``: lines joined by ``\\n``, no newline after the last one (as MeetBot)."""
 
     def __init__(self, stream: TextIO, *, continuing: bool = False) -> None:
+        self._write = stream.write
         self._stream = stream
         self._separator = "\n" if continuing else ""
 
     def write(self, line: LogLine) -> None:
-        self._stream.write(self._separator + format_log_line(line))
+        self._write(self._separator + format_log_line(line))
         self._separator = "\n"
 
     def close(self) -> None:
@@ -74,14 +71,17 @@ def _message_body(text: str) -> str:
         if parsed is not None and match is not None:
             style = "topic" if parsed[0].name == "topic" else "cmd"
             return (
-                f'<span class="{style}">{escape(match.group(1), quote=False)}</span>'
+                f'<span class="{style}">{escape_html(match.group(1))}</span>'
                 f'<span class="{style}line">{html_text(match.group(2))}</span>'
             )
-    match = _ADDRESS.match(text)
-    if match is not None:
-        address = match.group(1)
-        return f'<span class="hi">{escape(address, quote=False)}</span>{html_text(text[len(address) :])}'
-    return html_text(text)
+    if ":" in text:
+        match = _ADDRESS.match(text)
+        if match is not None:
+            address = match.group(1)
+            return f'<span class="hi">{escape_html(address)}</span>{html_text(text[len(address) :])}'
+    if "://" in text:
+        return html_text(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class LogHtmlWriter:
@@ -89,36 +89,41 @@ class LogHtmlWriter:
 
     def __init__(self, stream: TextIO, *, title: str) -> None:
         self._stream = stream
+        self._write = stream.write
         self._nicks: dict[str, str] = {}
         self._actors: dict[str, str] = {}
         stream.write(environment().get_template("log_header.html").render(title=title))
 
     def _nick(self, nick: str) -> str:
-        span = self._nicks.get(nick)
-        if span is None:
-            span = f'<span class="nk c{nick_colour(nick)}"> &lt;{escape(nick, quote=False)}&gt;</span> '
-            self._nicks[nick] = span
+        span = self._nicks[nick] = f'<span class="nk c{nick_colour(nick)}"> &lt;{escape_html(nick)}&gt;</span> '
         return span
 
     def _actor(self, nick: str) -> str:
-        span = self._actors.get(nick)
-        if span is None:
-            span = f'<span class="nka c{nick_colour(nick)}"> * {escape(nick, quote=False)}</span> '
-            self._actors[nick] = span
+        span = self._actors[nick] = f'<span class="nka c{nick_colour(nick)}"> * {escape_html(nick)}</span> '
         return span
 
     def write(self, line: LogLine) -> None:
         number = line.number
         kind = line.kind
+        time = line.time
         if kind is _MESSAGE:
-            body = self._nick(line.nick) + _message_body(line.text)
+            nick = self._nicks.get(line.nick) or self._nick(line.nick)
+            text = line.text
+            if "#" in text or ":" in text:  # maybe a command, an address or a URL
+                body = nick + _message_body(text)
+            else:
+                body = nick + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
         elif kind is _ACTION:
-            body = f'{self._actor(line.nick)}<span class="ac">{html_text(line.text)}</span>'
+            actor = self._actors.get(line.nick) or self._actor(line.nick)
+            body = f'{actor}<span class="ac">{html_text(line.text)}</span>'
         elif kind is _NICK:
             body = f'<span class="sys"> -!- {html_text(line.text)}</span>'
         else:
             body = f'<span class="raw">{html_text(line.text)}</span>'
-        self._stream.write(f'<a href="#l-{number}" id="l-{number}"><span class="tm">{_hms(line)}</span></a>{body}\n')
+        self._write(
+            '<a href="#l-%d" id="l-%d"><span class="tm">%02d:%02d:%02d</span></a>%s\n'  # noqa: UP031 - fastest
+            % (number, number, time.hour, time.minute, time.second, body)
+        )
 
     def close(self) -> None:
         self._stream.write(environment().get_template("log_footer.html").render(version=gavel.__version__))

@@ -20,8 +20,11 @@ _HTML_SPECIAL = re.compile(r"[&<>]")
 
 
 def escape_text(text: str) -> str:
-    """Plain text that renders as itself in Markdown (no HTML, links or formatting)."""
-    text = " ".join(text.split())
+    """Plain text that renders as itself in Markdown (no HTML, links or formatting), on one line."""
+    return _escape(" ".join(text.split()))
+
+
+def _escape(text: str) -> str:
     text = _PUNCTUATION.sub(r"\\\1", text)
     text = _HTML_SPECIAL.sub(lambda match: _ENTITIES[match.group()], text)
     match = _BLOCK_START.match(text)
@@ -34,7 +37,7 @@ def escape_text(text: str) -> str:
 def inline(text: str) -> str:
     """Escaped text with its safe URLs as autolinks."""
     pieces = split_links(" ".join(text.split()))
-    return "".join(f"<{piece}>" if is_url else escape_text(piece) for piece, is_url in pieces)
+    return "".join(f"<{piece}>" if is_url else _escape(piece) for piece, is_url in pieces)
 
 
 def _details(entry: ItemView | VoteView) -> str:

@@ -1,0 +1,99 @@
+"""URL finding and escaping shared by the writers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gavel.render.links import escape_attribute, hms, html_text, iso, split_links
+from gavel.render.minutes_md import escape_text, inline
+
+
+@pytest.mark.parametrize(
+    ("text", "urls"),
+    [
+        ("see https://example.org/a?b=1&c=2.", ["https://example.org/a?b=1&c=2"]),
+        ("(see https://x.org/a_(b).)", ["https://x.org/a_(b)"]),
+        ("[http://x.org/]", ["http://x.org/"]),
+        ("x https://a.org/b, and ftp://c.d/e.", ["https://a.org/b", "ftp://c.d/e"]),
+        (
+            "irc://irc.libera.chat/#gavel ircs://irc.oftc.net:6697/x",
+            ["irc://irc.libera.chat/#gavel", "ircs://irc.oftc.net:6697/x"],
+        ),
+        ("HTTPS://X.ORG/Path", ["HTTPS://X.ORG/Path"]),
+        ('https://x.org/"onclick="1', ["https://x.org/"]),
+        ("https://x.org/<b>", ["https://x.org/"]),
+        ("it's 'http://x.org/q'", ["http://x.org/q"]),
+        ("javascript:alert(1)", []),
+        ("data:text/html,<b>x</b>", []),
+        ("file:///etc/passwd", []),
+        ("git+https://x.org/r xhttp://y.org", []),
+        ("a bare http:// or http://. is no link", []),
+        ("no urls at all", []),
+    ],
+)
+def test_split_links_finds_only_safe_urls(text: str, urls: list[str]) -> None:
+    pieces = split_links(text)
+    assert "".join(piece for piece, _ in pieces) == text
+    assert [piece for piece, is_url in pieces if is_url] == urls
+    assert all(piece for piece, _ in pieces)
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab:/.()[]'\"<> &#xhtpsfirc")), max_size=60))
+def test_split_links_always_gives_the_text_back(text: str) -> None:
+    pieces = split_links(text)
+    assert "".join(piece for piece, _ in pieces) == text
+    for piece, is_url in pieces:
+        if is_url:
+            assert piece.lower().startswith(("http://", "https://", "ftp://", "irc://", "ircs://"))
+            assert not {'"', "<", ">", " "} & set(piece)
+
+
+@given(st.text(max_size=80))
+def test_html_text_never_leaves_markup_unescaped(text: str) -> None:
+    out = html_text(text)
+    stripped = out
+    for piece, is_url in split_links(text):
+        if is_url:
+            stripped = stripped.replace(f'<a href="{escape_attribute(piece)}" rel="nofollow noopener">', "", 1)
+            stripped = stripped.replace("</a>", "", 1)
+    assert "<" not in stripped and ">" not in stripped
+
+
+def test_escape_attribute() -> None:
+    assert escape_attribute("""a&b<c>d"e'f""") == "a&amp;b&lt;c&gt;d&quot;e&#x27;f"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain words stay plain", "plain words stay plain"),
+        ("*a* _b_ `c` [d](e) ~f~ | g \\ h # i", "\\*a\\* \\_b\\_ \\`c\\` \\[d\\]\\(e\\) \\~f\\~ \\| g \\\\ h \\# i"),
+        ("<b> & &amp;", "&lt;b&gt; &amp; &amp;amp;"),
+        ("- item", "\\- item"),
+        ("+ item", "\\+ item"),
+        ("12. item", "12\\. item"),
+        ("1) item", "1\\) item"),
+        ("=== x", "\\=== x"),
+        ("> quote", "&gt; quote"),
+        ("a - b + c 1. d", "a - b + c 1. d"),
+        ("two\nlines\r\n", "two lines"),
+        ("$x$", "\\$x\\$"),
+    ],
+)
+def test_markdown_escape(text: str, expected: str) -> None:
+    assert escape_text(text) == expected
+
+
+def test_markdown_inline_links_only_safe_urls() -> None:
+    assert inline("see https://x.org/a_b and javascript:alert(1)") == (
+        "see <https://x.org/a_b> and javascript:alert\\(1\\)"
+    )
+
+
+def test_time_formats() -> None:
+    moment = datetime(2016, 3, 16, 4, 5, 6, 789, tzinfo=UTC)
+    assert (hms(moment), iso(moment)) == ("04:05:06", "2016-03-16T04:05:06Z")
