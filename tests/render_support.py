@@ -6,6 +6,7 @@ import io
 import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 from gavel.core.effects import LogLine
@@ -116,3 +117,28 @@ def meeting_of(said: Iterable[tuple[str, str]], settings: MeetingSettings = SETT
 def view_of(said: Iterable[tuple[str, str]], settings: MeetingSettings = SETTINGS) -> MinutesView:
     meeting, _ = meeting_of(said, settings)
     return build_view(meeting, log_basename="meeting.2024-05-01-09.00")
+
+
+_VOID = {"meta", "br", "hr", "img", "link", "input"}
+
+
+def unbalanced_tags(html: str) -> list[str]:
+    """Problems with the nesting of ``html``'s elements (empty when every element is closed in order)."""
+    problems: list[str] = []
+    stack: list[str] = []
+
+    class Checker(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag not in _VOID:
+                stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if not stack or stack[-1] != tag:
+                problems.append(f"</{tag}> closes <{stack[-1] if stack else ''}>")
+            else:
+                stack.pop()
+
+    checker = Checker()
+    checker.feed(html)
+    checker.close()
+    return problems + [f"<{tag}> never closed" for tag in stack]

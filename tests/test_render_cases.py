@@ -11,7 +11,7 @@ from gavel.core.events import Message
 from gavel.core.meeting import Meeting, MeetingSettings
 from gavel.render.minutes import MINUTES_WRITERS, render_html, render_json, render_markdown, render_text
 from gavel.render.view import UNASSIGNED, build_view
-from render_support import SETTINGS, meeting_of, view_of
+from render_support import SETTINGS, meeting_of, unbalanced_tags, view_of
 
 START = [("alice", "#startmeeting Weekly sync")]
 END = [("alice", "#endmeeting")]
@@ -223,3 +223,15 @@ def test_times_are_shown_in_utc() -> None:
     assert "at 09:00:00 UTC" in text and "(alice, 09:00:09)" in text and "Meeting ended at 09:05:00 UTC." in text
     data = json.loads(render_json(view))
     assert (data["meeting"]["started_at"], data["items"][0]["time"]) == ("2024-05-01T09:00:00Z", "2024-05-01T09:00:09Z")
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        [*START, *END],
+        VOTE,
+        [*START, ("alice", "#restrictlogs"), ("alice", "#action x"), ("alice", "#topic t"), ("bob", "#idea y")],
+    ],
+)
+def test_html_minutes_are_well_formed(said: list[tuple[str, str]]) -> None:
+    assert unbalanced_tags(render_html(view_of(said))) == []

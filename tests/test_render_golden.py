@@ -6,7 +6,7 @@ import difflib
 
 import pytest
 
-from render_support import golden_path, read_exact, render_all
+from render_support import golden_path, read_exact, render_all, unbalanced_tags
 
 EXTENSIONS = (".txt", ".html", ".md", ".json", ".log.txt", ".log.html")
 OUTPUTS = render_all()
@@ -30,3 +30,8 @@ def test_output_matches_golden(extension: str) -> None:
             f"{extension} differs from {path}.\n"
             f"If the change is intended, run scripts/regen-golden and review `git diff tests/golden`.\n{shown}"
         )
+
+
+@pytest.mark.parametrize("extension", [".html", ".log.html"])
+def test_html_outputs_are_well_formed(extension: str) -> None:
+    assert unbalanced_tags(OUTPUTS[extension]) == []
