@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import gavel
 from gavel.core.meeting import Meeting
-from gavel.core.records import Item, ItemKind, actions_by_person
+from gavel.core.records import Item, ItemKind, actions_by_person, starts_with_url
 from gavel.core.votes import Vote
 
 UNASSIGNED = "UNASSIGNED"
@@ -92,7 +92,7 @@ class MinutesView:
     people: tuple[Person, ...]
     votes: tuple[VoteView, ...]
     version: str
-    info_url: str
+    info_url: str  # "" unless it is a safe (http, https, ...) URL
 
     @property
     def unfinished(self) -> bool:
@@ -171,7 +171,7 @@ def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime |
         people=tuple(Person(nick, lines) for nick, lines in meeting.people()),
         votes=tuple(_vote_view(vote, log_href) for vote in meeting.votes),
         version=gavel.__version__,
-        info_url=meeting.settings.info_url,
+        info_url=meeting.settings.info_url if starts_with_url(meeting.settings.info_url) else "",
     )
 
 
