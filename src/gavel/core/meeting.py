@@ -65,6 +65,10 @@ _ITEM_COMMANDS: dict[str, ItemKind] = {
 }
 
 
+# First characters of a line that may start with a URL (or with spaces before one).
+_URL_FIRST = frozenset("hHfFiI \t")
+
+
 def asctime(moment: datetime) -> str:
     """``Wed Mar 16 14:30:39 2016``, as MeetBot prints it."""
     return f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S %Y}"
@@ -103,7 +107,9 @@ class Meeting:
         self._chairs: dict[str, str] = {}  # folded nick -> nick
         self._chair_accounts: set[str] = set()
         self._accounts: dict[str, str] = {}  # folded nick -> services account
-        self._people: dict[str, list[str | int]] = {}  # folded nick -> [nick, lines said]
+        self._said: dict[str, int] = {}  # folded nick -> lines said
+        self._said_as: dict[str, str] = {}  # folded nick -> the nick as first seen
+        self._folded: dict[str, str] = {}  # nick -> folded nick (a cache: folding is on the per-line path)
         self._known: dict[str, str] = {}  # folded nick -> nick, from #nick and #chair
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
 
@@ -115,12 +121,12 @@ class Meeting:
 
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
-        rows = [(str(nick), int(count)) for nick, count in self._people.values()]
+        rows = [(self._said_as[key], count) for key, count in self._said.items()]
         return sorted(rows, key=lambda row: (-row[1], row[0].lower(), row[0]))
 
     def action_nicks(self) -> list[str]:
         """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
-        nicks = {key: str(row[0]) for key, row in self._people.items()}
+        nicks = dict(self._said_as)
         for key, nick in self._known.items():
             nicks.setdefault(key, nick)
         if self._bot is not None:
@@ -158,6 +164,8 @@ class Meeting:
     def handle(self, event: Event) -> list[Effect]:
         """Apply one event; return what the runtime must do, in order."""
         if self.state is MeetingState.RUNNING:
+            if type(event) is Message:  # the hot path: one per log line
+                return self._message(event)
             return self._running(event)
         if self.state is MeetingState.IDLE and isinstance(event, Message):
             return self._idle_message(event)
@@ -173,14 +181,12 @@ class Meeting:
 
     def _running(self, event: Event) -> list[Effect]:
         kind = type(event)
-        if kind is Message:
-            assert isinstance(event, Message)
-            return self._message(event)
         if kind is Action:
             assert isinstance(event, Action)
             effects: list[Effect] = [self._log(event.time, LineKind.ACTION, event.nick, event.text)]
-            if fold_nick(event.nick) != self._bot:
-                self._count(event.nick, event.account)
+            key = self._fold(event.nick)
+            if key != self._bot:
+                self._count(key, event.nick, event.account)
             return effects
         if kind is NickChange:
             assert isinstance(event, NickChange)
@@ -204,28 +210,40 @@ class Meeting:
         self.last_activity = time
         return LogLine(self.lines, time, kind, nick, text)
 
-    def _count(self, nick: str, account: str | None) -> None:
-        key = fold_nick(nick)
-        row = self._people.get(key)
-        if row is None:
-            self._people[key] = [nick, 1]
+    def _fold(self, nick: str) -> str:
+        key = self._folded.get(nick)
+        if key is None:
+            key = self._folded[nick] = fold_nick(nick)
+        return key
+
+    def _count(self, key: str, nick: str, account: str | None) -> None:
+        count = self._said.get(key)
+        if count is None:
+            self._said[key] = 1
+            self._said_as[key] = nick
         else:
-            row[1] = int(row[1]) + 1
+            self._said[key] = count + 1
         if account:
             self._accounts[key] = account
             if self.settings.chairs_by_account and key in self._chairs:
                 self._chair_accounts.add(account)
 
     def _message(self, event: Message) -> list[Effect]:
-        effects: list[Effect] = [self._log(event.time, LineKind.MESSAGE, event.nick, event.text)]
-        if fold_nick(event.nick) == self._bot:
+        self.lines += 1
+        self.last_activity = event.time
+        nick, text = event.nick, event.text
+        effects: list[Effect] = [LogLine(self.lines, event.time, LineKind.MESSAGE, nick, text)]
+        key = self._folded.get(nick) or self._fold(nick)
+        if key == self._bot:
             return effects
-        self._count(event.nick, event.account)
-        text = event.text
-        parsed = commands.parse(text)
-        if parsed is not None:
-            self._command(parsed[0], parsed[1], event, effects)
-        elif starts_with_url(text.lstrip()):
+        self._count(key, nick, event.account)
+        first = text[:1]
+        if first == "#" or first.isspace():
+            parsed = commands.parse(text)
+            if parsed is not None:
+                self._command(parsed[0], parsed[1], event, effects)
+                return effects
+        if first in _URL_FIRST and starts_with_url(text.lstrip()):
             self._add_item(ItemKind.LINK, text.strip(), event)
         return effects
 
@@ -307,7 +325,7 @@ class Meeting:
             MeetingStarted(event.time),
             self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
         ]
-        self._count(event.nick, event.account)
+        self._count(self._fold(event.nick), event.nick, event.account)
         if event.account:
             self._chair_accounts.add(event.account)
         self._say(

@@ -13,14 +13,16 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice, pairwise
 from pathlib import Path
 
 from gavel.core.events import Action, Event, Message, NickChange, RawLine
 
 MAX_STORED_WARNINGS = 200
+_BATCH = 512
 
-_MESSAGE = re.compile(r"(\d\d):(\d\d):(\d\d) <([^>\s]+)>(?: (.*))?\Z", re.DOTALL)
-_ACTION = re.compile(r"(\d\d):(\d\d):(\d\d) \* (\S+)(?: (.*))?\Z", re.DOTALL)
+_MESSAGE = re.compile(r"(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?\Z", re.DOTALL)
+_ACTION = re.compile(r"(\d\d:\d\d:\d\d) \* (\S+)(?: (.*))?\Z", re.DOTALL)
 _TIME = r"\[?(\d{1,2}):(\d\d)(?::(\d\d))?\]?"
 _LOOSE_MESSAGE = re.compile(_TIME + r"\s+<[\s@+%&~]?([^>\s]+)>\s?(.*)\Z", re.DOTALL)
 _LOOSE_ACTION = re.compile(_TIME + r"\s+\*\s+(\S+)\s?(.*)\Z", re.DOTALL)
@@ -29,7 +31,9 @@ _STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
 _GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
 _FILE_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
-_MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 
 
 @dataclass
@@ -79,7 +83,7 @@ def split_glued(text: str) -> list[str]:
     bounds = [0, *points, len(text)]
     parts = [text[bounds[i] : bounds[i + 1]].rstrip(" ") for i in range(len(bounds) - 1)]
     times = [part[:8] for part in parts]
-    backwards = sum(1 for a, b in zip(times, times[1:], strict=False) if b < a)
+    backwards = sum(1 for a, b in pairwise(times) if b < a)
     return parts if backwards <= 1 else [text]
 
 
@@ -87,85 +91,132 @@ class LineParser:
     """Turns decoded log lines into events, tracking the date (midnight roll-over, day-change lines)."""
 
     def __init__(self, day: date, report: ReplayReport) -> None:
-        self.day = day
         self.report = report
-        self._last: datetime = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        self._set_day(day)
+
+    @property
+    def day(self) -> date:
+        return self._day
+
+    def _set_day(self, day: date) -> None:
+        self._day = day
+        self._day_iso = day.isoformat()
+        self._last = datetime(day.year, day.month, day.day, tzinfo=UTC)
         self._last_stamp = ""
 
-    def _at(self, hh: str, mm: str, ss: str | None) -> datetime:
-        stamp = f"{hh}:{mm}:{ss or '00'}"
+    def _at(self, stamp: str) -> datetime:
+        """The time of an ``HH:MM:SS`` stamp on the current day, rolling over at midnight."""
         if stamp == self._last_stamp:
             return self._last
         try:
-            moment = datetime(self.day.year, self.day.month, self.day.day, int(hh), int(mm), int(ss or 0), tzinfo=UTC)
+            moment = datetime.fromisoformat(f"{self._day_iso}T{stamp}+00:00")  # 5x faster than datetime(...)
         except ValueError:
             return self._last
         if moment < self._last:  # times past midnight roll over to the next day
-            self.day += timedelta(days=1)
+            self._day += timedelta(days=1)
+            self._day_iso = self._day.isoformat()
             moment += timedelta(days=1)
         self._last, self._last_stamp = moment, stamp
         return moment
 
+    def _at_loose(self, hh: str, mm: str, ss: str | None) -> datetime:
+        return self._at(f"{hh.zfill(2)}:{mm}:{ss or '00'}")
+
     def parse(self, text: str, number: int) -> Event:
         match = _MESSAGE.match(text)
         if match is not None:
-            hh, mm, ss, nick, said = match.groups()
-            return Message(self._at(hh, mm, ss), nick, said or "")
+            stamp, nick, said = match.groups()
+            return Message(self._at(stamp), nick, said or "")
         match = _ACTION.match(text)
         if match is not None:
-            hh, mm, ss, nick, said = match.groups()
-            return Action(self._at(hh, mm, ss), nick, said or "")
+            stamp, nick, said = match.groups()
+            return Action(self._at(stamp), nick, said or "")
         return self._parse_loose(text, number)
 
     def _parse_loose(self, text: str, number: int) -> Event:
         match = _NICK_CHANGE.match(text)
         if match is not None:
             hh, mm, ss, old, new = match.groups()
-            return NickChange(self._at(hh, mm, ss), old, new)
+            return NickChange(self._at_loose(hh, mm, ss), old, new)
         match = _LOOSE_MESSAGE.match(text)
         if match is not None:
             hh, mm, ss, nick, said = match.groups()
-            return Message(self._at(hh.zfill(2), mm, ss), nick, said)
+            return Message(self._at_loose(hh, mm, ss), nick, said)
         match = _LOOSE_ACTION.match(text)
         if match is not None:
             hh, mm, ss, nick, said = match.groups()
-            return Action(self._at(hh.zfill(2), mm, ss), nick, said)
+            return Action(self._at_loose(hh, mm, ss), nick, said)
         day = _DAY_CHANGED.search(text)
         if day is not None and day.group(1) in _MONTHS:
-            self._set_day(int(day.group(3)), _MONTHS[day.group(1)], int(day.group(2)))
+            try:
+                self._set_day(date(int(day.group(3)), _MONTHS[day.group(1)], int(day.group(2))))
+            except ValueError:
+                self.report.warn(number, f"impossible date in {text[:80]!r}")
         elif _STATUS.match(text) is None and text.strip():
             self.report.warn(number, f"unrecognized line kept as text: {text[:80]!r}")
         return RawLine(self._last, text)
 
-    def _set_day(self, year: int, month: int, day_of_month: int) -> None:
-        try:
-            self.day = date(year, month, day_of_month)
-        except ValueError:
-            return
-        self._last = datetime(year, month, day_of_month, tzinfo=UTC)
-        self._last_stamp = ""
+
+def _decode(raw: bytes, number: int, report: ReplayReport) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        report.warn(number, f"invalid UTF-8 at byte {error.start}, replaced with U+FFFD")
+        return raw.decode("utf-8", "replace")
+
+
+def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
+    """One physical line -> its log lines (a lone CR is a line break too; glued lines are split)."""
+    pieces = text.split("\r") if "\r" in text else [text]
+    result: list[str] = []
+    for piece in pieces:
+        if len(piece) > 200 and piece.count(":") > 6:
+            glued = split_glued(piece)
+            if len(glued) > 1:
+                report.warn(number, f"line holds {len(glued)} log lines glued together; split at timestamps")
+            result.extend(glued)
+        else:
+            result.append(piece)
+    return result
 
 
 def decoded_lines(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, str]]:
-    """Decode (replacing invalid UTF-8, reported), strip line endings, split lone-CR and glued lines."""
-    for number, raw in enumerate(raw_lines, 1):
-        report.lines = number
-        if raw.endswith(b"\n"):
-            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            text = raw.decode("utf-8", "replace")
-            report.warn(number, f"invalid UTF-8 at byte {error.start}, replaced with U+FFFD")
-        pieces = text.split("\r") if "\r" in text else [text]
-        for piece in pieces:
-            if len(piece) > 200 and piece.count(":") > 6:
-                glued = split_glued(piece)
-                if len(glued) > 1:
-                    report.warn(number, f"line holds {len(glued)} log lines glued together; split at timestamps")
-                    yield from ((number, part) for part in glued)
-                    continue
-            yield number, piece
+    """Decode (replacing invalid UTF-8, reported), strip line endings, split lone-CR and glued lines.
+
+    Lines are decoded in batches (one C-level decode per batch); a batch with bad bytes or an
+    unusual line is redone line by line, so reports still name the exact line.
+    """
+    number = 0
+    batch: list[bytes] = []
+    iterator = iter(raw_lines)
+    while True:
+        batch = list(islice(iterator, _BATCH))
+        if not batch:
+            break
+        joined = b"".join(batch)
+        text = None
+        if b"\r" not in joined:
+            try:
+                text = joined.decode("utf-8")
+            except UnicodeDecodeError:
+                text = None
+        if text is not None:
+            lines = text.split("\n")
+            if lines[-1] == "":
+                lines.pop()
+            if len(lines) == len(batch) and max(map(len, lines)) <= 200:
+                start = number
+                number += len(lines)
+                report.lines = number
+                yield from enumerate(lines, start + 1)
+                continue
+        for raw in batch:
+            number += 1
+            report.lines = number
+            if raw.endswith(b"\n"):
+                raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+            for piece in _pieces(_decode(raw, number, report), number, report):
+                yield number, piece
 
 
 def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
