@@ -175,11 +175,19 @@ def test_unicode_round_trips_in_json() -> None:
     assert "café ☕ 日本語 — “quoted” \U0001f600" in render_html(view)
 
 
-def test_json_is_stable() -> None:
-    view = view_of(VOTE)
-    raw = render_json(view)
+def test_json_is_stable_sorted_and_one_line_per_element() -> None:
+    raw = render_json(view_of(VOTE))
     assert raw == render_json(view_of(VOTE))
-    assert raw == json.dumps(json.loads(raw), ensure_ascii=False, sort_keys=True, indent=2) + "\n"
+
+    def sorted_object(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        keys = [key for key, _ in pairs]
+        assert keys == sorted(keys)
+        return dict(pairs)
+
+    data = json.loads(raw, object_pairs_hook=sorted_object)
+    assert raw.startswith('{\n  "actions": [],\n  "actions_by_person": {},\n  "generator": "gavel 0.1.0",\n')
+    assert '\n  "people": [\n    {"lines": 4, "nick": "alice"},\n    {"lines": 1, "nick": "bob"},\n' in raw
+    assert len(data["votes"]) == 1 and raw.endswith("\n  ]\n}\n")
 
 
 def test_restricted_meeting() -> None:

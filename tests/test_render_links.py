@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from gavel.render.links import escape_attribute, hms, html_text, iso, split_links
 from gavel.render.minutes_md import escape_text, inline
+from gavel.render.minutes_text import _fill
 
 
 @pytest.mark.parametrize(
@@ -97,3 +99,16 @@ def test_markdown_inline_links_only_safe_urls() -> None:
 def test_time_formats() -> None:
     moment = datetime(2016, 3, 16, 4, 5, 6, 789, tzinfo=UTC)
     assert (hms(moment), iso(moment)) == ("04:05:06", "2016-03-16T04:05:06Z")
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), st.sampled_from((0, 2)))
+def test_text_fill_matches_textwrap(text: str, indent: int) -> None:
+    expected = textwrap.fill(
+        text,
+        width=72,
+        initial_indent=" " * indent + "* ",
+        subsequent_indent=" " * (indent + 2),
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    assert _fill(text, indent) == expected

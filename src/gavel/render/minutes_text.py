@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 from gavel.render.links import hms
@@ -11,19 +12,23 @@ WIDTH = 72
 _SECTION_BREAK = "\n\n\n\n"
 
 
-def _fill(text: str, indent: int = 0) -> str:
-    """A ``* `` list entry: first line at ``indent``, the rest two columns further in.
-
-    Long words (URLs) are never broken, nor are words broken at hyphens, so URLs stay whole.
-    """
-    return textwrap.fill(
-        text,
+@functools.cache
+def _wrapper(indent: int) -> textwrap.TextWrapper:
+    # Long words (URLs) are never broken, nor are words broken at hyphens, so URLs stay whole.
+    return textwrap.TextWrapper(
         width=WIDTH,
         initial_indent=" " * indent + "* ",
         subsequent_indent=" " * (indent + 2),
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+def _fill(text: str, indent: int = 0) -> str:
+    """A ``* `` list entry: first line at ``indent``, the rest two columns further in."""
+    if text and len(text) + indent + 2 <= WIDTH and text.isprintable() and text[-1] != " ":
+        return " " * indent + "* " + text  # what the wrapper gives for a line that fits, only faster
+    return _wrapper(indent).fill(text)
 
 
 def _paragraph(text: str) -> str:
