@@ -47,47 +47,86 @@ def main() -> None:
 
 @main.command()
 @click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--output-dir", "-o", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Root of the MeetBot-layout output tree.")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Meeting date, for logs whose file name does not carry one.")
+@click.option(
+    "--output-dir",
+    "-o",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Root of the MeetBot-layout output tree.",
+)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Meeting date, for logs whose file name does not carry one.",
+)
 @click.option("--channel", help="Channel shown in the minutes (default: '#' + the file name's first part).")
 @click.option("--bot-nick", help="The bot's nick in the log (default: detected from its 'Meeting started' reply).")
 @click.option("--url-base", default="", help="URL prefix of the output tree, used in the minutes.")
-@click.option("--format", "formats", multiple=True, type=click.Choice(ALL_FORMATS),
-              help="Only write these formats (repeatable; default: all).")
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(ALL_FORMATS),
+    help="Only write these formats (repeatable; default: all).",
+)
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parallel processes.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
-def replay(logs: tuple[Path, ...], output_dir: Path, day: object, channel: str | None, bot_nick: str | None,
-           url_base: str, formats: tuple[str, ...], jobs: int, quiet: bool) -> None:
+def replay(
+    logs: tuple[Path, ...],
+    output_dir: Path,
+    day: object,
+    channel: str | None,
+    bot_nick: str | None,
+    url_base: str,
+    formats: tuple[str, ...],
+    jobs: int,
+    quiet: bool,
+) -> None:
     """Replay IRC meeting logs (MeetBot .log.txt, irssi/weechat) into minutes and logs."""
     files = find_logs(logs)
     if not files:
         raise click.ClickException("no log files found (directories are searched for *.log.txt and *.log)")
     meeting_date: date | None = day.date() if hasattr(day, "date") else None  # click gives a datetime
-    options = ReplayOptions(output_dir=output_dir, date=meeting_date, channel=channel, bot_nick=bot_nick,
-                            url_base=url_base, formats=formats or ALL_FORMATS)
+    options = ReplayOptions(
+        output_dir=output_dir,
+        date=meeting_date,
+        channel=channel,
+        bot_nick=bot_nick,
+        url_base=url_base,
+        formats=formats or ALL_FORMATS,
+    )
     err = Console(stderr=True, highlight=False)
     failed = warned = meetings = 0
-    progress = Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                        console=err, disable=quiet or len(files) < 2, transient=True)
+    progress = Progress(
+        TextColumn("replay"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet or len(files) < 2,
+        transient=True,
+    )
     with progress:
         task = progress.add_task("replay", total=len(files))
         for result in _replay_all(files, options, jobs):
             progress.advance(task)
             for warning in result.warnings:
                 warned += 1
-                progress.console.print(f"warning: {warning}", markup=False)
+                progress.console.print(f"warning: {warning}", markup=False, soft_wrap=True)
             if result.error:
                 failed += 1
-                progress.console.print(f"error: {result.error}", markup=False)
+                progress.console.print(f"error: {result.error}", markup=False, soft_wrap=True)
                 continue
             meetings += len(result.meetings)
             if not quiet:
                 for written in result.meetings:
                     note = " (unfinished: no #endmeeting)" if written.unfinished else ""
                     click.echo(f"{output_dir / written.basename}.*{note}")
-    err.print(f"{len(files)} file(s), {meetings} meeting(s) written, {warned} warning(s), {failed} error(s)",
-              markup=False)
+    err.print(
+        f"{len(files)} file(s), {meetings} meeting(s) written, {warned} warning(s), {failed} error(s)",
+        markup=False,
+        soft_wrap=True,
+    )
     if failed:
         sys.exit(1)

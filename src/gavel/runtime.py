@@ -8,7 +8,7 @@ bot's original replies) and writes the files.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -20,8 +20,9 @@ from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.storage.tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
 
-_BOT_GREETING = re.compile(rb"^\[?\d\d?:\d\d(?::\d\d)?\]? <[@+]?([^>\s]+)> Meeting started ")
-_BOT_SCAN_LINES = 200
+# The bot's answer to #startmeeting, at a line start or (in a log that lost its line breaks) after a space.
+_BOT_GREETING = re.compile(rb"(?:^|(?<=\s))\[?\d\d?:\d\d(?::\d\d)?\]? <[@+]?([^>\s]+)> Meeting started ", re.MULTILINE)
+_BOT_SCAN_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,15 +45,10 @@ class ReplayResult:
     lines_outside: int = 0
 
 
-def detect_bot_nick(head: Iterable[bytes]) -> str | None:
-    """The nick that answered ``#startmeeting`` with "Meeting started ..." in the first lines."""
-    for number, raw in enumerate(head):
-        if number >= _BOT_SCAN_LINES:
-            break
-        match = _BOT_GREETING.match(raw)
-        if match is not None:
-            return match.group(1).decode("utf-8", "replace")
-    return None
+def detect_bot_nick(head: bytes) -> str | None:
+    """The nick that answered ``#startmeeting`` with "Meeting started ..." near the start of a log."""
+    match = _BOT_GREETING.search(head)
+    return match.group(1).decode("utf-8", "replace") if match is not None else None
 
 
 class MeetingRunner:
@@ -81,7 +77,9 @@ class MeetingRunner:
                     assert self.files is not None
                     self.files.write(effect)
                 elif isinstance(effect, MeetingStarted):
-                    self.files = MeetingFiles(self.output_dir, formats=self.formats, title=f"{self.settings.channel} log")
+                    self.files = MeetingFiles(
+                        self.output_dir, formats=self.formats, title=f"{self.settings.channel} log"
+                    )
                 elif isinstance(effect, MeetingEnded):
                     self._finish(None)
 
@@ -108,11 +106,13 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
     report = ReplayReport(str(path))
     day = date_from_filename(path) or options.date
     if day is None:
-        result.error = f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt or pass --date"
+        result.error = (
+            f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt or pass --date"
+        )
         return result
     try:
         with open(path, "rb") as stream:
-            bot = options.bot_nick or detect_bot_nick(stream)
+            bot = options.bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
             stream.seek(0)
             channel = options.channel or "#" + name_from_filename(path)
             settings = MeetingSettings(channel=channel, bot_nick=bot, url_base=options.url_base)

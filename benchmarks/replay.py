@@ -1,0 +1,176 @@
+"""Replay benchmark: lines/s and peak RSS of `gavel replay` with every output, next to a floor.
+
+The floor only reads the lines, applies one regex and writes .log.txt + .log.html: the least any
+replay must do. Each measurement runs in a fresh child process so its peak RSS is its own.
+
+    .venv/bin/python benchmarks/replay.py                 # 100k lines, plus 1M lines for the RSS check
+    .venv/bin/python benchmarks/replay.py --lines 100000 --no-scale
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import random
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TARGET_RATIO = 1.5
+TARGET_RSS_MIB = 60.0
+NICKS = [f"user{i}" for i in range(40)] + ["ünïcode", "renée", "李雷", "chair_"]
+WORDS = (
+    "the patch looks good to me but we need tests for the failure path and docs before "
+    "it can land — let's revisit next week ✓ 👍 naïve café déjà vu https://example.org/x?y=1&z=<2>"
+).split()
+
+
+def generate(path: Path, lines: int, seed: int = 1) -> None:
+    """A deterministic meeting: chat mixed with commands, unicode, votes, /me and nick changes."""
+    rng = random.Random(seed)
+    second = 14 * 3600
+
+    def stamp() -> str:
+        return time.strftime("%H:%M:%S", time.gmtime(second))
+
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"{stamp()} <chair_> #startmeeting bench meeting\n")
+        vote_open = False
+        for n in range(1, lines - 1):
+            second += rng.choice((0, 1, 1, 2))
+            nick = rng.choice(NICKS)
+            text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 18)))
+            roll = rng.random()
+            if roll < 0.002:
+                line = f"<chair_> #topic topic number {n}: {text[:40]}"
+            elif roll < 0.006:
+                line = f"<{nick}> #info {text}"
+            elif roll < 0.008:
+                line = f"<{nick}> #action {rng.choice(NICKS)} to {text}"
+            elif roll < 0.009:
+                line = f"<{nick}> #link https://review.example.org/{n} {text[:30]}"
+            elif roll < 0.010:
+                line = f"<{nick}> #idea {text}"
+            elif roll < 0.011:
+                line = "<chair_> #endvote" if vote_open else f"<chair_> #startvote Ship release {n}? yes, no, later"
+                vote_open = not vote_open
+            elif roll < 0.02 and vote_open:
+                line = f"<{nick}> #vote {rng.choice(('yes', 'no', 'later', 'YES'))}"
+            elif roll < 0.04:
+                line = f"* {nick} {text}"
+            elif roll < 0.0405:
+                line = f"-!- {nick} is now known as {nick}_away"
+            else:
+                line = f"<{nick}> {text}"
+            out.write(f"{stamp()} {line}\n")
+        out.write(f"{stamp()} <chair_> #endmeeting")
+
+
+_FLOOR_RE = re.compile(r"(\d\d:\d\d:\d\d) <([^>\s]+)> (.*)")
+
+
+def floor(log: Path, out: Path) -> int:
+    """Read, one regex, write .log.txt and .log.html."""
+    count = 0
+    with (
+        open(log, encoding="utf-8") as src,
+        open(out / "floor.log.txt", "w", encoding="utf-8") as txt,
+        open(out / "floor.log.html", "w", encoding="utf-8") as page,
+    ):
+        page.write("<!DOCTYPE html><html><body><pre>\n")
+        for line in src:
+            count += 1
+            line = line.rstrip("\n")
+            match = _FLOOR_RE.match(line)
+            txt.write(line + "\n")
+            if match:
+                when, nick, text = match.groups()
+                page.write(
+                    f'<a id="l-{count}" href="#l-{count}">{when}</a> &lt;{html.escape(nick)}&gt; {html.escape(text)}\n'
+                )
+            else:
+                page.write(f'<a id="l-{count}" href="#l-{count}"></a>{html.escape(line)}\n')
+        page.write("</pre></body></html>\n")
+    return count
+
+
+def gavel_replay(log: Path, out: Path) -> int:
+    from gavel.runtime import ReplayOptions, replay_file
+
+    result = replay_file(log, ReplayOptions(output_dir=out))
+    if result.error or len(result.meetings) != 1:
+        raise SystemExit(f"replay failed: {result.error or result.warnings}")
+    return result.lines
+
+
+def child(mode: str, log: Path, out: Path) -> None:
+    """Run one measurement and print its figures as JSON."""
+    started = time.perf_counter()
+    lines = floor(log, out) if mode == "floor" else gavel_replay(log, out)
+    elapsed = time.perf_counter() - started
+    rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"mode": mode, "lines": lines, "seconds": elapsed, "rss_mib": rss_mib}))
+
+
+def measure(mode: str, log: Path, repeat: int) -> dict[str, float]:
+    """Best time of ``repeat`` runs (each a fresh process), with the peak RSS of the slowest-memory run."""
+    best: dict[str, float] = {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as out:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", mode, str(log), out], check=True, capture_output=True, text=True
+            )
+        figures = json.loads(done.stdout)
+        if not best or figures["seconds"] < best["seconds"]:
+            best = {**figures, "rss_mib": max(figures["rss_mib"], best.get("rss_mib", 0.0))}
+        else:
+            best["rss_mib"] = max(best["rss_mib"], figures["rss_mib"])
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-scale", action="store_true", help="skip the 1M-line RSS check")
+    parser.add_argument("--child", nargs=3, metavar=("MODE", "LOG", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]), Path(args.child[2]))
+        return
+    work = Path(tempfile.mkdtemp(prefix="gavel-bench-"))
+    try:
+        sizes = [args.lines] + ([] if args.no_scale else [args.lines * 10])
+        rows = []
+        for size in sizes:
+            log = work / f"bench_meeting.2026-11-24-14.00.log.txt"
+            generate(log, size)
+            repeat = args.repeat if size == args.lines else 1
+            rows.append((size, measure("floor", log, repeat), measure("gavel", log, repeat)))
+        print(f"{'lines':>9} {'floor lines/s':>14} {'gavel lines/s':>14} {'ratio':>6} {'floor RSS':>10} {'gavel RSS':>10}")
+        for size, low, ours in rows:
+            ratio = ours["seconds"] / low["seconds"]
+            print(
+                f"{size:>9,} {size / low['seconds']:>14,.0f} {size / ours['seconds']:>14,.0f} {ratio:>6.2f} "
+                f"{low['rss_mib']:>7.1f} MiB {ours['rss_mib']:>7.1f} MiB"
+            )
+        first = rows[0]
+        ratio = first[2]["seconds"] / first[1]["seconds"]
+        rss = max(row[2]["rss_mib"] for row in rows)
+        print(f"target: ratio <= {TARGET_RATIO} -> {'met' if ratio <= TARGET_RATIO else 'MISSED'} ({ratio:.2f}); "
+              f"peak RSS <= {TARGET_RSS_MIB:.0f} MiB -> {'met' if rss <= TARGET_RSS_MIB else 'MISSED'} ({rss:.1f} MiB)")
+        if len(rows) > 1:
+            growth = rows[1][2]["rss_mib"] - rows[0][2]["rss_mib"]
+            print(f"RSS growth from {rows[0][0]:,} to {rows[1][0]:,} lines: {growth:+.1f} MiB")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
