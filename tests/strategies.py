@@ -124,15 +124,15 @@ _command_case = st.sampled_from((str.lower, str.upper, str.title))
 
 
 @st.composite
-def command_lines(draw: st.DrawFn) -> str:
-    """``#command args`` with random case, optional colon, random arguments."""
+def command_lines(draw: st.DrawFn, pool: Sequence[str] = NICKS) -> str:
+    """``#command args`` with random case, optional colon, random arguments (often nicks from ``pool``)."""
     word = draw(_command_case)(draw(st.sampled_from(COMMAND_WORDS)))
     colon = draw(st.sampled_from(("", ":")))
     args = draw(
         st.one_of(
             st.just(""),
             st.sampled_from(("yes", "no", "a", "B", "q? a, b, c", "none", "../../etc", "alice bob", "Bob")),
-            st.lists(st.sampled_from(NICKS), max_size=3).map(" ".join),
+            st.lists(st.sampled_from((*pool, *NICKS)), max_size=3).map(" ".join),
             _weird,
         )
     )
@@ -140,13 +140,19 @@ def command_lines(draw: st.DrawFn) -> str:
     return f"{lead}#{word}{colon} {args}" if args or draw(st.booleans()) else f"{lead}#{word}{colon}"
 
 
-texts = st.one_of(
-    command_lines(),
-    command_lines(),
-    _weird,
-    st.sampled_from(("https://example.org/a b", "see http://x", "ftp://f", "#info-ish x", "hello", "")),
-    _huge,
-)
+def texts_for(pool: Sequence[str] = NICKS) -> st.SearchStrategy[str]:
+    """Lines people say: mostly commands, some plain or odd text, links, and the occasional huge line."""
+    return st.one_of(
+        command_lines(pool),
+        command_lines(pool),
+        command_lines(pool),
+        _weird,
+        st.sampled_from(("https://example.org/a b", "see http://x", "ftp://f", "#info-ish x", "hello", "")),
+        _huge,
+    )
+
+
+texts = texts_for()
 
 settings_strategy = st.builds(
     MeetingSettings,
@@ -155,35 +161,45 @@ settings_strategy = st.builds(
     length_minutes=st.sampled_from((0, 1, 60)),
     overtime_end_by_anyone=st.booleans(),
     chairs_by_account=st.booleans(),
-    idle_end_minutes=st.sampled_from((0, 1, 30)),
-    max_length_minutes=st.sampled_from((0, 2, 120)),
+    idle_end_minutes=st.sampled_from((0, 0, 1, 30)),
+    max_length_minutes=st.sampled_from((0, 0, 5, 120)),
     url_base=st.sampled_from(("", "https://m.example.org/", "https://m.example.org")),
 )
 
 
 @st.composite
-def event_lists(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40, start_meeting: bool = True) -> list[Event]:
-    """A list of events with non-decreasing times; usually beginning with a #startmeeting."""
+def event_lists(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40, owner: str | None = None) -> list[Event]:
+    """Events with non-decreasing times, mostly lines said by a small pool of nicks.
+
+    Without ``owner`` the list usually begins with a ``#startmeeting`` by the first nick of the pool;
+    with it, the events continue a meeting ``owner`` started (so the owner speaks often).
+    """
+    pool = draw(st.lists(nicks, min_size=1, max_size=4))
+    if owner is not None:
+        pool = [owner, *pool]
+    speakers = st.one_of(st.sampled_from(pool), st.just(pool[0]), nicks)
+    lines = texts_for(pool)
     time = T0
     events: list[Event] = []
-    if start_meeting and draw(st.booleans()):
-        events.append(Message(time, draw(nicks), "#startmeeting " + draw(_weird), account=draw(accounts)))
+    if owner is None and draw(st.integers(0, 4)):
+        events.append(Message(time, pool[0], "#startmeeting " + draw(_weird), account=draw(accounts)))
     count = draw(st.integers(min_value=min_size, max_value=max_size))
     for _ in range(count):
-        time += timedelta(seconds=draw(st.sampled_from((0, 1, 7, 59, 600, 3700))))
-        kind = draw(st.integers(min_value=0, max_value=9))
+        time += timedelta(seconds=draw(st.sampled_from((1, 0, 1, 2, 7, 1, 59, 1, 600, 3700))))
+        kind = draw(st.integers(min_value=0, max_value=11))
         event: Event
-        if kind <= 4:
-            event = Message(time, draw(nicks), draw(texts), account=draw(accounts))
-        elif kind == 5:
-            event = Action(time, draw(nicks), draw(texts), account=draw(accounts))
-        elif kind == 6:
-            event = NickChange(time, draw(nicks), draw(nicks))
+        if kind <= 6:
+            event = Message(time, draw(speakers), draw(lines), account=draw(accounts))
         elif kind == 7:
-            which = draw(st.sampled_from((Join, Part, Quit)))
-            event = Join(time, draw(nicks), account=draw(accounts)) if which is Join else which(time, draw(nicks))
+            event = Action(time, draw(speakers), draw(lines), account=draw(accounts))
         elif kind == 8:
-            event = RawLine(time, draw(texts))
+            event = NickChange(time, draw(speakers), draw(st.one_of(speakers, nicks)))
+        elif kind == 9:
+            which = draw(st.sampled_from((Join, Part, Quit)))
+            nick = draw(speakers)
+            event = Join(time, nick, account=draw(accounts)) if which is Join else which(time, nick)
+        elif kind == 10:
+            event = RawLine(time, draw(lines))
         else:
             event = Tick(time)
         events.append(event)
