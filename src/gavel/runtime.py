@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from gavel.core.effects import LogLine, MeetingEnded, MeetingStarted
+from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted
 from gavel.core.errors import GavelError
 from gavel.core.events import Event
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
@@ -62,26 +62,31 @@ class MeetingRunner:
         self.files: MeetingFiles | None = None
         self.written: list[WrittenMeeting] = []
         self.lines_outside = 0
-        self.last_time: datetime | None = None
 
     def feed(self, events: Iterator[Event]) -> None:
+        handle = self.meeting.handle
+        write = self.files.write if self.files is not None else None
         for event in events:
-            self.last_time = event.time
-            effects = self.meeting.handle(event)
-            if not effects:
-                if self.meeting.state is MeetingState.IDLE:
-                    self.lines_outside += 1
+            effects = handle(event)
+            if len(effects) == 1 and write is not None and type(effects[0]) is LogLine:  # the per-line case
+                write(effects[0])
                 continue
-            for effect in effects:
-                if type(effect) is LogLine:
-                    assert self.files is not None
-                    self.files.write(effect)
-                elif isinstance(effect, MeetingStarted):
-                    self.files = MeetingFiles(
-                        self.output_dir, formats=self.formats, title=f"{self.settings.channel} log"
-                    )
-                elif isinstance(effect, MeetingEnded):
-                    self._finish(None)
+            self._apply(effects)
+            handle = self.meeting.handle
+            write = self.files.write if self.files is not None else None
+
+    def _apply(self, effects: list[Effect]) -> None:
+        if not effects and self.meeting.state is MeetingState.IDLE:
+            self.lines_outside += 1
+        for effect in effects:
+            if type(effect) is LogLine:
+                assert self.files is not None
+                self.files.write(effect)
+            elif isinstance(effect, MeetingStarted):
+                title = f"{self.settings.channel} log"
+                self.files = MeetingFiles(self.output_dir, formats=self.formats, title=title)
+            elif isinstance(effect, MeetingEnded):
+                self._finish(None)
 
     def _finish(self, unfinished_at: datetime | None) -> None:
         assert self.files is not None
@@ -92,7 +97,7 @@ class MeetingRunner:
     def close(self) -> None:
         """End of input: a meeting still running gets minutes too, marked unfinished."""
         if self.meeting.state is MeetingState.RUNNING and self.files is not None:
-            self._finish(self.last_time or self.meeting.started_at)
+            self._finish(self.meeting.last_activity or self.meeting.started_at)
 
     def abandon(self) -> None:
         if self.files is not None:

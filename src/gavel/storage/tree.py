@@ -81,6 +81,7 @@ class MeetingFiles:
         if ".log.html" in self.formats:
             stream = self._open("log.html")
             self._html = LogHtmlWriter(stream, title=title)
+        self._writes = tuple(writer.write for writer in (self._text, self._html) if writer is not None)
 
     def _open(self, name: str) -> TextIO:
         stream = open(self._work / name, "w", encoding="utf-8", newline="", buffering=1 << 16)  # noqa: SIM115
@@ -88,10 +89,8 @@ class MeetingFiles:
         return stream
 
     def write(self, line: LogLine) -> None:
-        if self._text is not None:
-            self._text.write(line)
-        if self._html is not None:
-            self._html.write(line)
+        for write in self._writes:
+            write(line)
 
     def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
         """Close the logs, move them into the tree and write the minutes next to them."""

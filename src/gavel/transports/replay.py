@@ -126,7 +126,8 @@ class LineParser:
         match = _MESSAGE.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
-            return Message(self._at(stamp), nick, said or "")
+            moment = self._last if stamp == self._last_stamp else self._at(stamp)
+            return Message(moment, nick, said or "")
         match = _ACTION.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
@@ -180,48 +181,44 @@ def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
     return result
 
 
-def decoded_lines(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, str]]:
-    """Decode (replacing invalid UTF-8, reported), strip line endings, split lone-CR and glued lines.
+def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, list[str]]]:
+    """``(number of the first line, decoded lines)`` batches, line endings stripped.
 
-    Lines are decoded in batches (one C-level decode per batch); a batch with bad bytes or an
-    unusual line is redone line by line, so reports still name the exact line.
+    A batch is decoded with one C-level call; a batch with bad bytes or carriage returns is redone
+    line by line (one line per batch), so reports still name the exact line.
     """
     number = 0
-    batch: list[bytes] = []
     iterator = iter(raw_lines)
-    while True:
-        batch = list(islice(iterator, _BATCH))
-        if not batch:
-            break
+    while batch := list(islice(iterator, _BATCH)):
         joined = b"".join(batch)
-        text = None
         if b"\r" not in joined:
             try:
-                text = joined.decode("utf-8")
+                lines = joined.decode("utf-8").split("\n")
             except UnicodeDecodeError:
-                text = None
-        if text is not None:
-            lines = text.split("\n")
-            if lines[-1] == "":
-                lines.pop()
-            if len(lines) == len(batch) and max(map(len, lines)) <= 200:
-                start = number
+                pass
+            else:
+                if lines[-1] == "":
+                    lines.pop()
+                yield number + 1, lines
                 number += len(lines)
                 report.lines = number
-                yield from enumerate(lines, start + 1)
                 continue
         for raw in batch:
             number += 1
             report.lines = number
             if raw.endswith(b"\n"):
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-            for piece in _pieces(_decode(raw, number, report), number, report):
-                yield number, piece
+            yield number, [_decode(raw, number, report)]
 
 
 def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
-    """Events from the raw lines of one log file."""
+    """Events from the raw lines of one log file (the per-line hot path of replay)."""
     parser = LineParser(day, report)
     parse = parser.parse
-    for number, text in decoded_lines(raw_lines, report):
-        yield parse(text, number)
+    for first, lines in decoded_batches(raw_lines, report):
+        for number, text in enumerate(lines, first):
+            if "\r" in text or (len(text) > 200 and text.count(":") > 6):
+                for piece in _pieces(text, number, report):
+                    yield parse(piece, number)
+            else:
+                yield parse(text, number)
