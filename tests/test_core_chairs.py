@@ -288,3 +288,58 @@ def test_chair_may_end_the_meeting_at_once() -> None:
     session.say("alice", "#chair bob")
     session.say("bob", "#endmeeting")
     assert session.meeting.state is MeetingState.ENDED
+
+
+# ---------------------------------------------------------------------------- stale accounts
+
+
+def test_an_account_seen_on_a_nick_that_left_is_not_chaired() -> None:
+    # mallory, logged in, holds the nick "bob" for a moment and leaves; the real bob (not logged in)
+    # comes back and is chaired: mallory's account must not become a chair account.
+    session = started()
+    session.say("bob", "hi", account="acct-mallory")
+    session.quit("bob")
+    session.join("bob")
+    session.say("alice", "#chair bob")
+    assert try_topic(session, "bob")
+    assert not try_topic(session, "mallory", account="acct-mallory")
+
+
+@pytest.mark.parametrize("leave", ["part", "quit", "join-again"])
+def test_an_account_from_join_is_forgotten_when_the_nick_leaves(leave: str) -> None:
+    session = started()
+    session.join("bob", account="acct-mallory")
+    if leave == "part":
+        session.part("bob")
+    elif leave == "quit":
+        session.quit("bob")
+    else:
+        session.join("bob")  # a new join without an account: whoever it is, they are not logged in
+    session.say("alice", "#chair bob")
+    assert not try_topic(session, "mallory", account="acct-mallory")
+
+
+def test_an_account_seen_before_the_meeting_is_forgotten_when_the_nick_leaves() -> None:
+    session = Session()
+    session.join("bob", account="acct-mallory")
+    session.quit("bob")
+    session.begin("alice")
+    session.join("bob")
+    session.say("alice", "#chair bob")
+    assert not try_topic(session, "mallory", account="acct-mallory")
+
+
+def test_taking_a_nick_by_nick_change_drops_its_old_account() -> None:
+    session = Session()
+    session.join("bob", account="acct-mallory")
+    session.rename("bob", "mallory")  # before the meeting: the account moves with her
+    session.begin("alice")
+    session.rename("robert", "bob")  # the real bob takes the nick back
+    session.say("alice", "#chair bob")
+    assert not try_topic(session, "mallory", account="acct-mallory")
+    # ... and during the meeting too.
+    session.join("carol", account="acct-eve")
+    session.rename("carol", "eve")
+    session.rename("caroline", "carol")
+    session.say("alice", "#chair carol")
+    assert not try_topic(session, "eve", account="acct-eve")

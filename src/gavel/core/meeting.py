@@ -169,8 +169,8 @@ class Meeting:
             return self._running(event)
         if self.state is MeetingState.IDLE and isinstance(event, Message):
             return self._idle_message(event)
-        if isinstance(event, Join) and event.account:
-            self._accounts[fold_nick(event.nick)] = event.account
+        if isinstance(event, Join | Part | Quit | NickChange):
+            self._track_account(event)
         return []
 
     def _idle_message(self, event: Message) -> list[Effect]:
@@ -199,11 +199,24 @@ class Meeting:
             return self._tick(event.time)
         if kind is Join:
             assert isinstance(event, Join)
-            if event.account:
-                self._accounts[fold_nick(event.nick)] = event.account
+            self._track_account(event)
         if kind in (Part, Quit):
+            assert isinstance(event, Part | Quit)
+            self._track_account(event)
             self.last_activity = max(self.last_activity or event.time, event.time)
         return []
+
+    def _track_account(self, event: Join | Part | Quit | NickChange) -> None:
+        """Know a nick's services account only while that nick is here (a stale one must not be chaired)."""
+        if isinstance(event, NickChange):
+            account = self._accounts.pop(fold_nick(event.old), None)
+            self._accounts.pop(fold_nick(event.new), None)
+            if account:
+                self._accounts[fold_nick(event.new)] = account
+        elif isinstance(event, Join) and event.account:
+            self._accounts[fold_nick(event.nick)] = event.account
+        else:  # a Part, a Quit, or a Join by someone not logged in
+            self._accounts.pop(fold_nick(event.nick), None)
 
     def _log(self, time: datetime, kind: LineKind, nick: str, text: str) -> LogLine:
         self.lines += 1
@@ -260,8 +273,7 @@ class Meeting:
         if old in self._known:
             del self._known[old]
             self._known[new] = event.new
-        if old in self._accounts:
-            self._accounts[new] = self._accounts.pop(old)
+        self._track_account(event)
         if self.open_vote is not None:
             self.open_vote.rename(event.old, event.new)
         return effects
