@@ -343,3 +343,11 @@ def test_taking_a_nick_by_nick_change_drops_its_old_account() -> None:
     session.rename("caroline", "carol")
     session.say("alice", "#chair carol")
     assert not try_topic(session, "eve", account="acct-eve")
+
+
+def test_without_a_length_only_chairs_end_the_meeting() -> None:
+    # length_minutes=0: no scheduled end, so no overtime, and the refusal does not promise one.
+    session = started(MeetingSettings(channel="#c", length_minutes=0))
+    effects = session.say("bob", "#endmeeting", at=timedelta(days=1))
+    assert says(effects) == ["bob: only chairs can end the meeting."]
+    assert session.meeting.state is MeetingState.RUNNING

@@ -307,7 +307,8 @@ class Meeting:
     def _command(self, command: Command, arg: str, event: Message, effects: list[Effect]) -> None:
         if not self._may(command, event):
             reason = f"{event.nick}: only chairs can {command.verb}"
-            if command.permission is Permission.CHAIR_OR_OVERTIME and self.settings.overtime_end_by_anyone:
+            overtime = self.settings.overtime_end_by_anyone and self.settings.length_minutes
+            if command.permission is Permission.CHAIR_OR_OVERTIME and overtime:
                 reason += f" (anyone can once it has run {self.settings.length_minutes} minutes)"
             self._say(effects, reason + ".")
             return
