@@ -393,3 +393,17 @@ def test_the_bot_nick_is_an_ordinary_nick_when_unset() -> None:
     session = started()
     session.say("gavelbot", "#info I am a person")
     assert len(session.meeting.items) == 1
+
+
+# ---------------------------------------------------------------------------- not commands
+
+
+def test_actions_and_raw_lines_are_never_commands() -> None:
+    session = started()
+    session.act("alice", "#topic via /me")
+    session.act("alice", "https://example.org/ via /me")
+    session.raw("#endmeeting")
+    session.raw("<alice> #topic from a raw line")
+    assert session.meeting.items == []
+    assert session.meeting.current_topic is None
+    assert session.meeting.lines == 5
