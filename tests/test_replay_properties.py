@@ -1,0 +1,83 @@
+"""Property tests for replay: a MeetBot .log.txt round-trips byte for byte; any bytes replay without raising."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gavel.core.commands import parse
+from gavel.runtime import ReplayOptions, replay_file
+
+NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=120).filter(
+    lambda text: (parse(text) or (None, ""))[0] is None or parse(text)[0].name != "endmeeting"
+)  # type: ignore[index]
+COMMAND_TEXT = st.sampled_from(
+    [
+        "#topic a topic",
+        "#info x",
+        "#action bob does it",
+        "#undo",
+        "#link https://x.org",
+        "#chair bob",
+        "#TOPIC y",
+        "#startvote ok? yes, no",
+        "#vote yes",
+        "#endvote",
+        "#meetingname other name",
+        "#nick carol",
+        "#save",
+        "#lurk",
+    ]
+)
+FILENAME = "prop.2020-02-03-04.05.log.txt"
+
+
+@st.composite
+def meeting_logs(draw: st.DrawFn) -> str:
+    """A MeetBot-format log: #startmeeting, canonical lines with non-decreasing times, #endmeeting."""
+    second = draw(st.integers(0, 80_000))
+    owner = draw(NICK)
+    lines = [f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d} <{owner}> #startmeeting prop"]
+    for _ in range(draw(st.integers(0, 40))):
+        second += draw(st.integers(0, 5000))  # may pass midnight: the log still round-trips
+        stamp = f"{second // 3600 % 24:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+        kind = draw(st.sampled_from(["message", "message", "command", "action", "nick"]))
+        if kind == "message":
+            lines.append(f"{stamp} <{draw(NICK)}> {draw(TEXT)}")
+        elif kind == "command":
+            lines.append(f"{stamp} <{draw(st.sampled_from([owner, 'bob']))}> {draw(COMMAND_TEXT)}")
+        elif kind == "action":
+            lines.append(f"{stamp} * {draw(NICK)} {draw(TEXT)}")
+        else:
+            lines.append(f"{stamp} -!- {draw(NICK)} is now known as {draw(NICK)}")
+    lines.append(f"{second // 3600 % 24:02d}:{second // 60 % 60:02d}:{second % 60:02d} <{owner}> #endmeeting")
+    return "\n".join(lines)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(meeting_logs())
+def test_log_txt_round_trips(log: str) -> None:
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / FILENAME
+        source.write_text(log, encoding="utf-8")
+        result = replay_file(source, ReplayOptions(output_dir=Path(work) / "out", formats=(".log.txt", ".json")))
+        assert result.error is None and len(result.meetings) == 1
+        written = Path(work) / "out" / f"{result.meetings[0].basename}.log.txt"
+        assert written.read_bytes() == source.read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=200), max_size=30))
+def test_any_bytes_replay_without_raising(chunks: list[bytes]) -> None:
+    data = b"10:00:00 <a> #startmeeting fuzz\n" + b"\n".join(chunks)
+    with tempfile.TemporaryDirectory() as work:
+        source = Path(work) / FILENAME
+        source.write_bytes(data)
+        result = replay_file(source, ReplayOptions(output_dir=Path(work) / "out"))
+        assert result.error is None
+        assert len(result.meetings) == 1
+        assert all(path.exists() for path in result.meetings[0].paths)
