@@ -12,9 +12,16 @@ from gavel.core.commands import parse
 from gavel.runtime import ReplayOptions, replay_file
 
 NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)
-TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\n\r"), max_size=120).filter(
-    lambda text: (parse(text) or (None, ""))[0] is None or parse(text)[0].name != "endmeeting"
-)  # type: ignore[index]
+
+
+def _not_endmeeting(text: str) -> bool:
+    parsed = parse(text)
+    return parsed is None or parsed[0].name != "endmeeting"
+
+
+TEXT: st.SearchStrategy[str] = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\n\r"), max_size=120
+).filter(_not_endmeeting)
 COMMAND_TEXT = st.sampled_from(
     [
         "#topic a topic",
