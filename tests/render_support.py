@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -15,6 +14,7 @@ from gavel.core.meeting import Meeting, MeetingSettings
 from gavel.render.logs import LogHtmlWriter, LogTextWriter
 from gavel.render.minutes import MINUTES_WRITERS
 from gavel.render.view import MinutesView, build_view
+from gavel.transports.replay import LineParser, ReplayReport, read_events
 
 TESTS = Path(__file__).parent
 FIXTURE = TESTS / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
@@ -24,19 +24,10 @@ CHANNEL = "#k8s_integration_discussion"
 DAY = date(2016, 3, 16)
 SETTINGS = MeetingSettings(channel=CHANNEL, bot_nick="openstack", url_base="http://eavesdrop.openstack.org/meetings/")
 
-_MESSAGE = re.compile(r"(\d\d):(\d\d):(\d\d) <([^>]+)> ?(.*)\Z")
-_ACTION = re.compile(r"(\d\d):(\d\d):(\d\d) \* (\S+) ?(.*)\Z")
-
 
 def parse_line(text: str, day: date = DAY) -> Event:
-    """``HH:MM:SS <nick> text`` or ``HH:MM:SS * nick text`` -> a Message or an Action."""
-    for pattern, kind in ((_MESSAGE, Message), (_ACTION, Action)):
-        match = pattern.match(text)
-        if match is not None:
-            hour, minute, second, nick, said = match.groups()
-            time = datetime(day.year, day.month, day.day, int(hour), int(minute), int(second), tzinfo=UTC)
-            return kind(time, nick, said)
-    raise ValueError(f"not a log line: {text!r}")
+    """One log line -> its event, as ``gavel replay`` reads it."""
+    return LineParser(day, ReplayReport("test")).parse(text, 1)
 
 
 def run(lines: Iterable[str], settings: MeetingSettings = SETTINGS) -> tuple[Meeting, list[LogLine]]:
@@ -49,7 +40,13 @@ def run(lines: Iterable[str], settings: MeetingSettings = SETTINGS) -> tuple[Mee
 
 
 def fixture_meeting() -> tuple[Meeting, list[LogLine]]:
-    return run(FIXTURE.read_text(encoding="utf-8").split("\n"))
+    """The fixture log through the replay transport and the core, as ``gavel replay`` runs it."""
+    meeting = Meeting(SETTINGS)
+    logged: list[LogLine] = []
+    with open(FIXTURE, "rb") as stream:
+        for event in read_events(stream, DAY, ReplayReport(str(FIXTURE))):
+            logged.extend(effect for effect in meeting.handle(event) if isinstance(effect, LogLine))
+    return meeting, logged
 
 
 def fixture_view() -> MinutesView:
