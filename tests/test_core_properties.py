@@ -17,8 +17,10 @@ from gavel.core import (
     MeetingStarted,
     MeetingState,
     Message,
+    Say,
+    SetTopic,
 )
-from gavel.core.commands import parse
+from gavel.core.commands import COMMANDS, Command, Permission, parse
 from gavel.core.naming import MAX_NAME_LENGTH, basename, normalize_name
 from gavel.core.records import ItemKind, actions_by_person, fold_nick
 from strategies import T0, event_lists, nicks, run, settings_strategy, texts
@@ -46,9 +48,12 @@ def check_effects(meeting: Meeting, events: list[Event]) -> None:
     numbers: list[int] = []
     started = ended = 0
     for event in events:
+        lurking = meeting.lurking
         effects = meeting.handle(event)
         if ended:
             assert effects == []
+        if lurking:
+            assert not any(isinstance(effect, Say | SetTopic) for effect in effects)
         for effect in effects:
             if isinstance(effect, LogLine):
                 numbers.append(effect.number)
@@ -210,3 +215,42 @@ def test_command_words_are_case_insensitive(arg: str, colon: str, word: str) -> 
     upper = parse(f"#{word.upper()}{colon} {arg}")
     assert lower == upper
     assert lower is not None
+
+
+CHAIR_ONLY = [c for c in COMMANDS if c.permission is not Permission.ANYONE]
+
+
+@FAST
+@given(
+    settings_strategy,
+    event_lists(owner=OWNER, max_size=25),
+    st.sampled_from(CHAIR_ONLY),
+    st.sampled_from(["", "x", "bob alice", "Ship it? yes, no", "../../x"]),
+)
+def test_refused_commands_change_nothing(
+    meeting_settings: MeetingSettings, events: list[Event], command: Command, arg: str
+) -> None:
+    meeting = started_meeting(meeting_settings, events)
+    assume(meeting.state is MeetingState.RUNNING)
+    outsider = "zz-outsider"
+    assume(not meeting.is_chair(outsider))
+    now = (events[-1].time if events else T0) + timedelta(seconds=1)
+    assume(command.permission is Permission.CHAIR or now - T0 < timedelta(minutes=meeting_settings.length_minutes))
+
+    def snapshot() -> object:
+        vote = meeting.open_vote
+        return (
+            meeting.minutes_state(),
+            meeting.chairs,
+            meeting.name,
+            meeting.title,
+            meeting.lurking,
+            meeting.restricted,
+            meeting.state,
+            None if vote is None else (vote.question, dict(vote.ballots)),
+        )
+
+    before = snapshot()
+    effects = meeting.handle(Message(now, outsider, f"#{command.name} {arg}"))
+    assert snapshot() == before
+    assert all(isinstance(effect, LogLine | Say) for effect in effects)
