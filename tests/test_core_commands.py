@@ -407,3 +407,17 @@ def test_actions_and_raw_lines_are_never_commands() -> None:
     assert session.meeting.items == []
     assert session.meeting.current_topic is None
     assert session.meeting.lines == 5
+
+
+def test_url_after_a_unicode_space_is_a_link() -> None:
+    from datetime import UTC, datetime
+
+    from gavel.core.events import Message
+    from gavel.core.meeting import Meeting, MeetingSettings
+    from gavel.core.records import ItemKind
+
+    meeting = Meeting(MeetingSettings(channel="#c"))
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    meeting.handle(Message(t, "a", "#startmeeting"))
+    meeting.handle(Message(t, "b", "\u00a0https://example.org/x"))
+    assert [item.kind for item in meeting.items] == [ItemKind.LINK]

@@ -199,3 +199,14 @@ def test_vote_items_fall_under_the_current_topic() -> None:
     session.say("alice", "#startvote Ship it?", at=timedelta(minutes=5))
     session.say("alice", "#endvote")
     assert session.meeting.items[-1].topic == "Release"
+
+
+def test_ballots_fold_nicks_the_irc_way() -> None:
+    from datetime import UTC, datetime
+
+    from gavel.core.votes import Vote
+
+    vote = Vote("ok?", ("yes", "no"), "chair", datetime(2024, 1, 1, tzinfo=UTC), 1)
+    vote.cast("[m]", "yes")
+    vote.cast("{M}", "no")
+    assert vote.tally() == [("yes", []), ("no", ["{M}"])]

@@ -65,8 +65,8 @@ _ITEM_COMMANDS: dict[str, ItemKind] = {
 }
 
 
-# First characters of a line that may start with a URL (or with spaces before one).
-_URL_FIRST = frozenset("hHfFiI \t")
+# First characters of a line that may start with a URL (any space before one is checked too).
+_URL_FIRST = frozenset("hHfFiI")
 
 
 def asctime(moment: datetime) -> str:
@@ -256,7 +256,7 @@ class Meeting:
             if parsed is not None:
                 self._command(parsed[0], parsed[1], event, effects)
                 return effects
-        if first in _URL_FIRST and starts_with_url(text.lstrip()):
+        if (first in _URL_FIRST or first.isspace()) and starts_with_url(text.lstrip()):
             self._add_item(ItemKind.LINK, text.strip(), event)
         return effects
 

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from gavel.core.records import fold_nick
+
 DEFAULT_OPTIONS = ("yes", "no", "abstain")
 _OPTION_SPLIT = re.compile(r"\s*[,/]\s*|\s+")
 
@@ -33,7 +35,7 @@ def parse_startvote(arg: str) -> tuple[str, tuple[str, ...]]:
 
 @dataclass
 class Vote:
-    """An open or closed vote. Ballots are keyed by lower-cased nick: a person's last vote counts."""
+    """An open or closed vote. Ballots are keyed by IRC-folded nick: a person's last vote counts."""
 
     question: str
     options: tuple[str, ...]
@@ -52,12 +54,12 @@ class Vote:
         return None
 
     def cast(self, nick: str, option: str) -> None:
-        self.ballots[nick.lower()] = (nick, option)
+        self.ballots[fold_nick(nick)] = (nick, option)
 
     def rename(self, old: str, new: str) -> None:
-        ballot = self.ballots.pop(old.lower(), None)
+        ballot = self.ballots.pop(fold_nick(old), None)
         if ballot is not None:
-            self.ballots[new.lower()] = (new, ballot[1])
+            self.ballots[fold_nick(new)] = (new, ballot[1])
 
     def tally(self) -> list[tuple[str, list[str]]]:
         """Each option with the nicks who chose it, in the order the options were given."""
