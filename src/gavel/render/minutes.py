@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from gavel.render.minutes_html import render_html
-from gavel.render.minutes_json import render_json
+from gavel.render.minutes_html import html_chunks, render_html
+from gavel.render.minutes_json import json_chunks, render_json
 from gavel.render.minutes_md import render_markdown
-from gavel.render.minutes_text import render_text
+from gavel.render.minutes_text import render_text, text_chunks
 from gavel.render.view import MinutesView
 
 MINUTES_WRITERS: dict[str, Callable[[MinutesView], str]] = {
@@ -17,4 +17,12 @@ MINUTES_WRITERS: dict[str, Callable[[MinutesView], str]] = {
     ".json": render_json,
 }
 
-__all__ = ["MINUTES_WRITERS", "render_html", "render_json", "render_markdown", "render_text"]
+# The same documents as chunks, for writing files without holding a huge meeting's minutes as one string.
+MINUTES_STREAMS: dict[str, Callable[[MinutesView], Iterable[str]]] = {
+    ".txt": text_chunks,
+    ".html": html_chunks,
+    ".md": lambda view: (render_markdown(view),),
+    ".json": json_chunks,
+}
+
+__all__ = ["MINUTES_STREAMS", "MINUTES_WRITERS", "render_html", "render_json", "render_markdown", "render_text"]

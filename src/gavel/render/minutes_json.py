@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from gavel.render.links import iso
@@ -63,19 +64,33 @@ def as_data(view: MinutesView) -> dict[str, Any]:
 _dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
-def _member(key: str, value: Any) -> str:
+def _member(key: str, value: Any) -> Iterator[str]:
     """One top-level member: a list or an object gets one line per element (readable, and fast: each line is
     encoded by the C encoder, which ``indent=`` would turn off)."""
     if isinstance(value, list) and value:
-        body = ",\n    ".join(_dumps(element) for element in value)
-        return f"  {_dumps(key)}: [\n    {body}\n  ]"
-    if isinstance(value, dict) and value:
+        yield f"  {_dumps(key)}: [\n"
+        last = len(value) - 1
+        for index, element in enumerate(value):
+            yield f"    {_dumps(element)}{',' if index < last else ''}\n"
+        yield "  ]"
+    elif isinstance(value, dict) and value:
         body = ",\n    ".join(f"{_dumps(name)}: {_dumps(value[name])}" for name in sorted(value))
-        return f"  {_dumps(key)}: {{\n    {body}\n  }}"
-    return f"  {_dumps(key)}: {_dumps(value)}"
+        yield f"  {_dumps(key)}: {{\n    {body}\n  }}"
+    else:
+        yield f"  {_dumps(key)}: {_dumps(value)}"
+
+
+def json_chunks(view: MinutesView) -> Iterator[str]:
+    """The ``.json`` minutes: UTF-8 text, sorted keys, one line per item, person, vote ...; a final newline."""
+    data = as_data(view)
+    yield "{\n"
+    for index, key in enumerate(sorted(data)):
+        if index:
+            yield ",\n"
+        yield from _member(key, data[key])
+    yield "\n}\n"
 
 
 def render_json(view: MinutesView) -> str:
-    """The ``.json`` minutes: UTF-8 text, sorted keys, one line per item, person, vote ...; a final newline."""
-    data = as_data(view)
-    return "{\n" + ",\n".join(_member(key, data[key]) for key in sorted(data)) + "\n}\n"
+    """The ``.json`` minutes as one string."""
+    return "".join(json_chunks(view))

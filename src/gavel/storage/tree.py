@@ -20,11 +20,11 @@ from gavel.core.errors import OutputPathError
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
 from gavel.render.logs import LogHtmlWriter, LogTextWriter
-from gavel.render.minutes import MINUTES_WRITERS
+from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import build_view
 
 LOG_FORMATS = (".log.txt", ".log.html")
-MINUTES_FORMATS = tuple(MINUTES_WRITERS)
+MINUTES_FORMATS = tuple(MINUTES_STREAMS)
 ALL_FORMATS = LOG_FORMATS + MINUTES_FORMATS
 _RESTRICTED_MODE = 0o600
 _PUBLIC_MODE = 0o644
@@ -41,13 +41,19 @@ def safe_path(root: Path, relative: str) -> Path:
     return target
 
 
-def write_atomic(path: Path, text: str, mode: int = _PUBLIC_MODE) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (readers never see half a file)."""
+def write_atomic(path: Path, text: str | Iterable[str], mode: int = _PUBLIC_MODE) -> None:
+    """Write ``text`` (a string or its chunks) to ``path`` through a temporary file and a rename.
+
+    Readers never see half a file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".gavel-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+            if isinstance(text, str):
+                stream.write(text)
+            else:
+                stream.writelines(text)
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
@@ -115,7 +121,7 @@ class MeetingFiles:
                 paths.append(target)
         self.discard()
         view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)
-        for extension, render in MINUTES_WRITERS.items():
+        for extension, render in MINUTES_STREAMS.items():
             if extension in self.formats:
                 target = stem.with_name(stem.name + extension)
                 write_atomic(target, render(view), mode)

@@ -1,0 +1,15 @@
+"""The chunked minutes writers (used for files) give exactly the documents the string writers give."""
+
+from __future__ import annotations
+
+import pytest
+from render_support import fixture_view, view_of
+
+from gavel.render.minutes import MINUTES_STREAMS, MINUTES_WRITERS
+
+
+@pytest.mark.parametrize("extension", sorted(MINUTES_WRITERS))
+def test_streams_match_strings(extension: str) -> None:
+    assert set(MINUTES_STREAMS) == set(MINUTES_WRITERS)
+    for view in (fixture_view(), view_of([("a", "#startmeeting"), ("a", "#startvote ok? yes, no"), ("a", "#endvote")])):
+        assert "".join(MINUTES_STREAMS[extension](view)) == MINUTES_WRITERS[extension](view)
