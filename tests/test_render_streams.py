@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from render_support import fixture_view, view_of
 
 from gavel.render.minutes import MINUTES_STREAMS, MINUTES_WRITERS
+from render_support import fixture_view, view_of
 
 
 @pytest.mark.parametrize("extension", sorted(MINUTES_WRITERS))
