@@ -404,3 +404,17 @@ def test_line_text_is_logged_verbatim() -> None:
     effects = session.say("bob", text)
     assert log_lines(effects)[0].text == text
     assert session.meeting.items[-1].text == "spaced\tout  \x02bold\x02"
+
+
+def test_the_bot_keeps_being_the_bot_after_a_nick_change() -> None:
+    from datetime import UTC, datetime
+
+    from gavel.core.events import Message, NickChange
+    from gavel.core.meeting import Meeting, MeetingSettings
+
+    meeting = Meeting(MeetingSettings(channel="#c", bot_nick="gavel_"))
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    meeting.handle(Message(t, "alice", "#startmeeting"))
+    meeting.handle(NickChange(t, "gavel_", "gavel"))
+    meeting.handle(Message(t, "gavel", "#topic not a command from the bot"))
+    assert meeting.items == [] and [nick for nick, _ in meeting.people()] == ["alice"]

@@ -265,6 +265,8 @@ class Meeting:
             self._log(event.time, LineKind.NICK, event.old, f"{event.old} is now known as {event.new}")
         ]
         old, new = fold_nick(event.old), fold_nick(event.new)
+        if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
+            self._bot = new
         if old in self._chairs:
             del self._chairs[old]
             self._chairs[new] = event.new

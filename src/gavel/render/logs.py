@@ -141,5 +141,10 @@ class LogHtmlWriter:
         )
 
     def close(self) -> None:
-        self._stream.write(environment().get_template("log_footer.html").render(version=gavel.__version__))
+        self._stream.write(log_html_footer())
         self._stream.flush()
+
+
+def log_html_footer() -> str:
+    """What ``LogHtmlWriter.close`` writes after the last line."""
+    return environment().get_template("log_footer.html").render(version=gavel.__version__)

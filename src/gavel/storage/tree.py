@@ -8,6 +8,7 @@ minutes written beside them. Every path is checked to stay inside the output dir
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from gavel.core.effects import LogLine
 from gavel.core.errors import OutputPathError
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
-from gavel.render.logs import LogHtmlWriter, LogTextWriter
+from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import build_view
 
@@ -71,13 +72,24 @@ class WrittenMeeting:
 
 
 class MeetingFiles:
-    """The streaming log files of one running meeting, then its final files in the tree."""
+    """The streaming log files of one running meeting, then its final files in the tree.
 
-    def __init__(self, root: Path, *, formats: Iterable[str] = ALL_FORMATS, title: str = "") -> None:
+    ``work_name`` names the work directory (inside ``root``, so the final move is a rename); a live
+    meeting passes a stable name so a restarted bot can clear what a crashed one left there.
+    """
+
+    def __init__(
+        self, root: Path, *, formats: Iterable[str] = ALL_FORMATS, title: str = "", work_name: str | None = None
+    ) -> None:
         self.root = root
         self.formats = tuple(formats)
         root.mkdir(parents=True, exist_ok=True)
-        self._work = Path(tempfile.mkdtemp(dir=root, prefix=".gavel-work-"))
+        if work_name is None:
+            self._work = Path(tempfile.mkdtemp(dir=root, prefix=".gavel-work-"))
+        else:
+            self._work = safe_path(root, ".gavel-work-" + work_name)
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work.mkdir(mode=0o700)
         self._streams: list[TextIO] = []
         self._text: LogTextWriter | None = None
         self._html: LogHtmlWriter | None = None
@@ -98,14 +110,47 @@ class MeetingFiles:
         for write in self._writes:
             write(line)
 
-    def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
-        """Close the logs, move them into the tree and write the minutes next to them."""
+    def flush(self) -> None:
+        """Push every written line to the operating system (a live meeting's log is readable as it grows)."""
+        for stream in self._streams:
+            stream.flush()
+
+    def _stem(self, meeting: Meeting) -> tuple[str, Path, int]:
         if meeting.started_at is None:
             raise ValueError("a meeting that never started has no files")
         relative = basename(meeting.name, meeting.started_at)
         stem = safe_path(self.root, relative)
         stem.parent.mkdir(parents=True, exist_ok=True)
-        mode = _RESTRICTED_MODE if meeting.restricted else _PUBLIC_MODE
+        return relative, stem, _RESTRICTED_MODE if meeting.restricted else _PUBLIC_MODE
+
+    def _write_minutes(self, meeting: Meeting, stem: Path, mode: int, unfinished_at: datetime | None) -> list[Path]:
+        view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)
+        paths = []
+        for extension, render in MINUTES_STREAMS.items():
+            if extension in self.formats:
+                target = stem.with_name(stem.name + extension)
+                write_atomic(target, render(view), mode)
+                paths.append(target)
+        return paths
+
+    def snapshot(self, meeting: Meeting, now: datetime) -> WrittenMeeting:
+        """``#save``: copy the logs so far and write the minutes, while the meeting goes on."""
+        relative, stem, mode = self._stem(meeting)
+        self.flush()
+        paths: list[Path] = []
+        for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
+            if extension in self.formats:
+                target = stem.with_name(stem.name + extension)
+                text = (self._work / work_name).read_text(encoding="utf-8")
+                write_atomic(target, text + log_html_footer() if work_name == "log.html" else text, mode)
+                paths.append(target)
+        unfinished = None if meeting.ended_at is not None else now
+        paths += self._write_minutes(meeting, stem, mode, unfinished)
+        return WrittenMeeting(relative, tuple(paths), unfinished is not None)
+
+    def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
+        """Close the logs, move them into the tree and write the minutes next to them."""
+        relative, stem, mode = self._stem(meeting)
         if self._text is not None:
             self._text.close()
         if self._html is not None:
@@ -120,12 +165,7 @@ class MeetingFiles:
                 os.replace(self._work / work_name, target)
                 paths.append(target)
         self.discard()
-        view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)
-        for extension, render in MINUTES_STREAMS.items():
-            if extension in self.formats:
-                target = stem.with_name(stem.name + extension)
-                write_atomic(target, render(view), mode)
-                paths.append(target)
+        paths += self._write_minutes(meeting, stem, mode, unfinished_at)
         return WrittenMeeting(relative, tuple(paths), unfinished_at is not None)
 
     def discard(self) -> None:
@@ -133,6 +173,4 @@ class MeetingFiles:
         for stream in self._streams:
             if not stream.closed:
                 stream.close()
-        for leftover in self._work.glob("*"):
-            leftover.unlink()
-        self._work.rmdir()
+        shutil.rmtree(self._work, ignore_errors=True)
