@@ -130,3 +130,45 @@ def replay(
     )
     if failed:
         sys.exit(1)
+
+
+@main.command()
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    required=True,
+    envvar="GAVEL_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The TOML configuration file (see docs/config.md). Also read from $GAVEL_CONFIG.",
+)
+@click.option("--check", is_flag=True, help="Only validate the configuration: print a summary, exit 0 or 2.")
+def run(config_path: Path, check: bool) -> None:
+    """Run the meeting bot on the networks and channels of a configuration file."""
+    import asyncio
+
+    from gavel.config import ConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"{config_path}: {len(exc.problems)} problem(s); nothing was started", err=True)
+        sys.exit(2)
+    for warning in config.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if check:
+        click.echo(f"{config_path}: OK: {config.summary()}")
+        return
+    try:
+        from gavel.live import run_bot  # type: ignore[import-not-found,unused-ignore]
+    except ModuleNotFoundError as exc:
+        if exc.name != "gavel.live":
+            raise
+        click.echo("error: the live bot is not available yet", err=True)
+        sys.exit(1)
+    try:
+        asyncio.run(run_bot(config))
+    except KeyboardInterrupt:
+        sys.exit(130)
