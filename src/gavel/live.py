@@ -27,12 +27,21 @@ from gavel.core.records import fold_nick
 from gavel.storage.journal import Journal, JournalDir
 from gavel.storage.tree import MeetingFiles, WrittenMeeting
 from gavel.transports.irc.connection import IrcConnection, ServerSettings
-from gavel.transports.irc.protocol import ChannelEvent, IrcSettings, JoinedChannel, Notice, Output, Registered
+from gavel.transports.irc.protocol import (
+    ChannelEvent,
+    IrcSettings,
+    JoinedChannel,
+    LeftChannel,
+    Notice,
+    Output,
+    Registered,
+)
 
 log = logging.getLogger("gavel.live")
 
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
 TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
+REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
 
 
 def utc_now() -> datetime:
@@ -196,6 +205,17 @@ class LiveBot:
                     f"({runtime.recovered_lines} lines recovered from its journal).",
                 )
                 runtime.recovered_lines = 0
+        elif isinstance(output, LeftChannel):
+            log.warning("%s: left %s (%s); rejoining in %.0f s", network, output.channel, output.reason, REJOIN_DELAY)
+            key = next(
+                (
+                    c.key
+                    for c in self.config.network(network).channels
+                    if fold_nick(c.name) == fold_nick(output.channel)
+                ),
+                None,
+            )
+            asyncio.get_running_loop().call_later(REJOIN_DELAY, self.connections[network].join, output.channel, key)
         elif isinstance(output, Registered):
             log.info("%s: registered as %s", network, output.nick)
         elif isinstance(output, Notice):

@@ -21,6 +21,8 @@ from gavel.transports.irc.protocol import ChannelEvent, IrcClient, IrcSettings, 
 
 log = logging.getLogger("gavel.irc")
 
+MAX_PENDING = 500  # outgoing lines waiting for flood control before replies are dropped
+
 
 @dataclass(frozen=True, slots=True)
 class ServerSettings:
@@ -88,13 +90,27 @@ class IrcConnection:
         self._writer: asyncio.StreamWriter | None = None
         self._retry: _Outgoing | None = None
         self._stopping = False
+        self.dropped = 0
 
     # ------------------------------------------------------------------ public
 
     def say(self, channel: str, text: str, *, action: bool = False) -> None:
-        """Queue ``text`` for ``channel`` (split into 512-byte lines, sent under flood control)."""
+        """Queue ``text`` for ``channel`` (split into 512-byte lines, sent under flood control).
+
+        The queue is bounded (``MAX_PENDING`` lines): under a flood of commands that each want a reply, the
+        excess replies are dropped (and logged) rather than letting memory grow or the server kill the bot.
+        """
         for line, piece in self.client.privmsg_lines(channel, text, action=action):
+            if self._queue.qsize() >= MAX_PENDING:
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 1000 == 0:
+                    log.warning("%s: reply queue full, %d replies dropped so far", self.server.host, self.dropped)
+                return
             self._queue.put_nowait(_Outgoing(line, (channel, piece, action)))
+
+    def join(self, channel: str, key: str | None = None) -> None:
+        """Queue a JOIN (used to rejoin after a kick)."""
+        self._queue.put_nowait(_Outgoing(f"JOIN {channel} {key}" if key else f"JOIN {channel}"))
 
     def set_topic(self, channel: str, topic: str) -> bool:
         """Set the channel topic if we have ops there; returns whether it was sent."""
@@ -113,7 +129,8 @@ class IrcConnection:
             try:
                 await self._session()
             except (TimeoutError, OSError, ssl.SSLError, ConnectionError) as error:
-                log.warning("%s:%d: connection lost: %s", self.server.host, self.server.port, error)
+                if not self._stopping:
+                    log.warning("%s:%d: connection lost: %s", self.server.host, self.server.port, error)
             finally:
                 self.connected.clear()
                 self._writer = None
