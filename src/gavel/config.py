@@ -206,6 +206,7 @@ _ELSEWHERE: Final = {
     **{key: "[bot]" for key in _BOT_KEYS},
     "key": "a channel table {name = ..., key = ...}",
     "key_env": "a channel table {name = ..., key_env = ...}",
+    **{key: "the top level, before the first [table]" for key in _TOP_KEYS},
 }
 
 
