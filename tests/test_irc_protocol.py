@@ -180,6 +180,9 @@ def test_extended_join_whox_and_account_notify_track_accounts() -> None:
     (said,) = events(feed(client, ":erin!e@h PRIVMSG #meet :hi"))
     assert isinstance(said, Message) and said.account is None
     assert client.has_ops("#meet") is False  # erin has ops, not us
+    feed(client, ":srv 354 gavel 173 #meet frank H 0")  # WHOX says "0" for "not logged in"
+    (said,) = events(feed(client, ":frank!f@h PRIVMSG #meet :hi"))
+    assert isinstance(said, Message) and said.account is None
     assert "erin" in {nick for nick in client.channels["#meet"].ops}
 
 

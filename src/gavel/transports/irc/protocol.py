@@ -386,7 +386,9 @@ class IrcClient:
             return
         _, _, channel, nick, flags, account = params[:6]
         key = self.fold(nick)
-        if _account(account) is not None:
+        if account == "0":  # WHOX's "not logged in"
+            self.accounts.pop(key, None)
+        elif _account(account) is not None:
             self.accounts[key] = account
         state = self.channels.get(self.fold(channel))
         if state is not None and any(symbol in flags for symbol in self._op_symbols()):
