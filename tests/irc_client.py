@@ -169,7 +169,9 @@ class IrcUser:
         self.send_line("AUTHENTICATE", "PLAIN")
         await self.wait_for(lambda ln: ln.command == "AUTHENTICATE" or ln.command in SASL_FAILURES)
         payload = base64.b64encode(f"{account}\0{account}\0{password}".encode()).decode()
-        self.send_line("AUTHENTICATE", payload)  # short credentials only: no 400-byte chunking needed here
+        if len(payload) >= 400:
+            raise ValueError("SASL credentials too long for one AUTHENTICATE line (chunking is not implemented)")
+        self.send_line("AUTHENTICATE", payload)
         result = await self.wait_for(lambda ln: ln.command == "903" or ln.command in SASL_FAILURES)
         if result.command != "903":
             raise IrcUserError(f"{self.nick}: SASL PLAIN as {account!r} failed: {result.format()}")
@@ -257,6 +259,14 @@ class IrcUser:
             raise TimeoutError(
                 f"{self.nick}: no matching line within {timeout} s; last lines: {self._tail()}"
             ) from None
+
+    async def wait_closed(self, timeout: float = 5.0) -> None:
+        """Wait (bounded) until the server has closed the connection; ``TimeoutError`` if it stays open."""
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self._reader_task)
+        except TimeoutError:
+            raise TimeoutError(f"{self.nick}: connection still open after {timeout} s") from None
 
     def received(self, predicate: Predicate, *, since: int = 0) -> list[Line]:
         """All received lines from ``since`` on matching ``predicate`` (does not consume them)."""

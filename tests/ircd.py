@@ -18,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
+import re
 import resource
 import shutil
 import signal
@@ -29,6 +31,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+
+from irctokens.line import Line
 
 from irc_client import IrcUser, line_matches
 
@@ -58,14 +62,45 @@ def _find_binary(name: str) -> str:
 
 
 def _free_ports(count: int) -> list[int]:
-    """``count`` distinct free TCP ports on 127.0.0.1 (held open together so they differ, then released)."""
-    with contextlib.ExitStack() as stack:
+    """``count`` distinct free TCP ports on 127.0.0.1, below the ephemeral range when it leaves room.
+
+    Below it, no outgoing connection can take a port while the server is down for a ``restart()``.
+    """
+    try:
+        ephemeral_low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral_low = 32768
+    ports: list[int] = []
+    rng = random.Random()
+    for _ in range(1000 if ephemeral_low > 12000 else 0):
+        port = rng.randrange(10000, ephemeral_low)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if port not in ports:
+            ports.append(port)
+        if len(ports) == count:
+            return ports
+    with contextlib.ExitStack() as stack:  # fall back to ports the kernel picks (held together so they differ)
         ports = []
         for _ in range(count):
             sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             sock.bind(("127.0.0.1", 0))
             ports.append(sock.getsockname()[1])
         return ports
+
+
+def _plain(text: str) -> str:
+    """IRC text without formatting codes (bold, colours, ...)."""
+    return re.sub(r"\x03(\d{1,2}(,\d{1,2})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]", "", text)
+
+
+def _read_from(path: Path, offset: int) -> str:
+    with open(path, "rb") as file:
+        file.seek(offset)
+        return file.read().decode(errors="replace")
 
 
 def _child_setup(die_with_parent: bool) -> None:
@@ -136,23 +171,23 @@ class Ircd:
         """
         if self.running:
             return
+        self.stop()  # whatever is left of an earlier run (services without their server)
         inspircd = _find_binary("inspircd")
         anope = _find_binary("anope") if self.services else None
         try:
-            if self.workdir is None:
+            first = self.workdir is None
+            if first:
                 self.workdir = Path(tempfile.mkdtemp(prefix="gavel-ircd-"))
-                self.port, self.tls_port, self.link_port = _free_ports(3)
                 self._write_certificate()
-                self._write_ircd_config()
-                if self.services:
-                    self._write_services_config()
             deadline = time.monotonic() + self.start_timeout
-            self._ircd = self._spawn(
-                [inspircd, f"--config={self._dir / 'inspircd.conf'}", "--nofork", "--nopid"]
-                + (["--runasroot"] if os.geteuid() == 0 else []),
-                "inspircd.out",
-            )
-            self._wait_for_ports(deadline)
+            for attempt in range(3 if first else 1):
+                if first:  # a port taken between picking and binding: pick others (not possible on a restart)
+                    self.port, self.tls_port, self.link_port = _free_ports(3)
+                    self._write_ircd_config()
+                    if self.services:
+                        self._write_services_config()
+                if self._start_ircd(inspircd, deadline, last_try=attempt == (2 if first else 0)):
+                    break
             if anope is not None:
                 self._start_services(anope, deadline)
         except BaseException:
@@ -214,10 +249,20 @@ class Ircd:
             raise IrcdError("register_account needs Ircd(services=True)")
         user = await IrcUser.connect(self.host, self.port, account, timeout=timeout)
         try:
+            since = user.mark()
             user.say("NickServ", f"REGISTER {password} {account}@example.invalid")
-            reply = await user.wait_for(line_matches("NOTICE", nick="NickServ"), timeout)
-            if "registered" not in reply.params[-1]:
-                raise IrcdError(f"NickServ did not register {account!r}: {reply.params[-1]!r}")
+
+            def done(line: Line) -> bool:  # logged in (900), or any NickServ notice that is not part of success
+                if line.command == "900":
+                    return True
+                if not line_matches("NOTICE", nick="NickServ")(line):
+                    return False
+                text = _plain(line.params[-1])
+                return not (text.endswith(" registered.") or "owned by someone else" in text or "IDENTIFY" in text)
+
+            reply = await user.wait_for(done, timeout, since=since)
+            if reply.command != "900":
+                raise IrcdError(f"NickServ did not register {account!r}: {_plain(reply.params[-1])!r}")
         finally:
             await user.close()
 
@@ -241,7 +286,23 @@ class Ircd:
             code = None if process is None else process.returncode
             raise IrcdError(f"{what} exited during startup (code {code})\n{self.log()}")
 
-    def _wait_for_ports(self, deadline: float) -> None:
+    def _start_ircd(self, inspircd: str, deadline: float, *, last_try: bool) -> bool:
+        """Start InspIRCd and wait until it runs and its ports accept; False (stopped again) if a port was taken."""
+        out = self._dir / "inspircd.out"
+        offset = out.stat().st_size if out.exists() else 0
+        argv = [inspircd, f"--config={self._dir / 'inspircd.conf'}", "--nofork", "--nopid"]
+        self._ircd = self._spawn([*argv, "--runasroot"] if os.geteuid() == 0 else argv, out.name)
+        while "InspIRCd is now running as" not in (output := _read_from(out, offset)):
+            self._check_alive(self._ircd, "inspircd")
+            if time.monotonic() > deadline:
+                raise IrcdError(f"inspircd did not finish starting in time\n{self.log()}")
+            time.sleep(0.005)
+        if "listeners failed to bind" in output:
+            _terminate(self._ircd)
+            self._ircd = None
+            if last_try:
+                raise IrcdError(f"inspircd could not bind its ports\n{self.log()}")
+            return False
         for port in (self.port, self.tls_port):
             while True:
                 self._check_alive(self._ircd, "inspircd")
@@ -251,7 +312,8 @@ class Ircd:
                 except OSError:
                     if time.monotonic() > deadline:
                         raise IrcdError(f"inspircd did not listen on port {port} in time\n{self.log()}") from None
-                    time.sleep(0.01)
+                    time.sleep(0.005)
+        return True
 
     def _start_services(self, anope: str, deadline: float) -> None:
         out = self._dir / "anope.out"
@@ -322,7 +384,7 @@ class Ircd:
 <limits maxnick="30" maxchan="64" maxmodes="20" maxident="10" maxhost="64" maxquit="255" maxtopic="307"
         maxkick="255" maxreal="128" maxaway="200" maxline="512">
 <channels users="200" opers="200">
-<options syntaxhints="no" announcets="yes" defaultmodes="nt" splitwhois="no" pingwarning="15" serverpingfreq="60">
+<options syntaxhints="no" announcets="yes" defaultmodes="not" splitwhois="no" pingwarning="15" serverpingfreq="60">
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{d / "ircd.log"}">
 <files motd="{d / "motd.txt"}">
 """

@@ -82,8 +82,9 @@ def test_restart_keeps_the_ports(ircd: Ircd) -> None:
             started = time.monotonic()
             await asyncio.to_thread(ircd.restart)
             assert time.monotonic() - started < 5
+            await before.wait_closed(timeout=5)
             with pytest.raises(IrcUserError, match="connection closed"):
-                await before.wait_for(lambda line: False, timeout=5)
+                await before.wait_for(privmsg(), timeout=5)
         assert (ircd.port, ircd.tls_port) == ports
         after, after_tls = await asyncio.gather(
             IrcUser.connect(ircd.host, ircd.port, "after"),
@@ -124,5 +125,10 @@ def test_services_account_sasl_and_account_tags(ircd_services: Ircd) -> None:
             assert said.tags["account"] == "chair"
         with pytest.raises(IrcUserError, match="SASL PLAIN"):
             await IrcUser.connect(server.host, server.port, "impostor", sasl=("chair", "wrong-password"))
+        with pytest.raises(IrcdError, match="already registered"):
+            await server.register_account("chair", "other-password")
+        await asyncio.to_thread(server.restart)  # services keep their accounts over a restart
+        async with await IrcUser.connect(server.host, server.port, "again", sasl=("chair", "chair-password")) as again:
+            assert again.account == "chair"
 
     asyncio.run(scenario())
