@@ -184,6 +184,8 @@ class IrcUser:
         """Send one raw line (no CR/LF)."""
         if "\r" in text or "\n" in text:
             raise ValueError(f"line contains CR/LF: {text!r}")
+        if self.closed or self._writer.is_closing():
+            raise IrcUserError(f"{self.nick}: cannot send on a closed connection: {text!r}; last lines: {self._tail()}")
         self._writer.write(text.encode() + b"\r\n")
 
     def send_line(self, command: str, *params: str, tags: dict[str, str] | None = None) -> None:

@@ -375,9 +375,11 @@ class Ircd:
 {"".join(f'<module name="{name}">{chr(10)}' for name in modules)}
 <sslprofile name="tests" provider="gnutls" certfile="{self.cafile}" keyfile="{d / "key.pem"}" dhfile=""
             hash="sha256" requestclientcert="no">
-<connect name="tests" allow="*" timeout="20" pingfreq="120" fakelag="no" threshold="1000" commandrate="1000000"
+<connect name="tests" allow="*" timeout="20" pingfreq="120" fakelag="no" threshold="1000000" commandrate="100000000"
          useident="no" resolvehostnames="no" localmax="10000" globalmax="10000" maxchans="200" limit="10000"
          hardsendq="4M" softsendq="1M" recvq="1M">
+# No lookups are made (nouserdns, resolvehostnames off); were one made, it would stay on this machine.
+<dns server="127.0.0.1" timeout="1">
 <performance nouserdns="yes" softlimit="10000" clonesonconnect="no" timeskipwarn="0">
 <security hideserver="" hidesplits="no" hideulines="no" flatlinks="no" maxtargets="20" userstats="Pu"
           restrictbannedusers="no" genericoper="no" announceinvites="dynamic">

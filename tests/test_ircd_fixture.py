@@ -85,6 +85,8 @@ def test_restart_keeps_the_ports(ircd: Ircd) -> None:
             await before.wait_closed(timeout=5)
             with pytest.raises(IrcUserError, match="connection closed"):
                 await before.wait_for(privmsg(), timeout=5)
+            with pytest.raises(IrcUserError, match="closed connection"):
+                before.say("#gone", "anyone?")
         assert (ircd.port, ircd.tls_port) == ports
         after, after_tls = await asyncio.gather(
             IrcUser.connect(ircd.host, ircd.port, "after"),
