@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -44,6 +45,15 @@ def log_lines(effects: Iterable[Effect]) -> list[LogLine]:
     return [effect for effect in effects if isinstance(effect, LogLine)]
 
 
+class Logged(enum.Enum):
+    STICKY = "sticky"  # the nick's current login, as a network with account-tag sends it
+    LOGGED_OUT = "logged-out"
+
+
+STICKY = Logged.STICKY
+LOGGED_OUT = Logged.LOGGED_OUT
+
+
 class Session:
     """Drives a Meeting with events one second apart (or at explicit times)."""
 
@@ -52,6 +62,7 @@ class Session:
         self.start = start
         self.now = start
         self._first = True
+        self.logins: dict[str, str] = {}  # nick -> the account its messages carry
 
     def _time(self, at: timedelta | None) -> datetime:
         if at is not None:
@@ -65,22 +76,45 @@ class Session:
     def feed(self, event: Event) -> list[Effect]:
         return self.meeting.handle(event)
 
-    def say(self, nick: str, text: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
-        return self.feed(Message(self._time(at), nick, text, account=account))
+    def _account(self, nick: str, account: str | Logged | None) -> str | None:
+        """Like a network with account-tag: a nick's messages carry its login until it changes (``LOGGED_OUT``)."""
+        if account is STICKY:
+            return self.logins.get(nick)
+        if account is LOGGED_OUT:
+            self.logins.pop(nick, None)
+            return None
+        assert isinstance(account, str) or account is None
+        if account is None:
+            return self.logins.get(nick)
+        self.logins[nick] = account
+        return account
 
-    def act(self, nick: str, text: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
-        return self.feed(Action(self._time(at), nick, text, account=account))
+    def say(
+        self, nick: str, text: str, *, account: str | Logged | None = STICKY, at: timedelta | None = None
+    ) -> list[Effect]:
+        return self.feed(Message(self._time(at), nick, text, account=self._account(nick, account)))
+
+    def act(
+        self, nick: str, text: str, *, account: str | Logged | None = STICKY, at: timedelta | None = None
+    ) -> list[Effect]:
+        return self.feed(Action(self._time(at), nick, text, account=self._account(nick, account)))
 
     def rename(self, old: str, new: str, *, at: timedelta | None = None) -> list[Effect]:
         return self.feed(NickChange(self._time(at), old, new))
 
     def join(self, nick: str, *, account: str | None = None, at: timedelta | None = None) -> list[Effect]:
+        if account is None:
+            self.logins.pop(nick, None)
+        else:
+            self.logins[nick] = account
         return self.feed(Join(self._time(at), nick, account=account))
 
     def part(self, nick: str, *, at: timedelta | None = None) -> list[Effect]:
+        self.logins.pop(nick, None)
         return self.feed(Part(self._time(at), nick))
 
     def quit(self, nick: str, *, at: timedelta | None = None) -> list[Effect]:
+        self.logins.pop(nick, None)
         return self.feed(Quit(self._time(at), nick))
 
     def raw(self, text: str, *, at: timedelta | None = None) -> list[Effect]:

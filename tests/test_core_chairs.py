@@ -351,3 +351,28 @@ def test_without_a_length_only_chairs_end_the_meeting() -> None:
     effects = session.say("bob", "#endmeeting", at=timedelta(days=1))
     assert says(effects) == ["bob: only chairs can end the meeting."]
     assert session.meeting.state is MeetingState.RUNNING
+
+
+def test_a_guest_who_takes_a_logged_in_chairs_nick_is_not_a_chair() -> None:
+    session = started(account="acct-alice")
+    session.quit("alice")
+    session.join("alice")  # someone else, not logged in, takes the nick
+    assert not try_topic(session, "alice")
+    session.say("alice", "hello", account="acct-mallory")  # nor when logged in to another account
+    assert not try_topic(session, "alice", account="acct-mallory")
+    assert try_topic(session, "alice_", account="acct-alice")  # the real alice, back under another nick
+
+
+def test_without_accounts_the_nick_is_enough() -> None:
+    session = started(MeetingSettings(channel="#c", chairs_by_account=False), account="acct-alice")
+    session.quit("alice")
+    session.join("alice")
+    assert try_topic(session, "alice")
+
+
+def test_a_chair_first_seen_without_an_account_learns_it() -> None:
+    session = started()
+    assert session.meeting.chair_account("alice") is None
+    session.say("alice", "now logged in", account="acct-alice")
+    assert session.meeting.chair_account("alice") == "acct-alice"
+    assert try_topic(session, "alice_away", account="acct-alice")

@@ -139,9 +139,9 @@ def test_undo_restores_the_minutes(meeting_settings: MeetingSettings, events: li
     assert chair is not None
     now = (events[-1].time if events else T0) + timedelta(seconds=1)
     before = meeting.minutes_state()
-    meeting.handle(Message(now, chair, line))
+    meeting.handle(Message(now, chair, line, meeting.chair_account(chair)))
     assert len(meeting.items) == len(before[0]) + 1
-    meeting.handle(Message(now, chair, "#undo"))
+    meeting.handle(Message(now, chair, "#undo", meeting.chair_account(chair)))
     assert meeting.minutes_state() == before
 
 
@@ -159,9 +159,9 @@ def test_undo_all_restores_the_minutes(
     states = []
     for line in lines:
         states.append(meeting.minutes_state())
-        meeting.handle(Message(now, chair, line))
+        meeting.handle(Message(now, chair, line, meeting.chair_account(chair)))
     for state in reversed(states):
-        meeting.handle(Message(now, chair, "#undo"))
+        meeting.handle(Message(now, chair, "#undo", meeting.chair_account(chair)))
         assert meeting.minutes_state() == state
 
 
@@ -174,13 +174,13 @@ def test_undo_restores_an_ended_vote(meeting_settings: MeetingSettings, events: 
     assume(chair is not None)
     assert chair is not None
     now = (events[-1].time if events else T0) + timedelta(seconds=1)
-    meeting.handle(Message(now, chair, "#startvote Ship it? yes, no"))
+    meeting.handle(Message(now, chair, "#startvote Ship it? yes, no", meeting.chair_account(chair)))
     for voter in voters:
         meeting.handle(Message(now, voter, "#vote yes"))
     before = meeting.minutes_state()
-    meeting.handle(Message(now, chair, "#endvote"))
+    meeting.handle(Message(now, chair, "#endvote", meeting.chair_account(chair)))
     assert meeting.minutes_state()[2] == before[2] + 1
-    meeting.handle(Message(now, chair, "#undo"))
+    meeting.handle(Message(now, chair, "#undo", meeting.chair_account(chair)))
     assert meeting.minutes_state() == before
 
 

@@ -55,13 +55,13 @@ class ChannelRuntime:
         self.bot = bot
         self.network = network
         self.channel = channel
-        self.meeting = self._new_meeting()
+        self.meeting = self.new_meeting()
         self.files: MeetingFiles | None = None
         self.journal: Journal | None = None
         self.recovered_lines = 0
         self.written: list[WrittenMeeting] = []
 
-    def _new_meeting(self) -> Meeting:
+    def new_meeting(self) -> Meeting:
         settings = self.bot.config.meeting_settings(self.network, self.channel)
         connection = self.bot.connections.get(self.network)
         if connection is not None and connection.client.registered:
@@ -119,7 +119,7 @@ class ChannelRuntime:
         if self.journal is not None:
             self.journal.finish()  # only once the minutes are on disk
             self.journal = None
-        self.meeting = self._new_meeting()
+        self.meeting = self.new_meeting()
 
     # ------------------------------------------------------------------ recovery
 
@@ -218,6 +218,9 @@ class LiveBot:
             asyncio.get_running_loop().call_later(REJOIN_DELAY, self.connections[network].join, output.channel, key)
         elif isinstance(output, Registered):
             log.info("%s: registered as %s", network, output.nick)
+            for (name, _), runtime in self.channels.items():  # meetings to come know the bot's nick here
+                if name == network and runtime.meeting.state is MeetingState.IDLE:
+                    runtime.meeting = runtime.new_meeting()
         elif isinstance(output, Notice):
             log.warning("%s: %s", network, output.text)
 

@@ -106,6 +106,7 @@ class Meeting:
         self._undo: list[_Undo] = []
         self._chairs: dict[str, str] = {}  # folded nick -> nick
         self._chair_accounts: set[str] = set()
+        self._chair_account: dict[str, str] = {}  # folded chair nick -> the account that chair is logged in to
         self._accounts: dict[str, str] = {}  # folded nick -> services account
         self._said: dict[str, int] = {}  # folded nick -> lines said
         self._said_as: dict[str, str] = {}  # folded nick -> the nick as first seen
@@ -133,10 +134,20 @@ class Meeting:
             nicks.pop(self._bot, None)
         return list(nicks.values())
 
+    def chair_account(self, nick: str) -> str | None:
+        """The services account a chair is known to be logged in to (None: not logged in, or not a chair)."""
+        return self._chair_account.get(fold_nick(nick)) if self.settings.chairs_by_account else None
+
     def is_chair(self, nick: str, account: str | None = None) -> bool:
-        if fold_nick(nick) in self._chairs:
-            return True
-        return bool(self.settings.chairs_by_account and account and account in self._chair_accounts)
+        """A chair's nick is enough, unless that chair was logged in: then the nick must be on the same account
+        (so whoever takes a dropped chair's nick is not a chair). Any nick on a chair's account is a chair."""
+        key = fold_nick(nick)
+        by_account = self.settings.chairs_by_account
+        if key in self._chairs:
+            expected = self._chair_account.get(key) if by_account else None
+            if expected is None or expected == account:
+                return True
+        return bool(by_account and account and account in self._chair_accounts)
 
     def url(self) -> str:
         """The URL of the meeting's files, without extension."""
@@ -238,7 +249,8 @@ class Meeting:
             self._said[key] = count + 1
         if account:
             self._accounts[key] = account
-            if self.settings.chairs_by_account and key in self._chairs:
+            if self.settings.chairs_by_account and key in self._chairs and key not in self._chair_account:
+                self._chair_account[key] = account  # learn the account of a chair first seen without one
                 self._chair_accounts.add(account)
 
     def _message(self, event: Message) -> list[Effect]:
@@ -270,6 +282,8 @@ class Meeting:
         if old in self._chairs:
             del self._chairs[old]
             self._chairs[new] = event.new
+            if old in self._chair_account:
+                self._chair_account[new] = self._chair_account.pop(old)
         if fold_nick(self.owner) == old:
             self.owner = event.new
         if old in self._known:
@@ -341,7 +355,8 @@ class Meeting:
             self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
         ]
         self._count(self._fold(event.nick), event.nick, event.account)
-        if event.account:
+        if event.account and self.settings.chairs_by_account:
+            self._chair_account[fold_nick(event.nick)] = event.account
             self._chair_accounts.add(event.account)
         self._say(
             effects,
@@ -418,6 +433,7 @@ class Meeting:
             self._known.setdefault(key, nick)
             account = self._accounts.get(key)
             if account and self.settings.chairs_by_account:
+                self._chair_account[key] = account
                 self._chair_accounts.add(account)
         self._say(effects, "Current chairs: " + " ".join(self.chairs))
 
@@ -431,7 +447,7 @@ class Meeting:
                 kept_owner = True
                 continue
             if self._chairs.pop(key, None) is not None:
-                account = self._accounts.get(key)
+                account = self._chair_account.pop(key, None) or self._accounts.get(key)
                 if account and account != owner_account:
                     self._chair_accounts.discard(account)
         text = "Current chairs: " + " ".join(self.chairs)
