@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from gavel.config import load_config
 from irc_client import IrcUser, connected, line_matches
 from ircd import Ircd
-from live_support import CHANNEL, bot_in_channel, config_for, minutes_json, running_bot, said
+from live_support import CHANNEL, bot_in_channel, config_for, minutes_json, running_bot, said, write_config
 
 
 def test_a_chair_who_reconnects_as_nick_underscore_stays_chair(ircd_services: Ircd, tmp_path: Path) -> None:
@@ -23,8 +24,9 @@ def test_a_chair_who_reconnects_as_nick_underscore_stays_chair(ircd_services: Ir
             async with observer:
                 await observer.join(CHANNEL)
                 await bot_in_channel(observer)
-                chair = await IrcUser.connect(ircd.host, ircd.port, "chairnick", caps=caps,
-                                              sasl=("chairacct", "chair-password-1"))
+                chair = await IrcUser.connect(
+                    ircd.host, ircd.port, "chairnick", caps=caps, sasl=("chairacct", "chair-password-1")
+                )
                 await chair.join(CHANNEL)
                 chair.say(CHANNEL, "#startmeeting identity")
                 await said(observer, "The meeting name has been set")
@@ -32,14 +34,16 @@ def test_a_chair_who_reconnects_as_nick_underscore_stays_chair(ircd_services: Ir
                 await observer.wait_for(line_matches("PRIVMSG", CHANNEL, "#topic before the drop"))
                 await chair.quit()
                 # Back under another nick, logged in to the same account: still a chair.
-                back = await IrcUser.connect(ircd.host, ircd.port, "chairnick_", caps=caps,
-                                             sasl=("chairacct", "chair-password-1"))
+                back = await IrcUser.connect(
+                    ircd.host, ircd.port, "chairnick_", caps=caps, sasl=("chairacct", "chair-password-1")
+                )
                 async with back:
                     await back.join(CHANNEL)
                     back.say(CHANNEL, "#topic after the drop")
                     # Someone else, logged in to another account, is not.
-                    other = await IrcUser.connect(ircd.host, ircd.port, "intruder", caps=caps,
-                                                  sasl=("otheracct", "other-password-1"))
+                    other = await IrcUser.connect(
+                        ircd.host, ircd.port, "intruder", caps=caps, sasl=("otheracct", "other-password-1")
+                    )
                     async with other:
                         await other.join(CHANNEL)
                         other.say(CHANNEL, "#topic hijack")
@@ -86,14 +90,9 @@ def test_the_bot_logs_in_with_sasl(ircd_services: Ircd, tmp_path: Path) -> None:
 
     async def scenario() -> None:
         await ircd.register_account("gavelbot", "bot-password-1")
-        config = tmp_path / "gavel.toml"
-        from live_support import write_config
-
-        write_config(ircd, tmp_path, tls=False)
-        text = config.read_text(encoding="utf-8") + 'sasl_username = "gavelbot"\nsasl_password_env = "GAVEL_TEST_SASL"\n'
-        config.write_text(text, encoding="utf-8")
-        from gavel.config import load_config
-
+        config = write_config(ircd, tmp_path, tls=False)
+        sasl = 'sasl_username = "gavelbot"\nsasl_password_env = "GAVEL_TEST_SASL"\n'
+        config.write_text(config.read_text(encoding="utf-8") + sasl, encoding="utf-8")
         loaded = load_config(config, environ={"GAVEL_TEST_SASL": "bot-password-1"})
         async with running_bot(loaded) as bot, connected(ircd.host, ircd.port, "erin") as (erin,):
             await erin.join(CHANNEL)
