@@ -22,7 +22,7 @@ from gavel.core import (
 )
 from gavel.core.commands import COMMANDS, Command, Permission, parse
 from gavel.core.naming import MAX_NAME_LENGTH, basename, normalize_name
-from gavel.core.records import ItemKind, actions_by_person, fold_nick
+from gavel.core.records import ItemKind, actions_by_person
 from strategies import T0, event_lists, nicks, run, settings_strategy, texts
 
 OWNER = "owner"
@@ -115,9 +115,8 @@ def test_the_same_events_give_the_same_effects(meeting_settings: MeetingSettings
 
 def chair_of(meeting: Meeting) -> str | None:
     """A chair who can still issue commands (not the bot)."""
-    bot = fold_nick(meeting.settings.bot_nick) if meeting.settings.bot_nick else None
     for nick in meeting.chairs:
-        if fold_nick(nick) != bot:
+        if not meeting.is_bot(nick):
             return nick
     return None
 

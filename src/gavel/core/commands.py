@@ -85,6 +85,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("vote", _A, "Vote in the open vote; only your last vote counts.", "<option>"),
     Command("showvote", _A, "Show the votes cast so far."),
     Command("endvote", _C, "End the vote and record its result in the minutes.", verb="end the vote"),
+    Command(
+        "done",
+        _A,
+        "Mark an open action item from an earlier meeting of this series done, by its number in "
+        "the list shown at #startmeeting or by (part of) its text.",
+        "<number or text>",
+    ),
     Command("commands", _A, "List the available commands."),
 )
 

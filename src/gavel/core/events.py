@@ -77,4 +77,25 @@ class Tick:
     time: datetime
 
 
-Event = Message | Action | NickChange | Join | Part | Quit | RawLine | Tick
+@dataclass(frozen=True, slots=True)
+class OpenAction:
+    """An action item still open from an earlier meeting of the series (``ref`` is the archive's id)."""
+
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenActions:
+    """The runtime tells the meeting which earlier action items are still open (from the archive).
+
+    Fed right after the meeting starts (and journaled like any event), so ``#done N`` numbers are the
+    same in replay and recovery.
+    """
+
+    time: datetime
+    series: str
+    actions: tuple[OpenAction, ...]
+
+
+Event = Message | Action | NickChange | Join | Part | Quit | RawLine | Tick | OpenActions

@@ -25,7 +25,19 @@ from gavel.core.effects import (
     Say,
     SetTopic,
 )
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
+from gavel.core.events import (
+    Action,
+    Event,
+    Join,
+    Message,
+    NickChange,
+    OpenAction,
+    OpenActions,
+    Part,
+    Quit,
+    RawLine,
+    Tick,
+)
 from gavel.core.naming import basename, channel_name, normalize_name
 from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.votes import Vote, parse_startvote
@@ -65,6 +77,8 @@ _ITEM_COMMANDS: dict[str, ItemKind] = {
 }
 
 
+MAX_LISTED_ACTIONS = 10  # open action items listed at the start of a meeting
+
 # First characters of a line that may start with a URL (any space before one is checked too).
 _URL_FIRST = frozenset("hHfFiI")
 
@@ -103,6 +117,7 @@ class Meeting:
         self.items: list[Item] = []
         self.votes: list[Vote] = []
         self.open_vote: Vote | None = None
+        self.series_open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings, numbered from 1
         self._undo: list[_Undo] = []
         self._chairs: dict[str, str] = {}  # folded nick -> nick
         self._chair_accounts: set[str] = set()
@@ -133,6 +148,10 @@ class Meeting:
         if self._bot is not None:
             nicks.pop(self._bot, None)
         return list(nicks.values())
+
+    def is_bot(self, nick: str) -> bool:
+        """Whether ``nick`` is the bot now (it follows the bot's own nick changes)."""
+        return self._bot is not None and fold_nick(nick) == self._bot
 
     def chair_account(self, nick: str) -> str | None:
         """The services account a chair is known to be logged in to (None: not logged in, or not a chair)."""
@@ -208,6 +227,9 @@ class Meeting:
         if kind is Tick:
             assert isinstance(event, Tick)
             return self._tick(event.time)
+        if kind is OpenActions:
+            assert isinstance(event, OpenActions)
+            return self._open_actions(event)
         if kind is Join:
             assert isinstance(event, Join)
             self._track_account(event)
@@ -525,6 +547,52 @@ class Meeting:
         self.votes.append(vote)
         self._undo[-1].vote = vote
         assert self._undo[-1].item is item
+
+    def _open_actions(self, event: OpenActions) -> list[Effect]:
+        self.series_open_actions = event.actions
+        effects: list[Effect] = []
+        if not event.actions:
+            return effects
+        self._say(effects, f"Open action items from earlier {event.series} meetings (#done <number> when one is done):")
+        for number, action in enumerate(event.actions[:MAX_LISTED_ACTIONS], 1):
+            self._say(effects, f"[{number}] {action.text}")
+        hidden = len(event.actions) - MAX_LISTED_ACTIONS
+        if hidden > 0:
+            self._say(effects, f"... and {hidden} more (see the series page of the archive).")
+        return effects
+
+    def done_refs(self) -> set[str]:
+        """Archive ids of the earlier action items this meeting marked done."""
+        return {item.ref for item in self.items if item.kind is ItemKind.DONE and item.ref is not None}
+
+    def _cmd_done(self, arg: str, event: Message, effects: list[Effect]) -> None:
+        actions = self.series_open_actions
+        if not arg:
+            self._say(effects, f"{event.nick}: usage: #done <number or text>")
+            return
+        if not actions:
+            self._say(effects, f"{event.nick}: there are no open action items from earlier meetings.")
+            return
+        done = self.done_refs()
+        if arg.isdigit():
+            number = int(arg)
+            matches = [number] if 1 <= number <= len(actions) else []
+        else:
+            wanted = arg.casefold()
+            matches = [n for n, a in enumerate(actions, 1) if wanted in a.text.casefold() and a.ref not in done]
+        if len(matches) != 1:
+            listed = ", ".join(f"[{n}] {actions[n - 1].text}" for n in matches[:3])
+            problem = f"{len(matches)} open items match" if matches else "no open item matches"
+            self._say(effects, f"{event.nick}: {problem} '{arg}'" + (f": {listed}" if listed else "") + ".")
+            return
+        action = actions[matches[0] - 1]
+        if action.ref in done:
+            self._say(effects, f"{event.nick}: [{matches[0]}] is already marked done.")
+            return
+        item = Item(ItemKind.DONE, action.text, event.nick, event.time, self.lines, self.current_topic, action.ref)
+        self.items.append(item)
+        self._undo.append(_Undo(item, self.current_topic))
+        self._say(effects, f"Marked done: [{matches[0]}] {action.text}")
 
     def _cmd_commands(self, arg: str, event: Message, effects: list[Effect]) -> None:
         self._say(effects, "Available commands: " + commands.available_commands())

@@ -19,6 +19,7 @@ class ItemKind(enum.Enum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"
     VOTE = "vote"
+    DONE = "done"  # an action item of an earlier meeting of the series, marked done (#done)
 
     @property
     def label(self) -> str:
@@ -36,6 +37,7 @@ class Item:
     time: datetime
     line: int
     topic: str | None
+    ref: str | None = None  # for DONE: the archive's id of the action marked done
 
 
 LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")

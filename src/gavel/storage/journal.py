@@ -43,7 +43,19 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from gavel.core.errors import GavelError
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
+from gavel.core.events import (
+    Action,
+    Event,
+    Join,
+    Message,
+    NickChange,
+    OpenAction,
+    OpenActions,
+    Part,
+    Quit,
+    RawLine,
+    Tick,
+)
 
 VERSION = 1
 SUFFIX = ".journal"
@@ -109,6 +121,10 @@ def encode_event(event: Event) -> bytes:
         line = f'{{"k":"raw","t":"{_time(event.time)}","x":{_quote(event.text)}}}\n'
     elif kind is Tick:
         line = f'{{"k":"tick","t":"{_time(event.time)}"}}\n'
+    elif kind is OpenActions:
+        assert isinstance(event, OpenActions)
+        actions = ",".join(f"[{_quote(a.ref)},{_quote(a.text)}]" for a in event.actions)
+        line = f'{{"k":"open","t":"{_time(event.time)}","s":{_quote(event.series)},"l":[{actions}]}}\n'
     else:
         raise JournalError(f"cannot journal {event!r}: not an event")
     return line.encode("ascii")
@@ -148,7 +164,20 @@ _KEYS: dict[str, frozenset[str]] = {
     "quit": frozenset("ktn"),
     "raw": frozenset("ktx"),
     "tick": frozenset("kt"),
+    "open": frozenset("ktsl"),
 }
+
+
+def _open_actions(record: dict[str, Any]) -> tuple[OpenAction, ...]:
+    pairs = record.get("l")
+    if type(pairs) is not list:
+        raise JournalError(f"field 'l' must be a list, not {pairs!r}")
+    actions = []
+    for pair in pairs:
+        if type(pair) is not list or len(pair) != 2 or not all(type(part) is str for part in pair):
+            raise JournalError(f"an open action must be [ref, text], not {pair!r}")
+        actions.append(OpenAction(pair[0], pair[1]))
+    return tuple(actions)
 
 
 def _decode_record(record: object) -> Event:
@@ -175,6 +204,8 @@ def _decode_record(record: object) -> Event:
         return Quit(time, _str(record, "n"))
     if kind == "raw":
         return RawLine(time, _str(record, "x"))
+    if kind == "open":
+        return OpenActions(time, _str(record, "s"), _open_actions(record))
     return Tick(time)
 
 
