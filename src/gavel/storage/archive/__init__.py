@@ -1,0 +1,97 @@
+"""The meeting archive: every meeting's minutes, log lines and actions, searchable, in SQLite or PostgreSQL.
+
+    archive = open_archive("sqlite:///var/lib/gavel/archive.db")   # or "postgresql://user@host/db"
+    meeting_id = archive.store(view, log_lines)
+    results = archive.search(SearchQuery("release plan", series="openstack"))
+
+URLs: ``sqlite://PATH`` names a file (``sqlite:///var/lib/gavel/archive.db`` is the absolute path
+``/var/lib/gavel/archive.db``, ``sqlite://archive.db`` is relative to the working directory, as in
+the configuration file); a URL without a scheme is an SQLite path too; ``postgresql://`` (or
+``postgres://``) URLs go to psycopg as they are. The schema is created or upgraded on open.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gavel.storage.archive.base import Archive, redact
+from gavel.storage.archive.model import (
+    ActionRow,
+    ActionStatus,
+    ArchiveError,
+    ItemRow,
+    LogRow,
+    MeetingDetail,
+    MeetingSummary,
+    PersonRow,
+    SchemaTooNewError,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SeriesDetail,
+    SeriesSummary,
+    SnippetPart,
+    VoteRow,
+    YearMeetings,
+)
+
+DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
+"""The default archive: ``gavel-archive.db`` in the working directory."""
+
+__all__ = [
+    "DEFAULT_ARCHIVE_URL",
+    "ActionRow",
+    "ActionStatus",
+    "Archive",
+    "ArchiveError",
+    "ItemRow",
+    "LogRow",
+    "MeetingDetail",
+    "MeetingSummary",
+    "PersonRow",
+    "SchemaTooNewError",
+    "SearchHit",
+    "SearchQuery",
+    "SearchResults",
+    "SeriesDetail",
+    "SeriesSummary",
+    "SnippetPart",
+    "VoteRow",
+    "YearMeetings",
+    "open_archive",
+    "sqlite_path",
+]
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The database file of an SQLite archive URL (or plain path); None for any other URL."""
+    if url.startswith("sqlite://"):
+        rest = url[len("sqlite://") :]
+        if not rest:
+            raise ArchiveError(f"archive URL {url!r} names no file: use e.g. sqlite:///var/lib/gavel/archive.db")
+        return Path(rest).expanduser()
+    if "://" in url:
+        return None
+    if not url:
+        raise ArchiveError("empty archive URL")
+    return Path(url).expanduser()
+
+
+def open_archive(url: str = DEFAULT_ARCHIVE_URL) -> Archive:
+    """Open (creating or upgrading its schema) the archive at ``url``.
+
+    Raises :class:`ArchiveError` for an unknown scheme or a database that cannot be opened, and
+    :class:`SchemaTooNewError` for one written by a newer gavel.
+    """
+    path = sqlite_path(url)
+    if path is not None:
+        from gavel.storage.archive.sqlite import SqliteArchive
+
+        return SqliteArchive(url, path)
+    if url.startswith(("postgresql://", "postgres://")):
+        from gavel.storage.archive.postgres import PostgresArchive
+
+        return PostgresArchive(url)
+    raise ArchiveError(
+        f"unknown archive URL {redact(url)!r}: use sqlite:///path/to/archive.db or postgresql://user@host/db"
+    )

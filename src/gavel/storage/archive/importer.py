@@ -1,0 +1,255 @@
+"""``gavel import``: MeetBot log files -> the archive.
+
+Each ``.log.txt`` is replayed through the core in memory (the same transport, core and view as
+``gavel replay``, but no files are written): its meetings come out as a :class:`ParsedMeeting`
+(the minutes view plus a :class:`LineSpool` of its log lines). Parsing runs in worker processes
+(``jobs``); the calling process is the archive's only writer. At most ``2 * jobs`` parsed files
+wait for the writer, so memory stays bounded however fast the workers are.
+
+Resumable: a file named ``<name>.<YYYY-MM-DD-HH.MM>.log.txt`` whose meeting is already stored
+(``Archive.has_meeting``) is skipped without being read; any other file is parsed and stored again,
+which replaces the stored copy (storing is idempotent).
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from gavel.core.effects import LogLine, MeetingEnded, MeetingStarted
+from gavel.core.events import Event
+from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
+from gavel.core.naming import basename
+from gavel.render.view import build_view
+from gavel.runtime import detect_bot_nick
+from gavel.storage.archive.base import Archive
+from gavel.storage.archive.spool import LineSpool, ParsedMeeting
+from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
+
+LOG_SUFFIX = ".log.txt"
+_BOT_SCAN_BYTES = 64 * 1024
+_STAMP = re.compile(r"\.(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.log\.txt\Z")
+
+
+@dataclass
+class ParsedLog:
+    """What one log file held: its meetings, warnings, or the error that stopped it."""
+
+    path: str
+    meetings: list[ParsedMeeting] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+    lines: int = 0
+
+    def discard(self) -> None:
+        for meeting in self.meetings:
+            meeting.spool.discard()
+
+
+class MeetingCollector:
+    """Drives meetings of one channel from events, keeping each meeting's minutes and spooled lines."""
+
+    def __init__(self, settings: MeetingSettings, spool_dir: str | None = None) -> None:
+        self.settings = settings
+        self.spool_dir = spool_dir
+        self.meeting = Meeting(settings)
+        self.spool: LineSpool | None = None
+        self.done: list[ParsedMeeting] = []
+
+    def feed(self, events: Iterable[Event]) -> None:
+        handle = self.meeting.handle
+        add = self.spool.add if self.spool is not None else None
+        for event in events:
+            effects = handle(event)
+            if len(effects) == 1 and add is not None and type(effects[0]) is LogLine:  # the per-line case
+                add(effects[0])
+                continue
+            for effect in effects:
+                if type(effect) is LogLine:
+                    assert self.spool is not None
+                    self.spool.add(effect)
+                elif isinstance(effect, MeetingStarted):
+                    self.spool = LineSpool(directory=self.spool_dir)
+                elif isinstance(effect, MeetingEnded):
+                    self._finish(None)
+            handle = self.meeting.handle
+            add = self.spool.add if self.spool is not None else None
+
+    def _finish(self, unfinished_at: datetime | None) -> None:
+        assert self.spool is not None and self.meeting.started_at is not None
+        log_basename = Path(basename(self.meeting.name, self.meeting.started_at)).name
+        view = build_view(self.meeting, log_basename=log_basename, unfinished_at=unfinished_at)
+        self.spool.close()
+        self.done.append(ParsedMeeting(view, self.spool))
+        self.spool = None
+        self.meeting = Meeting(self.settings)
+
+    def close(self) -> None:
+        """End of input: a meeting still running is kept too, marked unfinished."""
+        if self.meeting.state is MeetingState.RUNNING and self.spool is not None:
+            self._finish(self.meeting.last_activity or self.meeting.started_at)
+
+    def abandon(self) -> None:
+        """Drop everything collected (after an error)."""
+        if self.spool is not None:
+            self.spool.discard()
+            self.spool = None
+        for parsed in self.done:
+            parsed.spool.discard()
+        self.done = []
+
+
+def parse_log(
+    path: Path,
+    day: date | None = None,
+    channel: str | None = None,
+    bot_nick: str | None = None,
+    spool_dir: str | None = None,
+) -> ParsedLog:
+    """Replay one log file in memory. Never raises: an error (unreadable file, no meeting) goes in the result."""
+    result = ParsedLog(str(path))
+    report = ReplayReport(str(path))
+    day = date_from_filename(path) or day
+    if day is None:
+        result.error = f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt"
+        return result
+    collector: MeetingCollector | None = None
+    try:
+        with open(path, "rb") as stream:
+            bot = bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
+            stream.seek(0)
+            settings = MeetingSettings(channel=channel or "#" + name_from_filename(path), bot_nick=bot)
+            collector = MeetingCollector(settings, spool_dir)
+            collector.feed(read_events(stream, day, report))
+            collector.close()
+    except Exception as error:
+        if collector is not None:
+            collector.abandon()
+        kind = "" if isinstance(error, OSError) else f"{type(error).__name__}: "
+        result.error = f"{path}: {kind}{error}"
+        if not isinstance(error, OSError):
+            result.warnings.append(f"{path}: {traceback.format_exc(limit=-3).strip()}")
+        return result
+    result.meetings = collector.done
+    result.lines = report.lines
+    result.warnings = report.summary()
+    if not result.meetings:
+        result.error = f"{path}: no #startmeeting found: not a meeting log"
+    return result
+
+
+def find_log_files(paths: Iterable[Path]) -> list[Path]:
+    """Every ``*.log.txt`` under the given directories (any depth: MeetBot's ``<name>/<YYYY>/`` tree or flat),
+    plus files named directly; sorted, each once."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            found.update(p for p in path.rglob("*" + LOG_SUFFIX) if p.is_file())
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def stored_already(archive: Archive, path: Path) -> bool:
+    """True when the file's name says which meeting it holds and the archive has that meeting."""
+    match = _STAMP.search(path.name)
+    if match is None:
+        return False
+    try:
+        year, month, day, hour, minute = (int(group) for group in match.groups())
+        started = datetime(year, month, day, hour, minute, tzinfo=UTC)
+    except ValueError:
+        return False
+    name = name_from_filename(path)
+    return archive.has_meeting(name, started, "#" + name)
+
+
+@dataclass
+class ImportReport:
+    files: int = 0
+    skipped: int = 0  # already in the archive
+    failed: int = 0
+    meetings: int = 0
+    lines: int = 0
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _parsed(files: list[Path], jobs: int, spool_dir: str | None) -> Iterator[ParsedLog]:
+    """Each file parsed (in worker processes when ``jobs`` > 1), in the order they finish."""
+    if jobs <= 1 or len(files) <= 1:
+        for path in files:
+            yield parse_log(path, spool_dir=spool_dir)
+        return
+    pending = iter(files)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        running: dict[Future[ParsedLog], Path] = {}
+        try:
+            while True:
+                while len(running) < 2 * jobs and (upcoming := next(pending, None)) is not None:
+                    running[pool.submit(parse_log, upcoming, spool_dir=spool_dir)] = upcoming
+                if not running:
+                    return
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    path = running.pop(future)
+                    try:
+                        parsed = future.result()
+                    except Exception as error:
+                        parsed = ParsedLog(str(path), error=f"{path}: {type(error).__name__}: {error}")
+                    yield parsed
+        finally:
+            for future in running:
+                future.cancel()
+            for future in running:
+                if not future.cancelled() and future.exception() is None:
+                    future.result().discard()
+
+
+def import_logs(
+    archive: Archive,
+    files: list[Path],
+    *,
+    jobs: int = 1,
+    network: str | None = None,
+    resume: bool = True,
+    spool_dir: str | None = None,
+    on_file: Callable[[ParsedLog | None, ImportReport], None] | None = None,
+) -> ImportReport:
+    """Store the meetings of ``files`` in ``archive``; a bad file is reported and the run goes on.
+
+    ``on_file`` is called after each file (with None for a skipped one) for progress reporting.
+    """
+    report = ImportReport(files=len(files))
+    todo = []
+    for path in files:
+        if resume and stored_already(archive, path):
+            report.skipped += 1
+            if on_file is not None:
+                on_file(None, report)
+        else:
+            todo.append(path)
+    for parsed in _parsed(todo, jobs, spool_dir):
+        report.warnings.extend(parsed.warnings)
+        if parsed.error is None:
+            for index, meeting in enumerate(parsed.meetings):
+                try:
+                    meeting.store(archive, network=network)
+                except Exception as error:
+                    parsed.error = f"{parsed.path}: cannot store meeting {meeting.view.log_basename}: {error}"
+                    for rest in parsed.meetings[index + 1 :]:
+                        rest.spool.discard()
+                    break
+                report.meetings += 1
+            report.lines += parsed.lines
+        if parsed.error is not None:
+            report.failed += 1
+            report.errors.append(parsed.error)
+        if on_file is not None:
+            on_file(parsed, report)
+    return report

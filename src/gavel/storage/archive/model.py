@@ -1,0 +1,216 @@
+"""What the archive returns: plain, frozen, typed rows (the web layer's view of the archive).
+
+Every time is a timezone-aware UTC ``datetime``. Restricted meetings (``#restrictlogs``) appear in
+none of these unless the call passes ``include_restricted=True``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Literal, NamedTuple
+
+from gavel.core.errors import GavelError
+
+ActionStatus = Literal["open", "done"]
+
+
+class ArchiveError(GavelError):
+    """The archive cannot be opened or used (bad URL, unreachable server, ...)."""
+
+
+class SchemaTooNewError(ArchiveError):
+    """The database was written by a newer gavel (its schema version is above what this code knows).
+
+    Nothing is changed in such a database: upgrade gavel instead.
+    """
+
+    def __init__(self, url: str, found: int, known: int) -> None:
+        self.found = found
+        self.known = known
+        super().__init__(
+            f"archive {url} has schema version {found}, but this gavel only knows versions up to {known}: "
+            "upgrade gavel (the database was left untouched)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingSummary:
+    """One meeting, without its contents. ``id`` is stable: re-storing a meeting keeps it."""
+
+    id: int
+    series: str  # the meeting name (``#meetingname``), e.g. "k8s_integration_discussion"
+    channel: str
+    network: str | None
+    title: str | None
+    owner: str
+    chairs: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None  # None when the log ended without #endmeeting
+    unfinished: bool
+    restricted: bool
+    log_basename: str  # "<name>.<YYYY-MM-DD-HH.MM>": the files are <name>/<YYYY>/<log_basename>.<ext>
+    line_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRow:
+    """A minutes item. ``line`` is its log line number (the ``#l-N`` anchor); ``topic`` the topic it falls under."""
+
+    id: int
+    kind: str  # an ItemKind value: "topic", "info", "action", "agreed", ...
+    text: str
+    nick: str
+    time: datetime
+    line: int
+    topic: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    nick: str
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRow:
+    question: str
+    options: tuple[str, ...]
+    results: tuple[tuple[str, tuple[str, ...]], ...]  # (option, voters), in option order
+    nick: str
+    time: datetime
+    ended_at: datetime | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An ``#action`` item with its owners and status. ``owners`` is empty for an unassigned action."""
+
+    id: int  # the action's id, for mark_action_done / reopen_action
+    meeting_id: int
+    series: str
+    meeting_basename: str
+    meeting_started_at: datetime
+    text: str
+    nick: str  # who recorded it
+    time: datetime
+    line: int
+    owners: tuple[str, ...]
+    status: ActionStatus
+    done_at: datetime | None
+    done_in: int | None  # the meeting (id) it was done in, if one was named
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingDetail(MeetingSummary):
+    """A meeting with its minutes: items in meeting order, people (most lines first), votes, actions."""
+
+    items: tuple[ItemRow, ...] = ()
+    people: tuple[PersonRow, ...] = ()
+    votes: tuple[VoteRow, ...] = ()
+    actions: tuple[ActionRow, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesSummary:
+    """A meeting series (all meetings of one name) for an index page."""
+
+    name: str
+    meeting_count: int
+    first_meeting_at: datetime
+    last_meeting_at: datetime
+    open_actions: int
+
+
+@dataclass(frozen=True, slots=True)
+class YearMeetings:
+    year: int
+    meetings: tuple[MeetingSummary, ...]  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesDetail:
+    name: str
+    meeting_count: int
+    years: tuple[YearMeetings, ...]  # newest year first
+    open_actions: tuple[ActionRow, ...]  # oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class LogRow:
+    """One log line. ``kind`` is a LineKind value: "message", "action" (/me), "nick" or "raw"."""
+
+    number: int  # 1-based, the #l-N anchor
+    time: datetime
+    kind: str
+    nick: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A full-text search.
+
+    ``text`` is what a person typed; it is never interpreted as query syntax: words are matched
+    case-insensitively (all of them must occur), ``"two words"`` in balanced double quotes is a
+    phrase, ``word*`` is a prefix; every other character (``AND``, ``-``, ``NEAR(``, a lone ``"``)
+    is just text or a separator. Text with no letters or digits finds nothing.
+
+    Filters: ``series`` (exact name), ``channel`` and ``nick`` (ASCII-case-insensitive), ``kind``
+    ("line" for log lines only, or an item kind such as "action" for minutes items of that kind
+    only; None searches both; an unknown kind finds nothing), ``since`` (inclusive) and ``until``
+    (exclusive), as aware datetimes (naive ones are UTC) or dates (midnight UTC).
+    ``page`` counts from 1; ``per_page`` is clamped to 1..100.
+    """
+
+    text: str
+    series: str | None = None
+    channel: str | None = None
+    nick: str | None = None
+    kind: str | None = None
+    since: datetime | date | None = None
+    until: datetime | date | None = None
+    page: int = 1
+    per_page: int = 20
+    include_restricted: bool = False
+
+
+class SnippetPart(NamedTuple):
+    """A piece of a hit's snippet: plain text, or (``highlight``) a matching word.
+
+    The web layer escapes each ``text`` and wraps the highlighted ones in ``<mark>``; no markup is
+    ever inside the text.
+    """
+
+    text: str
+    highlight: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One matching log line or minutes item. ``kind`` is "line" or the item's kind ("info", "action", ...)."""
+
+    series: str
+    meeting_basename: str
+    meeting_id: int
+    channel: str
+    time: datetime
+    nick: str
+    kind: str
+    text: str
+    snippet: tuple[SnippetPart, ...]  # the text (shortened around the first match when long), matches marked
+    line: int  # the log line number (for an item: the line it came from)
+    score: float  # higher is better; only comparable within one result list
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResults:
+    total: int  # hits on all pages
+    page: int
+    per_page: int
+    hits: tuple[SearchHit, ...]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))

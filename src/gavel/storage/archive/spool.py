@@ -1,0 +1,207 @@
+"""Log lines on their way to the archive, in bounded memory.
+
+A meeting's minutes are known only at its end, but the archive stores the minutes with the lines.
+So while a meeting is parsed its lines go to a :class:`LineSpool`: compact row tuples, marshalled in
+chunks; past ``memory_limit`` bytes the chunks go to a temporary file. A spool is picklable (it
+crosses from an import worker process to the single writer) and is read back chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from gavel.core.effects import LogLine
+from gavel.render.view import MinutesView
+
+if TYPE_CHECKING:
+    from gavel.storage.archive.base import Archive
+
+LineRow = tuple[int, int, str, str, str]
+"""A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text)``."""
+
+CHUNK_ROWS = 4096
+MEMORY_LIMIT = 8 << 20
+_LENGTH = 8
+
+
+def micros(moment: datetime) -> int:
+    """Microseconds since the epoch (a naive time is taken to be UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp() * 1_000_000)
+
+
+def from_micros(value: int) -> datetime:
+    seconds, micro = divmod(value, 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=micro)
+
+
+def clean(text: str) -> str:
+    """``text`` fit for every backend: NUL (which PostgreSQL cannot store) becomes U+FFFD."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
+def line_row(line: LogLine) -> LineRow:
+    return (line.number, micros(line.time), line.kind.value, clean(line.nick), clean(line.text))
+
+
+def batched_rows(lines: Iterable[LogLine], size: int = CHUNK_ROWS) -> Iterator[list[LineRow]]:
+    """The lines as row batches of at most ``size`` (only one batch is held at a time)."""
+    batch: list[LineRow] = []
+    last_time: datetime | None = None
+    last_micros = 0
+    for line in lines:
+        moment = line.time
+        if moment is not last_time:  # parsers reuse one datetime per timestamp
+            last_time, last_micros = moment, micros(moment)
+        nick, text = line.nick, line.text
+        if "\x00" in text or "\x00" in nick:
+            nick, text = clean(nick), clean(text)
+        batch.append((line.number, last_micros, line.kind.value, nick, text))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class LineSpool:
+    """An append-only store of one meeting's log lines: in memory up to ``memory_limit``, then a temporary file.
+
+    ``add`` lines, ``close`` once, then iterate ``batches()`` (as often as needed) and ``discard()``.
+    """
+
+    def __init__(self, memory_limit: int = MEMORY_LIMIT, directory: str | None = None) -> None:
+        self.memory_limit = memory_limit
+        self.directory = directory
+        self._count = 0
+        self._rows: list[LineRow] = []
+        self._chunks: list[bytes] = []
+        self._in_memory = 0
+        self._path: str | None = None
+        self._file: BinaryIO | None = None
+        self._last_time: datetime | None = None
+        self._last_micros = 0
+
+    def add(self, line: LogLine) -> None:
+        moment = line.time
+        if moment is not self._last_time:
+            self._last_time, self._last_micros = moment, micros(moment)
+        nick, text = line.nick, line.text
+        if "\x00" in text or "\x00" in nick:
+            nick, text = clean(nick), clean(text)
+        rows = self._rows
+        rows.append((line.number, self._last_micros, line.kind.value, nick, text))
+        if len(rows) >= CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._rows:
+            return
+        chunk = marshal.dumps(self._rows)
+        self._count += len(self._rows)
+        self._rows = []
+        if self._file is None and self._in_memory + len(chunk) > self.memory_limit:
+            handle, self._path = tempfile.mkstemp(prefix="gavel-spool-", suffix=".bin", dir=self.directory)
+            self._file = os.fdopen(handle, "wb")
+            for held in self._chunks:
+                self._write(held)
+            self._chunks = []
+            self._in_memory = 0
+        if self._file is not None:
+            self._write(chunk)
+        else:
+            self._chunks.append(chunk)
+            self._in_memory += len(chunk)
+
+    def _write(self, chunk: bytes) -> None:
+        assert self._file is not None
+        self._file.write(len(chunk).to_bytes(_LENGTH, "little"))
+        self._file.write(chunk)
+
+    def close(self) -> None:
+        """No more lines: keep what is buffered (the spool can now be pickled and read)."""
+        self._flush()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._last_time = None
+
+    @property
+    def count(self) -> int:
+        """Lines added so far."""
+        return self._count + len(self._rows)
+
+    @property
+    def spilled(self) -> bool:
+        """True when the lines went to a temporary file."""
+        return self._path is not None
+
+    def batches(self) -> Iterator[list[LineRow]]:
+        """The lines, in order, one chunk (at most ``CHUNK_ROWS`` rows) at a time."""
+        if self._file is not None or self._rows:
+            raise RuntimeError("close() the spool before reading it")
+        if self._path is None:
+            for chunk in self._chunks:
+                yield marshal.loads(chunk)  # noqa: S302 -- our own bytes, written just above
+            return
+        with open(self._path, "rb") as stream:
+            while header := stream.read(_LENGTH):
+                yield marshal.loads(stream.read(int.from_bytes(header, "little")))  # noqa: S302
+
+    def discard(self) -> None:
+        """Free the lines (removes the temporary file)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        if self._path is not None:
+            Path(self._path).unlink(missing_ok=True)
+            self._path = None
+        self._chunks = []
+        self._rows = []
+        self._count = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self._file is not None or self._rows:
+            raise RuntimeError("close() the spool before sending it elsewhere")
+        return {
+            "memory_limit": self.memory_limit,
+            "directory": self.directory,
+            "count": self._count,
+            "chunks": self._chunks,
+            "path": self._path,
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.memory_limit = state["memory_limit"]
+        self.directory = state["directory"]
+        self._count = state["count"]
+        self._rows = []
+        self._chunks = state["chunks"]
+        self._in_memory = sum(len(chunk) for chunk in self._chunks)
+        self._path = state["path"]
+        self._file = None
+        self._last_time = None
+        self._last_micros = 0
+
+
+@dataclass
+class ParsedMeeting:
+    """A meeting on its way to the archive: its minutes and its spooled lines."""
+
+    view: MinutesView
+    spool: LineSpool
+
+    def store(self, archive: Archive, *, network: str | None = None) -> int:
+        """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
+        try:
+            return archive.store_rows(self.view, self.spool.batches(), network=network)
+        finally:
+            self.spool.discard()
