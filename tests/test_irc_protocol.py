@@ -267,3 +267,17 @@ def test_token_bucket() -> None:
     assert bucket.delay(100.0) > 0
     with pytest.raises(ValueError):
         TokenBucket(burst=0, interval=1.0, now=0.0)
+
+
+def test_invalid_utf8_from_the_server_never_breaks_a_meeting() -> None:
+    from irctokens.stateful import StatefulDecoder
+
+    client = registered()
+    decoder = StatefulDecoder()
+    lines = decoder.push(b":a!b@c PRIVMSG #meet :caf\xe9 \xff\r\n:a!b@c PRIVMSG #meet :ok \xc3\xa9\r\n")
+    assert lines is not None
+    got: list[Output] = []
+    for line in lines:
+        got += client.receive(line, NOW)
+    texts = [event.text for event in events(got) if isinstance(event, Message)]
+    assert len(texts) == 2 and texts[1] == "ok é" and texts[0].startswith("caf")
