@@ -1,10 +1,14 @@
 """Shared fixtures: real IRC servers for the live tests (see tests/ircd.py and tests/irc_client.py)."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
+from gavel.storage.archive import Archive, open_archive
+from gavel.storage.archive.importer import parse_log
 from ircd import Ircd
+from pg import PostgresServer
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +39,56 @@ def ircd_services(_ircd_services_session: Ircd) -> Ircd:
     SASL PLAIN and account tags. Accounts live for the whole run, so give each test its own account names."""
     _ircd_services_session.start()
     return _ircd_services_session
+
+
+# ---------------------------------------------------------------------------------------------- archive
+
+
+@pytest.fixture(scope="session")
+def _postgres_session() -> Iterator[PostgresServer]:
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(_postgres_session: PostgresServer) -> Iterator[str]:
+    """A fresh, empty database on the run's PostgreSQL server (started once per session, see tests/pg.py)."""
+    url = _postgres_session.create_database()
+    yield url
+    _postgres_session.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty archive's URL, once per backend: an SQLite file, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path / 'archive.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def archive(archive_url: str) -> Iterator[Archive]:
+    """An empty archive, once per backend."""
+    with open_archive(archive_url) as opened:
+        yield opened
+
+
+StoreLog = Callable[..., list[int]]
+
+
+@pytest.fixture
+def store_log(tmp_path: Path) -> StoreLog:
+    """``store_log(archive, "name.2024-05-01-14.00.log.txt", text, network=None)``: write a MeetBot log, replay it
+    in memory and store its meetings; their ids."""
+    logs = tmp_path / "logs"
+
+    def store(archive: Archive, filename: str, text: str, network: str | None = None) -> list[int]:
+        logs.mkdir(exist_ok=True)
+        path = logs / filename
+        path.write_text(text, encoding="utf-8")
+        parsed = parse_log(path)
+        assert parsed.error is None, parsed.error
+        return [meeting.store(archive, network=network) for meeting in parsed.meetings]
+
+    return store

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -14,9 +15,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from gavel import __version__
 from gavel.runtime import ReplayOptions, ReplayResult, replay_file
+from gavel.storage.archive import DEFAULT_ARCHIVE_URL, Archive, ArchiveError, open_archive
+from gavel.storage.archive.importer import ImportReport, ParsedLog, find_log_files, import_logs
 from gavel.storage.tree import ALL_FORMATS
 
 LOG_SUFFIXES = (".log.txt", ".log")
+_MAX_WARNINGS_SHOWN = 50
 
 
 def find_logs(paths: tuple[Path, ...]) -> list[Path]:
@@ -72,6 +76,12 @@ def main() -> None:
 )
 @click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parallel processes.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no per-file lines.")
+@click.option(
+    "--archive",
+    "archive_url",
+    metavar="URL",
+    help="Also store each meeting in this archive (sqlite:///path/archive.db or postgresql://...).",
+)
 def replay(
     logs: tuple[Path, ...],
     output_dir: Path,
@@ -82,11 +92,13 @@ def replay(
     formats: tuple[str, ...],
     jobs: int,
     quiet: bool,
+    archive_url: str | None,
 ) -> None:
     """Replay IRC meeting logs (MeetBot .log.txt, irssi/weechat) into minutes and logs."""
     files = find_logs(logs)
     if not files:
         raise click.ClickException("no log files found (directories are searched for *.log.txt and *.log)")
+    archive = _open_archive(archive_url) if archive_url else None
     meeting_date: date | None = day.date() if hasattr(day, "date") else None  # click gives a datetime
     options = ReplayOptions(
         output_dir=output_dir,
@@ -95,6 +107,7 @@ def replay(
         bot_nick=bot_nick,
         url_base=url_base,
         formats=formats or ALL_FORMATS,
+        archive=archive is not None,
     )
     err = Console(stderr=True, highlight=False)
     failed = warned = meetings = 0
@@ -107,7 +120,7 @@ def replay(
         disable=quiet or len(files) < 2,
         transient=True,
     )
-    with progress:
+    with progress, archive if archive is not None else contextlib.nullcontext():
         task = progress.add_task("replay", total=len(files))
         for result in _replay_all(files, options, jobs):
             progress.advance(task)
@@ -118,6 +131,8 @@ def replay(
                 failed += 1
                 progress.console.print(f"error: {result.error}", markup=False, soft_wrap=True)
                 continue
+            if archive is not None and not _archive_all(archive, result, progress.console):
+                failed += 1
             meetings += len(result.meetings)
             if not quiet:
                 for written in result.meetings:
@@ -129,6 +144,91 @@ def replay(
         soft_wrap=True,
     )
     if failed:
+        sys.exit(1)
+
+
+def _open_archive(url: str) -> Archive:
+    try:
+        return open_archive(url)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _archive_all(archive: Archive, result: ReplayResult, console: Console) -> bool:
+    """Store a replayed file's meetings in the archive; False (reported) if one could not be stored."""
+    ok = True
+    for parsed in result.archived:
+        try:
+            parsed.store(archive)
+        except Exception as error:  # a database error must not stop the replay of the other files
+            ok = False
+            console.print(
+                f"error: {result.path}: cannot archive {parsed.view.log_basename}: {error}",
+                markup=False,
+                soft_wrap=True,
+            )
+    return ok
+
+
+@main.command("import")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--archive",
+    "archive_url",
+    metavar="URL",
+    default=DEFAULT_ARCHIVE_URL,
+    show_default=True,
+    envvar="GAVEL_ARCHIVE",
+    help="The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also read from $GAVEL_ARCHIVE.",
+)
+@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parsing processes.")
+@click.option("--network", help="Network name to record with every imported meeting.")
+@click.option("--no-resume", is_flag=True, help="Parse and store every file again, even those already stored.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings, only errors and the summary.")
+def import_(
+    sources: tuple[Path, ...], archive_url: str, jobs: int, network: str | None, no_resume: bool, quiet: bool
+) -> None:
+    """Import a MeetBot output tree (or directories of NAME.YYYY-MM-DD-HH.MM.log.txt logs) into the archive.
+
+    Each .log.txt is replayed in memory (no files are written) and its meetings stored with every
+    log line. Files whose meeting is already stored are skipped, so an interrupted import can
+    simply be run again. A file that fails is reported at the end; the exit code is then 1.
+    """
+    files = find_log_files(sources)
+    if not files:
+        raise click.ClickException("no *.log.txt files found")
+    err = Console(stderr=True, highlight=False)
+    progress = Progress(
+        TextColumn("import"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[lines]:,} lines"),
+        TimeRemainingColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    )
+    with _open_archive(archive_url) as archive, progress:
+        task = progress.add_task("import", total=len(files), lines=0)
+
+        def advance(parsed: ParsedLog | None, report: ImportReport) -> None:
+            progress.update(task, advance=1, lines=report.lines)
+
+        report = import_logs(archive, files, jobs=jobs, network=network, resume=not no_resume, on_file=advance)
+    if not quiet:
+        for warning in report.warnings[:_MAX_WARNINGS_SHOWN]:
+            err.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        if len(report.warnings) > _MAX_WARNINGS_SHOWN:
+            err.print(f"... and {len(report.warnings) - _MAX_WARNINGS_SHOWN} more warnings", markup=False)
+    for error in report.errors:
+        err.print(f"error: {error}", markup=False, soft_wrap=True)
+    err.print(
+        f"{report.files} file(s): {report.meetings} meeting(s) stored ({report.lines:,} lines), "
+        f"{report.skipped} already stored, {len(report.warnings)} warning(s), {report.failed} error(s)",
+        markup=False,
+        soft_wrap=True,
+    )
+    if report.failed:
         sys.exit(1)
 
 

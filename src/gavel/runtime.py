@@ -8,7 +8,7 @@ bot's original replies) and writes the files.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -17,6 +17,8 @@ from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted
 from gavel.core.errors import GavelError
 from gavel.core.events import Event
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
+from gavel.render.view import build_view
+from gavel.storage.archive.spool import LineSpool, ParsedMeeting
 from gavel.storage.tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
 
@@ -33,6 +35,7 @@ class ReplayOptions:
     bot_nick: str | None = None  # None: detect it from the "Meeting started" reply
     url_base: str = ""
     formats: tuple[str, ...] = ALL_FORMATS
+    archive: bool = False  # also keep each meeting's minutes and (spooled) lines in ReplayResult.archived
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ReplayResult:
     error: str | None = None
     lines: int = 0
     lines_outside: int = 0
+    archived: list[ParsedMeeting] = field(default_factory=list)  # with ReplayOptions.archive: for Archive.store
 
 
 def detect_bot_nick(head: bytes) -> str | None:
@@ -54,18 +58,36 @@ def detect_bot_nick(head: bytes) -> str | None:
 class MeetingRunner:
     """Drives meetings of one channel from a stream of events, writing each meeting's files."""
 
-    def __init__(self, settings: MeetingSettings, output_dir: Path, formats: tuple[str, ...]) -> None:
+    def __init__(
+        self, settings: MeetingSettings, output_dir: Path, formats: tuple[str, ...], *, archive: bool = False
+    ) -> None:
         self.settings = settings
         self.output_dir = output_dir
         self.formats = formats
+        self.archive = archive
         self.meeting = Meeting(settings)
         self.files: MeetingFiles | None = None
+        self.spool: LineSpool | None = None  # with archive: the running meeting's lines
         self.written: list[WrittenMeeting] = []
+        self.archived: list[ParsedMeeting] = []
         self.lines_outside = 0
+
+    def _line_writer(self) -> Callable[[LogLine], None] | None:
+        if self.files is None:
+            return None
+        if self.spool is None:
+            return self.files.write
+        write, add = self.files.write, self.spool.add
+
+        def write_and_spool(line: LogLine) -> None:
+            write(line)
+            add(line)
+
+        return write_and_spool
 
     def feed(self, events: Iterator[Event]) -> None:
         handle = self.meeting.handle
-        write = self.files.write if self.files is not None else None
+        write = self._line_writer()
         for event in events:
             effects = handle(event)
             if len(effects) == 1 and write is not None and type(effects[0]) is LogLine:  # the per-line case
@@ -73,7 +95,7 @@ class MeetingRunner:
                 continue
             self._apply(effects)
             handle = self.meeting.handle
-            write = self.files.write if self.files is not None else None
+            write = self._line_writer()
 
     def _apply(self, effects: list[Effect]) -> None:
         if not effects and self.meeting.state is MeetingState.IDLE:
@@ -82,15 +104,25 @@ class MeetingRunner:
             if type(effect) is LogLine:
                 assert self.files is not None
                 self.files.write(effect)
+                if self.spool is not None:
+                    self.spool.add(effect)
             elif isinstance(effect, MeetingStarted):
                 title = f"{self.settings.channel} log"
                 self.files = MeetingFiles(self.output_dir, formats=self.formats, title=title)
+                if self.archive:
+                    self.spool = LineSpool()
             elif isinstance(effect, MeetingEnded):
                 self._finish(None)
 
     def _finish(self, unfinished_at: datetime | None) -> None:
         assert self.files is not None
-        self.written.append(self.files.finish(self.meeting, unfinished_at=unfinished_at))
+        written = self.files.finish(self.meeting, unfinished_at=unfinished_at)
+        self.written.append(written)
+        if self.spool is not None:
+            view = build_view(self.meeting, log_basename=Path(written.basename).name, unfinished_at=unfinished_at)
+            self.spool.close()
+            self.archived.append(ParsedMeeting(view, self.spool))
+            self.spool = None
         self.files = None
         self.meeting = Meeting(self.settings)
 
@@ -103,6 +135,9 @@ class MeetingRunner:
         if self.files is not None:
             self.files.discard()
             self.files = None
+        if self.spool is not None:
+            self.spool.discard()
+            self.spool = None
 
 
 def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
@@ -115,13 +150,14 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
             f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt or pass --date"
         )
         return result
+    runner: MeetingRunner | None = None
     try:
         with open(path, "rb") as stream:
             bot = options.bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
             stream.seek(0)
             channel = options.channel or "#" + name_from_filename(path)
             settings = MeetingSettings(channel=channel, bot_nick=bot, url_base=options.url_base)
-            runner = MeetingRunner(settings, options.output_dir, options.formats)
+            runner = MeetingRunner(settings, options.output_dir, options.formats, archive=options.archive)
             try:
                 runner.feed(read_events(stream, day, report))
                 runner.close()
@@ -129,8 +165,11 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
                 runner.abandon()
     except (OSError, GavelError) as error:
         result.error = f"{path}: {error}"
+        for parsed in runner.archived if runner is not None else ():
+            parsed.spool.discard()
         return result
     result.meetings = runner.written
+    result.archived = runner.archived
     result.lines = report.lines
     result.lines_outside = runner.lines_outside
     result.warnings = report.summary()

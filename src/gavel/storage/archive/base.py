@@ -189,8 +189,9 @@ class Archive(ABC):
         """Store a meeting: its minutes (``view``) and every log line, in one transaction; its id.
 
         ``lines`` is consumed in batches, never held whole. Storing a meeting again (same series,
-        ``started_at`` and channel) replaces its rows and keeps its id, and the done/open status of
-        actions that are still in its minutes.
+        ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
+        an action still in its minutes (same line and text) keeps its id and its done/open status.
+        Other rows (items, votes, people) get new ids.
         """
         return self.store_rows(view, batched_rows(lines), network=network)
 
@@ -252,10 +253,10 @@ class Archive(ABC):
         return meeting_id
 
     def _action_states(self, meeting_id: int) -> dict[tuple[int, str], Row]:
-        """``(line, text) -> (status, done_at, done_in)`` of a meeting's actions that are not open."""
+        """``(line, text) -> (id, status, done_at, done_in)`` of a meeting's stored actions."""
         rows = self._query(
-            "SELECT i.line, i.text, a.status, a.done_at, a.done_in FROM actions a JOIN items i ON i.id = a.item_id "
-            "WHERE a.meeting_id = ? AND a.status <> 'open'",
+            "SELECT i.line, i.text, a.id, a.status, a.done_at, a.done_in "
+            "FROM actions a JOIN items i ON i.id = a.item_id WHERE a.meeting_id = ?",
             (meeting_id,),
         )
         return {(row[0], row[1]): row[2:] for row in rows}
@@ -326,13 +327,18 @@ class Archive(ABC):
             if owner.nick != UNASSIGNED:
                 for action in owner.actions:
                     owners.setdefault(id(action), []).append(clean(owner.nick))
-        rows = []
+        again, new = [], []  # actions stored before keep their id and status
         for action in view.actions:
-            status, done_at, done_in = kept.get((action.line, clean(action.text)), ("open", None, None))
-            rows.append((item_ids[position_of[id(action)]], meeting_id, status, done_at, done_in))
+            item_id = item_ids[position_of[id(action)]]
+            old = kept.get((action.line, clean(action.text)))
+            if old is None:
+                new.append((item_id, meeting_id))
+            else:
+                again.append((old[0], item_id, meeting_id, *old[1:]))
         self._run_many(
-            "INSERT INTO actions (item_id, meeting_id, status, done_at, done_in) VALUES (?, ?, ?, ?, ?)", rows
+            "INSERT INTO actions (id, item_id, meeting_id, status, done_at, done_in) VALUES (?, ?, ?, ?, ?, ?)", again
         )
+        self._run_many("INSERT INTO actions (item_id, meeting_id, status) VALUES (?, ?, 'open')", new)
         action_ids: dict[int, int] = dict(
             self._query("SELECT item_id, id FROM actions WHERE meeting_id = ?", (meeting_id,))
         )

@@ -137,9 +137,10 @@ def parse_log(
         return result
     result.meetings = collector.done
     result.lines = report.lines
-    result.warnings = report.summary()
-    if not result.meetings:
-        result.error = f"{path}: no #startmeeting found: not a meeting log"
+    if not result.meetings:  # its warnings would only be noise about a file that is not a log
+        result.error = f"{path}: no #startmeeting found: not a meeting log ({report.warning_count} warnings)"
+    else:
+        result.warnings = report.summary()
     return result
 
 
