@@ -166,7 +166,12 @@ class PostgresArchive(Archive):
         return moment.astimezone(UTC)
 
     def _schema_version(self) -> int:
-        if self._query("SELECT to_regclass('gavel_schema')")[0][0] is None:
+        # Read pg_class itself, not to_regclass(): its cached "no such table" answer could be stale right after
+        # another process created the schema while we waited for the migration lock.
+        if not self._query(
+            "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = 'gavel_schema' AND n.nspname = current_schema()"
+        ):
             return 0
         rows = self._query("SELECT max(version) FROM gavel_schema")
         return int(rows[0][0] or 0)

@@ -1,0 +1,146 @@
+"""Schema versions on both backends: a fresh database, re-opening, upgrading, and refusing a newer database."""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
+from gavel.storage.archive.importer import parse_log
+
+FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
+TABLES = {"series", "meetings", "log_lines", "items", "actions", "action_owners", "votes", "people", "gavel_schema"}
+
+
+def raw(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Run one statement on the archive's database directly (autocommit); its rows, if any."""
+    path = sqlite_path(url)
+    if path is not None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    with psycopg.connect(url, autocommit=True) as pg:
+        cursor = pg.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+
+def tables(url: str) -> set[str]:
+    if sqlite_path(url) is not None:
+        return {row[0] for row in raw(url, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    return {row[0] for row in raw(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+
+
+def store_fixture(url: str) -> int:
+    with open_archive(url) as archive:
+        [parsed] = parse_log(FIXTURE).meetings
+        return parsed.store(archive)
+
+
+def test_fresh_database_gets_the_current_schema(archive_url: str) -> None:
+    with open_archive(archive_url) as archive:
+        current = archive.schema_version
+    assert current >= 1
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
+    assert TABLES <= tables(archive_url)
+
+
+def test_reopening_keeps_everything(archive_url: str) -> None:
+    meeting_id = store_fixture(archive_url)
+    with open_archive(archive_url) as archive:
+        meeting = archive.meeting(None, meeting_id)
+        assert meeting is not None and meeting.line_count == 338
+        assert archive.search(SearchQuery("kubernetes")).total > 0
+        current = archive.schema_version
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
+
+
+def test_an_older_database_is_upgraded(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    meeting_id = store_fixture(archive_url)
+    with open_archive(archive_url) as archive:
+        backend = type(archive)
+        current = archive.schema_version
+    upgraded = (*backend.migrations, (current + 1, ("CREATE TABLE gavel_extra (x INTEGER)",)))
+    monkeypatch.setattr(backend, "migrations", upgraded)
+    with open_archive(archive_url) as archive:
+        assert archive.meeting(None, meeting_id) is not None
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current + 1,)]
+    assert "gavel_extra" in tables(archive_url)
+    with open_archive(archive_url):  # and opening it again is a no-op
+        pass
+
+    monkeypatch.undo()  # this gavel is now older than the database it wrote
+    with pytest.raises(SchemaTooNewError, match=f"schema version {current + 1}.*up to {current}.*upgrade gavel"):
+        open_archive(archive_url)
+
+
+def test_a_failed_migration_changes_nothing(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_archive(archive_url) as archive:
+        backend = type(archive)
+        current = archive.schema_version
+    broken = (current + 1, ("CREATE TABLE gavel_half (x INTEGER)", "THIS IS NOT SQL"))
+    monkeypatch.setattr(backend, "migrations", (*backend.migrations, broken))
+    with pytest.raises(Exception, match="(?i)syntax"):
+        open_archive(archive_url)
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
+    assert "gavel_half" not in tables(archive_url)
+
+
+def test_a_newer_database_is_refused_untouched(archive_url: str) -> None:
+    meeting_id = store_fixture(archive_url)
+    with open_archive(archive_url) as archive:
+        newer = archive.schema_version + 7
+    raw(archive_url, f"UPDATE gavel_schema SET version = {newer}")
+    before = raw(archive_url, "SELECT count(*) FROM log_lines")
+    with pytest.raises(SchemaTooNewError) as caught:
+        open_archive(archive_url)
+    assert caught.value.found == newer
+    assert "left untouched" in str(caught.value)
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(newer,)]
+    assert raw(archive_url, "SELECT count(*) FROM log_lines") == before
+    assert raw(archive_url, f"SELECT count(*) FROM meetings WHERE id = {meeting_id}") == [(1,)]
+
+
+def test_opening_a_fresh_database_concurrently(archive_url: str) -> None:
+    def open_and_count(_: int) -> int:
+        with open_archive(archive_url) as archive:
+            return len(archive.list_series())
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(open_and_count, range(4))) == [0, 0, 0, 0]
+    assert len(raw(archive_url, "SELECT version FROM gavel_schema")) == 1
+
+
+def test_bad_urls_are_clear_errors(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveError, match="unknown archive URL"):
+        open_archive("mysql://root@localhost/db")
+    with pytest.raises(ArchiveError, match="names no file"):
+        open_archive("sqlite://")
+    with pytest.raises(ArchiveError, match="cannot open archive"):
+        open_archive(f"sqlite://{tmp_path}")  # a directory
+    with pytest.raises(ArchiveError, match="cannot open archive") as caught:
+        open_archive("postgresql://gavel:s3cret@127.0.0.1:1/archive?connect_timeout=2")
+    assert "s3cret" not in str(caught.value) and "gavel:***@127.0.0.1:1" in str(caught.value)
+
+
+def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert sqlite_path("sqlite:///var/lib/gavel/archive.db") == Path("/var/lib/gavel/archive.db")
+    assert sqlite_path("sqlite://archive.db") == Path("archive.db")
+    assert sqlite_path("relative/archive.db") == Path("relative/archive.db")
+    assert sqlite_path("postgresql://x@y/z") is None
+    with open_archive():  # the default: ./gavel-archive.db
+        pass
+    assert (tmp_path / "gavel-archive.db").exists()
+    with open_archive("sqlite://nested/dir/a.db"):
+        pass
+    assert (tmp_path / "nested" / "dir" / "a.db").exists()
+    assert raw("sqlite://gavel-archive.db", "PRAGMA journal_mode") == [("wal",)]
+    with open_archive("sqlite://:memory:") as memory:
+        assert memory.list_series() == []
