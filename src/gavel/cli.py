@@ -272,3 +272,75 @@ def run(config_path: Path, check: bool) -> None:
         asyncio.run(run_bot(config))
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+_ARCHIVE_HELP = "The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also $GAVEL_ARCHIVE."
+
+
+@main.command()
+@click.option(
+    "--archive",
+    "archive_url",
+    metavar="URL",
+    default=DEFAULT_ARCHIVE_URL,
+    show_default=True,
+    envvar="GAVEL_ARCHIVE",
+    help=_ARCHIVE_HELP,
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option(
+    "--token",
+    envvar="GAVEL_WEB_TOKEN",
+    help="Access token for restricted meetings (Authorization: Bearer, or the login form). Prefer $GAVEL_WEB_TOKEN.",
+)
+@click.option(
+    "--trust-user-header",
+    "user_header",
+    metavar="HEADER",
+    help="A header set by a trusted reverse proxy (e.g. X-Remote-User): any non-empty value authenticates.",
+)
+@click.option("--root-path", default="", help="URL path prefix when a reverse proxy serves the archive below a path.")
+def serve(archive_url: str, host: str, port: int, token: str | None, user_header: str | None, root_path: str) -> None:
+    """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
+    import uvicorn
+
+    from gavel.web.app import create_app
+
+    archive = _open_archive(archive_url)
+    app = create_app(archive, token=token, user_header=user_header, close_archive=True)
+    if user_header:
+        click.echo(
+            f"trusting the {user_header} header: make sure only your reverse proxy can reach {host}:{port}", err=True
+        )
+    uvicorn.run(app, host=host, port=port, root_path=root_path.rstrip("/"), server_header=False, log_level="info")
+
+
+@main.command()
+@click.option(
+    "--archive",
+    "archive_url",
+    metavar="URL",
+    default=DEFAULT_ARCHIVE_URL,
+    show_default=True,
+    envvar="GAVEL_ARCHIVE",
+    help=_ARCHIVE_HELP,
+)
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--include-restricted", is_flag=True, help="Export #restrictlogs meetings too (their files get mode 0600)."
+)
+@click.option(
+    "--url-base", default="", help="URL of DIRECTORY on the web server, for the log links in the .txt minutes."
+)
+def export(archive_url: str, directory: Path, include_restricted: bool, url_base: str) -> None:
+    """Write the archive as a MeetBot-layout tree with index pages, for plain web hosting."""
+    from gavel.web.export import export_archive
+
+    with _open_archive(archive_url) as archive:
+        report = export_archive(archive, directory, include_restricted=include_restricted, url_base=url_base)
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(
+        f"{directory}: {report.series} series, {report.meetings} meeting(s), {len(report.files)} file(s)", err=True
+    )

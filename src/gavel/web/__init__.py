@@ -1,0 +1,1 @@
+"""The archive's web UI and JSON API (``gavel serve``) and its static export (``gavel export``)."""
