@@ -175,8 +175,8 @@ class ImportReport:
     files: int = 0
     skipped: int = 0  # already in the archive
     failed: int = 0
-    meetings: int = 0
-    lines: int = 0
+    meetings: int = 0  # stored
+    lines: int = 0  # log lines stored
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -239,6 +239,7 @@ def import_logs(
         report.warnings.extend(parsed.warnings)
         if parsed.error is None:
             for index, meeting in enumerate(parsed.meetings):
+                count = meeting.spool.count
                 try:
                     meeting.store(archive, network=network)
                 except Exception as error:
@@ -247,7 +248,7 @@ def import_logs(
                         rest.spool.discard()
                     break
                 report.meetings += 1
-            report.lines += parsed.lines
+                report.lines += count
         if parsed.error is not None:
             report.failed += 1
             report.errors.append(parsed.error)
