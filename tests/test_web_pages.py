@@ -1,0 +1,197 @@
+"""The web UI's HTML pages over a real archive (SQLite and PostgreSQL): series list, series, meeting."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pytest
+
+from web_support import BACKENDS, K8S, SECRET, TOKEN, WEEKLY, Web, meeting_path, web_archive
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
+    with web_archive(request, tmp_path_factory) as filled:
+        yield filled
+
+
+class Page(HTMLParser):
+    """What a test looks at in a page: ids, links, tags, text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+        self.text: list[str] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+        values = dict(attrs)
+        if values.get("id"):
+            self.ids.append(values["id"] or "")
+        if tag == "a" and values.get("href") is not None:
+            self.hrefs.append(values["href"] or "")
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    @property
+    def all_text(self) -> str:
+        return " ".join(" ".join(self.text).split())
+
+
+def page(web: Web, path: str, status: int = 200, headers: dict[str, str] | None = None) -> Page:
+    response = web.client(headers=headers).get(path)
+    assert response.status_code == status, (path, response.status_code, response.text[:500])
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    return Page(response.text)
+
+
+def test_series_list(web: Web) -> None:
+    response = web.client().get("/")
+    assert response.status_code == 200
+    index = Page(response.text)
+    rows = re.findall(r"<tr>\s*<td><a href=\"([^\"]+)\">([^<]+)</a></td>\s*<td class=\"num\">(\d+)</td>", response.text)
+    assert rows == [(f"/series/{K8S}", K8S, "1"), (f"/series/{WEEKLY}", WEEKLY, "4")]  # restricted ones not counted
+    assert "2016-03-16" in index.all_text  # last meeting of k8s
+    assert "2024-04-16" in index.all_text  # last visible meeting of weekly_sync
+    assert SECRET not in response.text
+
+
+def test_series_list_signed_in_shows_restricted_series(web: Web) -> None:
+    response = web.client(headers={"Authorization": f"Bearer {TOKEN}"}).get("/")
+    assert response.status_code == 200
+    assert f'<a href="/series/{SECRET}">{SECRET}</a>' in response.text
+    assert re.search(rf'{WEEKLY}</a></td>\s*<td class="num">5</td>', response.text)
+    assert "Signed in" in response.text
+
+
+def test_series_page_meetings_by_year_and_open_actions(web: Web) -> None:
+    corpus = web.corpus
+    series = page(web, f"/series/{WEEKLY}")
+    assert "y-2024" in series.ids and "y-2023" in series.ids
+    assert series.ids.index("y-2024") < series.ids.index("y-2023")  # newest year first
+    links = [href for href in series.hrefs if href.startswith(f"/series/{WEEKLY}/")]
+    expected = [corpus.pagination, corpus.unfinished, corpus.hostile, corpus.roadmap]  # newest first
+    assert links[: len(expected)] == [meeting_path(m) for m in expected]
+    assert meeting_path(corpus.restricted) not in series.hrefs
+    text = series.all_text
+    assert "bob to publish the roadmap" in text and "carol to book a room" in text
+    assert "zanzibar" not in text
+    assert f"/series/{WEEKLY}/{corpus.roadmap.basename}#i-7" in series.hrefs  # the open action's minutes item
+    assert "unfinished" in text
+
+
+def test_meeting_page_minutes_then_log(web: Web) -> None:
+    meeting = web.archive.meeting(K8S, web.corpus.k8s.basename)
+    assert meeting is not None
+    response = web.client().get(meeting_path(web.corpus.k8s))
+    assert response.status_code == 200
+    html = response.text
+    assert html.index('id="summary"') < html.index('id="people"') < html.index('id="log"')
+    parsed = Page(html)
+    lines = [i for i in parsed.ids if i.startswith("l-")]
+    assert lines == [f"l-{n}" for n in range(1, meeting.line_count + 1)]
+    for item in meeting.items:
+        assert f"i-{item.line}" in parsed.ids
+    # every in-page link points at something on the page
+    for href in parsed.hrefs:
+        if href.startswith("#"):
+            assert href[1:] in parsed.ids, href
+    assert "<title>#k8s_integration_discussion: k8s integration discussion (2016-03-16) · gavel</title>" in html
+    text = parsed.all_text
+    assert "Meeting started by apuimedo at 2016-03-16 14:30 UTC" in text
+    assert "mspreitz to update the devrefs with examples" in text
+    assert "apuimedo (121)" in text
+    # the log line is what the .log.html writer makes, anchored as a whole line
+    assert '<div class="ln" id="l-1"><a href="#l-1"><span class="tm">14:30:39</span></a>' in html
+    assert '<span class="cmd">#startmeeting </span>' in html
+
+
+def test_meeting_log_matches_the_archive(web: Web) -> None:
+    stored = web.corpus.roadmap
+    rows = list(web.archive.log_lines(stored.id))
+    html = web.client().get(meeting_path(stored)).text
+    bodies = re.findall(r'<div class="ln" id="l-(\d+)">(.*?)</div>', html)
+    assert [int(number) for number, _ in bodies] == [row.number for row in rows]
+    assert "I read the roadmap draft yesterday" in bodies[3][1]
+
+
+def test_meeting_links_are_only_safe_schemes(web: Web) -> None:
+    parsed = page(web, meeting_path(web.corpus.roadmap))
+    assert "https://example.org/roadmap" in parsed.hrefs
+    assert not [href for href in parsed.hrefs if href.lower().startswith(("javascript", "data:", "vbscript"))]
+    assert "javascript:alert(1)" in parsed.all_text  # shown as text
+
+
+def test_meeting_votes_people_and_unicode(web: Web) -> None:
+    parsed = page(web, meeting_path(web.corpus.hostile))
+    text = parsed.all_text
+    assert "release now?" in text
+    assert "yes (1): bob" in text and "no (1): dave" in text
+    assert "Grüße naïve café 日本語 🎉 déjà-vu" in text
+    assert "dave (" in text
+
+
+def test_unfinished_meeting_says_so(web: Web) -> None:
+    parsed = page(web, meeting_path(web.corpus.unfinished))
+    assert "This meeting was not ended" in parsed.all_text
+
+
+def test_meeting_by_id(web: Web) -> None:
+    parsed = page(web, f"/series/{K8S}/{web.corpus.k8s.id}")
+    assert "k8s integration discussion" in parsed.all_text
+    page(web, f"/series/{WEEKLY}/{web.corpus.k8s.id}", 404)  # the id is not in that series
+
+
+def test_restricted_meeting_is_404_without_auth(web: Web) -> None:
+    restricted = meeting_path(web.corpus.restricted)
+    missing = page(web, restricted, 404)
+    assert "zanzibar" not in missing.all_text
+    page(web, f"/series/{SECRET}", 404)
+    page(web, meeting_path(web.corpus.council), 404)
+    # the same answer as for a meeting that never existed
+    nothing = page(web, f"/series/{WEEKLY}/weekly_sync.2024-02-13-15.01", 404)
+    assert nothing.all_text == missing.all_text
+    shown = page(web, restricted, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert "zanzibar keys leaked" in shown.all_text
+    assert "These minutes are restricted" in shown.all_text
+
+
+def test_not_found_pages(web: Web) -> None:
+    missing = ("/series/nope", f"/series/{K8S}/nope", f"/series/{K8S}/{K8S}.2016-03-16-14.31", "/nope", "/series/a/b/c")
+    for path in missing:
+        parsed = page(web, path, 404)
+        assert "Not found" in parsed.all_text
+
+
+def test_pages_are_phone_ready_and_script_free(web: Web) -> None:
+    for path in ("/", f"/series/{WEEKLY}", meeting_path(web.corpus.hostile), "/search?q=roadmap", "/login"):
+        response = web.client().get(path)
+        assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in response.text
+        assert '<link rel="stylesheet" href="/static/gavel.css">' in response.text
+        parsed = Page(response.text)
+        assert "script" not in parsed.tags and "style" not in parsed.tags  # no JavaScript, no inline CSS (CSP)
+        assert not [name for name, _ in parsed.attributes if name.startswith("on") or name == "style"]
+    css = web.client().get("/static/gavel.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    assert "@media (max-width: 40em)" in css.text and ".ln:target" in css.text
+
+
+def test_root_path_prefixes_every_link(web: Web) -> None:
+    client = web.client(root_path="/archive")
+    response = client.get("/archive/series/" + WEEKLY)
+    assert response.status_code == 200
+    parsed = Page(response.text)
+    site_links = [href for href in parsed.hrefs if href.startswith("/")]
+    assert site_links and all(href.startswith("/archive/") for href in site_links)
+    assert '<link rel="stylesheet" href="/archive/static/gavel.css">' in response.text
+    assert client.get("/archive/static/gavel.css").status_code == 200
