@@ -211,3 +211,17 @@ def test_ticks_outside_meetings_do_nothing(tmp_path: Path, event: Event) -> None
     bot = RecordingBot(make_config(tmp_path))
     bot.feed(event)
     assert bot.said == [] and journals(tmp_path) == []
+
+
+def test_two_meetings_with_one_name_in_one_minute_do_not_overwrite_each_other(tmp_path: Path) -> None:
+    bot = RecordingBot(make_config(tmp_path))
+    say(bot, 1, "alice", "#startmeeting sync", "#meet")
+    say(bot, 2, "carol", "#startmeeting sync", "#other")
+    say(bot, 3, "alice", "#endmeeting", "#meet")
+    say(bot, 4, "carol", "#endmeeting", "#other")
+    logs = outputs(tmp_path, ".log.txt")
+    assert [p.name for p in logs] == ["sync.2026-03-04-10.00-2.log.txt", "sync.2026-03-04-10.00.log.txt"]
+    assert "carol" in logs[0].read_text(encoding="utf-8") and "alice" in logs[1].read_text(encoding="utf-8")
+    urls = [text for text in bot.said if text.startswith("Log:")]
+    assert urls[0].endswith("/sync/2026/sync.2026-03-04-10.00.log.html")
+    assert urls[1].endswith("/sync/2026/sync.2026-03-04-10.00-2.log.html")

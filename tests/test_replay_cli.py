@@ -199,3 +199,16 @@ def test_only_some_formats(tmp_path: Path) -> None:
 def test_usage_errors(args: list[str]) -> None:
     result = CliRunner().invoke(main, ["replay", *args])
     assert result.exit_code == 2
+
+
+def test_same_name_same_minute_different_meetings_are_both_kept(tmp_path: Path) -> None:
+    for who in ("alice", "bob"):
+        (tmp_path / who).mkdir()
+        (tmp_path / who / "x.2020-01-02-03.04.log.txt").write_text(
+            f"03:04:00 <{who}> #startmeeting clash\n03:04:01 <{who}> #endmeeting", encoding="utf-8"
+        )
+    out = tmp_path / "out"
+    assert replay(tmp_path / "alice", tmp_path / "bob", "-o", out)[0] == 0
+    assert replay(tmp_path / "alice", "-o", out)[0] == 0  # replaying one again rewrites its own files
+    names = sorted(p.name for p in (out / "clash" / "2020").glob("*.log.txt"))
+    assert names == ["clash.2020-01-02-03.04-2.log.txt", "clash.2020-01-02-03.04.log.txt"]

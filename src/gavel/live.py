@@ -23,6 +23,7 @@ from gavel.config import Config, NetworkConfig
 from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted, SaveMinutes, Say, SetTopic
 from gavel.core.events import Event, Tick
 from gavel.core.meeting import Meeting, MeetingState
+from gavel.core.naming import basename
 from gavel.core.records import fold_nick
 from gavel.storage.journal import Journal, JournalDir
 from gavel.storage.tree import MeetingFiles, WrittenMeeting
@@ -83,6 +84,7 @@ class ChannelRuntime:
         self._execute(event, effects, live=True)
 
     def _execute(self, event: Event, effects: list[Effect], *, live: bool) -> None:
+        renamed: tuple[str, str] | None = None  # (the URL path the core announced, where the files really went)
         for effect in effects:
             if type(effect) is LogLine:
                 assert self.files is not None
@@ -91,7 +93,8 @@ class ChannelRuntime:
                 self._open(event, effect.time, live=live)
             elif isinstance(effect, Say):
                 if live:
-                    self.bot.say(self.network, self.channel, effect.text)
+                    text = effect.text.replace(*renamed) if renamed else effect.text
+                    self.bot.say(self.network, self.channel, text)
             elif isinstance(effect, SetTopic):
                 if live and self.bot.config.bot.set_channel_topic:
                     self.bot.set_topic(self.network, self.channel, effect.text)
@@ -99,7 +102,10 @@ class ChannelRuntime:
                 if self.files is not None:
                     self.written.append(self.files.snapshot(self.meeting, effect.time))
             elif isinstance(effect, MeetingEnded):
-                self._close()
+                planned = self._planned_basename()
+                written = self._close()
+                if written.basename != planned:  # the name was taken (see MeetingFiles._stem): fix the URLs
+                    renamed = (planned, written.basename)
         if live and self.files is not None:
             self.files.flush()
 
@@ -110,16 +116,24 @@ class ChannelRuntime:
             self.journal.append(event)
         assert self.journal is not None
         work_name = self.journal.path.name
-        self.files = MeetingFiles(bot.output_dir, formats=bot.formats, title=f"{self.channel} log", work_name=work_name)
+        self.files = MeetingFiles(
+            bot.output_dir, formats=bot.formats, title=f"{self.channel} log", work_name=work_name, durable=True
+        )
 
-    def _close(self) -> None:
+    def _planned_basename(self) -> str:
+        started = self.meeting.started_at
+        return basename(self.meeting.name, started) if started is not None else ""
+
+    def _close(self) -> WrittenMeeting:
         assert self.files is not None
-        self.written.append(self.files.finish(self.meeting))
+        written = self.files.finish(self.meeting)
+        self.written.append(written)
         self.files = None
         if self.journal is not None:
             self.journal.finish()  # only once the minutes are on disk
             self.journal = None
         self.meeting = self.new_meeting()
+        return written
 
     # ------------------------------------------------------------------ recovery
 
@@ -178,8 +192,9 @@ class LiveBot:
     # ------------------------------------------------------------------ effects
 
     def say(self, network: str, channel: str, text: str) -> None:
-        for runtime in self.channels.values():  # acknowledged lines must be durable before we answer
-            runtime.sync()
+        runtime = self.runtime(network, channel)
+        if runtime is not None:
+            runtime.sync()  # a reply acknowledges the channel's lines: they must be durable first
         self.connections[network].say(channel, text)
 
     def set_topic(self, network: str, channel: str, text: str) -> None:

@@ -42,10 +42,19 @@ def safe_path(root: Path, relative: str) -> Path:
     return target
 
 
-def write_atomic(path: Path, text: str | Iterable[str], mode: int = _PUBLIC_MODE) -> None:
+def fsync_dir(directory: Path) -> None:
+    handle = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def write_atomic(path: Path, text: str | Iterable[str], mode: int = _PUBLIC_MODE, *, durable: bool = False) -> None:
     """Write ``text`` (a string or its chunks) to ``path`` through a temporary file and a rename.
 
-    Readers never see half a file.
+    Readers never see half a file. ``durable``: fsync the file before the rename (the caller fsyncs
+    the directory), for the live bot, which deletes a meeting's journal once its files are written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".gavel-", suffix=".tmp")
@@ -55,6 +64,9 @@ def write_atomic(path: Path, text: str | Iterable[str], mode: int = _PUBLIC_MODE
                 stream.write(text)
             else:
                 stream.writelines(text)
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
@@ -79,9 +91,16 @@ class MeetingFiles:
     """
 
     def __init__(
-        self, root: Path, *, formats: Iterable[str] = ALL_FORMATS, title: str = "", work_name: str | None = None
+        self,
+        root: Path,
+        *,
+        formats: Iterable[str] = ALL_FORMATS,
+        title: str = "",
+        work_name: str | None = None,
+        durable: bool = False,
     ) -> None:
         self.root = root
+        self.durable = durable
         self.formats = tuple(formats)
         root.mkdir(parents=True, exist_ok=True)
         if work_name is None:
@@ -115,11 +134,32 @@ class MeetingFiles:
         for stream in self._streams:
             stream.flush()
 
+    def _first_line(self, path: Path) -> str | None:
+        try:
+            with open(path, encoding="utf-8", errors="replace", newline="") as stream:
+                return stream.readline().rstrip("\n")
+        except OSError:
+            return None
+
     def _stem(self, meeting: Meeting) -> tuple[str, Path, int]:
+        """The meeting's path without extension, and the file mode.
+
+        MeetBot's layout names files by meeting name and minute only, so two meetings (say in two
+        channels) can want the same name: the second then gets ``-2`` (``-3`` ...) instead of silently
+        overwriting the first. The same meeting written again (a replay run twice, a #save, a
+        recovered meeting) has the same first log line and reuses its name.
+        """
         if meeting.started_at is None:
             raise ValueError("a meeting that never started has no files")
-        relative = basename(meeting.name, meeting.started_at)
-        stem = safe_path(self.root, relative)
+        base = basename(meeting.name, meeting.started_at)
+        ours = self._first_line(self._work / "log.txt") if ".log.txt" in self.formats else None
+        relative = base
+        for number in range(2, 1000):
+            stem = safe_path(self.root, relative)
+            existing = stem.with_name(stem.name + ".log.txt")
+            if ours is None or not existing.exists() or self._first_line(existing) == ours:
+                break
+            relative = f"{base}-{number}"
         stem.parent.mkdir(parents=True, exist_ok=True)
         return relative, stem, _RESTRICTED_MODE if meeting.restricted else _PUBLIC_MODE
 
@@ -129,20 +169,23 @@ class MeetingFiles:
         for extension, render in MINUTES_STREAMS.items():
             if extension in self.formats:
                 target = stem.with_name(stem.name + extension)
-                write_atomic(target, render(view), mode)
+                write_atomic(target, render(view), mode, durable=self.durable)
                 paths.append(target)
+        if self.durable:
+            fsync_dir(stem.parent)
         return paths
 
     def snapshot(self, meeting: Meeting, now: datetime) -> WrittenMeeting:
         """``#save``: copy the logs so far and write the minutes, while the meeting goes on."""
-        relative, stem, mode = self._stem(meeting)
         self.flush()
+        relative, stem, mode = self._stem(meeting)
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
                 target = stem.with_name(stem.name + extension)
                 text = (self._work / work_name).read_text(encoding="utf-8")
-                write_atomic(target, text + log_html_footer() if work_name == "log.html" else text, mode)
+                body = text + log_html_footer() if work_name == "log.html" else text
+                write_atomic(target, body, mode, durable=self.durable)
                 paths.append(target)
         unfinished = None if meeting.ended_at is not None else now
         paths += self._write_minutes(meeting, stem, mode, unfinished)
@@ -150,13 +193,16 @@ class MeetingFiles:
 
     def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
         """Close the logs, move them into the tree and write the minutes next to them."""
-        relative, stem, mode = self._stem(meeting)
         if self._text is not None:
             self._text.close()
         if self._html is not None:
             self._html.close()
         for stream in self._streams:
+            if self.durable:
+                stream.flush()
+                os.fsync(stream.fileno())
             stream.close()
+        relative, stem, mode = self._stem(meeting)
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from gavel.transports.irc.protocol import ChannelEvent, IrcClient, IrcSettings, 
 
 log = logging.getLogger("gavel.irc")
 
-MAX_PENDING = 500  # outgoing lines waiting for flood control before replies are dropped
+MAX_PENDING = 5000  # outgoing lines waiting for flood control before replies are dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,29 @@ class _Outgoing:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _quickack(writer: asyncio.StreamWriter) -> Callable[[], None]:
+    """A function that re-arms TCP_QUICKACK (Linux) after each read, and sets TCP_NODELAY once.
+
+    Many IRC servers do not set TCP_NODELAY, so they hold back each line until the previous one is
+    acknowledged; Linux delays acknowledgements by up to 40 ms (measured: p99 reply latency 55 ms
+    without this, 6 ms with it, benchmarks/live.py). Linux clears QUICKACK after use, hence per read.
+    """
+    sock = writer.get_extra_info("socket")
+    if sock is None:
+        return lambda: None
+    with contextlib.suppress(OSError):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    option = getattr(socket, "TCP_QUICKACK", None)
+    if option is None:
+        return lambda: None
+
+    def rearm() -> None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, option, 1)
+
+    return rearm
 
 
 def tls_context(server: ServerSettings) -> ssl.SSLContext:
@@ -188,9 +212,11 @@ class IrcConnection:
     async def _read_loop(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         decoder = StatefulDecoder()
         pinged = False
+        quickack = _quickack(writer)
         while not self._stopping:
             try:
                 data = await asyncio.wait_for(reader.read(65536), self.server.ping_interval)
+                quickack()
             except TimeoutError:
                 if pinged:
                     raise ConnectionError("no answer to PING") from None
