@@ -225,3 +225,34 @@ def test_two_meetings_with_one_name_in_one_minute_do_not_overwrite_each_other(tm
     urls = [text for text in bot.said if text.startswith("Log:")]
     assert urls[0].endswith("/sync/2026/sync.2026-03-04-10.00.log.html")
     assert urls[1].endswith("/sync/2026/sync.2026-03-04-10.00-2.log.html")
+
+
+def test_ended_meetings_go_to_the_archive_and_done_actions_close(tmp_path: Path) -> None:
+    from gavel.storage.archive import open_archive
+
+    bot = RecordingBot(make_config(tmp_path, archive=f"sqlite:///{tmp_path / 'archive.db'}"))
+    say(bot, 1, "alice", "#startmeeting weekly")
+    say(bot, 2, "alice", "#action bob to fix the build")
+    say(bot, 3, "alice", "#action carol to write docs")
+    say(bot, 4, "alice", "#endmeeting")
+    bot.said.clear()
+    say(bot, 600, "alice", "#startmeeting weekly")
+    assert bot.said[3:] == [
+        "Open action items from earlier weekly meetings (#done <number> when one is done):",
+        "[1] bob to fix the build",
+        "[2] carol to write docs",
+    ]
+    say(bot, 601, "bob", "#done 1")
+    assert bot.said[-1] == "Marked done: [1] bob to fix the build"
+    say(bot, 602, "alice", "#endmeeting")
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
+    try:
+        assert [row.text for row in archive.open_actions("weekly")] == ["carol to write docs"]
+        detail = archive.series("weekly")
+        assert detail is not None
+        first = archive.meeting("weekly", "weekly.2026-03-04-10.00")
+        assert first is not None
+        lines = list(archive.log_lines(first.id))
+        assert [row.text for row in lines][:2] == ["#startmeeting weekly", "#action bob to fix the build"]
+    finally:
+        archive.close()

@@ -15,16 +15,18 @@ import dataclasses
 import functools
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from gavel.config import Config, NetworkConfig
 from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted, SaveMinutes, Say, SetTopic
-from gavel.core.events import Event, Tick
-from gavel.core.meeting import Meeting, MeetingState
+from gavel.core.events import Event, OpenAction, OpenActions, Tick
+from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.core.records import fold_nick
+from gavel.render.view import build_view
+from gavel.storage.archive import Archive, open_archive
 from gavel.storage.journal import Journal, JournalDir
 from gavel.storage.tree import MeetingFiles, WrittenMeeting
 from gavel.transports.irc.connection import IrcConnection, ServerSettings
@@ -82,6 +84,21 @@ class ChannelRuntime:
         if was_running and self.journal is not None:
             self.journal.append(event)
         self._execute(event, effects, live=True)
+        if not was_running and self.meeting.state is MeetingState.RUNNING:
+            self._announce_open_actions(event.time)
+
+    def _announce_open_actions(self, now: datetime) -> None:
+        """Tell the new meeting the series' open action items (an event, journaled, so #done numbers replay)."""
+        archive = self.bot.archive
+        if archive is None:
+            return
+        try:
+            rows = archive.open_actions(self.meeting.name)
+        except Exception:  # the archive is an extra: a broken one must not stop the meeting
+            log.exception("%s %s: cannot read open actions from the archive", self.network, self.channel)
+            return
+        actions = tuple(OpenAction(str(row.id), row.text) for row in rows)
+        self.handle(OpenActions(now, self.meeting.name, actions))
 
     def _execute(self, event: Event, effects: list[Effect], *, live: bool) -> None:
         renamed: tuple[str, str] | None = None  # (the URL path the core announced, where the files really went)
@@ -129,11 +146,26 @@ class ChannelRuntime:
         written = self.files.finish(self.meeting)
         self.written.append(written)
         self.files = None
+        self._archive(written)
         if self.journal is not None:
             self.journal.finish()  # only once the minutes are on disk
             self.journal = None
         self.meeting = self.new_meeting()
         return written
+
+    def _archive(self, written: WrittenMeeting) -> None:
+        """Store the ended meeting in the archive (its log lines rebuilt from the journal) and mark #done actions."""
+        archive, journal = self.bot.archive, self.journal
+        if archive is None or journal is None:
+            return
+        try:
+            journal.sync()
+            view = build_view(self.meeting, log_basename=PurePosixPath(written.basename).name)
+            meeting_id = archive.store(view, _log_lines(journal.path, self.meeting.settings), network=self.network)
+            for ref in sorted(self.meeting.done_refs()):
+                archive.mark_action_done(int(ref), meeting_id)
+        except Exception:  # the files are written; `gavel import` can add the meeting to the archive later
+            log.exception("%s %s: cannot store the meeting in the archive", self.network, self.channel)
 
     # ------------------------------------------------------------------ recovery
 
@@ -164,6 +196,15 @@ class ChannelRuntime:
             self.handle(Tick(now))
 
 
+def _log_lines(journal: Path, settings: MeetingSettings) -> Iterator[LogLine]:
+    """The meeting's log lines, rebuilt from its journal through a fresh Meeting (the one path again)."""
+    meeting = Meeting(settings)
+    for event in Journal.read(journal)[1]:
+        for effect in meeting.handle(event):
+            if type(effect) is LogLine:
+                yield effect
+
+
 class LiveBot:
     """All networks and channels of one bot process."""
 
@@ -171,6 +212,7 @@ class LiveBot:
         self.config = config
         self.clock = clock
         self.journals = JournalDir(config.bot.journal_dir)
+        self.archive = _open_archive(config)
         self.connections: dict[str, IrcConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
         self._stop = asyncio.Event()
@@ -297,6 +339,16 @@ class LiveBot:
             now = self.clock()
             for runtime in self.channels.values():
                 runtime.tick(now)
+
+
+def _open_archive(config: Config) -> Archive | None:
+    if config.bot.archive is None:
+        return None
+    try:
+        return open_archive(f"sqlite://{config.bot.archive}")
+    except Exception:  # meetings go on without it; their files are written as always
+        log.exception("cannot open the archive %s: meetings will not be archived", config.bot.archive)
+        return None
 
 
 def _server_settings(config: Config, network: NetworkConfig) -> ServerSettings:
