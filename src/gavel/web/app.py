@@ -276,9 +276,19 @@ def environment() -> Environment:
     return env
 
 
+STATIC_FILES = {"gavel.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+
+
 @functools.cache
+def static_file(name: str) -> bytes:
+    """A file of ``gavel/web/static`` (only those named in ``STATIC_FILES``)."""
+    if name not in STATIC_FILES:
+        raise KeyError(name)
+    return resources.files("gavel.web").joinpath("static", name).read_bytes()
+
+
 def stylesheet() -> bytes:
-    return resources.files("gavel.web").joinpath("static/gavel.css").read_bytes()
+    return static_file("gavel.css")
 
 
 class SecurityHeaders:
@@ -434,10 +444,16 @@ class ArchiveWeb:
         )
         return self.page("search.html", context)
 
-    def stylesheet(self, request: Request) -> Response:
+    def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC_FILES:
+            raise HTTPException(404, "no such file")
         return Response(
-            stylesheet(), media_type="text/css; charset=utf-8", headers={"cache-control": "public, max-age=3600"}
+            static_file(name), media_type=STATIC_FILES[name], headers={"cache-control": "public, max-age=3600"}
         )
+
+    def favicon(self, request: Request) -> Response:
+        return RedirectResponse(self.urls(request).static("favicon.svg"), 301)
 
     # ------------------------------------------------------------------ login
 
@@ -595,7 +611,8 @@ def create_app(
         Route("/login", web.login_form, methods=["GET"]),
         Route("/login", web.login, methods=["POST"]),
         Route("/logout", web.logout, methods=["POST"]),
-        Route("/static/gavel.css", web.stylesheet),
+        Route("/static/{name}", web.static),
+        Route("/favicon.ico", web.favicon),
         Route("/api/series", web.api_index),
         Route("/api/series/{series}", web.api_series),
         Route("/api/series/{series}/{meeting}", web.api_meeting),

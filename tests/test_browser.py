@@ -1,0 +1,223 @@
+"""The web UI in a real browser: Debian's Chromium driven by playwright (no browser download), against
+uvicorn serving a filled SQLite archive on a free loopback port.
+
+Screenshots go to the test's tmp directory (``pytest --basetemp=DIR`` keeps them somewhere known).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
+
+from gavel.storage.archive import open_archive
+from gavel.web.app import create_app
+from web_support import TOKEN, WEEKLY, Corpus, fill, meeting_path
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HIGHLIGHT = "rgb(255, 255, 160)"  # .ln:target in gavel.css
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="needs Debian's chromium (./scripts/test installs it): /usr/bin/chromium"
+)
+
+
+class Site:
+    def __init__(self, base: str, corpus: Corpus) -> None:
+        self.base = base
+        self.corpus = corpus
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """uvicorn in a thread, on a socket bound to a free loopback port."""
+    url = f"sqlite://{tmp_path_factory.mktemp('browser') / 'archive.db'}"
+    with open_archive(url) as archive:
+        corpus = fill(archive, url)
+        app = create_app(archive, token=TOKEN)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not server.started:
+                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+                time.sleep(0.02)
+            yield Site(f"http://127.0.0.1:{port}", corpus)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A desktop-sized page that fails the test on any console error (a CSP violation shows up there)."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    opened = context.new_page()
+    errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    opened.on("console", on_console)
+    opened.set_default_timeout(10_000)
+    yield opened
+    context.close()
+    assert errors == []
+
+
+def target_id(page: Page) -> str | None:
+    found: str | None = page.evaluate("document.querySelector(':target')?.id ?? null")
+    return found
+
+
+def test_browse_series_meeting_and_search_to_the_line(site: Site, page: Page, tmp_path: Path) -> None:
+    page.goto(site.url("/"))
+    expect(page).to_have_title("Meetings · gavel")
+    expect(page.locator("table.series-list tbody tr")).to_have_count(2)
+    page.screenshot(path=str(tmp_path / "1-series.png"), full_page=True)
+
+    page.get_by_role("link", name=WEEKLY, exact=True).click()
+    expect(page).to_have_url(site.url(f"/series/{WEEKLY}"))
+    expect(page.locator("h1")).to_have_text(WEEKLY)
+    expect(page.locator("#open-actions li")).to_have_count(2)
+    page.get_by_role("link", name="2023-11-07 15:00").click()
+
+    roadmap = meeting_path(site.corpus.roadmap)
+    expect(page).to_have_url(site.url(roadmap))
+    expect(page.locator("h1")).to_have_text("#weekly: weekly sync")
+    expect(page.locator("#summary")).to_contain_text("ship the roadmap in December")
+    expect(page.locator("#log .ln")).to_have_count(10)
+    page.screenshot(path=str(tmp_path / "2-meeting.png"), full_page=True)
+
+    page.get_by_role("searchbox", name="Search the archive").fill("yesterday")
+    page.get_by_role("searchbox", name="Search the archive").press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=yesterday$"))
+    expect(page.locator("li.hit")).to_have_count(1)
+    expect(page.locator("li.hit mark")).to_have_text("yesterday")
+    page.screenshot(path=str(tmp_path / "3-search.png"), full_page=True)
+
+    page.locator("li.hit .where a").click()
+    expect(page).to_have_url(site.url(f"{roadmap}#l-4"))
+    assert target_id(page) == "l-4"
+    line = page.locator("#l-4")
+    expect(line).to_contain_text("I read the roadmap draft yesterday")
+    expect(line).to_have_css("background-color", HIGHLIGHT)
+    expect(line).to_be_in_viewport()
+    expect(page.locator("#l-3")).not_to_have_css("background-color", HIGHLIGHT)
+    page.screenshot(path=str(tmp_path / "4-line.png"))
+
+
+def test_search_filters_and_pages(site: Site, page: Page, tmp_path: Path) -> None:
+    page.goto(site.url("/search"))
+    page.locator("#q").fill("pagination")
+    page.locator("details summary").click()
+    page.get_by_label("Series").select_option(WEEKLY)
+    page.get_by_label("Kind").select_option("line")
+    page.locator("form.search button[type=submit]").click()
+    expect(page.locator("p.count")).to_have_text("60 results, page 1 of 3.")
+    expect(page.locator("li.hit")).to_have_count(20)
+    page.get_by_role("link", name="Next ›").click()
+    expect(page.locator("p.count")).to_have_text("60 results, page 2 of 3.")
+    expect(page.get_by_label("Series")).to_have_value(WEEKLY)  # the form keeps its filters
+    page.screenshot(path=str(tmp_path / "search-page-2.png"), full_page=True)
+    page.locator("li.hit .where a").first.click()
+    fragment = page.url.partition("#")[2]
+    assert re.fullmatch(r"l-\d+", fragment) and target_id(page) == fragment
+    expect(page.locator(f"#{fragment}")).to_contain_text("pagination line")
+
+
+def test_phone_layout(site: Site, browser: Browser, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 375, "height": 740}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    try:
+        for path in ("/", f"/series/{WEEKLY}", meeting_path(site.corpus.k8s), "/search?q=kubernetes"):
+            page.goto(site.url(path))
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, (path, overflow)
+        page.goto(site.url(meeting_path(site.corpus.k8s) + "#l-27"))
+        expect(page.locator("#l-27")).to_have_css("background-color", HIGHLIGHT)
+        page.screenshot(path=str(tmp_path / "phone-line.png"))
+        page.goto(site.url(meeting_path(site.corpus.k8s)))
+        page.screenshot(path=str(tmp_path / "phone-meeting.png"))
+    finally:
+        context.close()
+
+
+def test_works_without_javascript_and_login(site: Site, browser: Browser, tmp_path: Path) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        restricted = site.url(meeting_path(site.corpus.restricted))
+        assert page.goto(restricted).status == 404  # type: ignore[union-attr]
+        page.goto(site.url("/"))
+        page.get_by_role("link", name="Sign in").click()
+        page.locator("#token").fill("wrong")
+        page.locator("form.login button").click()
+        expect(page.locator("p.error")).to_have_text("That token is not right.")
+        page.locator("#token").fill(TOKEN)
+        page.locator("form.login button").click()
+        expect(page).to_have_url(site.url("/"))
+        expect(page.locator("footer")).to_contain_text("Signed in")
+        assert page.goto(restricted).status == 200  # type: ignore[union-attr]
+        expect(page.locator("#log")).to_contain_text("zanzibar keys leaked")
+        page.screenshot(path=str(tmp_path / "restricted.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        assert page.goto(restricted).status == 404  # type: ignore[union-attr]
+        page.goto(site.url("/search?q=zanzibar"))
+        expect(page.locator("p.count")).to_have_text("0 results.")
+    finally:
+        context.close()
+
+
+def test_hostile_text_stays_text(site: Site, page: Page) -> None:
+    dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(site.url(meeting_path(site.corpus.hostile)))
+    expect(page.locator("h1")).to_have_text('#weekly: <script>alert("title")</script>')
+    expect(page.locator("#log")).to_contain_text("<img src=x onerror=alert(2)>")
+    page.goto(site.url("/search?q=" + "%3Cscript%3Ealert(1)%3C%2Fscript%3E"))
+    expect(page.locator("#q")).to_have_value("<script>alert(1)</script>")
+    assert page.locator("img").count() == 0
+    assert dialogs == []
