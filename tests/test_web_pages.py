@@ -4,11 +4,29 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
-from web_support import BACKENDS, K8S, SECRET, TOKEN, WEEKLY, Web, meeting_path, web_archive
+from gavel.storage.archive import open_archive
+from gavel.web.app import create_app
+from web_support import (
+    BACKENDS,
+    K8S,
+    ROADMAP,
+    ROADMAP_LINES,
+    SECRET,
+    TOKEN,
+    WEEKLY,
+    Web,
+    log,
+    meeting_path,
+    store_text,
+    web_archive,
+)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -195,3 +213,20 @@ def test_root_path_prefixes_every_link(web: Web) -> None:
     assert site_links and all(href.startswith("/archive/") for href in site_links)
     assert '<link rel="stylesheet" href="/archive/static/gavel.css">' in response.text
     assert client.get("/archive/static/gavel.css").status_code == 200
+
+
+def test_meetings_sharing_a_basename_are_both_reachable(tmp_path: Path) -> None:
+    """Two meetings of one series started in the same minute (MeetBot would give them one file name)."""
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        first = store_text(archive, ROADMAP, date(2023, 11, 7), "#weekly")
+        second = store_text(archive, log(*ROADMAP_LINES, start="15:00:30"), date(2023, 11, 7), "#weekly-b")
+        assert first.basename == second.basename
+        client = TestClient(create_app(archive), raise_server_exceptions=True)
+        series = client.get(f"/api/series/{WEEKLY}").json()
+        urls = sorted(m["url"] for year in series["years"] for m in year["meetings"])
+        assert urls == sorted([f"/series/{WEEKLY}/{first.id}", f"/series/{WEEKLY}/{second.id}"])
+        channels = {client.get("/api" + url).json()["channel"] for url in urls}
+        assert channels == {"#weekly", "#weekly-b"}
+        html = client.get(f"/series/{WEEKLY}").text
+        for url in urls:
+            assert f'<a href="{url}">' in html

@@ -85,7 +85,7 @@ def log(*lines: str, start: str = "15:00:00") -> str:
     return "\n".join(out) + "\n"
 
 
-ROADMAP = log(
+ROADMAP_LINES = (
     "alice: #startmeeting weekly sync",
     "alice: #topic Roadmap",
     "alice: #info the roadmap draft is ready for review",
@@ -97,6 +97,7 @@ ROADMAP = log(
     "alice: #agreed ship the roadmap in December",
     "alice: #endmeeting",
 )
+ROADMAP = log(*ROADMAP_LINES)
 
 HOSTILE = log(
     "alice: #startmeeting weekly sync",

@@ -46,6 +46,7 @@ from gavel.web.data import (
     log_line,
     log_row_json,
     meeting_json,
+    meeting_refs,
     rebuild_view,
     series_json,
     series_summary_json,
@@ -400,7 +401,7 @@ class ArchiveWeb:
         found = self.archive.series(name, include_restricted=viewer.authenticated)
         if found is None:
             raise HTTPException(404, "no such series")
-        return self.page("series.html", self.context(request, viewer, series=found))
+        return self.page("series.html", self.context(request, viewer, series=found, refs=meeting_refs(found)))
 
     def meeting(self, request: Request) -> Response:
         viewer = self.viewer(request)

@@ -218,8 +218,22 @@ def series_summary_json(urls: Urls, series: SeriesSummary) -> dict[str, Any]:
     }
 
 
-def meeting_summary_json(urls: Urls, meeting: MeetingSummary) -> dict[str, Any]:
-    url = urls.meeting(meeting.series, meeting.log_basename)
+def meeting_refs(series: SeriesDetail) -> dict[int, str]:
+    """How each meeting of a series is named in URLs: its log basename, or its id when two meetings share
+    a basename (started in the same minute), which the basename alone cannot tell apart."""
+    seen: dict[str, int] = {}
+    for year in series.years:
+        for meeting in year.meetings:
+            seen[meeting.log_basename] = seen.get(meeting.log_basename, 0) + 1
+    return {
+        meeting.id: meeting.log_basename if seen[meeting.log_basename] == 1 else str(meeting.id)
+        for year in series.years
+        for meeting in year.meetings
+    }
+
+
+def meeting_summary_json(urls: Urls, meeting: MeetingSummary, ref: str | None = None) -> dict[str, Any]:
+    url = urls.meeting(meeting.series, ref or meeting.log_basename)
     return {
         "id": meeting.id,
         "series": meeting.series,
@@ -258,12 +272,13 @@ def action_json(urls: Urls, action: ActionRow) -> dict[str, Any]:
 
 def series_json(urls: Urls, series: SeriesDetail) -> dict[str, Any]:
     url = urls.series(series.name)
+    refs = meeting_refs(series)
     return {
         "name": series.name,
         "meetings": series.meeting_count,
         "url": url,
         "years": [
-            {"year": year.year, "meetings": [meeting_summary_json(urls, m) for m in year.meetings]}
+            {"year": year.year, "meetings": [meeting_summary_json(urls, m, refs[m.id]) for m in year.meetings]}
             for year in series.years
         ],
         "open_actions": [action_json(urls, action) for action in series.open_actions],
