@@ -181,7 +181,14 @@ def _archive_all(archive: Archive, result: ReplayResult, console: Console) -> bo
     envvar="GAVEL_ARCHIVE",
     help="The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also read from $GAVEL_ARCHIVE.",
 )
-@click.option("--jobs", "-j", default=1, show_default=True, type=click.IntRange(1, 64), help="Parsing processes.")
+@click.option(
+    "--jobs",
+    "-j",
+    default=2,
+    show_default=True,
+    type=click.IntRange(0, 64),
+    help="Parsing processes besides the one writer (0: parse in the writer; 1 already overlaps parsing and storing).",
+)
 @click.option("--network", help="Network name to record with every imported meeting.")
 @click.option("--no-resume", is_flag=True, help="Parse and store every file again, even those already stored.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings, only errors and the summary.")

@@ -27,7 +27,7 @@ LineRow = tuple[int, int, str, str, str]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text)``."""
 
 CHUNK_ROWS = 4096
-MEMORY_LIMIT = 8 << 20
+MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
 
 

@@ -1,0 +1,126 @@
+"""Archive import benchmark: `gavel import` of a generated MeetBot tree into SQLite, in log lines per second.
+
+Generates (deterministically) a tree of many meetings in several series over a decade, totalling at
+least ``--lines`` log lines, then imports it with ``--jobs`` parsing processes and one writer, the
+way ``gavel import`` does, and reports lines/s, the database size, the writer's peak RSS and a few
+search timings.
+
+    .venv/bin/python benchmarks/import_archive.py                    # 1M lines, --jobs 2
+    .venv/bin/python benchmarks/import_archive.py --lines 200000 --jobs 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from gavel.storage.archive import SearchQuery, open_archive
+from gavel.storage.archive.importer import find_log_files, import_logs
+
+TARGET_LINES_PER_SECOND = 100_000
+SERIES = [f"team_{name}" for name in ("infra", "docs", "release", "security", "qa", "web", "core", "i18n")]
+NICKS = [f"user{i}" for i in range(40)] + ["ünïcode", "renée", "李雷", "chair_"]
+SENTENCE = (
+    "the patch looks good to me but we need tests for the failure path and docs before "
+    "it can land — let's revisit next week ✓ 👍 naïve café déjà vu <b>&amp;</b> nick: 42%"
+)
+WORDS = [*SENTENCE.split(" "), "release", "deploy", "kubernetes", "postgres", "backup", "zebra", "mailing", "list"]
+
+
+def meeting_lines(rng: random.Random, name: str, start: datetime, count: int) -> list[str]:
+    """One meeting: chat mixed with topics, info, actions, links, votes, /me and nick changes."""
+    moment = start
+    out = [f"{moment:%H:%M:%S} <chair_> #startmeeting {name}"]
+    vote_open = False
+    for n in range(1, count - 1):
+        moment += timedelta(seconds=rng.choice((0, 1, 1, 2, 5)))
+        nick = rng.choice(NICKS)
+        text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 18)))
+        roll = rng.random()
+        if roll < 0.003:
+            line = f"<chair_> #topic topic {n}: {text[:40]}"
+        elif roll < 0.008:
+            line = f"<{nick}> #info {text}"
+        elif roll < 0.010:
+            line = f"<chair_> #action {rng.choice(NICKS)} to {text}"
+        elif roll < 0.011:
+            line = f"<{nick}> #link https://review.example.org/{n} {text[:30]}"
+        elif roll < 0.012:
+            line = "<chair_> #endvote" if vote_open else f"<chair_> #startvote Ship release {n}? yes, no, later"
+            vote_open = not vote_open
+        elif roll < 0.02 and vote_open:
+            line = f"<{nick}> #vote {rng.choice(('yes', 'no', 'later'))}"
+        elif roll < 0.04:
+            line = f"* {nick} {text}"
+        elif roll < 0.0405:
+            line = f"-!- {nick} is now known as {nick}_away"
+        else:
+            line = f"<{nick}> {text}"
+        out.append(f"{moment:%H:%M:%S} {line}")
+    out.append(f"{moment:%H:%M:%S} <chair_> #endmeeting")
+    return out
+
+
+def generate_tree(root: Path, total: int, seed: int = 1) -> tuple[int, int]:
+    """``<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.log.txt`` files totalling at least ``total`` lines: (files, lines)."""
+    rng = random.Random(seed)
+    day = datetime(2014, 1, 6, 14, 0)
+    files = lines = 0
+    while lines < total:
+        name = SERIES[files % len(SERIES)]
+        start = day + timedelta(days=7 * (files // len(SERIES)), hours=files % len(SERIES))
+        count = rng.randint(300, 5000)
+        path = root / name / f"{start:%Y}" / f"{name}.{start:%Y-%m-%d-%H.%M}.log.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(meeting_lines(rng, name, start, count)) + "\n", encoding="utf-8")
+        files += 1
+        lines += count
+    return files, lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--archive", help="archive URL (default: a fresh SQLite file in a temporary directory)")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="gavel-import-bench-"))
+    try:
+        started = time.perf_counter()
+        files, lines = generate_tree(work / "tree", args.lines)
+        print(f"generated {files} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")
+        url = args.archive or f"sqlite://{work / 'archive.db'}"
+        logs = find_log_files([work / "tree"])
+        with open_archive(url) as archive:
+            started = time.perf_counter()
+            report = import_logs(archive, logs, jobs=args.jobs)
+            elapsed = time.perf_counter() - started
+            assert report.failed == 0, report.errors
+            rate = report.lines / elapsed
+            size = sum(p.stat().st_size for p in work.glob("archive.db*")) / 2**20
+            rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            print(
+                f"imported {report.meetings} meetings, {report.lines:,} lines in {elapsed:.1f} s with --jobs "
+                f"{args.jobs}: {rate:,.0f} lines/s; database {size:,.0f} MiB; writer peak RSS {rss:.0f} MiB"
+            )
+            for text in ("zebra", "kubernetes backup", '"mailing list"', "relea*", "李雷"):
+                started = time.perf_counter()
+                results = archive.search(SearchQuery(text))
+                print(f"search {text!r}: {results.total:,} hits, first page in {time.perf_counter() - started:.3f} s")
+            started = time.perf_counter()
+            again = import_logs(archive, logs, jobs=args.jobs)
+            print(f"resume: {again.skipped} files skipped in {time.perf_counter() - started:.2f} s")
+        met = "met" if rate >= TARGET_LINES_PER_SECOND else "MISSED"
+        print(f"target: >= {TARGET_LINES_PER_SECOND:,} lines/s -> {met} ({rate:,.0f})")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
