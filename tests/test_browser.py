@@ -34,10 +34,6 @@ LAUNCH_ARGS = [
 ]
 HIGHLIGHT = "rgb(255, 255, 160)"  # .ln:target in gavel.css
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="needs Debian's chromium (./scripts/test installs it): /usr/bin/chromium"
-)
-
 
 class Site:
     def __init__(self, base: str, corpus: Corpus) -> None:
@@ -76,6 +72,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():  # a failure, not a skip, like the other system packages the suite needs
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/test (it installs Debian's chromium)", pytrace=False)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         try:

@@ -99,6 +99,7 @@ def test_tree_and_index_pages(web: Web, tmp_path: Path) -> None:
     series = (tmp_path / WEEKLY / "index.html").read_text(encoding="utf-8")
     assert '<link rel="stylesheet" href="../gavel.css">' in series
     assert "zanzibar" not in series and "bob to publish the roadmap" in series
+    assert '<a href="2023/weekly_sync.2023-11-07-15.00.log.html#l-7">2023-11-07</a>' in series
     assert "&lt;script&gt;" in series and "<script" not in series
     for page in (tmp_path / "index.html", tmp_path / K8S / "index.html", tmp_path / WEEKLY / "index.html"):
         for href in re.findall(r'href="([^"#]+)"', page.read_text(encoding="utf-8")):

@@ -127,21 +127,22 @@ class Exporter:
 
     def export_series(self, series: SeriesDetail, directory: str) -> None:
         exported: dict[int, list[ExportedMeeting]] = {}
-        stems: set[str] = set()
+        used: set[str] = set()
         for year in series.years:
             for meeting in year.meetings:
                 stem = f"{meeting.started_at:%Y}/{safe_component(meeting.log_basename)}"
-                if stem in stems:  # two meetings in the same minute: MeetBot would overwrite one
+                if stem in used:  # two meetings in the same minute: MeetBot would overwrite one
                     self.report.notes.append(
                         f"{series.name}: two meetings named {meeting.log_basename}; one is {stem}-{meeting.id}"
                     )
                     stem = f"{stem}-{meeting.id}"
-                stems.add(stem)
+                used.add(stem)
                 if self.export_meeting(meeting, f"{directory}/{stem}"):
                     exported.setdefault(year.year, []).append(ExportedMeeting(meeting, stem))
                     self.report.meetings += 1
         years = [(year, exported[year]) for year in sorted(exported, reverse=True)]
-        self.write_page(f"{directory}/index.html", "export_series.html", series=series, years=years)
+        stems = {m.summary.id: m.stem for meetings in exported.values() for m in meetings}  # for action links
+        self.write_page(f"{directory}/index.html", "export_series.html", series=series, years=years, stems=stems)
 
     def export_meeting(self, summary: MeetingSummary, stem: str) -> bool:
         include = self.include_restricted
