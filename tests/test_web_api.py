@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 from gavel.render.links import iso
-from web_support import BACKENDS, K8S, SECRET, TOKEN, WEEKLY, Web, meeting_path, web_archive
+from gavel.storage.archive import open_archive
+from gavel.web.app import create_app
+from web_support import BACKENDS, K8S, ROADMAP, SECRET, TOKEN, WEEKLY, Web, meeting_path, store_text, web_archive
 
 SERIES_KEYS = {"name", "meetings", "first_meeting", "last_meeting", "open_actions", "url", "api_url"}
 MEETING_KEYS = {
@@ -204,3 +209,19 @@ def test_api_errors_are_json(web: Web) -> None:
     assert get(web, "/api/series/nope", 404) == {"error": "no such series"}
     response = web.client().post("/api/series")
     assert response.status_code == 405 and response.json() == {"error": "Method Not Allowed"}
+
+
+def test_done_actions(tmp_path: Path) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        stored = store_text(archive, ROADMAP, date(2023, 11, 7), "#weekly")
+        client = TestClient(create_app(archive), raise_server_exceptions=True)
+        (publish, book) = client.get(f"/api/series/{WEEKLY}").json()["open_actions"]
+        assert archive.mark_action_done(publish["id"], stored.id)
+        series = client.get(f"/api/series/{WEEKLY}").json()
+        assert [a["text"] for a in series["open_actions"]] == [book["text"]]
+        assert client.get("/api/series").json()["series"][0]["open_actions"] == 1
+        meeting = client.get(f"/api{meeting_path(stored)}").json()
+        done = meeting["actions"][0]
+        assert done["status"] == "done" and done["done_at"] == "2023-11-07T15:00:00Z"
+        html = client.get(meeting_path(stored)).text
+        assert 'bob to publish the roadmap</span> <span class="badge done">done</span>' in html

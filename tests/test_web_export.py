@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import stat
 from collections.abc import Iterator
@@ -23,11 +24,14 @@ from web_support import (
     PAGINATION,
     RESTRICTED,
     ROADMAP,
+    ROADMAP_LINES,
     SECRET,
     UNFINISHED,
     WEEKLY,
     Web,
+    log,
     replay_text,
+    store_text,
     web_archive,
 )
 
@@ -171,3 +175,19 @@ def test_safe_component() -> None:
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*", safe) and ".." not in safe, (hostile, safe)
         assert safe not in ("index.html", "gavel.css")
     assert safe_component("a/b") != safe_component("a\\b")  # cleaned alike, kept apart by the hash
+
+
+def test_meetings_sharing_a_basename_are_both_exported(tmp_path: Path) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        first = store_text(archive, ROADMAP, date(2023, 11, 7), "#weekly")
+        store_text(archive, log(*ROADMAP_LINES, start="15:00:30"), date(2023, 11, 7), "#weekly-b")
+        report = export_archive(archive, tmp_path / "out")
+    assert report.meetings == 2 and len(report.notes) == 1
+    folder = tmp_path / "out" / WEEKLY / "2023"
+    stems = (first.basename, f"{first.basename}-2")  # the later one gets -2, as the live bot names it
+    for stem in stems:
+        for extension in FORMATS:
+            assert (folder / f"{stem}{extension}").is_file()
+    channels = [json.loads((folder / f"{stem}.json").read_text())["meeting"]["channel"] for stem in stems]
+    assert channels == ["#weekly", "#weekly-b"]
+    assert f'<a href="2023/{first.basename}-2.log.html">log</a>' in (folder.parent / "index.html").read_text()

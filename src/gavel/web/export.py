@@ -126,22 +126,25 @@ class Exporter:
         return self.report
 
     def export_series(self, series: SeriesDetail, directory: str) -> None:
+        """The series' meetings, oldest first, and its index page. Two meetings with one basename (started in
+        the same minute) would overwrite each other, as in MeetBot: the later ones get ``-2``, ``-3`` ..."""
+        meetings = sorted((m for year in series.years for m in year.meetings), key=lambda m: (m.started_at, m.id))
         exported: dict[int, list[ExportedMeeting]] = {}
         used: set[str] = set()
-        for year in series.years:
-            for meeting in year.meetings:
-                stem = f"{meeting.started_at:%Y}/{safe_component(meeting.log_basename)}"
-                if stem in used:  # two meetings in the same minute: MeetBot would overwrite one
-                    self.report.notes.append(
-                        f"{series.name}: two meetings named {meeting.log_basename}; one is {stem}-{meeting.id}"
-                    )
-                    stem = f"{stem}-{meeting.id}"
-                used.add(stem)
-                if self.export_meeting(meeting, f"{directory}/{stem}"):
-                    exported.setdefault(year.year, []).append(ExportedMeeting(meeting, stem))
-                    self.report.meetings += 1
-        years = [(year, exported[year]) for year in sorted(exported, reverse=True)]
-        stems = {m.summary.id: m.stem for meetings in exported.values() for m in meetings}  # for action links
+        for meeting in meetings:
+            base = stem = f"{meeting.started_at:%Y}/{safe_component(meeting.log_basename)}"
+            suffix = 1
+            while stem in used:
+                suffix += 1
+                stem = f"{base}-{suffix}"
+            if suffix > 1:
+                self.report.notes.append(f"{series.name}: two meetings named {meeting.log_basename}; one is {stem}")
+            used.add(stem)
+            if self.export_meeting(meeting, f"{directory}/{stem}"):
+                exported.setdefault(meeting.started_at.year, []).append(ExportedMeeting(meeting, stem))
+                self.report.meetings += 1
+        years = [(year, exported[year][::-1]) for year in sorted(exported, reverse=True)]  # newest first
+        stems = {m.summary.id: m.stem for listed in exported.values() for m in listed}  # for action links
         self.write_page(f"{directory}/index.html", "export_series.html", series=series, years=years, stems=stems)
 
     def export_meeting(self, summary: MeetingSummary, stem: str) -> bool:
