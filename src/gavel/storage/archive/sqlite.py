@@ -22,6 +22,16 @@ from gavel.storage.archive.model import ArchiveError, SearchQuery
 from gavel.storage.archive.query import Term, fts5_query
 from gavel.storage.archive.spool import LineRow, from_micros, micros
 
+_PRAGMAS = (
+    "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
+    "journal_mode = WAL",  # readers (the web) never wait for the writer (an import)
+    "synchronous = NORMAL",  # with WAL: durable at checkpoints, never corrupt
+    "wal_autocheckpoint = 10000",  # pages (80 MB): fewer checkpoints during an import, ~7% faster (measured)
+    "journal_size_limit = 100000000",  # ... and the WAL file is truncated back to at most this after one
+    "foreign_keys = ON",
+    "cache_size = -65536",  # KiB
+    "temp_store = MEMORY",
+)
 _SPAN = 1 << 32  # log line ids of meeting m: m << 32 .. (m << 32) + 2**32 - 1
 _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
 
@@ -132,8 +142,7 @@ class SqliteArchive(Archive):
         except (OSError, sqlite3.Error) as error:
             raise archive_failure(url, error) from error
         try:
-            self._conn.execute("PRAGMA journal_mode = WAL")
-            for pragma in ("synchronous = NORMAL", "foreign_keys = ON", "cache_size = -65536", "temp_store = MEMORY"):
+            for pragma in _PRAGMAS:
                 self._conn.execute(f"PRAGMA {pragma}")
             self._migrate()
         except sqlite3.DatabaseError as error:
