@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from types import TracebackType
 from typing import Any
@@ -500,20 +500,8 @@ class Archive(ABC):
         terms = parse_query(query.text)
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return SearchResults(0, page, per_page, ())
-        normalized = SearchQuery(
-            query.text,
-            series=query.series,
-            channel=query.channel,
-            nick=query.nick,
-            kind=query.kind,
-            since=query.since,
-            until=query.until,
-            page=page,
-            per_page=per_page,
-            include_restricted=query.include_restricted,
-        )
         with self._lock:
-            total, rows = self._search_rows(normalized, terms)
+            total, rows = self._search_rows(replace(query, page=page, per_page=per_page), terms)
         f = self._from_db_time
         hits = tuple(
             SearchHit(
