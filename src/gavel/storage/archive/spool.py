@@ -48,10 +48,6 @@ def clean(text: str) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
-def line_row(line: LogLine) -> LineRow:
-    return (line.number, micros(line.time), line.kind.value, clean(line.nick), clean(line.text))
-
-
 def batched_rows(lines: Iterable[LogLine], size: int = CHUNK_ROWS) -> Iterator[list[LineRow]]:
     """The lines as row batches of at most ``size`` (only one batch is held at a time)."""
     batch: list[LineRow] = []
