@@ -534,10 +534,20 @@ def test_info_url_must_be_http(tmp_path: Path) -> None:
     )
 
 
-def test_archive_must_be_sqlite_url(tmp_path: Path) -> None:
-    assert only_problem(tmp_path, bot('archive = "postgres://db/gavel"')) == (
-        "bot.archive: must be a sqlite:// URL such as 'sqlite:///var/lib/gavel/archive.db' (got 'postgres://db/gavel')"
+def test_archive_must_be_sqlite_or_postgresql_url(tmp_path: Path) -> None:
+    assert only_problem(tmp_path, bot('archive = "mysql://db/gavel"')) == (
+        "bot.archive: must be a sqlite:// URL such as 'sqlite:///var/lib/gavel/archive.db' or a postgresql:// URL "
+        "(got a 'mysql' URL)"
     )
+
+
+def test_archive_may_be_postgresql_and_its_password_stays_hidden(tmp_path: Path) -> None:
+    path = tmp_path / "gavel.toml"
+    path.write_text(bot('archive = "postgresql://gavel:s3cret@db.example.org/gavel"'), encoding="utf-8")
+    config = load_config(path, environ={})
+    assert config.bot.archive is None
+    assert config.bot.archive_url == "postgresql://gavel:s3cret@db.example.org/gavel"
+    assert "s3cret" not in repr(config)
 
 
 @pytest.mark.parametrize("nick", ["1gavel", "-gavel", "ga vel", "gavel!", "g" * 31, "gävel"])

@@ -71,6 +71,9 @@ class BotConfig:
     journal_dir: Path  # where running meetings are journaled for crash recovery
     url_base: str = ""  # "" or an http(s) URL ending in "/"
     archive: Path | None = None  # the SQLite archive database file (from "sqlite:///path"), or none
+    # The archive as gavel.storage.archive.open_archive takes it: "sqlite:///abs/path" or a PostgreSQL URL (which
+    # may hold a password: never shown).
+    archive_url: str | None = field(default=None, repr=False)
     realname: str = DEFAULT_REALNAME
     username: str = DEFAULT_USERNAME
     timezone: str = "UTC"  # IANA name, for times shown to people
@@ -440,7 +443,7 @@ def _read_bot(t: _Table) -> BotConfig:
             url_base = url if url.endswith("/") else url + "/"
     info_url = _http_url(t, "info_url") or DEFAULT_INFO_URL
 
-    archive = _archive(t)
+    archive, archive_url = _archive(t)
     if output_dir is not None:
         for key, inside in (("journal_dir", journal_dir), ("archive", archive)):
             if inside is not None and (inside == output_dir or output_dir in inside.parents):
@@ -470,6 +473,7 @@ def _read_bot(t: _Table) -> BotConfig:
         journal_dir=journal_dir or Path(),
         url_base=url_base,
         archive=archive,
+        archive_url=archive_url,
         realname=t.string("realname") or DEFAULT_REALNAME,
         username=username,
         timezone=tz_name,
@@ -657,21 +661,28 @@ def _http_url(t: _Table, key: str) -> str | None:
     return url
 
 
-def _archive(t: _Table) -> Path | None:
-    url = t.string("archive")
+def _archive(t: _Table) -> tuple[Path | None, str | None]:
+    """``(SQLite file, URL for open_archive)``; a PostgreSQL archive has no file."""
+    url = t.string("archive", secret=True)
     if url is None:
-        return None
+        return None, None
+    if url.startswith(("postgresql://", "postgres://")):
+        return None, url
     prefix = "sqlite://"
     if not url.startswith(prefix) or len(url) == len(prefix):
-        t.problem("archive", f"must be a sqlite:// URL such as 'sqlite:///var/lib/gavel/archive.db' (got {url!r})")
-        return None
+        t.problem(
+            "archive",
+            "must be a sqlite:// URL such as 'sqlite:///var/lib/gavel/archive.db' or a postgresql:// URL "
+            f"(got a {url.split(':', 1)[0]!r} URL)" if ":" in url else "must be a sqlite:// or postgresql:// URL",
+        )
+        return None, None
     resolved = _resolve_path(t.ctx, url[len(prefix) :])
     if resolved is None:
         t.problem("archive", f"cannot expand '~' in {url!r}")
-        return None
+        return None, None
     if resolved.is_dir():
         t.problem("archive", f"must name a database file, not a directory: {resolved}")
-    return resolved
+    return resolved, f"sqlite://{resolved}"
 
 
 def _formats(t: _Table) -> tuple[str, ...]:

@@ -342,12 +342,13 @@ class LiveBot:
 
 
 def _open_archive(config: Config) -> Archive | None:
-    if config.bot.archive is None:
+    url = config.bot.archive_url
+    if url is None:
         return None
     try:
-        return open_archive(f"sqlite://{config.bot.archive}")
+        return open_archive(url)
     except Exception:  # meetings go on without it; their files are written as always
-        log.exception("cannot open the archive %s: meetings will not be archived", config.bot.archive)
+        log.exception("cannot open the archive: meetings will not be archived")
         return None
 
 
