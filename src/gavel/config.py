@@ -673,7 +673,9 @@ def _archive(t: _Table) -> tuple[Path | None, str | None]:
         t.problem(
             "archive",
             "must be a sqlite:// URL such as 'sqlite:///var/lib/gavel/archive.db' or a postgresql:// URL "
-            f"(got a {url.split(':', 1)[0]!r} URL)" if ":" in url else "must be a sqlite:// or postgresql:// URL",
+            f"(got a {url.split(':', 1)[0]!r} URL)"
+            if ":" in url
+            else "must be a sqlite:// or postgresql:// URL",
         )
         return None, None
     resolved = _resolve_path(t.ctx, url[len(prefix) :])
