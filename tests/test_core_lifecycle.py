@@ -418,3 +418,20 @@ def test_the_bot_keeps_being_the_bot_after_a_nick_change() -> None:
     meeting.handle(NickChange(t, "gavel_", "gavel"))
     meeting.handle(Message(t, "gavel", "#topic not a command from the bot"))
     assert meeting.items == [] and [nick for nick, _ in meeting.people()] == ["alice"]
+
+
+def test_replies_show_times_in_the_configured_zone() -> None:
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from gavel.core.effects import Say
+    from gavel.core.events import Message
+    from gavel.core.meeting import Meeting, MeetingSettings
+
+    meeting = Meeting(MeetingSettings(channel="#c", timezone=ZoneInfo("Europe/Berlin")))
+    start = datetime(2016, 3, 16, 14, 30, 39, tzinfo=UTC)
+    said = [e.text for e in meeting.handle(Message(start, "a", "#startmeeting")) if isinstance(e, Say)]
+    assert said[0].startswith("Meeting started Wed Mar 16 15:30:39 2016 CET and is due to finish in 60 minutes.")
+    said = [e.text for e in meeting.handle(Message(start, "a", "#endmeeting")) if isinstance(e, Say)]
+    assert said[0].startswith("Meeting ended Wed Mar 16 15:30:39 2016 CET.")
+    assert meeting.url().endswith("c/2016/c.2016-03-16-14.30")  # file names stay in UTC

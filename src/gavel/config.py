@@ -148,6 +148,7 @@ class Config:
             max_length_minutes=bot.max_length_minutes,
             url_base=bot.url_base,
             info_url=bot.info_url,
+            timezone=bot.zone,
         )
 
     def summary(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from gavel.core import commands
 from gavel.core.commands import Command, Permission
@@ -63,6 +63,8 @@ class MeetingSettings:
     max_length_minutes: int = 0
     url_base: str = ""
     info_url: str = "https://pypi.org/project/gavel-meetbot/"
+    # The zone the bot's replies show times in (as MeetBot's timeZone); files and minutes stay in UTC.
+    timezone: tzinfo = UTC
 
 
 _ITEM_COMMANDS: dict[str, ItemKind] = {
@@ -81,6 +83,12 @@ MAX_LISTED_ACTIONS = 10  # open action items listed at the start of a meeting
 
 # First characters of a line that may start with a URL (any space before one is checked too).
 _URL_FIRST = frozenset("hHfFiI")
+
+
+def local_asctime(moment: datetime, zone: tzinfo) -> str:
+    """``Wed Mar 16 15:30:39 2016 CET``: MeetBot's reply time, in ``zone``."""
+    local = moment.astimezone(zone)
+    return f"{asctime(local)} {local.tzname() or 'UTC'}"
 
 
 def asctime(moment: datetime) -> str:
@@ -382,7 +390,7 @@ class Meeting:
             self._chair_accounts.add(event.account)
         self._say(
             effects,
-            f"Meeting started {asctime(event.time)} UTC and is due to finish in "
+            f"Meeting started {local_asctime(event.time, self.settings.timezone)} and is due to finish in "
             f"{self.settings.length_minutes} minutes.  The chair is {event.nick}. "
             f"Information about gavel at {self.settings.info_url}.",
         )
@@ -403,7 +411,8 @@ class Meeting:
         url = self.url()
         if notice:
             self._say(effects, notice)
-        self._say(effects, f"Meeting ended {asctime(time)} UTC.  Information about gavel at {self.settings.info_url} .")
+        ended = local_asctime(time, self.settings.timezone)
+        self._say(effects, f"Meeting ended {ended}.  Information about gavel at {self.settings.info_url} .")
         self._say(effects, f"Minutes:        {url}.html")
         self._say(effects, f"Minutes (text): {url}.txt")
         self._say(effects, f"Log:            {url}.log.html")
