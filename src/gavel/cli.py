@@ -43,6 +43,18 @@ def _replay_all(files: list[Path], options: ReplayOptions, jobs: int) -> Iterato
         yield from pool.map(replay_file, files, [options] * len(files), chunksize=4)
 
 
+# --archive, shared by the commands that read or fill the archive.
+archive_option = click.option(
+    "--archive",
+    "archive_url",
+    metavar="URL",
+    default=DEFAULT_ARCHIVE_URL,
+    show_default=True,
+    envvar="GAVEL_ARCHIVE",
+    help="The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also $GAVEL_ARCHIVE.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="gavel")
 def main() -> None:
@@ -172,15 +184,7 @@ def _archive_all(archive: Archive, result: ReplayResult, console: Console) -> bo
 
 @main.command("import")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--archive",
-    "archive_url",
-    metavar="URL",
-    default=DEFAULT_ARCHIVE_URL,
-    show_default=True,
-    envvar="GAVEL_ARCHIVE",
-    help="The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also read from $GAVEL_ARCHIVE.",
-)
+@archive_option
 @click.option(
     "--jobs",
     "-j",
@@ -281,19 +285,8 @@ def run(config_path: Path, check: bool) -> None:
         sys.exit(130)
 
 
-_ARCHIVE_HELP = "The archive: sqlite:///path/archive.db (a file) or postgresql://user@host/db. Also $GAVEL_ARCHIVE."
-
-
 @main.command()
-@click.option(
-    "--archive",
-    "archive_url",
-    metavar="URL",
-    default=DEFAULT_ARCHIVE_URL,
-    show_default=True,
-    envvar="GAVEL_ARCHIVE",
-    help=_ARCHIVE_HELP,
-)
+@archive_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on.")
 @click.option(
@@ -324,15 +317,7 @@ def serve(archive_url: str, host: str, port: int, token: str | None, user_header
 
 
 @main.command()
-@click.option(
-    "--archive",
-    "archive_url",
-    metavar="URL",
-    default=DEFAULT_ARCHIVE_URL,
-    show_default=True,
-    envvar="GAVEL_ARCHIVE",
-    help=_ARCHIVE_HELP,
-)
+@archive_option
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
     "--include-restricted", is_flag=True, help="Export #restrictlogs meetings too (their files get mode 0600)."
