@@ -5,6 +5,7 @@ Writers only format what is here; they never look at the meeting or re-derive it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -164,7 +165,7 @@ def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime |
         log_url=log_url,
         items=items,
         topics=tuple(view for view in items if view.kind == ItemKind.TOPIC.value),
-        summary=_summary(items),
+        summary=summary_groups(items),
         actions=actions,
         actions_by_person=tuple(owners),
         unassigned_actions=unassigned_views,
@@ -179,7 +180,7 @@ def _page_title(channel: str, title: str | None) -> str:
     return f"{channel}: {title}" if title else f"{channel} Meeting"
 
 
-def _summary(items: tuple[ItemView, ...]) -> tuple[SummaryGroup, ...]:
+def summary_groups(items: Iterable[ItemView]) -> tuple[SummaryGroup, ...]:
     """Items grouped in meeting order: each topic starts a group; items before the first topic come first."""
     groups: list[SummaryGroup] = []
     topic: ItemView | None = None

@@ -7,7 +7,6 @@ application's root path when it runs behind a reverse proxy under a sub-path.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -23,8 +22,8 @@ from gavel.render.view import (
     MinutesView,
     Owner,
     Person,
-    SummaryGroup,
     VoteView,
+    summary_groups,
 )
 from gavel.storage.archive import (
     ActionRow,
@@ -179,23 +178,6 @@ def rebuild_view(
         version=gavel.__version__,
         info_url=info_url,
     )
-
-
-def summary_groups(items: Iterable[ItemView]) -> tuple[SummaryGroup, ...]:
-    """Items grouped in meeting order: each topic starts a group; items before the first topic come first."""
-    groups: list[SummaryGroup] = []
-    topic: ItemView | None = None
-    current: list[ItemView] = []
-    for item in items:
-        if item.kind == ItemKind.TOPIC.value:
-            if topic is not None or current:
-                groups.append(SummaryGroup(topic, tuple(current)))
-            topic, current = item, []
-        else:
-            current.append(item)
-    if topic is not None or current:
-        groups.append(SummaryGroup(topic, tuple(current)))
-    return tuple(groups)
 
 
 # ---------------------------------------------------------------------- JSON shapes (see docs/web.md)
