@@ -12,7 +12,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import fields, replace
+from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
 from types import TracebackType
 from typing import Any
@@ -38,14 +38,29 @@ from gavel.storage.archive.model import (
     YearMeetings,
 )
 from gavel.storage.archive.query import Term, parse_query, snippet
-from gavel.storage.archive.spool import LineRow, batched_rows, clean
+from gavel.storage.archive.spool import LineRow, batched_rows, clean, from_micros
 
 Row = tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchScope:
+    """The meetings a search may find hits in: ``where`` is None for every meeting, else SQL selecting their ids
+    (with its ``params``), whose ids lie in ``first`` .. ``last``."""
+
+    where: str | None
+    params: tuple[Any, ...]
+    first: int | None
+    last: int | None
+
+
 Migration = tuple[int, tuple[str, ...]]
 """A schema version and the statements that bring the previous version to it."""
 
 LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
 MAX_PER_PAGE = 100
+SEARCH_CAP = 10_000
+"""At most this many hits of a search are counted and ranked (the most recently stored ones)."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 
 _MEETING_COLUMNS = (
@@ -71,6 +86,8 @@ class Archive(ABC):
 
     #: The schema migrations of this backend, oldest first; the last one's number is the current version.
     migrations: Sequence[Migration] = ()
+    #: At most this many hits of a search are counted and ranked (see :meth:`search`).
+    search_cap: int = SEARCH_CAP
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -133,9 +150,24 @@ class Archive(ABC):
         """Up to ``count`` ``(number, time, kind, nick, text)`` rows numbered above ``after``, in order."""
 
     @abstractmethod
-    def _search_rows(self, query: SearchQuery, terms: tuple[Term, ...]) -> tuple[int, list[Row]]:
-        """Total hit count and the page's rows
-        ``(kind, meeting_id, line, time, nick, text, score, series, basename, channel)``."""
+    def _search_parts(
+        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
+    ) -> list[tuple[str, list[Any]]]:
+        """The candidate queries of a search (log lines, minutes items or both), with their parameters.
+
+        Each selects, for at most ``limit`` matches that pass every filter, the most recently stored
+        first, ``src`` (0 for a log line, 1 for an item), ``id`` (the item's id; 0 for a line),
+        ``meeting_id``, ``line`` and ``score`` (higher is better), under those names.
+        """
+
+    @abstractmethod
+    def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
+        """The log lines ``(meeting_id, number)``: ``(meeting_id, number, time, nick, text, series, basename,
+        channel)`` rows, in any order."""
+
+    @abstractmethod
+    def _bad_search(self, error: Exception) -> bool:
+        """True when ``error`` came from the full-text engine refusing a query (it then finds nothing)."""
 
     @abstractmethod
     def _close(self) -> None: ...
@@ -200,12 +232,26 @@ class Archive(ABC):
         with self._lock, self._transaction():
             meeting_id = self._store_minutes(view, network)
             count = 0
+            first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
             for batch in batches:
                 if batch:
                     self._insert_lines(meeting_id, batch)
                     count += len(batch)
+                    times = [row[1] for row in batch]
+                    low, high = min(times), max(times)
+                    first = low if first is None else min(first, low)
+                    last = high if last is None else max(last, high)
             self._finish_lines(meeting_id)
-            self._run("UPDATE meetings SET line_count = ? WHERE id = ?", (count, meeting_id))
+            t = self._to_db_time
+            self._run(
+                "UPDATE meetings SET line_count = ?, first_line_at = ?, last_line_at = ? WHERE id = ?",
+                (
+                    count,
+                    None if first is None else t(from_micros(first)),
+                    None if last is None else t(from_micros(last)),
+                    meeting_id,
+                ),
+            )
         return meeting_id
 
     def _store_minutes(self, view: MinutesView, network: str | None) -> int:
@@ -493,33 +539,123 @@ class Archive(ABC):
     def search(self, query: SearchQuery) -> SearchResults:
         """Log lines and minutes items matching ``query``, best first (bm25 / ts_rank), one page.
 
+        At most :attr:`search_cap` hits are counted and ranked: when more match, the most recently
+        stored ``search_cap`` of them are (``total`` is then ``search_cap`` and ``total_capped`` is
+        true). This bounds the work a query does whatever the size of the archive: only the
+        candidates are ranked, only the page's rows are read, only their snippets are made.
         Never raises for what a person typed (see :class:`SearchQuery`).
         """
         page = max(1, query.page)
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
+        empty = SearchResults(0, page, per_page, ())
         terms = parse_query(query.text)
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
-            return SearchResults(0, page, per_page, ())
+            return empty
+        cap = max(1, self.search_cap)
+        offset = (page - 1) * per_page
         with self._lock:
-            total, rows = self._search_rows(replace(query, page=page, per_page=per_page), terms)
-        f = self._from_db_time
-        hits = tuple(
-            SearchHit(
-                series=series,
-                meeting_basename=basename,
-                meeting_id=meeting_id,
-                channel=channel,
-                time=f(when),
-                nick=nick,
-                kind=kind,
-                text=text,
-                snippet=snippet(text, terms),
-                line=line,
-                score=float(score),
+            scope = self._search_scope(query)
+            if scope is None:
+                return empty
+            parts = self._search_parts(query, terms, scope, cap + 1)
+            union = " UNION ALL ".join(
+                f"SELECT * FROM ({sql}) AS c{n}"  # noqa: S608 -- fixed SQL, every value is a ?
+                for n, (sql, _params) in enumerate(parts)
             )
-            for kind, meeting_id, line, when, nick, text, score, series, basename, channel in rows
+            try:
+                ranked = self._query(
+                    f"WITH hits AS MATERIALIZED ({union}) "  # noqa: S608 -- built from fixed SQL, values are ?s
+                    "SELECT (SELECT count(*) FROM hits), p.src, p.id, p.meeting_id, p.line, p.score "
+                    "FROM (SELECT 1 AS one) AS o LEFT JOIN (SELECT src, id, meeting_id, line, score FROM hits "
+                    "ORDER BY score DESC, meeting_id DESC, line DESC, src, id LIMIT ? OFFSET ?) AS p ON TRUE",
+                    [*(p for _sql, params in parts for p in params), max(0, min(per_page, cap - offset)), offset],
+                )
+            except Exception as error:
+                if self._bad_search(error):
+                    return empty
+                raise
+            counted = ranked[0][0]
+            page_rows = [row[1:] for row in ranked if row[1] is not None]
+            keys = [(meeting_id, line) for src, _id, meeting_id, line, _score in page_rows if src == 0]
+            lines = {(row[0], row[1]): row for row in self._line_hits(keys)}
+            items = {row[0]: row for row in self._item_hits([item for src, item, _m, _l, _s in page_rows if src == 1])}
+        f = self._from_db_time
+        hits = []
+        for src, item, meeting_id, line, score in page_rows:
+            if src == 0:
+                _m, _l, when, nick, text, series, basename, channel = lines[(meeting_id, line)]
+                kind = "line"
+            else:
+                _i, kind, when, nick, text, series, basename, channel = items[item]
+            hits.append(
+                SearchHit(
+                    series=series,
+                    meeting_basename=basename,
+                    meeting_id=meeting_id,
+                    channel=channel,
+                    time=f(when),
+                    nick=nick,
+                    kind=kind,
+                    text=text,
+                    snippet=snippet(text, terms),
+                    line=line,
+                    score=float(score),
+                )
+            )
+        return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
+
+    def _search_scope(self, query: SearchQuery) -> SearchScope | None:
+        """The meetings a search can find hits in (None: no meeting can have any).
+
+        A meeting is out when it is restricted (unless allowed), of another series or channel, or
+        when all of its lines (and so its items) are before ``since`` or at or after ``until``.
+        """
+        conditions: list[str] = []
+        params: list[Any] = []
+        if not query.include_restricted:
+            conditions.append("NOT m.restricted")
+        if query.series is not None:
+            conditions.append("s.name = ?")
+            params.append(query.series)
+        if query.channel is not None:
+            conditions.append("lower(m.channel) = lower(?)")
+            params.append(query.channel)
+        since, until = self._search_bounds(query)
+        if until is not None:
+            conditions.append("(m.first_line_at IS NULL OR m.first_line_at < ?)")
+            params.append(until)
+        if since is not None:
+            conditions.append("(m.last_line_at IS NULL OR m.last_line_at >= ?)")
+            params.append(since)
+        if not conditions:
+            return SearchScope(None, (), None, None)
+        where = " AND ".join(conditions)
+        count, first, last = self._query(
+            f"SELECT count(*), min(m.id), max(m.id) FROM meetings m JOIN series s ON s.id = m.series_id "  # noqa: S608
+            f"WHERE {where}",
+            params,
+        )[0]
+        if not count:
+            return None
+        if count == self._query("SELECT count(*) FROM meetings")[0][0]:
+            return SearchScope(None, (), None, None)
+        return SearchScope(
+            f"SELECT m.id FROM meetings m JOIN series s ON s.id = m.series_id WHERE {where}",  # noqa: S608
+            tuple(params),
+            first,
+            last,
         )
-        return SearchResults(total, page, per_page, hits)
+
+    def _item_hits(self, ids: Sequence[int]) -> list[Row]:
+        """The items ``ids``: ``(id, kind, time, nick, text, series, basename, channel)`` rows, in any order."""
+        if not ids:
+            return []
+        return self._query(
+            "SELECT i.id, i.kind, i.time, i.nick, i.text, s.name, m.log_basename, m.channel FROM items i "  # noqa: S608
+            "JOIN meetings m ON m.id = i.meeting_id JOIN series s ON s.id = m.series_id "
+            f"WHERE i.id IN ({', '.join('?' * len(ids))})",
+            list(ids),
+        )
 
     def _search_bounds(self, query: SearchQuery) -> tuple[Any, Any]:
         """``since``/``until`` as database times (None when not given)."""
@@ -527,6 +663,22 @@ class Archive(ABC):
             None if query.since is None else self._to_db_time(_moment(query.since)),
             None if query.until is None else self._to_db_time(_moment(query.until)),
         )
+
+    @staticmethod
+    def _line_filters(query: SearchQuery, since: Any, until: Any, alias: str) -> tuple[list[str], list[Any]]:
+        """The conditions on a log line's or item's own columns (nick, time) and their parameters."""
+        where: list[str] = []
+        params: list[Any] = []
+        if query.nick is not None:
+            where.append(f"lower({alias}.nick) = lower(?)")
+            params.append(query.nick)
+        if since is not None:
+            where.append(f"{alias}.time >= ?")
+            params.append(since)
+        if until is not None:
+            where.append(f"{alias}.time < ?")
+            params.append(until)
+        return where, params
 
     # ------------------------------------------------------------------ actions
 

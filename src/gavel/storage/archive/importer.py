@@ -175,6 +175,12 @@ def stored_already(archive: Archive, path: Path) -> bool:
     return archive.has_meeting(name, started, "#" + name)
 
 
+def _chronological(path: Path) -> tuple[str, str]:
+    """A sort key: the time stamp in the file's name (files without one first), then the path."""
+    match = _STAMP.search(path.name)
+    return ("".join(match.groups()) if match else "", str(path))
+
+
 @dataclass
 class ImportReport:
     files: int = 0
@@ -240,7 +246,7 @@ def import_logs(
     ``on_file`` is called after each file (with None for a skipped one) for progress reporting.
     """
     report = ImportReport(files=len(files))
-    todo = []
+    todo: list[Path] = []
     for path in files:
         if resume and stored_already(archive, path):
             report.skipped += 1
@@ -248,6 +254,9 @@ def import_logs(
                 on_file(None, report)
         else:
             todo.append(path)
+    # Oldest meetings first, whatever the tree's layout: a search that matches more than Archive.search_cap
+    # lines ranks the most recently stored ones, which should then be the newest.
+    todo.sort(key=_chronological)
     for parsed in _parsed(todo, jobs, spool_dir):
         report.warnings.extend(parsed.warnings)
         if parsed.error is None:

@@ -206,10 +206,18 @@ class SearchHit:
 
 @dataclass(frozen=True, slots=True)
 class SearchResults:
+    """One page of a search's hits.
+
+    ``total`` counts the hits on all pages. A search counts and ranks at most ``Archive.search_cap``
+    hits (10,000): when more match, ``total`` is that cap, ``total_capped`` is true ("10,000+") and
+    the pages hold the best of the most recently stored matches.
+    """
+
     total: int  # hits on all pages
     page: int
     per_page: int
     hits: tuple[SearchHit, ...]
+    total_capped: bool = False  # more hits match than ``total``: only that many were counted and ranked
 
     @property
     def pages(self) -> int:

@@ -14,7 +14,7 @@ from typing import Any
 
 import psycopg
 
-from gavel.storage.archive.base import Archive, Migration, Row, archive_failure
+from gavel.storage.archive.base import Archive, Migration, Row, SearchScope, archive_failure
 from gavel.storage.archive.model import SearchQuery
 from gavel.storage.archive.query import Term, tsquery
 from gavel.storage.archive.spool import LineRow, from_micros
@@ -109,6 +109,14 @@ MIGRATIONS: tuple[Migration, ...] = (
                 lines integer NOT NULL,
                 PRIMARY KEY (meeting_id, position)
             )""",
+        ),
+    ),
+    (
+        2,
+        (  # the times of a meeting's first and last lines: a date filter skips the meetings outside it
+            "ALTER TABLE meetings ADD COLUMN first_line_at timestamptz, ADD COLUMN last_line_at timestamptz",
+            "UPDATE meetings m SET first_line_at = l.first, last_line_at = l.last FROM (SELECT meeting_id, "
+            "min(time) AS first, max(time) AS last FROM log_lines GROUP BY meeting_id) l WHERE l.meeting_id = m.id",
         ),
     ),
 )
@@ -216,42 +224,30 @@ class PostgresArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _search_rows(self, query: SearchQuery, terms: tuple[Term, ...]) -> tuple[int, list[Row]]:
+    def _search_parts(
+        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
+    ) -> list[tuple[str, list[Any]]]:
+        """The same candidates as SQLite's: the ``limit`` most recently stored matches (by ``(meeting_id, number)``
+        and item id, newest first), ranked by ts_rank only once chosen (for a common word the planner walks
+        the primary key backwards and stops early, for a rare one it reads the GIN index)."""
         tsq = tsquery(terms)
         since, until = self._search_bounds(query)
-        parts: list[tuple[str, list[Any], str, list[Any]]] = []  # (select, its params, from + where, params)
-
-        def common(where: list[str], params: list[Any], alias: str) -> None:
-            where.append("(? OR NOT m.restricted)")
-            params.append(query.include_restricted)
-            if query.series is not None:
-                where.append("s.name = ?")
-                params.append(query.series)
-            if query.channel is not None:
-                where.append("lower(m.channel) = lower(?)")
-                params.append(query.channel)
-            if query.nick is not None:
-                where.append(f"lower({alias}.nick) = lower(?)")
-                params.append(query.nick)
-            if since is not None:
-                where.append(f"{alias}.time >= ?")
-                params.append(since)
-            if until is not None:
-                where.append(f"{alias}.time < ?")
-                params.append(until)
-
+        parts: list[tuple[str, list[Any]]] = []
+        where: list[str]
+        params: list[Any]
         if query.kind in (None, "line"):
             where, params = ["l.tsv @@ to_tsquery('simple', ?)"], [tsq]
-            common(where, params, "l")
+            if scope.where is not None:
+                where.append(f"l.meeting_id BETWEEN ? AND ? AND l.meeting_id IN ({scope.where})")
+                params.extend((scope.first, scope.last, *scope.params))
+            line_where, line_params = self._line_filters(query, since, until, "l")
             parts.append(
                 (
-                    "SELECT 'line' AS kind, l.meeting_id, l.number AS line, l.time, l.nick, l.text, "
-                    "ts_rank(l.tsv, to_tsquery('simple', ?), 1) AS score, s.name AS series, "
-                    "m.log_basename AS basename, m.channel",
-                    [tsq],
-                    "FROM log_lines l JOIN meetings m ON m.id = l.meeting_id JOIN series s ON s.id = m.series_id "
-                    "WHERE " + " AND ".join(where),
-                    params,
+                    "SELECT 0 AS src, 0::bigint AS id, c.meeting_id, c.number AS line, "  # noqa: S608
+                    "ts_rank(c.tsv, to_tsquery('simple', ?), 1)::float8 AS score FROM ("
+                    "SELECT l.meeting_id, l.number, l.tsv FROM log_lines l "
+                    f"WHERE {' AND '.join(where + line_where)} ORDER BY l.meeting_id DESC, l.number DESC LIMIT ?) c",
+                    [tsq, *params, *line_params, limit],
                 )
             )
         if query.kind != "line":
@@ -259,35 +255,31 @@ class PostgresArchive(Archive):
             if query.kind is not None:
                 where.append("i.kind = ?")
                 params.append(query.kind)
-            common(where, params, "i")
+            if scope.where is not None:
+                where.append(f"i.meeting_id IN ({scope.where})")
+                params.extend(scope.params)
+            item_where, item_params = self._line_filters(query, since, until, "i")
             parts.append(
                 (
-                    "SELECT i.kind, i.meeting_id, i.line, i.time, i.nick, i.text, "
-                    "ts_rank(i.tsv, to_tsquery('simple', ?), 1) AS score, s.name AS series, "
-                    "m.log_basename AS basename, m.channel",
-                    [tsq],
-                    "FROM items i JOIN meetings m ON m.id = i.meeting_id JOIN series s ON s.id = m.series_id "
-                    "WHERE " + " AND ".join(where),
-                    params,
+                    "SELECT 1 AS src, c.id, c.meeting_id, c.line, "  # noqa: S608
+                    "ts_rank(c.tsv, to_tsquery('simple', ?), 1)::float8 "
+                    "AS score FROM (SELECT i.id, i.meeting_id, i.line, i.tsv FROM items i "
+                    f"WHERE {' AND '.join(where + item_where)} ORDER BY i.id DESC LIMIT ?) c",
+                    [tsq, *params, *item_params, limit],
                 )
             )
-        try:
-            total = sum(
-                self._query(f"SELECT count(*) {body}", params)[0][0] for _select, _select_params, body, params in parts
-            )
-            if total == 0:
-                return 0, []
-            union = " UNION ALL ".join(f"{select} {body}" for select, _sp, body, _p in parts)
-            offset = (query.page - 1) * query.per_page
-            rows = self._query(
-                f"SELECT * FROM ({union}) AS hits ORDER BY score DESC, time DESC, meeting_id, line, kind "  # noqa: S608
-                "LIMIT ? OFFSET ?",
-                [
-                    *(p for _s, select_params, _b, params in parts for p in (*select_params, *params)),
-                    query.per_page,
-                    offset,
-                ],
-            )
-        except (psycopg.errors.SyntaxError, psycopg.errors.DataError):  # the parser tripped on a word: no hits
-            return 0, []
-        return total, rows
+        return parts
+
+    def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
+        if not keys:
+            return []
+        return self._query(
+            "SELECT l.meeting_id, l.number, l.time, l.nick, l.text, s.name, m.log_basename, m.channel "  # noqa: S608
+            "FROM log_lines l JOIN meetings m ON m.id = l.meeting_id JOIN series s ON s.id = m.series_id "
+            f"WHERE (l.meeting_id, l.number) IN ({', '.join(['(?, ?)'] * len(keys))})",
+            [value for key in keys for value in key],
+        )
+
+    def _bad_search(self, error: Exception) -> bool:
+        """The parser tripped on a word: no hits."""
+        return isinstance(error, psycopg.errors.SyntaxError | psycopg.errors.DataError)

@@ -16,6 +16,7 @@ from gavel.storage.archive.model import SnippetPart
 
 MAX_TERMS = 16
 MAX_WORD = 64
+MIN_PREFIX = 3  # a shorter word* is matched as a whole word: FTS5 would merge the index entries of thousands of words
 SNIPPET_CHARS = 240  # a longer text is cut to about this much around its first match
 _WORD = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
@@ -33,7 +34,8 @@ def parse_query(text: str) -> tuple[Term, ...]:
     """The terms of a search text (at most ``MAX_TERMS``; empty when it holds no letters or digits).
 
     ``"a b"`` in balanced quotes is a phrase; an unbalanced ``"`` is ignored; a bare chunk such as
-    ``foo-bar`` or ``don't`` is a phrase of its words; a ``*`` right after a word makes it a prefix.
+    ``foo-bar`` or ``don't`` is a phrase of its words; a ``*`` right after a word of at least
+    ``MIN_PREFIX`` characters makes it a prefix (after a shorter one it is ignored).
     """
     if text.count('"') % 2:
         last = text.rfind('"')
@@ -46,7 +48,7 @@ def parse_query(text: str) -> tuple[Term, ...]:
         if not words:
             continue
         end = words[-1].end()
-        prefix = match.group(2) is not None and chunk[end : end + 1] == "*"
+        prefix = match.group(2) is not None and chunk[end : end + 1] == "*" and len(words[-1].group()) >= MIN_PREFIX
         term = Term(tuple(m.group()[:MAX_WORD] for m in words[:MAX_TERMS]), prefix)
         if term not in seen:
             seen.add(term)
@@ -59,6 +61,11 @@ def parse_query(text: str) -> tuple[Term, ...]:
 def fts5_query(terms: tuple[Term, ...]) -> str:
     """An SQLite FTS5 MATCH expression: every term as a quoted string (an implicit AND)."""
     return " ".join('"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms)
+
+
+def index_words(text: str) -> tuple[str, ...]:
+    """The words of ``text`` as the full-text index splits it (runs of letters and digits)."""
+    return tuple(match.group() for match in _WORD.finditer(text))
 
 
 def tsquery(terms: tuple[Term, ...]) -> str:
