@@ -37,7 +37,7 @@ from gavel.storage.archive.model import (
     VoteRow,
     YearMeetings,
 )
-from gavel.storage.archive.query import Term, parse_query, snippet
+from gavel.storage.archive.query import Candidate, Term, idf, parse_query, rank, snippet
 from gavel.storage.archive.spool import LineRow, batched_rows, clean, from_micros
 
 Row = tuple[Any, ...]
@@ -59,7 +59,7 @@ Migration = tuple[int, tuple[str, ...]]
 
 LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
 MAX_PER_PAGE = 100
-SEARCH_CAP = 10_000
+SEARCH_CAP = 2_000
 """At most this many hits of a search are counted and ranked (the most recently stored ones)."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 
@@ -150,15 +150,23 @@ class Archive(ABC):
         """Up to ``count`` ``(number, time, kind, nick, text)`` rows numbered above ``after``, in order."""
 
     @abstractmethod
-    def _search_parts(
+    def _line_candidates(
         self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[tuple[str, list[Any]]]:
-        """The candidate queries of a search (log lines, minutes items or both), with their parameters.
+    ) -> list[Candidate]:
+        """The log lines in ``scope`` matching ``terms`` and the query's nick and date filters, the most recently
+        stored first, at most ``limit``: ``(0, 0, meeting_id, number, text)``."""
 
-        Each selects, for at most ``limit`` matches that pass every filter, the most recently stored
-        first, ``src`` (0 for a log line, 1 for an item), ``id`` (the item's id; 0 for a line),
-        ``meeting_id``, ``line`` and ``score`` (higher is better), under those names.
-        """
+    @abstractmethod
+    def _item_candidates(
+        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
+    ) -> list[Candidate]:
+        """The same for minutes items (of the query's kind, if it names one; of meetings numbered ``first`` or
+        more when given): ``(1, id, meeting_id, line, text)``."""
+
+    @abstractmethod
+    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
+        """How many log lines (in any meeting) hold ``term``, counting at most ``limit``, and the
+        ``(meeting_id, number)`` of the oldest one counted."""
 
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
@@ -537,13 +545,19 @@ class Archive(ABC):
                 left -= len(rows)
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Log lines and minutes items matching ``query``, best first (bm25 / ts_rank), one page.
+        """Log lines and minutes items matching ``query``, best first (BM25), one page.
 
         At most :attr:`search_cap` hits are counted and ranked: when more match, the most recently
         stored ``search_cap`` of them are (``total`` is then ``search_cap`` and ``total_capped`` is
-        true). This bounds the work a query does whatever the size of the archive: only the
-        candidates are ranked, only the page's rows are read, only their snippets are made.
-        Never raises for what a person typed (see :class:`SearchQuery`).
+        true). This bounds the work a query does whatever the size of the archive: the index is
+        read newest first until enough candidates pass the filters, only they are scored, only the
+        page's rows are read in full and only their snippets are made.
+
+        The score is BM25 (k1 1.2, b 0.75, as FTS5's bm25()), computed here from the candidates'
+        text by both backends alike, so SQLite and PostgreSQL rank the same hits the same way: a
+        term's weight comes from the number of log lines it occurs in (counted up to the cap, then
+        estimated from how far back the newest ``search_cap`` matches reach), lengths are compared
+        with the candidates' average. Never raises for what a person typed (see :class:`SearchQuery`).
         """
         page = max(1, query.page)
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
@@ -552,41 +566,49 @@ class Archive(ABC):
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return empty
         cap = max(1, self.search_cap)
-        offset = (page - 1) * per_page
         with self._lock:
             scope = self._search_scope(query)
             if scope is None:
                 return empty
-            parts = self._search_parts(query, terms, scope, cap + 1)
-            union = " UNION ALL ".join(
-                f"SELECT * FROM ({sql}) AS c{n}"  # noqa: S608 -- fixed SQL, every value is a ?
-                for n, (sql, _params) in enumerate(parts)
-            )
             try:
-                ranked = self._query(
-                    f"WITH hits AS MATERIALIZED ({union}) "  # noqa: S608 -- built from fixed SQL, values are ?s
-                    "SELECT (SELECT count(*) FROM hits), p.src, p.id, p.meeting_id, p.line, p.score "
-                    "FROM (SELECT 1 AS one) AS o LEFT JOIN (SELECT src, id, meeting_id, line, score FROM hits "
-                    "ORDER BY score DESC, meeting_id DESC, line DESC, src, id LIMIT ? OFFSET ?) AS p ON TRUE",
-                    [*(p for _sql, params in parts for p in params), max(0, min(per_page, cap - offset)), offset],
+                candidates = (
+                    [] if query.kind not in (None, "line") else self._line_candidates(query, terms, scope, cap + 1)
                 )
+                if query.kind != "line":
+                    # with more lines than the cap, only items of their meetings can be among the newest
+                    first = candidates[-1][2] if len(candidates) > cap else None
+                    candidates += self._item_candidates(query, terms, scope, cap + 1, first)
+                weights = self._term_weights(terms, cap + 1) if len(terms) > 1 and candidates else [1.0] * len(terms)
             except Exception as error:
                 if self._bad_search(error):
                     return empty
                 raise
-            counted = ranked[0][0]
-            page_rows = [row[1:] for row in ranked if row[1] is not None]
-            keys = [(meeting_id, line) for src, _id, meeting_id, line, _score in page_rows if src == 0]
-            lines = {(row[0], row[1]): row for row in self._line_hits(keys)}
-            items = {row[0]: row for row in self._item_hits([item for src, item, _m, _l, _s in page_rows if src == 1])}
+        counted = len(candidates)
+        if counted > cap:  # rank the newest `cap` of them (both kinds together)
+            candidates.sort(key=lambda row: (row[2], row[3], -row[0]), reverse=True)
+            del candidates[cap:]
+        ranked = rank(candidates, terms, weights)
+        offset = (page - 1) * per_page
+        page_rows = ranked[offset : offset + per_page]
+        with self._lock:
+            lines = {
+                (row[0], row[1]): row
+                for row in self._line_hits(
+                    [(meeting_id, line) for _s, src, _i, meeting_id, line in page_rows if src == 0]
+                )
+            }
+            items = {row[0]: row for row in self._item_hits([item for _s, src, item, _m, _l in page_rows if src == 1])}
         f = self._from_db_time
         hits = []
-        for src, item, meeting_id, line, score in page_rows:
+        for score, src, item, meeting_id, line in page_rows:
+            found = lines.get((meeting_id, line)) if src == 0 else items.get(item)
+            if found is None:  # stored again since it was found
+                continue
             if src == 0:
-                _m, _l, when, nick, text, series, basename, channel = lines[(meeting_id, line)]
+                _m, _l, when, nick, text, series, basename, channel = found
                 kind = "line"
             else:
-                _i, kind, when, nick, text, series, basename, channel = items[item]
+                _i, kind, when, nick, text, series, basename, channel = found
             hits.append(
                 SearchHit(
                     series=series,
@@ -599,10 +621,31 @@ class Archive(ABC):
                     text=text,
                     snippet=snippet(text, terms),
                     line=line,
-                    score=float(score),
+                    score=score,
                 )
             )
         return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
+
+    def _term_weights(self, terms: tuple[Term, ...], limit: int) -> list[float]:
+        """Each term's BM25 weight (idf) from the number of log lines it occurs in: counted when at most
+        ``limit - 1``, else estimated from the lines the newest ``limit`` of them span."""
+        documents = self._query("SELECT coalesce(sum(line_count), 0) FROM meetings")[0][0]
+        weights = []
+        for term in terms:
+            count, oldest = self._term_matches(term, limit)
+            if count >= limit and oldest is not None:  # the newest `limit` span this many lines: extrapolate
+                meeting_id, number = oldest
+                later, own = self._query(
+                    "SELECT coalesce(sum(CASE WHEN id > ? THEN line_count END), 0), "
+                    "coalesce(max(CASE WHEN id = ? THEN line_count END), 0) FROM meetings WHERE id >= ?",
+                    (meeting_id, meeting_id, meeting_id),
+                )[0]
+                spanned = later + max(1, own - number + 1)
+                matches = min(documents, count * documents / spanned)
+            else:
+                matches = count
+            weights.append(idf(matches, documents))
+        return weights
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:
         """The meetings a search can find hits in (None: no meeting can have any).
@@ -645,6 +688,9 @@ class Archive(ABC):
             first,
             last,
         )
+
+    def _candidates(self, sql: str, params: Sequence[Any]) -> list[Candidate]:
+        return [(src, item, meeting_id, line, text) for src, item, meeting_id, line, text in self._query(sql, params)]
 
     def _item_hits(self, ids: Sequence[int]) -> list[Row]:
         """The items ``ids``: ``(id, kind, time, nick, text, series, basename, channel)`` rows, in any order."""

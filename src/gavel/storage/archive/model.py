@@ -209,8 +209,8 @@ class SearchResults:
     """One page of a search's hits.
 
     ``total`` counts the hits on all pages. A search counts and ranks at most ``Archive.search_cap``
-    hits (10,000): when more match, ``total`` is that cap, ``total_capped`` is true ("10,000+") and
-    the pages hold the best of the most recently stored matches.
+    hits (2,000): when more match, ``total`` is that cap, ``total_capped`` is true ("2,000+") and the
+    pages hold the most recently stored matches, best first.
     """
 
     total: int  # hits on all pages

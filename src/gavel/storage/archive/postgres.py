@@ -16,7 +16,7 @@ import psycopg
 
 from gavel.storage.archive.base import Archive, Migration, Row, SearchScope, archive_failure
 from gavel.storage.archive.model import SearchQuery
-from gavel.storage.archive.query import Term, tsquery
+from gavel.storage.archive.query import Candidate, Term, tsquery
 from gavel.storage.archive.spool import LineRow, from_micros
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
@@ -224,51 +224,54 @@ class PostgresArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _search_parts(
+    def _line_candidates(
         self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[tuple[str, list[Any]]]:
-        """The same candidates as SQLite's: the ``limit`` most recently stored matches (by ``(meeting_id, number)``
-        and item id, newest first), ranked by ts_rank only once chosen (for a common word the planner walks
-        the primary key backwards and stops early, for a rare one it reads the GIN index)."""
-        tsq = tsquery(terms)
+    ) -> list[Candidate]:
+        """The same candidates as SQLite's: the ``limit`` most recently stored matches, by ``(meeting_id, number)``
+        newest first. For a common word the planner walks the primary key backwards and stops early, for a
+        rare one it reads the GIN index."""
+        where: list[str] = ["l.tsv @@ to_tsquery('simple', ?)"]
+        params: list[Any] = [tsquery(terms)]
+        if scope.where is not None:
+            where.append(f"l.meeting_id BETWEEN ? AND ? AND l.meeting_id IN ({scope.where})")
+            params.extend((scope.first, scope.last, *scope.params))
         since, until = self._search_bounds(query)
-        parts: list[tuple[str, list[Any]]] = []
-        where: list[str]
-        params: list[Any]
-        if query.kind in (None, "line"):
-            where, params = ["l.tsv @@ to_tsquery('simple', ?)"], [tsq]
-            if scope.where is not None:
-                where.append(f"l.meeting_id BETWEEN ? AND ? AND l.meeting_id IN ({scope.where})")
-                params.extend((scope.first, scope.last, *scope.params))
-            line_where, line_params = self._line_filters(query, since, until, "l")
-            parts.append(
-                (
-                    "SELECT 0 AS src, 0::bigint AS id, c.meeting_id, c.number AS line, "  # noqa: S608
-                    "ts_rank(c.tsv, to_tsquery('simple', ?), 1)::float8 AS score FROM ("
-                    "SELECT l.meeting_id, l.number, l.tsv FROM log_lines l "
-                    f"WHERE {' AND '.join(where + line_where)} ORDER BY l.meeting_id DESC, l.number DESC LIMIT ?) c",
-                    [tsq, *params, *line_params, limit],
-                )
-            )
-        if query.kind != "line":
-            where, params = ["i.tsv @@ to_tsquery('simple', ?)"], [tsq]
-            if query.kind is not None:
-                where.append("i.kind = ?")
-                params.append(query.kind)
-            if scope.where is not None:
-                where.append(f"i.meeting_id IN ({scope.where})")
-                params.extend(scope.params)
-            item_where, item_params = self._line_filters(query, since, until, "i")
-            parts.append(
-                (
-                    "SELECT 1 AS src, c.id, c.meeting_id, c.line, "  # noqa: S608
-                    "ts_rank(c.tsv, to_tsquery('simple', ?), 1)::float8 "
-                    "AS score FROM (SELECT i.id, i.meeting_id, i.line, i.tsv FROM items i "
-                    f"WHERE {' AND '.join(where + item_where)} ORDER BY i.id DESC LIMIT ?) c",
-                    [tsq, *params, *item_params, limit],
-                )
-            )
-        return parts
+        line_where, line_params = self._line_filters(query, since, until, "l")
+        return self._candidates(
+            "SELECT 0, 0, l.meeting_id, l.number, l.text FROM log_lines l "  # noqa: S608
+            f"WHERE {' AND '.join(where + line_where)} ORDER BY l.meeting_id DESC, l.number DESC LIMIT ?",
+            [*params, *line_params, limit],
+        )
+
+    def _item_candidates(
+        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
+    ) -> list[Candidate]:
+        where: list[str] = ["i.tsv @@ to_tsquery('simple', ?)"]
+        params: list[Any] = [tsquery(terms)]
+        if query.kind is not None:
+            where.append("i.kind = ?")
+            params.append(query.kind)
+        if first is not None:
+            where.append("i.meeting_id >= ?")
+            params.append(first)
+        if scope.where is not None:
+            where.append(f"i.meeting_id IN ({scope.where})")
+            params.extend(scope.params)
+        since, until = self._search_bounds(query)
+        item_where, item_params = self._line_filters(query, since, until, "i")
+        return self._candidates(
+            "SELECT 1, i.id, i.meeting_id, i.line, i.text FROM items i "  # noqa: S608
+            f"WHERE {' AND '.join(where + item_where)} ORDER BY i.id DESC LIMIT ?",
+            [*params, *item_params, limit],
+        )
+
+    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
+        rows = self._query(
+            "SELECT meeting_id, number FROM log_lines WHERE tsv @@ to_tsquery('simple', ?) "
+            "ORDER BY meeting_id DESC, number DESC LIMIT ?",
+            (tsquery((term,)), limit),
+        )
+        return len(rows), (rows[-1][0], rows[-1][1]) if rows else None
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

@@ -19,7 +19,7 @@ from typing import Any
 
 from gavel.storage.archive.base import Archive, Migration, Row, SearchScope, archive_failure
 from gavel.storage.archive.model import ArchiveError, SearchQuery
-from gavel.storage.archive.query import Term, fts5_query, index_words
+from gavel.storage.archive.query import Candidate, Term, fts5_query, index_words
 from gavel.storage.archive.spool import LineRow, from_micros, micros
 
 _PRAGMAS = (
@@ -273,59 +273,65 @@ class SqliteArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _search_parts(
+    def _line_candidates(
         self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[tuple[str, list[Any]]]:
-        """FTS5 walks its matches by rowid, newest first, and stops after ``limit`` that pass the filters; bm25 is
-        only computed for those (ranking every match of a common word cost ~0.4 s on 220,000 hits).
+    ) -> list[Candidate]:
+        """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters.
 
-        A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5
-        reads and are checked without reading the line; the line itself is only read for a nick or
-        time filter.
+        (``ORDER BY rank`` or bm25() would score every match: ~0.4 s for a word on 220,000 lines, and
+        bm25() reads every match of every term once more to weigh it.) A log line's rowid holds its
+        meeting's id, so the meetings in scope bound the rowid range FTS5 reads and are checked
+        without reading the line; a nick filter is a second list in the index (the lines with the
+        nick's words in their nick: a superset, checked exactly on the line).
         """
-        match = fts5_query(terms)
+        match = f"text : ({fts5_query(terms)})"
+        nick = index_words(query.nick or "")
+        if nick:
+            match += ' AND nick : "' + " ".join(nick) + '"'
+        where: list[str] = ["log_lines_fts MATCH ?"]
+        params: list[Any] = [match]
+        if scope.where is not None:
+            assert scope.first is not None and scope.last is not None
+            where.append(f"f.rowid >= ? AND f.rowid < ? AND f.rowid >> 32 IN ({scope.where})")
+            params.extend((scope.first << 32, (scope.last + 1) << 32, *scope.params))
         since, until = self._search_bounds(query)
-        parts: list[tuple[str, list[Any]]] = []
-        where: list[str]
-        params: list[Any]
-        if query.kind in (None, "line"):
-            line_match = f"text : ({match})"
-            nick = index_words(query.nick or "")
-            if nick:  # the lines with these words in the nick (a few more than the nick's own: checked below)
-                line_match += ' AND nick : "' + " ".join(nick) + '"'
-            where, params = ["log_lines_fts MATCH ?"], [line_match]
-            if scope.where is not None:
-                assert scope.first is not None and scope.last is not None
-                where.append(f"f.rowid >= ? AND f.rowid < ? AND f.rowid >> 32 IN ({scope.where})")
-                params.extend((scope.first << 32, (scope.last + 1) << 32, *scope.params))
-            line_where, line_params = self._line_filters(query, since, until, "l")
-            join = " CROSS JOIN log_lines l ON l.id = f.rowid" if line_where else ""
-            parts.append(
-                (
-                    "SELECT 0 AS src, 0 AS id, f.rowid >> 32 AS meeting_id, f.rowid & 4294967295 AS line, "  # noqa: S608
-                    f"-bm25(log_lines_fts, 1.0, 0.0) AS score FROM log_lines_fts f{join} "
-                    f"WHERE {' AND '.join(where + line_where)} ORDER BY f.rowid DESC LIMIT ?",
-                    [*params, *line_params, limit],
-                )
-            )
-        if query.kind != "line":
-            where, params = ["items_fts MATCH ?"], [match]
-            if query.kind is not None:
-                where.append("i.kind = ?")
-                params.append(query.kind)
-            if scope.where is not None:
-                where.append(f"i.meeting_id IN ({scope.where})")
-                params.extend(scope.params)
-            item_where, item_params = self._line_filters(query, since, until, "i")
-            parts.append(
-                (
-                    "SELECT 1 AS src, i.id AS id, i.meeting_id AS meeting_id, i.line AS line, "  # noqa: S608
-                    "-bm25(items_fts) AS score FROM items_fts f CROSS JOIN items i ON i.id = f.rowid "
-                    f"WHERE {' AND '.join(where + item_where)} ORDER BY f.rowid DESC LIMIT ?",
-                    [*params, *item_params, limit],
-                )
-            )
-        return parts
+        line_where, line_params = self._line_filters(query, since, until, "l")
+        return self._candidates(
+            "SELECT 0, 0, f.rowid >> 32, f.rowid & 4294967295, l.text "  # noqa: S608
+            "FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid "
+            f"WHERE {' AND '.join(where + line_where)} ORDER BY f.rowid DESC LIMIT ?",
+            [*params, *line_params, limit],
+        )
+
+    def _item_candidates(
+        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
+    ) -> list[Candidate]:
+        where: list[str] = ["items_fts MATCH ?"]
+        params: list[Any] = [fts5_query(terms)]
+        if query.kind is not None:
+            where.append("i.kind = ?")
+            params.append(query.kind)
+        if first is not None:
+            where.append("i.meeting_id >= ?")
+            params.append(first)
+        if scope.where is not None:
+            where.append(f"i.meeting_id IN ({scope.where})")
+            params.extend(scope.params)
+        since, until = self._search_bounds(query)
+        item_where, item_params = self._line_filters(query, since, until, "i")
+        return self._candidates(
+            "SELECT 1, i.id, i.meeting_id, i.line, i.text "  # noqa: S608
+            "FROM items_fts f CROSS JOIN items i ON i.id = f.rowid "
+            f"WHERE {' AND '.join(where + item_where)} ORDER BY f.rowid DESC LIMIT ?",
+            [*params, *item_params, limit],
+        )
+
+    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
+        rows = self._query(
+            "SELECT rowid FROM log_lines_fts WHERE log_lines_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (f"text : ({fts5_query((term,))})", limit),
+        )
+        return len(rows), (rows[-1][0] >> 32, rows[-1][0] & 0xFFFFFFFF) if rows else None
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:
