@@ -31,8 +31,8 @@ def api(web: Web, status: int = 200, token: bool = False, **params: str | int) -
 
 def test_api_shape_and_deep_links(web: Web) -> None:
     data = api(web, q="roadmap")
-    assert set(data) == {"total", "hits"}
-    assert data["total"] == len(data["hits"]) > 0
+    assert set(data) == {"total", "total_capped", "hits"}
+    assert data["total"] == len(data["hits"]) > 0 and data["total_capped"] is False
     corpus = web.corpus
     for hit in data["hits"]:
         assert set(hit) >= HIT_KEYS
@@ -128,8 +128,21 @@ def test_pagination(web: Web) -> None:
     assert '<a rel="next" href="/search?q=pagination&amp;series=weekly_sync&amp;page=3">' in html
 
 
+def test_a_capped_total_is_shown(web: Web, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(web.archive, "search_cap", 25)  # 60 lines say "pagination"
+    data = api(web, q="pagination")
+    assert (data["total"], data["total_capped"], len(data["hits"])) == (25, True, 20)
+    last = api(web, q="pagination", page=2)
+    assert len(last["hits"]) == 5 and last["total_capped"] is True
+    assert 'rel="next"' not in web.client().get("/api/search?q=pagination&page=2").headers.get("link", "")
+    html = web.client().get("/search?q=pagination").text
+    assert "25+ results, page 1 of 2." in html
+    assert "Only the 25 most recent matches are ranked" in html
+    assert "Only the" not in web.client().get("/search?q=roadmap").text
+
+
 def test_restricted_meetings_are_not_searched_without_auth(web: Web) -> None:
-    assert api(web, q="zanzibar") == {"total": 0, "hits": []}
+    assert api(web, q="zanzibar") == {"total": 0, "total_capped": False, "hits": []}
     html = web.client().get("/search?q=zanzibar").text
     assert "0 results" in html and "<mark>" not in html
     signed_in = api(web, q="zanzibar", token=True)
@@ -187,7 +200,7 @@ def test_odd_queries_never_fail(web: Web, q: str) -> None:
     response = client.get("/api/search", params={"q": q})
     assert response.status_code in (200, 400), response.text
     if response.status_code == 200:
-        assert set(response.json()) == {"total", "hits"}
+        assert set(response.json()) == {"total", "total_capped", "hits"}
     page = client.get("/search", params={"q": q})
     assert page.status_code in (200, 400)
 

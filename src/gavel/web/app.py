@@ -534,7 +534,13 @@ class ArchiveWeb:
         if results is None:
             raise HTTPException(400, "q (the text to search for) is required")
         urls = self.urls(request)
-        response = JSONResponse({"total": results.total, "hits": [hit_json(urls, hit) for hit in results.hits]})
+        response = JSONResponse(
+            {
+                "total": results.total,
+                "total_capped": results.total_capped,
+                "hits": [hit_json(urls, hit) for hit in results.hits],
+            }
+        )
         links = []
         base = urls.root + "/api/search?"
         if form.page > 1:
