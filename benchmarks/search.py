@@ -17,6 +17,7 @@ p50/p95/p99/max per category and overall, next to the target.
     .venv/bin/python benchmarks/search.py                      # 3M lines, cached in $TMPDIR
     .venv/bin/python benchmarks/search.py --lines 300000 --rounds 3
     .venv/bin/python benchmarks/search.py --db /var/tmp/search-bench.db --verbose
+    .venv/bin/python benchmarks/search.py --lines 300000 --archive postgresql://user@host/empty_db
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from gavel.storage.archive import SearchQuery, SearchResults, open_archive
+import psycopg
+
+from gavel.storage.archive import SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.importer import find_log_files, import_logs
 from import_archive import NICKS, SERIES, WORDS
 
@@ -166,31 +169,67 @@ def _write_chunk(args: tuple[Path, list[Plan], int]) -> int:
     return sum(write_meeting(root, plan, seed) for plan in plans)
 
 
+def generate_tree(root: Path, total: int, seed: int, jobs: int) -> None:
+    started = time.perf_counter()
+    plans = plan_tree(total, seed)
+    chunks = [(root, plans[i :: max(1, jobs)], seed) for i in range(max(1, jobs))]
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        lines = sum(pool.map(_write_chunk, chunks))
+    print(f"generated {len(plans)} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")
+
+
+def import_tree(url: str, root: Path, jobs: int) -> None:
+    started = time.perf_counter()
+    with open_archive(url) as archive:
+        report = import_logs(archive, find_log_files([root]), jobs=jobs)
+        assert report.failed == 0, report.errors
+    print(f"imported {report.meetings} meetings, {report.lines:,} lines in {time.perf_counter() - started:.1f} s")
+
+
 def build_archive(db: Path, total: int, seed: int, jobs: int) -> None:
     """Generate the tree in a temporary directory and import it into ``db`` (written under another name first,
     so an interrupted run never leaves a half-filled cache)."""
     work = Path(tempfile.mkdtemp(prefix="gavel-search-bench-", dir=db.parent))
     try:
-        started = time.perf_counter()
-        plans = plan_tree(total, seed)
-        chunks = [(work / "tree", plans[i :: max(1, jobs)], seed) for i in range(max(1, jobs))]
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            lines = sum(pool.map(_write_chunk, chunks))
-        print(f"generated {len(plans)} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")
+        generate_tree(work / "tree", total, seed, jobs)
         partial = work / "archive.db"
-        started = time.perf_counter()
-        with open_archive(f"sqlite://{partial}") as archive:
-            report = import_logs(archive, find_log_files([work / "tree"]), jobs=jobs)
-            assert report.failed == 0, report.errors
+        import_tree(f"sqlite://{partial}", work / "tree", jobs)
         with sqlite3.connect(partial) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        print(
-            f"imported {report.meetings} meetings, {report.lines:,} lines in {time.perf_counter() - started:.1f} s "
-            f"into {db}"
-        )
         partial.replace(db)
+        print(f"cached as {db}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def fill_postgres(url: str, total: int, seed: int, jobs: int) -> None:
+    """Generate and import the tree into an empty PostgreSQL archive (then ANALYZE: the planner needs the
+    statistics to choose between the GIN index and the primary key)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute("SELECT to_regclass('meetings') IS NOT NULL").fetchone()
+        if row is not None and row[0]:
+            count = conn.execute("SELECT count(*) FROM meetings").fetchone()
+            if count is not None and count[0]:
+                print("using the meetings already in the archive")
+                return
+    work = Path(tempfile.mkdtemp(prefix="gavel-search-bench-"))
+    try:
+        generate_tree(work / "tree", total, seed, jobs)
+        import_tree(url, work / "tree", jobs)
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def stored_lines(url: str) -> int:
+    path = sqlite_path(url)
+    if path is not None:
+        with sqlite3.connect(path) as conn:
+            return int(conn.execute("SELECT count(*) FROM log_lines").fetchone()[0])
+    with psycopg.connect(url) as pg:
+        row = pg.execute("SELECT count(*) FROM log_lines").fetchone()
+        return 0 if row is None else int(row[0])
 
 
 # ---------------------------------------------------------------------------------------------- the query mix
@@ -310,8 +349,7 @@ def timed(call: Callable[[], T]) -> tuple[float, T]:
 
 
 def describe(results: SearchResults) -> str:
-    capped = "+" if getattr(results, "total_capped", False) else ""
-    return f"{results.total:,}{capped} hits"
+    return f"{results.total:,}{'+' if results.total_capped else ''} hits"
 
 
 def api_params(query: SearchQuery) -> dict[str, str | int]:
@@ -336,30 +374,40 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=3_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", type=Path, help="the archive file (generated when missing; default: in $TMPDIR)")
+    parser.add_argument(
+        "--archive", help="a postgresql:// archive instead (filled when it has no meetings; not cached otherwise)"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes generating and parsing the tree")
     parser.add_argument("--rounds", type=int, default=5, help="timed runs of every query (after one warm-up run)")
     parser.add_argument("--api-rounds", type=int, default=3, help="timed runs of each /api/search sample query")
     parser.add_argument("--verbose", action="store_true", help="print every query's time and hit count")
     parser.add_argument("--cap", type=int, help="Archive.search_cap (default: the archive's own)")
     args = parser.parse_args()
-    db: Path = args.db or Path(tempfile.gettempdir()) / (
-        f"gavel-search-bench-{args.lines}-s{args.seed}-v{GENERATOR_VERSION}.db"
-    )
-    db.parent.mkdir(parents=True, exist_ok=True)
-    if not db.exists():
-        build_archive(db, args.lines, args.seed, args.jobs)
+    if args.archive:
+        url = args.archive
+        fill_postgres(url, args.lines, args.seed, args.jobs)
     else:
-        print(f"using the cached archive {db} ({db.stat().st_size / 2**20:,.0f} MiB)")
+        db: Path = args.db or Path(tempfile.gettempdir()) / (
+            f"gavel-search-bench-{args.lines}-s{args.seed}-v{GENERATOR_VERSION}.db"
+        )
+        db.parent.mkdir(parents=True, exist_ok=True)
+        if not db.exists():
+            build_archive(db, args.lines, args.seed, args.jobs)
+        else:
+            print(f"using the cached archive {db} ({db.stat().st_size / 2**20:,.0f} MiB)")
+        url = f"sqlite://{db}"
 
-    with sqlite3.connect(db) as conn:
-        lines = conn.execute("SELECT count(*) FROM log_lines").fetchone()[0]
-    with open_archive(f"sqlite://{db}") as archive:
+    lines = stored_lines(url)
+    with open_archive(url) as archive:
         if args.cap is not None:
             archive.search_cap = args.cap
         series = archive.list_series(include_restricted=True)
         first = min(s.first_meeting_at for s in series).year
         last = max(s.last_meeting_at for s in series).year
-        print(f"archive: {lines:,} log lines, {sum(s.meeting_count for s in series)} meetings, {first}-{last}")
+        print(
+            f"archive: {lines:,} log lines, {sum(s.meeting_count for s in series)} meetings, {first}-{last}; "
+            f"search_cap {getattr(archive, 'search_cap', None)}"
+        )
         cases = query_mix(first, last)
         for case in cases:  # warm-up: page cache, SQLite cache, statement cache
             archive.search(case.query)
@@ -387,8 +435,8 @@ def main() -> None:
                 assert response.status_code == 200, (case.label, response.text[:200])
             for _ in range(args.api_rounds):
                 for case in sample:
-                    url = "/api/search?" + urlencode(api_params(case.query))
-                    seconds, response = timed(partial(client.get, url))
+                    path = "/api/search?" + urlencode(api_params(case.query))
+                    seconds, response = timed(partial(client.get, path))
                     assert response.status_code == 200
                     api.add(case.category, seconds)
         print()
@@ -397,8 +445,11 @@ def main() -> None:
         worst = sorted(slowest.items(), key=lambda item: -item[1])[:5]
         print("slowest queries: " + "; ".join(f"{label} {seconds * 1000:.0f} ms" for label, seconds in worst))
         p95 = timings.overall_p95()
-        met = "met" if p95 <= TARGET_P95_MS else "MISSED"
-        print(f"target: Archive.search p95 <= {TARGET_P95_MS:.0f} ms over {lines:,} lines -> {met} ({p95:.1f} ms)")
+        if sqlite_path(url) is None:
+            print(f"PostgreSQL: Archive.search p95 {p95:.1f} ms over {lines:,} lines (the target is for SQLite)")
+        else:
+            met = "met" if p95 <= TARGET_P95_MS else "MISSED"
+            print(f"target: Archive.search p95 <= {TARGET_P95_MS:.0f} ms over {lines:,} lines -> {met} ({p95:.1f} ms)")
 
 
 if __name__ == "__main__":

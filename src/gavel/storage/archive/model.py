@@ -154,8 +154,9 @@ class SearchQuery:
 
     ``text`` is what a person typed; it is never interpreted as query syntax: words are matched
     case-insensitively (all of them must occur), ``"two words"`` in balanced double quotes is a
-    phrase, ``word*`` is a prefix; every other character (``AND``, ``-``, ``NEAR(``, a lone ``"``)
-    is just text or a separator. Text with no letters or digits finds nothing.
+    phrase, ``word*`` is a prefix (of at least 3 characters: after a shorter word the ``*`` is
+    ignored); every other character (``AND``, ``-``, ``NEAR(``, a lone ``"``) is just text or a
+    separator. Text with no letters or digits finds nothing.
 
     Filters: ``series`` (exact name), ``channel`` and ``nick`` (ASCII-case-insensitive), ``kind``
     ("line" for log lines only, or an item kind such as "action" for minutes items of that kind

@@ -136,6 +136,9 @@ class PostgresArchive(Archive):
             raise archive_failure(url, error) from None
         try:
             self._conn.execute("SET TIME ZONE 'UTC'")
+            # psycopg prepares a statement run 5 times; PostgreSQL may then plan it once for any parameters, and
+            # the plan for a common word (walk the primary key) made every rare word's search read the whole table
+            self._conn.execute("SET plan_cache_mode = force_custom_plan")
             self._migrate()
         except BaseException:
             self._conn.close()
