@@ -15,6 +15,7 @@ import pytest
 from conftest import StoreLog
 from gavel.storage.archive import Archive, SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.base import SEARCH_CAP
+from gavel.storage.archive.importer import find_log_files, import_logs
 from gavel.storage.archive.query import Term, idf, parse_query, rank, term_frequencies
 
 
@@ -91,6 +92,29 @@ def test_restricted_meetings_are_not_counted(archive: Archive, store_log: StoreL
     archive.search_cap = 6
     assert summary(archive.search(SearchQuery("needle"))) == (5, False, 5)
     assert summary(archive.search(SearchQuery("needle", include_restricted=True))) == (6, True, 6)
+
+
+def test_import_stores_the_oldest_meetings_first(tmp_path: Path, archive: Archive) -> None:
+    """So that "the most recently stored" hits of a capped search are the newest ones, whatever the tree's layout."""
+    for name, stamp in (("alpha", "2024-03-01-14.00"), ("alpha", "2024-01-01-14.00"), ("beta", "2024-02-01-14.00")):
+        path = tmp_path / "tree" / name / "2024" / f"{name}.{stamp}.log.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(log(f"<bob> needle in {name} {stamp}"), encoding="utf-8")
+    report = import_logs(archive, find_log_files([tmp_path / "tree"]), jobs=0)
+    assert report.meetings == 3
+    archive.search_cap = 1
+    [newest] = archive.search(SearchQuery("needle")).hits
+    assert newest.meeting_basename == "alpha.2024-03-01-14.00"
+    stored = []
+    for series in archive.list_series():
+        found = archive.series(series.name)
+        assert found is not None
+        stored.extend(meeting for year in found.years for meeting in year.meetings)
+    assert [meeting.log_basename for meeting in sorted(stored, key=lambda meeting: meeting.id)] == [
+        "alpha.2024-01-01-14.00",
+        "beta.2024-02-01-14.00",
+        "alpha.2024-03-01-14.00",
+    ]
 
 
 # ------------------------------------------------------------------ ranking
