@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from conftest import StoreLog
-from gavel.storage.archive import Archive, SearchQuery, SearchResults, open_archive, sqlite_path
+from gavel.storage.archive import Archive, MeetingSummary, SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.base import SEARCH_CAP
 from gavel.storage.archive.importer import find_log_files, import_logs
 from gavel.storage.archive.query import Term, idf, parse_query, rank, term_frequencies
@@ -105,7 +105,7 @@ def test_import_stores_the_oldest_meetings_first(tmp_path: Path, archive: Archiv
     archive.search_cap = 1
     [newest] = archive.search(SearchQuery("needle")).hits
     assert newest.meeting_basename == "alpha.2024-03-01-14.00"
-    stored = []
+    stored: list[MeetingSummary] = []
     for series in archive.list_series():
         found = archive.series(series.name)
         assert found is not None
