@@ -302,6 +302,9 @@ def test_term_frequencies() -> None:
     assert tf("李雷 says 李雷", "李雷") == (3, [2])
     assert tf("done✓ and ✓done", "done") == (3, [2])  # stuck to a symbol: counted again by the slow path
     assert tf("", "x") == (0, [0])
+    assert tf("a a a b a", '"a a"') == (5, [2])
+    assert tf("x release plan, release-planning", "release-pla*") == (5, [2])
+    assert tf("plan release", '"release plan"') == (2, [0])
 
 
 def test_rank_orders_by_score_then_newest() -> None:

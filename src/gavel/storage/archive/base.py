@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, fields
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 from types import TracebackType
 from typing import Any
 
@@ -585,7 +586,7 @@ class Archive(ABC):
                 raise
         counted = len(candidates)
         if counted > cap:  # rank the newest `cap` of them (both kinds together)
-            candidates.sort(key=lambda row: (row[2], row[3], -row[0]), reverse=True)
+            candidates.sort(key=itemgetter(2, 3), reverse=True)
             del candidates[cap:]
         ranked = rank(candidates, terms, weights)
         offset = (page - 1) * per_page
@@ -690,7 +691,8 @@ class Archive(ABC):
         )
 
     def _candidates(self, sql: str, params: Sequence[Any]) -> list[Candidate]:
-        return [(src, item, meeting_id, line, text) for src, item, meeting_id, line, text in self._query(sql, params)]
+        """The rows of a query selecting ``(src, id, meeting_id, line, text)``."""
+        return self._query(sql, params)
 
     def _item_hits(self, ids: Sequence[int]) -> list[Row]:
         """The items ``ids``: ``(id, kind, time, nick, text, series, basename, channel)`` rows, in any order."""

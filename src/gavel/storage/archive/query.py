@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -222,17 +221,23 @@ class _Counter:
         return len(words), [_occurrences(words, term, prefix) for term, prefix in self.words]
 
 
-def _occurrences(tokens: Sequence[T], words: tuple[T, ...], prefix: bool) -> int:
+def _occurrences(tokens: list[T], words: tuple[T, ...], prefix: bool) -> int:
     """How often ``words`` occur one after another in ``tokens`` (the last one as a prefix when ``prefix``)."""
-    if len(words) == 1 and not prefix:
-        return tokens.count(words[0])
-    *head, last = words
+    first = words[0]
+    if len(words) == 1:
+        if not prefix:
+            return tokens.count(first)
+        return sum(1 for token in tokens if token.startswith(first))
     size = len(words)
     found = 0
-    for start in range(len(tokens) - size + 1):
-        if head and (tokens[start] != head[0] or tokens[start : start + size - 1] != head):
-            continue
-        word = tokens[start + size - 1]
-        if word.startswith(last) if prefix else word == last:
-            found += 1
-    return found
+    start = -1
+    while True:
+        try:
+            start = tokens.index(first, start + 1)
+        except ValueError:
+            return found
+        end = start + size
+        if end <= len(tokens) and tokens[start + 1 : end - 1] == list(words[1:-1]):
+            word = tokens[end - 1]
+            if word.startswith(words[-1]) if prefix else word == words[-1]:
+                found += 1
