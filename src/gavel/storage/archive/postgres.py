@@ -119,6 +119,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "min(time) AS first, max(time) AS last FROM log_lines GROUP BY meeting_id) l WHERE l.meeting_id = m.id",
         ),
     ),
+    (
+        3,
+        (  # a search with a nick filter walks that nick's lines, newest first (SQLite indexes the nick in FTS5)
+            "CREATE INDEX log_lines_by_nick ON log_lines (lower(nick), meeting_id DESC, number DESC)",
+        ),
+    ),
 )
 
 
