@@ -5,7 +5,9 @@ Times are integers: microseconds since the epoch, UTC. A log line's ``id`` is
 second index to maintain while importing millions of lines); ``meeting_id`` and ``number`` are
 virtual columns computed from it. The FTS5 tables use the tables themselves as external content
 and are filled by the code (one ``INSERT ... SELECT`` per meeting, measured ~4x faster than a
-trigger per row).
+trigger per row); ``log_lines_fts`` indexes the nick next to the text (searched only by a nick
+filter). A search reads FTS5's matches newest first by rowid and stops at the cap (see
+``Archive.search``).
 """
 
 from __future__ import annotations
