@@ -13,6 +13,7 @@ filter). A search reads FTS5's matches newest first by rowid and stops at the ca
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +35,28 @@ _PRAGMAS = (
     "cache_size = -65536",  # KiB
     "temp_store = MEMORY",
 )
+_PRAGMA_RETRY_SECONDS = 10.0
+
+
+def _pragma(conn: sqlite3.Connection, pragma: str) -> None:
+    """Run a PRAGMA, retrying while another connection holds the lock it needs.
+
+    Switching a fresh file to WAL takes an exclusive lock and SQLite may report "database is locked" at once
+    (without its busy handler) when several processes or threads open the same new archive together.
+    """
+    deadline = time.monotonic() + _PRAGMA_RETRY_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            conn.execute(f"PRAGMA {pragma}")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.2)
+
+
 _SPAN = 1 << 32  # log line ids of meeting m: m << 32 .. (m << 32) + 2**32 - 1
 _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
 
@@ -159,7 +182,7 @@ class SqliteArchive(Archive):
             raise archive_failure(url, error) from error
         try:
             for pragma in _PRAGMAS:
-                self._conn.execute(f"PRAGMA {pragma}")
+                _pragma(self._conn, pragma)
             self._migrate()
         except sqlite3.DatabaseError as error:
             self._conn.close()
