@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
@@ -15,17 +16,23 @@ def _linked(text: str) -> Markup:
     return Markup(html_text(text))  # noqa: S704 - html_text escapes everything it does not build itself
 
 
-@functools.cache
-def environment() -> Environment:
+def make_environment(
+    package: str, *, keep_trailing_newline: bool = True, **filters: Callable[..., object]
+) -> Environment:
+    """A Jinja2 environment for ``package``'s ``templates/``: autoescaped, strict, with the shared filters."""
     env = Environment(
-        loader=PackageLoader("gavel.render", "templates"),
+        loader=PackageLoader(package, "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
-        keep_trailing_newline=True,
+        keep_trailing_newline=keep_trailing_newline,
     )
-    env.filters["linked"] = _linked
-    env.filters["hms"] = hms
-    env.filters["iso"] = iso
+    env.filters.update(linked=_linked, hms=hms, iso=iso, **filters)
     return env
+
+
+@functools.cache
+def environment() -> Environment:
+    """The minutes and log templates (``gavel/render/templates``)."""
+    return make_environment("gavel.render")

@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment
 from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -34,8 +34,8 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import gavel
-from gavel.render.links import hms, html_text, iso
 from gavel.render.logs import LogHtmlWriter, nick_colour
+from gavel.render.templating import make_environment
 from gavel.storage.archive import Archive, LogRow, MeetingDetail, SearchQuery, SearchResults
 from gavel.web.data import (
     SEARCH_KINDS,
@@ -255,26 +255,10 @@ class LogLinesHtml:
             yield Markup("".join(batch))  # noqa: S704
 
 
-def _linked(text: str) -> Markup:
-    return Markup(html_text(text))  # noqa: S704 - html_text escapes everything it does not build itself
-
-
 @functools.cache
 def environment() -> Environment:
     """The web templates (``gavel/web/templates/*.html``), autoescaped."""
-    env = Environment(
-        loader=PackageLoader("gavel.web", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["linked"] = _linked
-    env.filters["hms"] = hms
-    env.filters["iso"] = iso
-    env.filters["day_time"] = day_time
-    env.filters["colour"] = nick_colour
-    return env
+    return make_environment("gavel.web", keep_trailing_newline=False, day_time=day_time, colour=nick_colour)
 
 
 STATIC_FILES = {"gavel.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}

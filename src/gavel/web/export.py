@@ -23,15 +23,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
-
 import gavel
 from gavel.render.logs import LogHtmlWriter, LogTextWriter
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.storage.archive import Archive, MeetingSummary, SeriesDetail, SeriesSummary
 from gavel.storage.tree import safe_path, write_atomic
-from gavel.web.app import stylesheet
-from gavel.web.data import DEFAULT_INFO_URL, day_time, log_line, rebuild_view
+from gavel.web.app import environment, stylesheet
+from gavel.web.data import DEFAULT_INFO_URL, log_line, rebuild_view
 
 RESTRICTED_MODE = 0o600
 PUBLIC_MODE = 0o644
@@ -65,18 +63,6 @@ class ExportedMeeting:
     stem: str  # relative to the series directory, without extension: "<YYYY>/<basename>"
 
 
-def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("gavel.web", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["day_time"] = day_time
-    return env
-
-
 @contextmanager
 def _atomic_stream(path: Path, mode: int) -> Iterator[TextIO]:
     """A text stream whose file appears at ``path`` (with ``mode``) only once the block ends without error."""
@@ -98,7 +84,7 @@ class Exporter:
         self.root = root
         self.include_restricted = include_restricted
         self.url_base = url_base
-        self.env = _environment()
+        self.env = environment()
         self.report = ExportReport()
 
     def path(self, relative: str) -> Path:
