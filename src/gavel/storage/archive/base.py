@@ -157,12 +157,39 @@ class Archive(ABC):
         """The log lines in ``scope`` matching ``terms`` and the query's nick and date filters, the most recently
         stored first, at most ``limit``: ``(0, 0, meeting_id, number, text)``."""
 
+    # How a backend finds minutes items by their words: the FROM clause (``i`` is the items table), the
+    # condition taking the match parameter, the newest-first order, and that parameter for some terms.
+    _ITEM_SOURCE: str
+    _ITEM_MATCH: str
+    _ITEM_ORDER: str
+
     @abstractmethod
+    def _match_param(self, terms: tuple[Term, ...]) -> str:
+        """``terms`` in the backend's full-text query syntax."""
+
     def _item_candidates(
         self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
     ) -> list[Candidate]:
         """The same for minutes items (of the query's kind, if it names one; of meetings numbered ``first`` or
         more when given): ``(1, id, meeting_id, line, text)``."""
+        where: list[str] = [self._ITEM_MATCH]
+        params: list[Any] = [self._match_param(terms)]
+        if query.kind is not None:
+            where.append("i.kind = ?")
+            params.append(query.kind)
+        if first is not None:
+            where.append("i.meeting_id >= ?")
+            params.append(first)
+        if scope.where is not None:
+            where.append(f"i.meeting_id IN ({scope.where})")
+            params.extend(scope.params)
+        since, until = self._search_bounds(query)
+        item_where, item_params = self._line_filters(query, since, until, "i")
+        return self._candidates(
+            f"SELECT 1, i.id, i.meeting_id, i.line, i.text FROM {self._ITEM_SOURCE} "  # noqa: S608
+            f"WHERE {' AND '.join(where + item_where)} ORDER BY {self._ITEM_ORDER} LIMIT ?",
+            [*params, *item_params, limit],
+        )
 
     @abstractmethod
     def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:

@@ -131,6 +131,10 @@ MIGRATIONS: tuple[Migration, ...] = (
 class PostgresArchive(Archive):
     """The archive in a PostgreSQL database (``postgresql://user:password@host:port/dbname``)."""
 
+    _ITEM_SOURCE = "items i"
+    _ITEM_MATCH = "i.tsv @@ to_tsquery('simple', ?)"
+    _ITEM_ORDER = "i.id DESC"
+
     migrations = MIGRATIONS
 
     def __init__(self, url: str) -> None:
@@ -252,27 +256,8 @@ class PostgresArchive(Archive):
             [*params, *line_params, limit],
         )
 
-    def _item_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
-    ) -> list[Candidate]:
-        where: list[str] = ["i.tsv @@ to_tsquery('simple', ?)"]
-        params: list[Any] = [tsquery(terms)]
-        if query.kind is not None:
-            where.append("i.kind = ?")
-            params.append(query.kind)
-        if first is not None:
-            where.append("i.meeting_id >= ?")
-            params.append(first)
-        if scope.where is not None:
-            where.append(f"i.meeting_id IN ({scope.where})")
-            params.extend(scope.params)
-        since, until = self._search_bounds(query)
-        item_where, item_params = self._line_filters(query, since, until, "i")
-        return self._candidates(
-            "SELECT 1, i.id, i.meeting_id, i.line, i.text FROM items i "  # noqa: S608
-            f"WHERE {' AND '.join(where + item_where)} ORDER BY i.id DESC LIMIT ?",
-            [*params, *item_params, limit],
-        )
+    def _match_param(self, terms: tuple[Term, ...]) -> str:
+        return tsquery(terms)
 
     def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
         rows = self._query(

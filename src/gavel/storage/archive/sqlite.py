@@ -168,6 +168,10 @@ MIGRATIONS: tuple[Migration, ...] = (
 class SqliteArchive(Archive):
     """The archive in one SQLite file (``path``; ``":memory:"`` for a private in-memory database)."""
 
+    _ITEM_SOURCE = "items_fts f CROSS JOIN items i ON i.id = f.rowid"
+    _ITEM_MATCH = "items_fts MATCH ?"
+    _ITEM_ORDER = "f.rowid DESC"
+
     migrations = MIGRATIONS
 
     def __init__(self, url: str, path: Path | str) -> None:
@@ -328,28 +332,8 @@ class SqliteArchive(Archive):
             [*params, *line_params, limit],
         )
 
-    def _item_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
-    ) -> list[Candidate]:
-        where: list[str] = ["items_fts MATCH ?"]
-        params: list[Any] = [fts5_query(terms)]
-        if query.kind is not None:
-            where.append("i.kind = ?")
-            params.append(query.kind)
-        if first is not None:
-            where.append("i.meeting_id >= ?")
-            params.append(first)
-        if scope.where is not None:
-            where.append(f"i.meeting_id IN ({scope.where})")
-            params.extend(scope.params)
-        since, until = self._search_bounds(query)
-        item_where, item_params = self._line_filters(query, since, until, "i")
-        return self._candidates(
-            "SELECT 1, i.id, i.meeting_id, i.line, i.text "  # noqa: S608
-            "FROM items_fts f CROSS JOIN items i ON i.id = f.rowid "
-            f"WHERE {' AND '.join(where + item_where)} ORDER BY f.rowid DESC LIMIT ?",
-            [*params, *item_params, limit],
-        )
+    def _match_param(self, terms: tuple[Term, ...]) -> str:
+        return fts5_query(terms)
 
     def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
         rows = self._query(
