@@ -18,6 +18,7 @@ import resource
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +35,32 @@ SENTENCE = (
 WORDS = [*SENTENCE.split(" "), "release", "deploy", "kubernetes", "postgres", "backup", "zebra", "mailing", "list"]
 
 
+def chat_line(
+    rng: random.Random, n: int, nick: str, text: str, pick_nick: Callable[[], str], link: str, *, vote_open: bool
+) -> tuple[str, bool]:
+    """Line ``n`` of a generated meeting (without its time) and whether a vote is open after it: mostly chat, with
+    topics, info, actions, links, votes, /me and nick changes (shared with benchmarks/search.py)."""
+    roll = rng.random()
+    if roll < 0.003:
+        return f"<chair_> #topic topic {n}: {text[:40]}", vote_open
+    if roll < 0.008:
+        return f"<{nick}> #info {text}", vote_open
+    if roll < 0.010:
+        return f"<chair_> #action {pick_nick()} to {text}", vote_open
+    if roll < 0.011:
+        return f"<{nick}> #link https://review.example.org/{link}{n} {text[:30]}", vote_open
+    if roll < 0.012:
+        vote = "<chair_> #endvote" if vote_open else f"<chair_> #startvote Ship release {n}? yes, no, later"
+        return vote, not vote_open
+    if roll < 0.02 and vote_open:
+        return f"<{nick}> #vote {rng.choice(('yes', 'no', 'later'))}", vote_open
+    if roll < 0.04:
+        return f"* {nick} {text}", vote_open
+    if roll < 0.0405:
+        return f"-!- {nick} is now known as {nick}_away", vote_open
+    return f"<{nick}> {text}", vote_open
+
+
 def meeting_lines(rng: random.Random, name: str, start: datetime, count: int) -> list[str]:
     """One meeting: chat mixed with topics, info, actions, links, votes, /me and nick changes."""
     moment = start
@@ -43,26 +70,7 @@ def meeting_lines(rng: random.Random, name: str, start: datetime, count: int) ->
         moment += timedelta(seconds=rng.choice((0, 1, 1, 2, 5)))
         nick = rng.choice(NICKS)
         text = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 18)))
-        roll = rng.random()
-        if roll < 0.003:
-            line = f"<chair_> #topic topic {n}: {text[:40]}"
-        elif roll < 0.008:
-            line = f"<{nick}> #info {text}"
-        elif roll < 0.010:
-            line = f"<chair_> #action {rng.choice(NICKS)} to {text}"
-        elif roll < 0.011:
-            line = f"<{nick}> #link https://review.example.org/{n} {text[:30]}"
-        elif roll < 0.012:
-            line = "<chair_> #endvote" if vote_open else f"<chair_> #startvote Ship release {n}? yes, no, later"
-            vote_open = not vote_open
-        elif roll < 0.02 and vote_open:
-            line = f"<{nick}> #vote {rng.choice(('yes', 'no', 'later'))}"
-        elif roll < 0.04:
-            line = f"* {nick} {text}"
-        elif roll < 0.0405:
-            line = f"-!- {nick} is now known as {nick}_away"
-        else:
-            line = f"<{nick}> {text}"
+        line, vote_open = chat_line(rng, n, nick, text, lambda: rng.choice(NICKS), "", vote_open=vote_open)
         out.append(f"{moment:%H:%M:%S} {line}")
     out.append(f"{moment:%H:%M:%S} <chair_> #endmeeting")
     return out

@@ -44,7 +44,7 @@ import psycopg
 
 from gavel.storage.archive import SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.importer import find_log_files, import_logs
-from import_archive import NICKS, SERIES, WORDS
+from import_archive import NICKS, SERIES, WORDS, chat_line
 
 T = TypeVar("T")
 TARGET_P95_MS = 50.0
@@ -136,26 +136,7 @@ def write_meeting(root: Path, plan: Plan, seed: int) -> int:
         text = words.text(rng, rng.randint(3, 18))
         if rng.random() < 0.12:
             text = f"{words.nick(rng)}: {text}"
-        roll = rng.random()
-        if roll < 0.003:
-            line = f"<chair_> #topic topic {n}: {text[:40]}"
-        elif roll < 0.008:
-            line = f"<{nick}> #info {text}"
-        elif roll < 0.010:
-            line = f"<chair_> #action {words.nick(rng)} to {text}"
-        elif roll < 0.011:
-            line = f"<{nick}> #link https://review.example.org/{plan.index}/{n} {text[:30]}"
-        elif roll < 0.012:
-            line = "<chair_> #endvote" if vote_open else f"<chair_> #startvote Ship release {n}? yes, no, later"
-            vote_open = not vote_open
-        elif roll < 0.02 and vote_open:
-            line = f"<{nick}> #vote {rng.choice(('yes', 'no', 'later'))}"
-        elif roll < 0.04:
-            line = f"* {nick} {text}"
-        elif roll < 0.0405:
-            line = f"-!- {nick} is now known as {nick}_away"
-        else:
-            line = f"<{nick}> {text}"
+        line, vote_open = chat_line(rng, n, nick, text, partial(words.nick, rng), f"{plan.index}/", vote_open=vote_open)
         out.append(f"{moment:%H:%M:%S} {line}")
     out.append(f"{moment:%H:%M:%S} <chair_> #endmeeting")
     path = root / plan.name / f"{plan.start:%Y}" / f"{plan.name}.{plan.start:%Y-%m-%d-%H.%M}.log.txt"
