@@ -264,14 +264,8 @@ class LiveBot:
                 runtime.recovered_lines = 0
         elif isinstance(output, LeftChannel):
             log.warning("%s: left %s (%s); rejoining in %.0f s", network, output.channel, output.reason, REJOIN_DELAY)
-            key = next(
-                (
-                    c.key
-                    for c in self.config.network(network).channels
-                    if fold_nick(c.name) == fold_nick(output.channel)
-                ),
-                None,
-            )
+            channel = self.config.network(network).channel(output.channel)
+            key = channel.key if channel is not None else None
             asyncio.get_running_loop().call_later(REJOIN_DELAY, self.connections[network].join, output.channel, key)
         elif isinstance(output, Registered):
             log.info("%s: registered as %s", network, output.nick)
