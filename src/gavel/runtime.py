@@ -8,19 +8,20 @@ bot's original replies) and writes the files.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted
+from gavel.core.effects import Effect, LogLine, LogLines, MeetingEnded, MeetingStarted
 from gavel.core.errors import GavelError
-from gavel.core.events import Event
+from gavel.core.events import Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
+from gavel.core.naming import basename
 from gavel.render.view import build_view
 from gavel.storage.archive.spool import LineSpool, ParsedMeeting
 from gavel.storage.tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
-from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
+from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
 # The bot's answer to #startmeeting, at a line start or (in a log that lost its line breaks) after a space.
 _BOT_GREETING = re.compile(rb"(?:^|(?<=\s))\[?\d\d?:\d\d(?::\d\d)?\]? <[@+]?([^>\s]+)> Meeting started ", re.MULTILINE)
@@ -56,15 +57,25 @@ def detect_bot_nick(head: bytes) -> str | None:
 
 
 class MeetingRunner:
-    """Drives meetings of one channel from a stream of events, writing each meeting's files."""
+    """Drives meetings of one channel from a log's rows, writing each meeting's files.
+
+    ``output_dir`` None: write no files (``gavel import`` keeps only the ``archive``d minutes and lines).
+    """
 
     def __init__(
-        self, settings: MeetingSettings, output_dir: Path, formats: tuple[str, ...], *, archive: bool = False
+        self,
+        settings: MeetingSettings,
+        output_dir: Path | None,
+        formats: tuple[str, ...] = ALL_FORMATS,
+        *,
+        archive: bool = False,
+        spool_dir: str | None = None,
     ) -> None:
         self.settings = settings
         self.output_dir = output_dir
         self.formats = formats
         self.archive = archive
+        self.spool_dir = spool_dir
         self.meeting = Meeting(settings)
         self.files: MeetingFiles | None = None
         self.spool: LineSpool | None = None  # with archive: the running meeting's lines
@@ -72,72 +83,76 @@ class MeetingRunner:
         self.archived: list[ParsedMeeting] = []
         self.lines_outside = 0
 
-    def _line_writer(self) -> Callable[[LogLine], None] | None:
-        if self.files is None:
-            return None
-        if self.spool is None:
-            return self.files.write
-        write, add = self.files.write, self.spool.add
-
-        def write_and_spool(line: LogLine) -> None:
-            write(line)
-            add(line)
-
-        return write_and_spool
-
-    def feed(self, events: Iterator[Event]) -> None:
-        handle = self.meeting.handle
-        write = self._line_writer()
-        for event in events:
-            effects = handle(event)
-            if len(effects) == 1 and write is not None and type(effects[0]) is LogLine:  # the per-line case
-                write(effects[0])
-                continue
-            self._apply(effects)
-            handle = self.meeting.handle
-            write = self._line_writer()
+    def feed(self, batches: Iterable[list[Row]]) -> None:
+        for rows in batches:
+            start, stop = 0, len(rows)
+            while start < stop:
+                idle = self.meeting.state is MeetingState.IDLE
+                effects, end = self.meeting.handle_rows(rows, start)
+                if idle:  # the lines before a meeting (not the one that starts it)
+                    self.lines_outside += end - start - (1 if effects else 0)
+                start = end
+                self._apply(effects)
 
     def _apply(self, effects: list[Effect]) -> None:
-        if not effects and self.meeting.state is MeetingState.IDLE:
-            self.lines_outside += 1
         for effect in effects:
-            if type(effect) is LogLine:
-                assert self.files is not None
-                self.files.write(effect)
+            kind = type(effect)
+            if kind is LogLines:
+                assert isinstance(effect, LogLines)
+                if self.files is not None:
+                    self.files.write_rows(effect.first, effect.rows)
+                if self.spool is not None:
+                    self.spool.add_rows(effect.first, effect.rows)
+            elif kind is LogLine:
+                assert isinstance(effect, LogLine)
+                if self.files is not None:
+                    self.files.write(effect)
                 if self.spool is not None:
                     self.spool.add(effect)
-            elif isinstance(effect, MeetingStarted):
-                title = f"{self.settings.channel} log"
-                self.files = MeetingFiles(self.output_dir, formats=self.formats, title=title)
+            elif kind is MeetingStarted:
+                if self.output_dir is not None:
+                    title = f"{self.settings.channel} log"
+                    self.files = MeetingFiles(self.output_dir, formats=self.formats, title=title)
                 if self.archive:
-                    self.spool = LineSpool()
-            elif isinstance(effect, MeetingEnded):
+                    self.spool = LineSpool(directory=self.spool_dir)
+            elif kind is MeetingEnded:
                 self._finish(None)
 
     def _finish(self, unfinished_at: datetime | None) -> None:
-        assert self.files is not None
-        written = self.files.finish(self.meeting, unfinished_at=unfinished_at)
-        self.written.append(written)
+        meeting = self.meeting
+        assert meeting.started_at is not None
+        log_basename = basename(meeting.name, meeting.started_at)
+        if self.files is not None:
+            written = self.files.finish(meeting, unfinished_at=unfinished_at)
+            self.written.append(written)
+            log_basename = written.basename
+            self.files = None
         if self.spool is not None:
-            view = build_view(self.meeting, log_basename=Path(written.basename).name, unfinished_at=unfinished_at)
+            view = build_view(meeting, log_basename=Path(log_basename).name, unfinished_at=unfinished_at)
             self.spool.close()
             self.archived.append(ParsedMeeting(view, self.spool))
             self.spool = None
-        self.files = None
         self.meeting = Meeting(self.settings)
 
     def close(self) -> None:
         """End of input: a meeting still running gets minutes too, marked unfinished."""
-        if self.meeting.state is MeetingState.RUNNING and self.files is not None:
+        if self.meeting.state is MeetingState.RUNNING:
             self._finish(self.meeting.last_activity or self.meeting.started_at)
 
     def abandon(self) -> None:
+        """Drop the meeting in progress, if any (after an error, or after ``close``: nothing to drop)."""
         if self.files is not None:
             self.files.discard()
             self.files = None
         if self.spool is not None:
             self.spool.discard()
             self.spool = None
+
+    def discard_archived(self) -> None:
+        """Drop the finished meetings' spooled lines (after an error)."""
+        for parsed in self.archived:
+            parsed.spool.discard()
+        self.archived = []
 
 
 def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
@@ -159,14 +174,14 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
             settings = MeetingSettings(channel=channel, bot_nick=bot, url_base=options.url_base)
             runner = MeetingRunner(settings, options.output_dir, options.formats, archive=options.archive)
             try:
-                runner.feed(read_events(stream, day, report))
+                runner.feed(read_rows(stream, day, report))
                 runner.close()
             finally:
                 runner.abandon()
     except (OSError, GavelError) as error:
         result.error = f"{path}: {error}"
-        for parsed in runner.archived if runner is not None else ():
-            parsed.spool.discard()
+        if runner is not None:
+            runner.discard_archived()
         return result
     result.meetings = runner.written
     result.archived = runner.archived

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import datetime
 
-
-class LineKind(enum.Enum):
-    MESSAGE = "message"
-    ACTION = "action"
-    NICK = "nick"
-    RAW = "raw"
+from gavel.core.events import LineKind as LineKind
+from gavel.core.events import Row
 
 
 @dataclass(slots=True)
@@ -26,6 +21,22 @@ class LogLine:
     kind: LineKind
     nick: str
     text: str
+
+    def row(self) -> Row:
+        """This line as a row (what ``LogLines`` holds)."""
+        time = self.time
+        return (self.kind, time, "%02d:%02d:%02d" % (time.hour, time.minute, time.second), self.nick, self.text)  # noqa: UP031
+
+
+@dataclass(slots=True)
+class LogLines:
+    """Append these rows to the meeting log; the first is line number ``first``, the rest follow.
+
+    What ``Meeting.handle_rows`` returns for a run of lines that need nothing but logging.
+    """
+
+    first: int
+    rows: list[Row]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,4 +73,4 @@ class MeetingEnded:
     reason: str
 
 
-Effect = LogLine | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded
+Effect = LogLine | LogLines | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded

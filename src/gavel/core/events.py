@@ -10,8 +10,29 @@ every log line on the replay hot path.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
+
+
+class LineKind(enum.Enum):
+    MESSAGE = "message"
+    ACTION = "action"
+    NICK = "nick"
+    RAW = "raw"
+
+
+Row = tuple[LineKind, datetime, str, str, str]
+"""One log line as plain data: ``(kind, time, stamp, nick, text)``; ``stamp`` is ``time`` as ``HH:MM:SS``.
+
+The replay transport reads a log as batches of rows and ``Meeting.handle_rows`` takes them (a row
+stands for the event ``row_event`` gives); the log writers take rows too. A row costs a tuple where
+an event costs an object, and carries the time stamp as read, which the log files show: both matter
+on the replay hot path. A RAW row has an empty ``nick``; a NICK row's ``nick`` is the old nick and its
+``text`` is ``nick_change_text(old, new)``, as logged.
+"""
+
+NICK_CHANGE_VERB = " is now known as "
 
 
 @dataclass(slots=True)
@@ -99,3 +120,21 @@ class OpenActions:
 
 
 Event = Message | Action | NickChange | Join | Part | Quit | RawLine | Tick | OpenActions
+
+
+def nick_change_text(old: str, new: str) -> str:
+    """What the log says of a nick change."""
+    return f"{old}{NICK_CHANGE_VERB}{new}"
+
+
+def row_event(row: Row) -> Event:
+    """The event a row stands for (a NICK row whose text ``nick_change_text`` did not make stays a ``RawLine``)."""
+    kind, time, _, nick, text = row
+    if kind is LineKind.MESSAGE:
+        return Message(time, nick, text)
+    if kind is LineKind.ACTION:
+        return Action(time, nick, text)
+    prefix = nick + NICK_CHANGE_VERB
+    if kind is LineKind.NICK and text.startswith(prefix) and len(text) > len(prefix):
+        return NickChange(time, nick, text[len(prefix) :])
+    return RawLine(time, text)

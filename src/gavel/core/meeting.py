@@ -9,7 +9,7 @@ meetings and crash recovery one path.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -19,6 +19,7 @@ from gavel.core.effects import (
     Effect,
     LineKind,
     LogLine,
+    LogLines,
     MeetingEnded,
     MeetingStarted,
     SaveMinutes,
@@ -36,7 +37,10 @@ from gavel.core.events import (
     Part,
     Quit,
     RawLine,
+    Row,
     Tick,
+    nick_change_text,
+    row_event,
 )
 from gavel.core.naming import basename, channel_name, normalize_name
 from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
@@ -211,6 +215,75 @@ class Meeting:
             self._track_account(event)
         return []
 
+    def handle_rows(self, rows: Sequence[Row], start: int = 0) -> tuple[list[Effect], int]:
+        """Apply ``rows[start:]`` (each as ``row_event(row)``) until a row asks for more than logging.
+
+        Returns the effects and the index after the last row applied; the caller executes the effects,
+        then calls again from that index. The effects are those of ``handle`` for each row, except that
+        a run of rows that need nothing but logging comes as one ``LogLines`` (the replay hot path; a
+        property test checks the two agree).
+        """
+        if self.state is not MeetingState.RUNNING:
+            return self._rows_not_running(rows, start)
+        effects: list[Effect] = []
+        said, said_as, folded, bot = self._said, self._said_as, self._folded, self._bot
+        message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
+        run = index = start
+        stop = len(rows)
+        while index < stop:
+            kind, _, _, nick, text = rows[index]
+            if kind is message:
+                first = text[:1]
+                plain = first != "#" and not first.isspace() and not (first in _URL_FIRST and starts_with_url(text))
+            else:
+                plain = kind is action or kind is raw
+            if plain:  # log it, and count it when someone said it
+                if kind is not raw:
+                    key = folded.get(nick) or self._fold(nick)
+                    if key != bot:
+                        count = said.get(key)
+                        if count is None:
+                            said[key] = 1
+                            said_as[key] = nick
+                        else:
+                            said[key] = count + 1
+                index += 1
+                continue
+            if index > run:
+                self._log_run(rows, run, index, effects)
+            more = self.handle(row_event(rows[index]))
+            index = run = index + 1
+            effects += more
+            if self.state is not MeetingState.RUNNING or any(type(effect) is not LogLine for effect in more):
+                return effects, index
+        if index > run:
+            self._log_run(rows, run, index, effects)
+        return effects, index
+
+    def _log_run(self, rows: Sequence[Row], start: int, stop: int, effects: list[Effect]) -> None:
+        effects.append(LogLines(self.lines + 1, list(rows[start:stop])))
+        self.lines += stop - start
+        self.last_activity = rows[stop - 1][1]
+
+    def _rows_not_running(self, rows: Sequence[Row], start: int) -> tuple[list[Effect], int]:
+        """Before a meeting only ``#startmeeting`` lines (and nick changes, for accounts) can matter."""
+        idle = self.state is MeetingState.IDLE
+        index, stop = start, len(rows)
+        while index < stop:
+            row = rows[index]
+            index += 1
+            kind, first = row[0], row[4][:1]
+            if (
+                idle
+                and kind is not LineKind.NICK
+                and (kind is not LineKind.MESSAGE or not (first == "#" or first.isspace()))
+            ):
+                continue
+            effects = self.handle(row_event(row))
+            if effects or self.state is not MeetingState.IDLE:
+                return effects, index
+        return [], index
+
     def _idle_message(self, event: Message) -> list[Effect]:
         parsed = commands.parse(event.text)
         if parsed is None or parsed[0].name != "startmeeting" or fold_nick(event.nick) == self._bot:
@@ -304,7 +377,7 @@ class Meeting:
 
     def _nick_change(self, event: NickChange) -> list[Effect]:
         effects: list[Effect] = [
-            self._log(event.time, LineKind.NICK, event.old, f"{event.old} is now known as {event.new}")
+            self._log(event.time, LineKind.NICK, event.old, nick_change_text(event.old, event.new))
         ]
         old, new = fold_nick(event.old), fold_nick(event.new)
         if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections.abc import Sequence
 from typing import TextIO
 
 import gavel
 from gavel.core.commands import parse
 from gavel.core.effects import LineKind, LogLine
+from gavel.core.events import Row
 from gavel.render.links import escape_html, hms, html_text
 from gavel.render.templating import environment
 
@@ -27,18 +29,19 @@ _COMMAND = re.compile(r"(\s*#\w+:?[ \t]*)(.*)\Z", re.DOTALL)
 _ADDRESS = re.compile(r"([A-Za-z0-9_\-\[\]\\`^{}|]+:)(?!//)")
 
 
+def _text_line(kind: LineKind, stamp: str, nick: str, text: str) -> str:
+    if kind is _MESSAGE:
+        return f"{stamp} <{nick}> {text}"
+    if kind is _ACTION:
+        return f"{stamp} * {nick} {text}"
+    if kind is _NICK:
+        return f"{stamp} -!- {text}"
+    return text
+
+
 def format_log_line(line: LogLine) -> str:
     """The ``.log.txt`` form of one line (MeetBot's format)."""
-    kind = line.kind
-    if kind is _MESSAGE:
-        time = line.time
-        return "%02d:%02d:%02d <%s> %s" % (time.hour, time.minute, time.second, line.nick, line.text)  # noqa: UP031
-    if kind is _ACTION:
-        time = line.time
-        return "%02d:%02d:%02d * %s %s" % (time.hour, time.minute, time.second, line.nick, line.text)  # noqa: UP031
-    if kind is _NICK:
-        return f"{hms(line.time)} -!- {line.text}"
-    return line.text
+    return _text_line(line.kind, hms(line.time), line.nick, line.text)
 
 
 class LogTextWriter:
@@ -50,14 +53,19 @@ class LogTextWriter:
         self._separator = "\n" if continuing else ""
 
     def write(self, line: LogLine) -> None:
-        if line.kind is _MESSAGE:  # the common case, formatted inline (this runs once per log line)
-            time = line.time
-            self._write(
-                "%s%02d:%02d:%02d <%s> %s"  # noqa: UP031 - the fastest formatting here
-                % (self._separator, time.hour, time.minute, time.second, line.nick, line.text)
-            )
-        else:
-            self._write(self._separator + format_log_line(line))
+        self._write(self._separator + format_log_line(line))
+        self._separator = "\n"
+
+    def write_rows(self, rows: Sequence[Row]) -> None:
+        """Write consecutive lines."""
+        if not rows:
+            return
+        message = _MESSAGE
+        lines = [
+            f"{stamp} <{nick}> {text}" if kind is message else _text_line(kind, stamp, nick, text)
+            for kind, _, stamp, nick, text in rows
+        ]
+        self._write(self._separator + "\n".join(lines))
         self._separator = "\n"
 
     def close(self) -> None:
@@ -110,35 +118,40 @@ class LogHtmlWriter:
         span = self._actors[nick] = f'<span class="nka c{nick_colour(nick)}"> * {escape_html(nick)}</span> '
         return span
 
-    def write(self, line: LogLine) -> None:
-        number = line.number
-        kind = line.kind
-        time = line.time
-        if kind is _MESSAGE:
-            nick = self._nicks.get(line.nick) or self._nick(line.nick)
-            text = line.text
-            if "#" in text or ":" in text:  # maybe a command, an address or a URL
-                body = _message_body(text)
-            elif "&" in text or "<" in text or ">" in text:
-                body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            else:
-                body = text
-            self._write(
-                '<a href="#l-%d" id="l-%d"><span class="tm">%02d:%02d:%02d</span></a>%s%s\n'  # noqa: UP031 - fastest
-                % (number, number, time.hour, time.minute, time.second, nick, body)
-            )
-            return
+    def _body(self, kind: LineKind, nick: str, text: str) -> str:
+        """Everything after the time stamp of a line that is not a message."""
         if kind is _ACTION:
-            actor = self._actors.get(line.nick) or self._actor(line.nick)
-            body = f'{actor}<span class="ac">{html_text(line.text)}</span>'
-        elif kind is _NICK:
-            body = f'<span class="sys"> -!- {html_text(line.text)}</span>'
-        else:
-            body = f'<span class="raw">{html_text(line.text)}</span>'
-        self._write(
-            '<a href="#l-%d" id="l-%d"><span class="tm">%02d:%02d:%02d</span></a>%s\n'  # noqa: UP031 - fastest
-            % (number, number, time.hour, time.minute, time.second, body)
-        )
+            actor = self._actors.get(nick) or self._actor(nick)
+            return f'{actor}<span class="ac">{html_text(text)}</span>'
+        if kind is _NICK:
+            return f'<span class="sys"> -!- {html_text(text)}</span>'
+        return f'<span class="raw">{html_text(text)}</span>'
+
+    def write(self, line: LogLine) -> None:
+        self.write_rows(line.number, [line.row()])
+
+    def write_rows(self, first: int, rows: Sequence[Row]) -> None:
+        """Write consecutive lines, the first numbered ``first``."""
+        out: list[str] = []
+        append = out.append
+        nicks = self._nicks
+        message = _MESSAGE
+        number = first
+        for kind, _, stamp, nick, text in rows:
+            if kind is message:  # the common case, inline (this runs once per log line)
+                span = nicks.get(nick) or self._nick(nick)
+                if "#" in text or ":" in text:  # maybe a command, an address or a URL
+                    body = _message_body(text)
+                elif "&" in text or "<" in text or ">" in text:
+                    body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                else:
+                    body = text
+                append(f'<a href="#l-{number}" id="l-{number}"><span class="tm">{stamp}</span></a>{span}{body}\n')
+            else:
+                body = self._body(kind, nick, text)
+                append(f'<a href="#l-{number}" id="l-{number}"><span class="tm">{stamp}</span></a>{body}\n')
+            number += 1
+        self._write("".join(out))
 
     def close(self) -> None:
         self._stream.write(log_html_footer())

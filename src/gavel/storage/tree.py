@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import TextIO
 
 from gavel.core.effects import LogLine
 from gavel.core.errors import OutputPathError
+from gavel.core.events import Row
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
 from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
@@ -118,7 +119,6 @@ class MeetingFiles:
         if ".log.html" in self.formats:
             stream = self._open("log.html")
             self._html = LogHtmlWriter(stream, title=title)
-        self._writes = tuple(writer.write for writer in (self._text, self._html) if writer is not None)
 
     def _open(self, name: str) -> TextIO:
         stream = open(self._work / name, "w", encoding="utf-8", newline="", buffering=1 << 16)  # noqa: SIM115
@@ -126,8 +126,17 @@ class MeetingFiles:
         return stream
 
     def write(self, line: LogLine) -> None:
-        for write in self._writes:
-            write(line)
+        if self._text is not None:
+            self._text.write(line)
+        if self._html is not None:
+            self._html.write(line)
+
+    def write_rows(self, first: int, rows: Sequence[Row]) -> None:
+        """Append consecutive lines, the first numbered ``first``."""
+        if self._text is not None:
+            self._text.write_rows(rows)
+        if self._html is not None:
+            self._html.write_rows(first, rows)
 
     def flush(self) -> None:
         """Push every written line to the operating system (a live meeting's log is readable as it grows)."""

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice, pairwise
 from pathlib import Path
 
-from gavel.core.events import Action, Event, Message, NickChange, RawLine
+from gavel.core.events import Event, LineKind, Row, nick_change_text, row_event
 
 MAX_STORED_WARNINGS = 200
 _BATCH = 512
@@ -87,8 +87,12 @@ def split_glued(text: str) -> list[str]:
     return parts if backwards <= 1 else [text]
 
 
+_MESSAGE_KIND = LineKind.MESSAGE
+_ACTION_KIND = LineKind.ACTION
+
+
 class LineParser:
-    """Turns decoded log lines into events, tracking the date (midnight roll-over, day-change lines)."""
+    """Turns decoded log lines into rows (see ``Row``), tracking the date (midnight roll-over, day-change lines)."""
 
     def __init__(self, day: date, report: ReplayReport) -> None:
         self.report = report
@@ -102,51 +106,83 @@ class LineParser:
         self._day = day
         self._day_iso = day.isoformat()
         self._last = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        self._last_stamp = ""
+        self._hms = "00:00:00"  # self._last as HH:MM:SS
+        self._last_stamp = ""  # the stamp self._last was read from
 
-    def _at(self, stamp: str) -> datetime:
-        """The time of an ``HH:MM:SS`` stamp on the current day, rolling over at midnight."""
+    def _at(self, stamp: str) -> None:
+        """Move to the time of an ``HH:MM:SS`` stamp on the current day, rolling over at midnight.
+
+        An impossible stamp (``25:61:00``) leaves the time where it was.
+        """
         if stamp == self._last_stamp:
-            return self._last
+            return
         try:
             moment = datetime.fromisoformat(f"{self._day_iso}T{stamp}+00:00")  # 5x faster than datetime(...)
         except ValueError:
-            return self._last
+            return
         if moment < self._last:  # times past midnight roll over to the next day
             self._day += timedelta(days=1)
             self._day_iso = self._day.isoformat()
             moment += timedelta(days=1)
-        self._last, self._last_stamp = moment, stamp
-        return moment
+        self._last, self._hms, self._last_stamp = moment, stamp, stamp
 
-    def _at_loose(self, hh: str, mm: str, ss: str | None) -> datetime:
-        return self._at(f"{hh.zfill(2)}:{mm}:{ss or '00'}")
+    def _row(self, kind: LineKind, stamp: str, nick: str, text: str) -> Row:
+        self._at(stamp)
+        return (kind, self._last, self._hms, nick, text)
+
+    def _loose_row(self, kind: LineKind, hh: str, mm: str, ss: str | None, nick: str, text: str) -> Row:
+        return self._row(kind, f"{hh.zfill(2)}:{mm}:{ss or '00'}", nick, text)
 
     def parse(self, text: str, number: int) -> Event:
+        """The event of one line."""
+        return row_event(self.parse_row(text, number))
+
+    def rows(self, lines: list[str], first: int, *, clean: bool = False) -> list[Row]:
+        """The rows of consecutive lines, the first numbered ``first`` (the per-line hot path of replay).
+
+        ``clean``: the caller knows no line holds a carriage return.
+        """
+        rows: list[Row] = []
+        append = rows.append
+        match = _MESSAGE.match
+        kind = _MESSAGE_KIND
+        for number, text in enumerate(lines, first):
+            if (len(text) > 200 and text.count(":") > 6) or (not clean and "\r" in text):
+                rows += [self.parse_row(piece, number) for piece in _pieces(text, number, self.report)]
+                continue
+            found = match(text)
+            if found is None:
+                append(self.parse_row(text, number))
+                continue
+            stamp, nick, said = found.groups()
+            if stamp != self._last_stamp:
+                self._at(stamp)
+            append((kind, self._last, self._hms, nick, said or ""))
+        return rows
+
+    def parse_row(self, text: str, number: int) -> Row:
+        """The row of one line (one log line: no line breaks, not glued)."""
         match = _MESSAGE.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
-            moment = self._last if stamp == self._last_stamp else self._at(stamp)
-            return Message(moment, nick, said or "")
+            return self._row(_MESSAGE_KIND, stamp, nick, said or "")
         match = _ACTION.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
-            return Action(self._at(stamp), nick, said or "")
+            return self._row(_ACTION_KIND, stamp, nick, said or "")
         return self._parse_loose(text, number)
 
-    def _parse_loose(self, text: str, number: int) -> Event:
+    def _parse_loose(self, text: str, number: int) -> Row:
         match = _NICK_CHANGE.match(text)
         if match is not None:
             hh, mm, ss, old, new = match.groups()
-            return NickChange(self._at_loose(hh, mm, ss), old, new)
+            return self._loose_row(LineKind.NICK, hh, mm, ss, old, nick_change_text(old, new))
         match = _LOOSE_MESSAGE.match(text)
         if match is not None:
-            hh, mm, ss, nick, said = match.groups()
-            return Message(self._at_loose(hh, mm, ss), nick, said)
+            return self._loose_row(_MESSAGE_KIND, *match.groups())
         match = _LOOSE_ACTION.match(text)
         if match is not None:
-            hh, mm, ss, nick, said = match.groups()
-            return Action(self._at_loose(hh, mm, ss), nick, said)
+            return self._loose_row(_ACTION_KIND, *match.groups())
         day = _DAY_CHANGED.search(text)
         if day is not None and day.group(1) in _MONTHS:
             try:
@@ -155,7 +191,7 @@ class LineParser:
                 self.report.warn(number, f"impossible date in {text[:80]!r}")
         elif _STATUS.match(text) is None and text.strip():
             self.report.warn(number, f"unrecognized line kept as text: {text[:80]!r}")
-        return RawLine(self._last, text)
+        return (LineKind.RAW, self._last, self._hms, "", text)
 
 
 def _decode(raw: bytes, number: int, report: ReplayReport) -> str:
@@ -181,11 +217,12 @@ def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
     return result
 
 
-def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, list[str]]]:
-    """``(number of the first line, decoded lines)`` batches, line endings stripped.
+def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, list[str], bool]]:
+    """``(number of the first line, decoded lines, clean)`` batches, line endings stripped.
 
-    A batch is decoded with one C-level call; a batch with bad bytes or carriage returns is redone
-    line by line (one line per batch), so reports still name the exact line.
+    A batch is decoded with one C-level call (``clean``: it holds no carriage return); a batch with bad
+    bytes or carriage returns is redone line by line (one line per batch), so reports still name the
+    exact line.
     """
     number = 0
     iterator = iter(raw_lines)
@@ -199,7 +236,7 @@ def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterato
             else:
                 if lines[-1] == "":
                     lines.pop()
-                yield number + 1, lines
+                yield number + 1, lines, True
                 number += len(lines)
                 report.lines = number
                 continue
@@ -208,17 +245,18 @@ def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterato
             report.lines = number
             if raw.endswith(b"\n"):
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-            yield number, [_decode(raw, number, report)]
+            yield number, [_decode(raw, number, report)], False
+
+
+def read_rows(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[list[Row]]:
+    """The rows of one log file, in batches (what ``Meeting.handle_rows`` takes)."""
+    parser = LineParser(day, report)
+    for first, lines, clean in decoded_batches(raw_lines, report):
+        yield parser.rows(lines, first, clean=clean)
 
 
 def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
-    """Events from the raw lines of one log file (the per-line hot path of replay)."""
-    parser = LineParser(day, report)
-    parse = parser.parse
-    for first, lines in decoded_batches(raw_lines, report):
-        for number, text in enumerate(lines, first):
-            if "\r" in text or (len(text) > 200 and text.count(":") > 6):
-                for piece in _pieces(text, number, report):
-                    yield parse(piece, number)
-            else:
-                yield parse(text, number)
+    """The events of one log file, one per log line."""
+    for rows in read_rows(raw_lines, day, report):
+        for row in rows:
+            yield row_event(row)

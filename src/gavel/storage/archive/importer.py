@@ -25,15 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from gavel.core.effects import LogLine, MeetingEnded, MeetingStarted
-from gavel.core.events import Event
-from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
-from gavel.core.naming import basename
-from gavel.render.view import build_view
-from gavel.runtime import detect_bot_nick
+from gavel.core.meeting import MeetingSettings
+from gavel.runtime import MeetingRunner, detect_bot_nick
 from gavel.storage.archive.base import Archive
-from gavel.storage.archive.spool import LineSpool, ParsedMeeting
-from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_events
+from gavel.storage.archive.spool import ParsedMeeting
+from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
 LOG_SUFFIX = ".log.txt"
 _BOT_SCAN_BYTES = 64 * 1024
@@ -56,59 +52,6 @@ class ParsedLog:
             meeting.spool.discard()
 
 
-class MeetingCollector:
-    """Drives meetings of one channel from events, keeping each meeting's minutes and spooled lines."""
-
-    def __init__(self, settings: MeetingSettings, spool_dir: str | None = None) -> None:
-        self.settings = settings
-        self.spool_dir = spool_dir
-        self.meeting = Meeting(settings)
-        self.spool: LineSpool | None = None
-        self.done: list[ParsedMeeting] = []
-
-    def feed(self, events: Iterable[Event]) -> None:
-        handle = self.meeting.handle
-        add = self.spool.add if self.spool is not None else None
-        for event in events:
-            effects = handle(event)
-            if len(effects) == 1 and add is not None and type(effects[0]) is LogLine:  # the per-line case
-                add(effects[0])
-                continue
-            for effect in effects:
-                if type(effect) is LogLine:
-                    assert self.spool is not None
-                    self.spool.add(effect)
-                elif isinstance(effect, MeetingStarted):
-                    self.spool = LineSpool(directory=self.spool_dir)
-                elif isinstance(effect, MeetingEnded):
-                    self._finish(None)
-            handle = self.meeting.handle
-            add = self.spool.add if self.spool is not None else None
-
-    def _finish(self, unfinished_at: datetime | None) -> None:
-        assert self.spool is not None and self.meeting.started_at is not None
-        log_basename = Path(basename(self.meeting.name, self.meeting.started_at)).name
-        view = build_view(self.meeting, log_basename=log_basename, unfinished_at=unfinished_at)
-        self.spool.close()
-        self.done.append(ParsedMeeting(view, self.spool))
-        self.spool = None
-        self.meeting = Meeting(self.settings)
-
-    def close(self) -> None:
-        """End of input: a meeting still running is kept too, marked unfinished."""
-        if self.meeting.state is MeetingState.RUNNING and self.spool is not None:
-            self._finish(self.meeting.last_activity or self.meeting.started_at)
-
-    def abandon(self) -> None:
-        """Drop everything collected (after an error)."""
-        if self.spool is not None:
-            self.spool.discard()
-            self.spool = None
-        for parsed in self.done:
-            parsed.spool.discard()
-        self.done = []
-
-
 def parse_log(
     path: Path,
     day: date | None = None,
@@ -123,24 +66,25 @@ def parse_log(
     if day is None:
         result.error = f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt"
         return result
-    collector: MeetingCollector | None = None
+    runner: MeetingRunner | None = None
     try:
         with open(path, "rb") as stream:
             bot = bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
             stream.seek(0)
             settings = MeetingSettings(channel=channel or "#" + name_from_filename(path), bot_nick=bot)
-            collector = MeetingCollector(settings, spool_dir)
-            collector.feed(read_events(stream, day, report))
-            collector.close()
+            runner = MeetingRunner(settings, None, archive=True, spool_dir=spool_dir)
+            runner.feed(read_rows(stream, day, report))
+            runner.close()
     except Exception as error:
-        if collector is not None:
-            collector.abandon()
+        if runner is not None:
+            runner.abandon()
+            runner.discard_archived()
         kind = "" if isinstance(error, OSError) else f"{type(error).__name__}: "
         result.error = f"{path}: {kind}{error}"
         if not isinstance(error, OSError):
             result.warnings.append(f"{path}: {traceback.format_exc(limit=-3).strip()}")
         return result
-    result.meetings = collector.done
+    result.meetings = runner.archived
     result.lines = report.lines
     if not result.meetings:  # its warnings would only be noise about a file that is not a log
         result.error = f"{path}: no #startmeeting found: not a meeting log ({report.warning_count} warnings)"

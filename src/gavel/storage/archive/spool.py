@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from gavel.core.effects import LogLine
+from gavel.core.events import Row
 from gavel.render.view import MinutesView
 
 if TYPE_CHECKING:
@@ -87,14 +88,20 @@ class LineSpool:
         self._last_micros = 0
 
     def add(self, line: LogLine) -> None:
-        moment = line.time
-        if moment is not self._last_time:
-            self._last_time, self._last_micros = moment, micros(moment)
-        nick, text = line.nick, line.text
-        if "\x00" in text or "\x00" in nick:
-            nick, text = clean(nick), clean(text)
+        self.add_rows(line.number, [line.row()])
+
+    def add_rows(self, first: int, lines: Iterable[Row]) -> None:
+        """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
-        rows.append((line.number, self._last_micros, line.kind.value, nick, text))
+        append = rows.append
+        last_time, last_micros = self._last_time, self._last_micros
+        for number, (kind, moment, _, nick, text) in enumerate(lines, first):
+            if moment is not last_time:  # parsers reuse one datetime per timestamp
+                last_time, last_micros = moment, micros(moment)
+            if "\x00" in text or "\x00" in nick:
+                nick, text = clean(nick), clean(text)
+            append((number, last_micros, kind.value, nick, text))
+        self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()
 
