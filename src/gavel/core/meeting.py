@@ -87,6 +87,13 @@ MAX_LISTED_ACTIONS = 10  # open action items listed at the start of a meeting
 
 # First characters of a line that may start with a URL (any space before one is checked too).
 _URL_FIRST = frozenset("hHfFiI")
+# Every character for which str.isspace() is true (a test checks the list is complete).
+WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# A message starting with one of these may be a command or a link (the rest are plain lines).
+_MAYBE_SPECIAL_FIRST = frozenset("#") | _URL_FIRST | WHITESPACE
 
 
 def local_asctime(moment: datetime, zone: tzinfo) -> str:
@@ -137,6 +144,9 @@ class Meeting:
         self._accounts: dict[str, str] = {}  # folded nick -> services account
         self._said: dict[str, int] = {}  # folded nick -> lines said
         self._said_as: dict[str, str] = {}  # folded nick -> the nick as first seen
+        # Lines said per nick as written (unfolded), not yet in _said: counting is on the per-line path, folding is
+        # not; _settle moves them (always before the bot's nick changes, so the bot's own lines stay uncounted).
+        self._unsettled: dict[str, int] = {}
         self._folded: dict[str, str] = {}  # nick -> folded nick (a cache: folding is on the per-line path)
         self._known: dict[str, str] = {}  # folded nick -> nick, from #nick and #chair
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
@@ -147,13 +157,28 @@ class Meeting:
     def chairs(self) -> list[str]:
         return sorted(self._chairs.values(), key=lambda n: (n.lower(), n))
 
+    def _settle(self) -> None:
+        said, said_as = self._said, self._said_as
+        for nick, lines in self._unsettled.items():
+            key = self._fold(nick)
+            if key != self._bot:
+                count = said.get(key)
+                if count is None:
+                    said[key] = lines
+                    said_as[key] = nick
+                else:
+                    said[key] = count + lines
+        self._unsettled.clear()
+
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
+        self._settle()
         rows = [(self._said_as[key], count) for key, count in self._said.items()]
         return sorted(rows, key=lambda row: (-row[1], row[0].lower(), row[0]))
 
     def action_nicks(self) -> list[str]:
         """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
+        self._settle()
         nicks = dict(self._said_as)
         for key, nick in self._known.items():
             nicks.setdefault(key, nick)
@@ -226,44 +251,40 @@ class Meeting:
         if self.state is not MeetingState.RUNNING:
             return self._rows_not_running(rows, start)
         effects: list[Effect] = []
-        said, said_as, folded, bot = self._said, self._said_as, self._folded, self._bot
-        message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
-        run = index = start
-        stop = len(rows)
-        while index < stop:
+        tally = self._unsettled
+        get = tally.get
+        message, raw = LineKind.MESSAGE, LineKind.RAW
+        maybe_special, url_first = _MAYBE_SPECIAL_FIRST, _URL_FIRST
+        run = start
+        for index in range(start, len(rows)):
             kind, _, _, nick, text = rows[index]
             if kind is message:
                 first = text[:1]
-                plain = first != "#" and not first.isspace() and not (first in _URL_FIRST and starts_with_url(text))
-            else:
-                plain = kind is action or kind is raw
-            if plain:  # log it, and count it when someone said it
-                if kind is not raw:
-                    key = folded.get(nick) or self._fold(nick)
-                    if key != bot:
-                        count = said.get(key)
-                        if count is None:
-                            said[key] = 1
-                            said_as[key] = nick
-                        else:
-                            said[key] = count + 1
-                index += 1
-                continue
-            if index > run:
+                if first in maybe_special and (first not in url_first or starts_with_url(text)):
+                    # A command or a link (or something like one): through handle, as an event of its own.
+                    self._log_run(rows, run, index, effects)
+                    more = self.handle(row_event(rows[index]))
+                    effects += more
+                    run = index + 1
+                    if self.state is not MeetingState.RUNNING or any(type(e) is not LogLine for e in more):
+                        return effects, run
+                    continue
+            elif kind is not raw and kind is not LineKind.ACTION:  # a nick change: through handle too
                 self._log_run(rows, run, index, effects)
-            more = self.handle(row_event(rows[index]))
-            index = run = index + 1
-            effects += more
-            if self.state is not MeetingState.RUNNING or any(type(effect) is not LogLine for effect in more):
-                return effects, index
-        if index > run:
-            self._log_run(rows, run, index, effects)
-        return effects, index
+                effects += self.handle(row_event(rows[index]))
+                run = index + 1
+                continue
+            if kind is not raw:
+                tally[nick] = get(nick, 0) + 1
+        self._log_run(rows, run, len(rows), effects)
+        return effects, len(rows)
 
     def _log_run(self, rows: Sequence[Row], start: int, stop: int, effects: list[Effect]) -> None:
-        effects.append(LogLines(self.lines + 1, list(rows[start:stop])))
-        self.lines += stop - start
-        self.last_activity = rows[stop - 1][1]
+        """Log ``rows[start:stop]``, plain lines (their people are already counted)."""
+        if stop > start:
+            effects.append(LogLines(self.lines + 1, list(rows[start:stop])))
+            self.lines += stop - start
+            self.last_activity = rows[stop - 1][1]
 
     def _rows_not_running(self, rows: Sequence[Row], start: int) -> tuple[list[Effect], int]:
         """Before a meeting only ``#startmeeting`` lines (and nick changes, for accounts) can matter."""
@@ -344,12 +365,7 @@ class Meeting:
         return key
 
     def _count(self, key: str, nick: str, account: str | None) -> None:
-        count = self._said.get(key)
-        if count is None:
-            self._said[key] = 1
-            self._said_as[key] = nick
-        else:
-            self._said[key] = count + 1
+        self._unsettled[nick] = self._unsettled.get(nick, 0) + 1
         if account:
             self._accounts[key] = account
             if self.settings.chairs_by_account and key in self._chairs and key not in self._chair_account:
@@ -381,6 +397,7 @@ class Meeting:
         ]
         old, new = fold_nick(event.old), fold_nick(event.new)
         if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
+            self._settle()
             self._bot = new
         if old in self._chairs:
             del self._chairs[old]

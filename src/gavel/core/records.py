@@ -54,10 +54,14 @@ def starts_with_url(text: str) -> bool:
 _NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
 
 
+def mention_pattern(nick: str) -> re.Pattern[str]:
+    """What finds ``nick`` in a text as a whole word, case-insensitively."""
+    return re.compile(rf"(?<![{_NICK_CHAR}]){re.escape(nick)}(?![{_NICK_CHAR}])", re.IGNORECASE)
+
+
 def mentions(text: str, nick: str) -> bool:
     """True when ``nick`` appears in ``text`` as a whole word, case-insensitively."""
-    pattern = rf"(?<![{_NICK_CHAR}]){re.escape(nick)}(?![{_NICK_CHAR}])"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    return mention_pattern(nick).search(text) is not None
 
 
 _FOLD = str.maketrans("[]\\~", "{}|^")
@@ -77,10 +81,11 @@ def actions_by_person(actions: list[Item], nicks: list[str]) -> tuple[dict[str, 
     owners: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
+    patterns = [(nick, mention_pattern(nick).search) for nick in ordered] if actions else []
     for action in actions:
         owned = False
-        for nick in ordered:
-            if mentions(action.text, nick):
+        for nick, search in patterns:
+            if search(action.text) is not None:
                 owners.setdefault(nick, []).append(action)
                 owned = True
         if not owned:

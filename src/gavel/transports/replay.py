@@ -29,6 +29,9 @@ _LOOSE_ACTION = re.compile(_TIME + r"\s+\*\s+(\S+)\s?(.*)\Z", re.DOTALL)
 _NICK_CHANGE = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*)\s+(\S+) is now known as (\S+)\s*\Z")
 _STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
+# Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line).
+_BLOCK_LINE = re.compile(r"^(?:(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?|(.*))$", re.MULTILINE)
+_SHORT = 200 - len("00:00:00 <> ")  # nick + text of a message line that cannot be glued lines (see _pieces)
 _GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
 _FILE_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
 _MONTHS = {
@@ -137,27 +140,50 @@ class LineParser:
         """The event of one line."""
         return row_event(self.parse_row(text, number))
 
-    def rows(self, lines: list[str], first: int, *, clean: bool = False) -> list[Row]:
-        """The rows of consecutive lines, the first numbered ``first`` (the per-line hot path of replay).
+    def block_rows(self, block: str, first: int) -> list[Row]:
+        """The rows of the lines in ``block`` (joined by ``\\n``, no ``\\r`` in it), the first numbered ``first``.
 
-        ``clean``: the caller knows no line holds a carriage return.
+        The per-line hot path of replay: one ``findall`` splits every line of the block into message
+        fields in C, and the time stamp is converted in line; anything but a message goes to ``parse_row``.
         """
+        found = _BLOCK_LINE.findall(block)
+        if len(found) != block.count("\n") + 1:  # not expected, but then line by line is right
+            return self.rows(block.split("\n"), first)
         rows: list[Row] = []
         append = rows.append
-        match = _MESSAGE.match
         kind = _MESSAGE_KIND
+        fromisoformat = datetime.fromisoformat
+        last, hms, last_stamp, day_iso = self._last, self._hms, self._last_stamp, self._day_iso
+        for number, (stamp, nick, said, other) in enumerate(found, first):
+            if stamp and len(said) + len(nick) <= _SHORT:  # a message on a line too short to hold glued lines
+                if stamp != last_stamp:
+                    try:
+                        moment = fromisoformat(f"{day_iso}T{stamp}+00:00")
+                    except ValueError:  # an impossible stamp: the time stays
+                        moment = None
+                    if moment is not None and moment >= last:
+                        last = moment
+                        hms = last_stamp = stamp
+                    elif moment is not None:  # past midnight: let _at roll the day over
+                        self._last, self._hms, self._last_stamp = last, hms, last_stamp
+                        self._at(stamp)
+                        last, hms, last_stamp, day_iso = self._last, self._hms, self._last_stamp, self._day_iso
+                append((kind, last, hms, nick, said))
+                continue
+            self._last, self._hms, self._last_stamp = last, hms, last_stamp
+            rows += self.rows([f"{stamp} <{nick}> {said}" if stamp else other], number)
+            last, hms, last_stamp, day_iso = self._last, self._hms, self._last_stamp, self._day_iso
+        self._last, self._hms, self._last_stamp = last, hms, last_stamp
+        return rows
+
+    def rows(self, lines: list[str], first: int) -> list[Row]:
+        """The rows of consecutive lines, the first numbered ``first``."""
+        rows: list[Row] = []
         for number, text in enumerate(lines, first):
-            if (len(text) > 200 and text.count(":") > 6) or (not clean and "\r" in text):
+            if (len(text) > 200 and text.count(":") > 6) or "\r" in text:
                 rows += [self.parse_row(piece, number) for piece in _pieces(text, number, self.report)]
-                continue
-            found = match(text)
-            if found is None:
-                append(self.parse_row(text, number))
-                continue
-            stamp, nick, said = found.groups()
-            if stamp != self._last_stamp:
-                self._at(stamp)
-            append((kind, self._last, self._hms, nick, said or ""))
+            else:
+                rows.append(self.parse_row(text, number))
         return rows
 
     def parse_row(self, text: str, number: int) -> Row:
@@ -207,7 +233,7 @@ def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
     pieces = text.split("\r") if "\r" in text else [text]
     result: list[str] = []
     for piece in pieces:
-        if len(piece) > 200 and piece.count(":") > 6:
+        if len(piece) > 200 and piece.count(":") > 6:  # (block_rows relies on this length)
             glued = split_glued(piece)
             if len(glued) > 1:
                 report.warn(number, f"line holds {len(glued)} log lines glued together; split at timestamps")
@@ -217,12 +243,12 @@ def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
     return result
 
 
-def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, list[str], bool]]:
-    """``(number of the first line, decoded lines, clean)`` batches, line endings stripped.
+def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, str, bool]]:
+    """``(number of the first line, its lines joined by "\\n", clean)``, line endings stripped.
 
-    A batch is decoded with one C-level call (``clean``: it holds no carriage return); a batch with bad
-    bytes or carriage returns is redone line by line (one line per batch), so reports still name the
-    exact line.
+    A block of up to 512 lines is decoded with one C-level call (``clean``: it holds no carriage
+    return); a block with bad bytes or carriage returns is redone line by line (one line per block),
+    so reports still name the exact line.
     """
     number = 0
     iterator = iter(raw_lines)
@@ -230,14 +256,14 @@ def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterato
         joined = b"".join(batch)
         if b"\r" not in joined:
             try:
-                lines = joined.decode("utf-8").split("\n")
+                block = joined.decode("utf-8")
             except UnicodeDecodeError:
                 pass
             else:
-                if lines[-1] == "":
-                    lines.pop()
-                yield number + 1, lines, True
-                number += len(lines)
+                if block.endswith("\n"):
+                    block = block[:-1]
+                yield number + 1, block, True
+                number += block.count("\n") + 1
                 report.lines = number
                 continue
         for raw in batch:
@@ -245,14 +271,14 @@ def decoded_batches(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterato
             report.lines = number
             if raw.endswith(b"\n"):
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-            yield number, [_decode(raw, number, report)], False
+            yield number, _decode(raw, number, report), False
 
 
 def read_rows(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[list[Row]]:
     """The rows of one log file, in batches (what ``Meeting.handle_rows`` takes)."""
     parser = LineParser(day, report)
-    for first, lines, clean in decoded_batches(raw_lines, report):
-        yield parser.rows(lines, first, clean=clean)
+    for first, block, clean in decoded_blocks(raw_lines, report):
+        yield parser.block_rows(block, first) if clean else parser.rows([block], first)
 
 
 def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
