@@ -129,7 +129,7 @@ def test_plain_chat_is_one_log_lines_effect_and_counts_people() -> None:
     assert meeting.people() == [("alice", 2), ("Bob", 2)]  # the bot is not a person; /me counts
 
 
-def test_links_and_nick_changes_leave_the_run_but_not_the_call() -> None:
+def test_links_and_nick_changes_go_through_handle_but_stay_in_the_run() -> None:
     meeting = Meeting(MeetingSettings(channel="#x"))
     meeting.handle(row_event(row(LineKind.MESSAGE, T0, "alice", "#startmeeting")))
     rows = [
@@ -140,7 +140,9 @@ def test_links_and_nick_changes_leave_the_run_but_not_the_call() -> None:
     ]
     effects, end = meeting.handle_rows(rows)
     assert end == 4
-    assert [type(effect) for effect in effects] == [LogLines, LogLine, LogLine, LogLines]
+    # Each goes through handle after the lines before it are logged; only logged, it starts the next run.
+    assert effects == [LogLines(2, rows[:1]), LogLines(3, rows[1:2]), LogLines(4, rows[2:])]
+    assert meeting.lines == 5
     assert [item.text for item in meeting.items] == ["https://example.org/x"]
     assert meeting.is_chair("alice_") and not meeting.is_chair("alice")
 

@@ -253,29 +253,34 @@ class Meeting:
         effects: list[Effect] = []
         tally = self._unsettled
         get = tally.get
-        message, raw = LineKind.MESSAGE, LineKind.RAW
+        message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
         maybe_special, url_first = _MAYBE_SPECIAL_FIRST, _URL_FIRST
         run = start
         for index in range(start, len(rows)):
-            kind, _, _, nick, text = rows[index]
+            kind, time, _, nick, text = rows[index]
             if kind is message:
                 first = text[:1]
-                if first in maybe_special and (first not in url_first or starts_with_url(text)):
-                    # A command or a link (or something like one): through handle, as an event of its own.
-                    self._log_run(rows, run, index, effects)
-                    more = self.handle(row_event(rows[index]))
-                    effects += more
-                    run = index + 1
-                    if self.state is not MeetingState.RUNNING or any(type(e) is not LogLine for e in more):
-                        return effects, run
+                if first not in maybe_special or (first in url_first and not starts_with_url(text)):
+                    tally[nick] = get(nick, 0) + 1  # a plain line: counted now, logged with its run
                     continue
-            elif kind is not raw and kind is not LineKind.ACTION:  # a nick change: through handle too
-                self._log_run(rows, run, index, effects)
-                effects += self.handle(row_event(rows[index]))
-                run = index + 1
-                continue
-            if kind is not raw:
+            elif kind is action:
                 tally[nick] = get(nick, 0) + 1
+                continue
+            elif kind is raw:
+                continue
+            # A command, a link or a nick change: through handle, as an event of its own.
+            self._log_run(rows, run, index, effects)
+            more = self.handle(row_event(rows[index]))
+            if self.state is MeetingState.RUNNING and len(more) == 1:
+                line = more[0]
+                if type(line) is LogLine and (line.kind, line.time, line.nick, line.text) == (kind, time, nick, text):
+                    self.lines -= 1  # only logged: the row is logged with the next run instead, as the same number
+                    run = index
+                    continue
+            effects += more
+            run = index + 1
+            if self.state is not MeetingState.RUNNING or any(type(effect) is not LogLine for effect in more):
+                return effects, run
         self._log_run(rows, run, len(rows), effects)
         return effects, len(rows)
 
