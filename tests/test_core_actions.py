@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from gavel.core import MeetingSettings
 from gavel.core.records import Item, ItemKind, actions_by_person, fold_nick, mentions
@@ -66,6 +68,30 @@ def test_actions_by_person() -> None:
     assert owners["bob"] == [a1, a3]
     assert owners["carol"] == [a1]
     assert unassigned == [a2, a4]
+
+
+# Letters that ignore-case matching treats specially, next to plain ones and nick punctuation.
+_CASE_TRICKY = st.text(
+    alphabet="aAiIsSkKlL_-[]{}|^ \u0130\u0131\u017f\u212a\u00e9\u00c9\u00df\u1e9e\u03a3\u03c3\u03c2", max_size=12
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_CASE_TRICKY, max_size=4), st.lists(st.one_of(_CASE_TRICKY, st.text(max_size=12)), min_size=1, max_size=4)
+)
+@example(["\u017f to review"], ["s"])  # long s matches s
+@example(["L\u0130N does it"], ["lin"])  # dotted capital I matches i (and lower() makes it two characters)
+@example(["\u0131"], ["I"])  # dotless i matches I
+@example(["\u212a9s"], ["k9s"])  # the Kelvin sign matches k
+def test_actions_by_person_agrees_with_mentions(texts: list[str], nicks: list[str]) -> None:
+    """Its quick pre-check never changes an answer: each action goes to exactly the nicks ``mentions`` finds."""
+    items = [action(text, line) for line, text in enumerate(texts, 1)]
+    owners, unassigned = actions_by_person(items, nicks)
+    for item in items:
+        named = {nick for nick in nicks if mentions(item.text, nick)}
+        assert {nick for nick, owned in owners.items() if item in owned} == named
+        assert (item in unassigned) == (not named)
 
 
 def test_actions_by_person_orders_nicks_case_insensitively() -> None:

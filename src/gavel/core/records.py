@@ -54,6 +54,12 @@ def starts_with_url(text: str) -> bool:
 _NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
 
 
+# Ignoring case, an ASCII letter matches only ASCII letters, the Kelvin sign (which lower() maps to "k") and these
+# three (re's documentation). Without them in a text, an ASCII nick can match only where its lower case is in the
+# lower-cased text.
+_ODD_CASE = frozenset("\u0130\u0131\u017f")
+
+
 def mention_pattern(nick: str) -> re.Pattern[str]:
     """What finds ``nick`` in a text as a whole word, case-insensitively."""
     return re.compile(rf"(?<![{_NICK_CHAR}]){re.escape(nick)}(?![{_NICK_CHAR}])", re.IGNORECASE)
@@ -81,11 +87,17 @@ def actions_by_person(actions: list[Item], nicks: list[str]) -> tuple[dict[str, 
     owners: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
-    patterns = [(nick, mention_pattern(nick).search) for nick in ordered] if actions else []
+    patterns = (
+        [(nick, nick.lower(), nick.isascii(), mention_pattern(nick).search) for nick in ordered] if actions else []
+    )
     for action in actions:
         owned = False
-        for nick, search in patterns:
-            if search(action.text) is not None:
+        text = action.text
+        lowered, plain = text.lower(), not _ODD_CASE.intersection(text)
+        for nick, lowered_nick, ascii_nick, search in patterns:
+            if plain and ascii_nick and lowered_nick not in lowered:  # a quick no (see _ODD_CASE)
+                continue
+            if search(text) is not None:
                 owners.setdefault(nick, []).append(action)
                 owned = True
         if not owned:
