@@ -6,10 +6,10 @@ import textwrap
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gavel.render.links import escape_attribute, hms, html_text, iso, split_links
+from gavel.render.links import URL, escape_attribute, hms, html_text, iso, split_links, split_urls
 from gavel.render.minutes_md import escape_text, inline
 from gavel.render.minutes_text import _fill
 
@@ -112,3 +112,18 @@ def test_text_fill_matches_textwrap(text: str, indent: int) -> None:
         break_on_hyphens=False,
     )
     assert _fill(text, indent) == expected
+
+
+_URLISH = st.lists(
+    st.one_of(
+        st.sampled_from(["http", "HTTPS", "ftp", "irc", "ircs", "xhttp", "s", "://", ":/", "//", ":", "ftp://"]),
+        st.text(alphabet='hHtTpPsSfFiIrRcC:/ .-+_<>"é\u00a0\n', max_size=6),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_URLISH)
+def test_split_urls_is_url_split(text: str) -> None:
+    assert split_urls(text) == URL.split(text)

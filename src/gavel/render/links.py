@@ -11,7 +11,7 @@ from datetime import datetime
 
 # A URL starts a word with a safe scheme and runs to the next whitespace, quote or angle bracket;
 # then _trim drops sentence punctuation and unbalanced closing brackets from its end, so in
-# "(see https://x.org/a_(b).)" the URL is "https://x.org/a_(b)". The split itself runs in C.
+# "(see https://x.org/a_(b).)" the URL is "https://x.org/a_(b)".
 URL = re.compile(r"(?<![\w+.-])((?:https?|ftp|ircs?)://[^\s<>\"]+)", re.IGNORECASE)
 _TRAILING = ".,;:!?'*"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
@@ -31,9 +31,31 @@ def _trim(url: str) -> str:
     return url
 
 
+def split_urls(text: str) -> list[str]:
+    """``URL.split(text)``, only faster: the pattern is tried only just before each ``://``.
+
+    A URL's scheme has 3 to 5 letters, so a match whose ``://`` is at ``sep`` starts at ``sep - 5`` to
+    ``sep - 3``; trying those in order for each ``://`` in turn finds the same leftmost matches as a
+    scan of every position (a property test checks it), at a fraction of the cost.
+    """
+    parts: list[str] = []
+    last = pos = 0  # the end of the last match; where to look for the next "://"
+    while (sep := text.find("://", pos)) >= 0:
+        for start in range(max(sep - 5, last), sep - 2):
+            match = URL.match(text, start)
+            if match is not None:
+                parts += (text[last:start], match.group(1))
+                last = pos = match.end()
+                break
+        else:
+            pos = sep + 3
+    parts.append(text[last:])
+    return parts
+
+
 def _parts(text: str) -> list[str]:
     """``text`` split as [text, url, text, url, ..., text] (always odd length, texts may be empty)."""
-    parts = URL.split(text)
+    parts = split_urls(text)
     for index in range(1, len(parts), 2):
         url = parts[index]
         if url[-1] in _UNTIDY_END:
