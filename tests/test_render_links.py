@@ -101,7 +101,16 @@ def test_time_formats() -> None:
     assert (hms(moment), iso(moment)) == ("04:05:06", "2016-03-16T04:05:06Z")
 
 
-@given(st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), st.sampled_from((0, 2)))
+_WORDS_AND_SPACES = st.lists(
+    st.one_of(st.text(alphabet="xé-/", min_size=1, max_size=90), st.sampled_from([" ", "  ", " " * 75])), max_size=40
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), _WORDS_AND_SPACES),
+    st.sampled_from((0, 2)),
+)
 def test_text_fill_matches_textwrap(text: str, indent: int) -> None:
     expected = textwrap.fill(
         text,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from collections.abc import Iterator
 
@@ -10,6 +11,7 @@ from gavel.render.links import hms
 from gavel.render.view import ItemView, MinutesView
 
 WIDTH = 72
+_SPACES = re.compile("( +)")
 _SECTION_BREAK = "\n\n\n\n"
 
 
@@ -27,9 +29,35 @@ def _wrapper(indent: int) -> textwrap.TextWrapper:
 
 def _fill(text: str, indent: int = 0) -> str:
     """A ``* `` list entry: first line at ``indent``, the rest two columns further in."""
-    if text and len(text) + indent + 2 <= WIDTH and text.isprintable() and text[-1] != " ":
+    if not text.isprintable():  # tabs, line breaks, odd spaces: the wrapper's rules for those
+        return _wrapper(indent).fill(text)
+    if text and len(text) + indent + 2 <= WIDTH and text[-1] != " ":
         return " " * indent + "* " + text  # what the wrapper gives for a line that fits, only faster
-    return _wrapper(indent).fill(text)
+    return "\n".join(_wrap_spaced([chunk for chunk in _SPACES.split(text) if chunk], indent))
+
+
+def _wrap_spaced(chunks: list[str], indent: int) -> list[str]:
+    """What ``_wrapper(indent)`` does with text whose only white space is spaces (``chunks``: its words and
+    runs of spaces), as a simpler loop: lines filled greedily, a too long word alone on a line, the spaces
+    at either end of a line dropped (a property test compares the two)."""
+    first, rest = " " * indent + "* ", " " * (indent + 2)
+    lines: list[str] = []
+    index, count = 0, len(chunks)
+    while index < count:
+        head = rest if lines else first
+        room = WIDTH - len(head)
+        if lines and chunks[index][0] == " ":
+            index += 1
+        start, used = index, 0
+        while index < count and used + len(chunks[index]) <= room:
+            used += len(chunks[index])
+            index += 1
+        if index == start and index < count:
+            index += 1  # a word longer than the line
+        end = index - 1 if index > start and chunks[index - 1][0] == " " else index
+        if end > start:
+            lines.append(head + "".join(chunks[start:end]))
+    return lines
 
 
 def _paragraph(text: str) -> str:
