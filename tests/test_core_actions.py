@@ -72,7 +72,7 @@ def test_actions_by_person() -> None:
 
 # Letters that ignore-case matching treats specially, next to plain ones and nick punctuation.
 _CASE_TRICKY = st.text(
-    alphabet="aAiIsSkKlL_-[]{}|^ \u0130\u0131\u017f\u212a\u00e9\u00c9\u00df\u1e9e\u03a3\u03c3\u03c2", max_size=12
+    alphabet="aAiIsSkKlL_-[]{}|^`\\.: \u0130\u0131\u017f\u212a\u00e9\u00c9\u00df\u1e9e\u03a3\u03c3\u03c2", max_size=12
 )
 
 
@@ -84,6 +84,7 @@ _CASE_TRICKY = st.text(
 @example(["L\u0130N does it"], ["lin"])  # dotted capital I matches i (and lower() makes it two characters)
 @example(["\u0131"], ["I"])  # dotless i matches I
 @example(["\u212a9s"], ["k9s"])  # the Kelvin sign matches k
+@example(["\u212ak9s"], ["k9s"])  # ... so it is a nick character next to a nick
 def test_actions_by_person_agrees_with_mentions(texts: list[str], nicks: list[str]) -> None:
     """Its quick pre-check never changes an answer: each action goes to exactly the nicks ``mentions`` finds."""
     items = [action(text, line) for line, text in enumerate(texts, 1)]

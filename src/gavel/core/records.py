@@ -60,6 +60,22 @@ _NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
 _ODD_CASE = frozenset("\u0130\u0131\u017f")
 
 
+# The characters the pattern's look-arounds see as nick characters: ignoring case, the Kelvin sign is a K.
+_NICK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-[]\\`^{}|\u212a")
+
+
+def _names(text: str, lowered: str, lowered_nick: str) -> bool:
+    """``mentions(text, nick)`` for a non-empty ASCII nick and a text without _ODD_CASE letters (``lowered``: their
+    lower case; lowering keeps the text's length then), by plain string search."""
+    size = len(lowered_nick)
+    at = lowered.find(lowered_nick)
+    while at >= 0:
+        if (at == 0 or text[at - 1] not in _NICK_CHARS) and text[at + size : at + size + 1] not in _NICK_CHARS:
+            return True
+        at = lowered.find(lowered_nick, at + 1)
+    return False
+
+
 def mention_pattern(nick: str) -> re.Pattern[str]:
     """What finds ``nick`` in a text as a whole word, case-insensitively."""
     return re.compile(rf"(?<![{_NICK_CHAR}]){re.escape(nick)}(?![{_NICK_CHAR}])", re.IGNORECASE)
@@ -87,17 +103,21 @@ def actions_by_person(actions: list[Item], nicks: list[str]) -> tuple[dict[str, 
     owners: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
-    patterns = (
-        [(nick, nick.lower(), nick.isascii(), mention_pattern(nick).search) for nick in ordered] if actions else []
-    )
+    lowered_nicks = [(nick, nick.lower(), nick.isascii()) for nick in ordered]
+    patterns: dict[str, re.Pattern[str]] = {}  # compiled when first needed (compiling costs more than searching)
     for action in actions:
         owned = False
         text = action.text
         lowered, plain = text.lower(), not _ODD_CASE.intersection(text)
-        for nick, lowered_nick, ascii_nick, search in patterns:
-            if plain and ascii_nick and lowered_nick not in lowered:  # a quick no (see _ODD_CASE)
-                continue
-            if search(text) is not None:
+        for nick, lowered_nick, ascii_nick in lowered_nicks:
+            if plain and ascii_nick and lowered_nick:  # no pattern needed (see _ODD_CASE)
+                named = _names(text, lowered, lowered_nick)
+            else:
+                pattern = patterns.get(nick)
+                if pattern is None:
+                    pattern = patterns[nick] = mention_pattern(nick)
+                named = pattern.search(text) is not None
+            if named:
                 owners.setdefault(nick, []).append(action)
                 owned = True
         if not owned:
