@@ -13,11 +13,11 @@ from urllib.parse import quote
 from gavel.render.links import hms, split_links
 from gavel.render.view import ItemView, MinutesView, VoteView
 
-_PUNCTUATION = re.compile(r"([\\`*_\[\]{}()#!|~^$])")
+_PUNCTUATION = "\\`*_[]{}()#!|~^$"
 # At the start of a block these would begin a list, a heading, a quote or a thematic break.
 _BLOCK_START = re.compile(r"([-+=>]|\d+(?=[.)]))")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
-_HTML_SPECIAL = re.compile(r"[&<>]")
+# Markdown punctuation backslash-escaped, and the HTML specials as entities (one pass).
+_ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Characters a link destination keeps as they are; anything else (spaces, brackets ...) is percent-encoded.
 _URL_SAFE = "/:?#=&;%+,@!$*'-._~"
 
@@ -28,8 +28,7 @@ def escape_text(text: str) -> str:
 
 
 def _escape(text: str) -> str:
-    text = _PUNCTUATION.sub(r"\\\1", text)
-    text = _HTML_SPECIAL.sub(lambda match: _ENTITIES[match.group()], text)
+    text = text.translate(_ESCAPES)
     match = _BLOCK_START.match(text)
     if match is not None:
         end = match.end()
