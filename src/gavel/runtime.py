@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from gavel.core.effects import Effect, LogLine, LogLines, MeetingEnded, MeetingStarted
 from gavel.core.errors import GavelError
@@ -54,6 +55,16 @@ def detect_bot_nick(head: bytes) -> str | None:
     """The nick that answered ``#startmeeting`` with "Meeting started ..." near the start of a log."""
     match = _BOT_GREETING.search(head)
     return match.group(1).decode("utf-8", "replace") if match is not None else None
+
+
+def log_settings(
+    stream: BinaryIO, path: Path, channel: str | None, bot_nick: str | None, *, url_base: str = ""
+) -> MeetingSettings:
+    """How to replay the log ``stream`` (read from ``path``): its channel (from the file name unless given) and the
+    bot's nick (detected near its start unless given). The stream is left at its start."""
+    bot = bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
+    stream.seek(0)
+    return MeetingSettings(channel=channel or "#" + name_from_filename(path), bot_nick=bot, url_base=url_base)
 
 
 class MeetingRunner:
@@ -168,10 +179,7 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
     runner: MeetingRunner | None = None
     try:
         with open(path, "rb") as stream:
-            bot = options.bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
-            stream.seek(0)
-            channel = options.channel or "#" + name_from_filename(path)
-            settings = MeetingSettings(channel=channel, bot_nick=bot, url_base=options.url_base)
+            settings = log_settings(stream, path, options.channel, options.bot_nick, url_base=options.url_base)
             runner = MeetingRunner(settings, options.output_dir, options.formats, archive=options.archive)
             try:
                 runner.feed(read_rows(stream, day, report))

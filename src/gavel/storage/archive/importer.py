@@ -25,14 +25,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from gavel.core.meeting import MeetingSettings
-from gavel.runtime import MeetingRunner, detect_bot_nick
+from gavel.runtime import MeetingRunner, log_settings
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.spool import ParsedMeeting
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
 LOG_SUFFIX = ".log.txt"
-_BOT_SCAN_BYTES = 64 * 1024
 WORKER_NICENESS = 10
 _STAMP = re.compile(r"\.(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.log\.txt\Z")
 
@@ -69,9 +67,7 @@ def parse_log(
     runner: MeetingRunner | None = None
     try:
         with open(path, "rb") as stream:
-            bot = bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
-            stream.seek(0)
-            settings = MeetingSettings(channel=channel or "#" + name_from_filename(path), bot_nick=bot)
+            settings = log_settings(stream, path, channel, bot_nick)
             runner = MeetingRunner(settings, None, archive=True, spool_dir=spool_dir)
             runner.feed(read_rows(stream, day, report))
             runner.close()
