@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -10,6 +11,7 @@ from hypothesis import strategies as st
 
 from gavel.core.commands import parse
 from gavel.runtime import ReplayOptions, replay_file
+from gavel.transports.replay import LineParser, ReplayReport
 
 NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)
 
@@ -88,3 +90,34 @@ def test_any_bytes_replay_without_raising(chunks: list[bytes]) -> None:
         assert result.error is None
         assert len(result.meetings) == 1
         assert all(path.exists() for path in result.meetings[0].paths)
+
+
+_STAMP = st.one_of(
+    st.builds("{:02d}:{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59), st.integers(0, 59)),
+    st.sampled_from(["25:61:61", "23:59:59", "00:00:00", "00:00:01", "99:99:99"]),
+)
+_ANY_LINE = st.one_of(
+    st.builds("{} <{}> {}".format, _STAMP, NICK, TEXT),
+    st.builds("{} <{}>".format, _STAMP, NICK),
+    st.builds("{} * {} {}".format, _STAMP, NICK, TEXT),
+    st.builds("[{}] <@{}> {}".format, _STAMP, NICK, TEXT),
+    st.builds("{} -!- {} is now known as {}".format, _STAMP, NICK, NICK),
+    st.just("--- Day changed Thu Mar 17 2016"),
+    st.builds("{} <{}> {}".format, _STAMP, NICK, st.text(alphabet="ab: ", min_size=180, max_size=260)),
+    st.builds("{} <a> x {} <b> y {} <c> z {} * d w".format, _STAMP, _STAMP, _STAMP, _STAMP).map(
+        lambda s: s + " p" * 90
+    ),
+    st.just("10:00:00 <a> x 10:00:01 <b> y 10:00:02 <c> z 10:00:03 <d> glued" + " p" * 90),
+    TEXT,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_ANY_LINE, min_size=1, max_size=30))
+def test_block_rows_is_rows_line_by_line(lines: list[str]) -> None:
+    """The findall fast path (times converted in line) gives the rows and warnings of the line-by-line parser."""
+    fast_report, slow_report = ReplayReport("x"), ReplayReport("x")
+    fast = LineParser(date(2016, 3, 16), fast_report).block_rows("\n".join(lines), 1)
+    slow = LineParser(date(2016, 3, 16), slow_report).rows(lines, 1)
+    assert fast == slow
+    assert fast_report.warnings == slow_report.warnings
