@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from gavel.render.minutes_html import html_chunks, render_html
 from gavel.render.minutes_json import json_chunks, render_json
-from gavel.render.minutes_md import render_markdown
+from gavel.render.minutes_md import markdown_chunks, render_markdown
 from gavel.render.minutes_text import render_text, text_chunks
 from gavel.render.view import MinutesView
 
@@ -21,7 +21,7 @@ MINUTES_WRITERS: dict[str, Callable[[MinutesView], str]] = {
 MINUTES_STREAMS: dict[str, Callable[[MinutesView], Iterable[str]]] = {
     ".txt": text_chunks,
     ".html": html_chunks,
-    ".md": lambda view: (render_markdown(view),),
+    ".md": markdown_chunks,
     ".json": json_chunks,
 }
 

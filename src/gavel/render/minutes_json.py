@@ -33,8 +33,8 @@ def _vote(vote: VoteView) -> dict[str, Any]:
     }
 
 
-def as_data(view: MinutesView) -> dict[str, Any]:
-    """The minutes as plain JSON-able data."""
+def _members(view: MinutesView) -> dict[str, Any]:
+    """The top-level members, with every list as an iterator: its elements are made only as they are read."""
     return {
         "generator": view.generator,
         "meeting": {
@@ -51,43 +51,79 @@ def as_data(view: MinutesView) -> dict[str, Any]:
             "log_basename": view.log_basename,
             "log_url": view.log_url,
         },
-        "topics": [{"title": t.text, "nick": t.nick, "time": iso(t.time), "line": t.line} for t in view.topics],
-        "items": [_item(item) for item in view.items],
-        "actions": [item.text for item in view.actions],
-        "actions_by_person": {owner.nick: [item.text for item in owner.actions] for owner in view.actions_by_person},
-        "unassigned_actions": [item.text for item in view.unassigned_actions],
-        "people": [{"nick": person.nick, "lines": person.lines} for person in view.people],
-        "votes": [_vote(vote) for vote in view.votes],
+        "topics": ({"title": t.text, "nick": t.nick, "time": iso(t.time), "line": t.line} for t in view.topics),
+        "items": map(_item, view.items),
+        "actions": (item.text for item in view.actions),
+        "actions_by_person": {owner.nick: (item.text for item in owner.actions) for owner in view.actions_by_person},
+        "unassigned_actions": (item.text for item in view.unassigned_actions),
+        "people": ({"nick": person.nick, "lines": person.lines} for person in view.people),
+        "votes": map(_vote, view.votes),
     }
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+def _plain(value: Any) -> Any:
+    """``value`` with its iterators read into lists (plain JSON-able data; what an iterator gives is plain)."""
+    if isinstance(value, Iterator):
+        return list(value)
+    if isinstance(value, dict):
+        return {name: _plain(member) for name, member in value.items()}
+    return value
+
+
+def as_data(view: MinutesView) -> dict[str, Any]:
+    """The minutes as plain JSON-able data."""
+    data: dict[str, Any] = _plain(_members(view))
+    return data
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_dumps = _ENCODER.encode
+_END = object()  # what `next` gives at the end of an iterator
 
 
 def _member(key: str, value: Any) -> Iterator[str]:
     """One top-level member: a list or an object gets one line per element (readable, and fast: each line is
-    encoded by the C encoder, which ``indent=`` would turn off)."""
-    if isinstance(value, list) and value:
-        yield f"  {_dumps(key)}: [\n"
-        last = len(value) - 1
-        for index, element in enumerate(value):
-            yield f"    {_dumps(element)}{',' if index < last else ''}\n"
-        yield "  ]"
+    encoded by the C encoder, which ``indent=`` would turn off). A list's elements are encoded as they come."""
+    if isinstance(value, Iterator):
+        yield from _elements(f"  {_dumps(key)}: ", value, "[\n    ", ",\n    ", "\n  ]")
     elif isinstance(value, dict) and value:
-        body = ",\n    ".join(f"{_dumps(name)}: {_dumps(value[name])}" for name in sorted(value))
-        yield f"  {_dumps(key)}: {{\n    {body}\n  }}"
+        for index, name in enumerate(sorted(value)):
+            start = ",\n    " if index else f"  {_dumps(key)}: {{\n    "
+            yield from _value(f"{start}{_dumps(name)}: ", value[name])
+        yield "\n  }"
     else:
         yield f"  {_dumps(key)}: {_dumps(value)}"
 
 
+def _value(head: str, value: Any) -> Iterator[str]:
+    """``head`` and ``value`` on one line; an iterator's elements are encoded one at a time, as the encoder
+    writes a list (``["a", "b"]``), so not even one person's actions are all held at once."""
+    if isinstance(value, Iterator):
+        yield from _elements(head, value, "[", _ENCODER.item_separator, "]")
+    else:
+        yield f"{head}{_dumps(value)}"
+
+
+def _elements(head: str, elements: Iterator[Any], opening: str, separator: str, closing: str) -> Iterator[str]:
+    """A list: ``[]`` when empty, else ``opening``, the elements apart by ``separator``, and ``closing``."""
+    first = next(elements, _END)
+    if first is _END:
+        yield f"{head}[]"
+        return
+    yield f"{head}{opening}{_dumps(first)}"
+    for element in elements:
+        yield f"{separator}{_dumps(element)}"
+    yield closing
+
+
 def json_chunks(view: MinutesView) -> Iterator[str]:
     """The ``.json`` minutes: UTF-8 text, sorted keys, one line per item, person, vote ...; a final newline."""
-    data = as_data(view)
+    members = _members(view)
     yield "{\n"
-    for index, key in enumerate(sorted(data)):
+    for index, key in enumerate(sorted(members)):
         if index:
             yield ",\n"
-        yield from _member(key, data[key])
+        yield from _member(key, members[key])
     yield "\n}\n"
 
 
