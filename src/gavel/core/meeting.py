@@ -260,7 +260,9 @@ class Meeting:
             kind, time, _, nick, text = rows[index]
             if kind is message:
                 first = text[:1]
-                if first not in maybe_special or (first in url_first and not starts_with_url(text)):
+                if first not in maybe_special or (
+                    first in url_first and ("://" not in text or not starts_with_url(text))
+                ):
                     tally[nick] = get(nick, 0) + 1  # a plain line: counted now, logged with its run
                     continue
             elif kind is action:
