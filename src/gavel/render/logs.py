@@ -138,6 +138,7 @@ class LogHtmlWriter:
         message = _MESSAGE
         number = first
         for kind, _, stamp, nick, text in rows:
+            anchor = str(number)  # (formatted once: an f-string formats an int each time)
             if kind is message:  # the common case, inline (this runs once per log line)
                 span = nicks.get(nick) or self._nick(nick)
                 if "#" in text or ":" in text:  # maybe a command, an address or a URL
@@ -146,10 +147,10 @@ class LogHtmlWriter:
                     body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 else:
                     body = text
-                append(f'<a href="#l-{number}" id="l-{number}"><span class="tm">{stamp}</span></a>{span}{body}\n')
+                append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{span}{body}\n')
             else:
                 body = self._body(kind, nick, text)
-                append(f'<a href="#l-{number}" id="l-{number}"><span class="tm">{stamp}</span></a>{body}\n')
+                append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{body}\n')
             number += 1
         self._write("".join(out))
 
