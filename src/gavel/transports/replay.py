@@ -152,10 +152,10 @@ class LineParser:
         rows: list[Row] = []
         append = rows.append
         kind = _MESSAGE_KIND
-        fromisoformat = datetime.fromisoformat
+        fromisoformat, short = datetime.fromisoformat, _SHORT
         last, hms, last_stamp, day_iso = self._last, self._hms, self._last_stamp, self._day_iso
         for number, (stamp, nick, said, other) in enumerate(found, first):
-            if stamp and len(said) + len(nick) <= _SHORT:  # a message on a line too short to hold glued lines
+            if stamp and len(said) + len(nick) <= short:  # a message on a line too short to hold glued lines
                 if stamp != last_stamp:
                     try:
                         moment = fromisoformat(f"{day_iso}T{stamp}+00:00")
