@@ -7,6 +7,7 @@ Log text is escaped so it can neither inject HTML nor make links or formatting: 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -24,6 +25,7 @@ _ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&
 _URL_SAFE = "/:?#=&;%+,@!$*'-._~"
 
 
+@functools.lru_cache(maxsize=4096)  # mostly nicks, each written once per item
 def escape_text(text: str) -> str:
     """Plain text that renders as itself in Markdown (no HTML, links or formatting), on one line."""
     return _escape(" ".join(text.split()))
@@ -40,6 +42,8 @@ def _escape(text: str) -> str:
 
 def inline(text: str) -> str:
     """Escaped text with its safe URLs as autolinks."""
+    if "://" not in text:
+        return _escape(" ".join(text.split()))
     pieces = split_links(" ".join(text.split()))
     return "".join(f"<{piece}>" if is_url else _escape(piece) for piece, is_url in pieces)
 
