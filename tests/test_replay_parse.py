@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 
 from gavel.core.events import Action, Message, NickChange, RawLine
@@ -10,6 +11,7 @@ from gavel.transports.replay import (
     date_from_filename,
     name_from_filename,
     read_events,
+    read_rows,
     split_glued,
 )
 
@@ -81,6 +83,20 @@ def test_invalid_utf8_is_replaced_and_reported() -> None:
 def test_line_endings() -> None:
     got, _ = events(b"14:30:39 <a> crlf\r\n14:30:40 <a> cr\r14:30:41 <a> lf")
     assert [e.text for e in got if isinstance(e, Message)] == ["crlf", "cr", "lf"]
+
+
+def test_a_crlf_log_reads_as_its_lf_twin() -> None:
+    """Windows line ends are line ends: the same rows and warnings (and the batch fast path, not line by line)."""
+    lf = b"14:30:39 <a> one\n14:30:40 * a waves\nnot a log line\n14:30:41 <b> two\n"
+    reports = {"lf": ReplayReport("log.txt"), "crlf": ReplayReport("log.txt")}
+    lf_rows = list(read_rows(io.BytesIO(lf), DAY, reports["lf"]))
+    crlf_rows = list(read_rows(io.BytesIO(lf.replace(b"\n", b"\r\n")), DAY, reports["crlf"]))
+    assert crlf_rows == lf_rows and len(lf_rows) == 1  # one batch: decoded as a block
+    assert (
+        reports["crlf"].warnings
+        == reports["lf"].warnings
+        == ["log.txt:3: unrecognized line kept as text: 'not a log line'"]
+    )
 
 
 def test_glued_lines_are_split_back() -> None:

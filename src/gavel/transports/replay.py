@@ -247,13 +247,15 @@ def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator
     """``(number of the first line, its lines joined by "\\n", clean)``, line endings stripped.
 
     A block of up to 512 lines is decoded with one C-level call (``clean``: it holds no carriage
-    return); a block with bad bytes or carriage returns is redone line by line (one line per block),
-    so reports still name the exact line.
+    return; CRLF line ends become LF first); a block with bad bytes or lone carriage returns is redone
+    line by line (one line per block), so reports still name the exact line.
     """
     number = 0
     iterator = iter(raw_lines)
     while batch := list(islice(iterator, _BATCH)):
         joined = b"".join(batch)
+        if b"\r" in joined and joined.count(b"\r") == joined.count(b"\r\n"):  # CRLF line ends only (Windows)
+            joined = joined.replace(b"\r\n", b"\n")
         if b"\r" not in joined:
             try:
                 block = joined.decode("utf-8")
