@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 from gavel.core import Effect, LogLine, Meeting, MeetingSettings, MeetingState
 from gavel.core.effects import LogLines
 from gavel.core.events import LineKind, NickChange, RawLine, Row, nick_change_text, row_event
+from gavel.core.meeting import WHITESPACE
 from strategies import BOT, NICKS, T0, nicks, settings_strategy, texts
 
 FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -165,3 +167,24 @@ def test_row_event_turns_only_well_made_nick_rows_into_nick_changes() -> None:
 def test_log_line_row_has_its_stamp() -> None:
     line = LogLine(3, T0, LineKind.ACTION, "alice", "waves")
     assert line.row() == (LineKind.ACTION, T0, "14:30:39", "alice", "waves")
+
+
+def test_whitespace_is_every_character_isspace_knows() -> None:
+    """handle_rows finds lines that may be commands by their first character; a leading space of any kind counts."""
+    assert {chr(code) for code in range(sys.maxunicode + 1) if chr(code).isspace()} == WHITESPACE
+
+
+def test_the_bots_lines_stay_uncounted_when_its_nick_moves_on() -> None:
+    """People are counted per nick and folded late: the bot's lines must be left out before the bot is renamed."""
+    meeting = Meeting(MeetingSettings(channel="#x", bot_nick="gavelbot"))
+    rows = [
+        row(LineKind.MESSAGE, T0, "alice", "#startmeeting"),
+        row(LineKind.MESSAGE, T0, "gavelbot", "Meeting started"),
+        row(LineKind.NICK, T0, "gavelbot", nick_change_text("gavelbot", "gavelbot_")),
+        row(LineKind.MESSAGE, T0, "GavelBot", "hi, I took the old nick"),
+        row(LineKind.MESSAGE, T0, "gavelbot_", "I am the bot now"),
+    ]
+    index = 0
+    while index < len(rows):
+        index = meeting.handle_rows(rows, index)[1]
+    assert meeting.people() == [("alice", 1), ("GavelBot", 1)]
