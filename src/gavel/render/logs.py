@@ -65,7 +65,8 @@ class LogTextWriter:
             f"{stamp} <{nick}> {text}" if kind is message else _text_line(kind, stamp, nick, text)
             for kind, _, stamp, nick, text in rows
         ]
-        self._write(self._separator + "\n".join(lines))
+        lines[0] = self._separator + lines[0]  # (not before the join: that would copy the whole batch again)
+        self._write("\n".join(lines))
         self._separator = "\n"
 
     def close(self) -> None:
