@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gavel.cli import main
+from gavel.cli import chunk_size, main
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
@@ -212,3 +212,12 @@ def test_same_name_same_minute_different_meetings_are_both_kept(tmp_path: Path) 
     assert replay(tmp_path / "alice", "-o", out)[0] == 0  # replaying one again rewrites its own files
     names = sorted(p.name for p in (out / "clash" / "2020").glob("*.log.txt"))
     assert names == ["clash.2020-01-02-03.04-2.log.txt", "clash.2020-01-02-03.04.log.txt"]
+
+
+@pytest.mark.parametrize(
+    ("files", "jobs", "size"), [(2, 2, 1), (4, 2, 1), (7, 2, 1), (16, 2, 2), (100, 2, 12), (10_000, 4, 16)]
+)
+def test_every_worker_gets_files(files: int, jobs: int, size: int) -> None:
+    """With few files a chunk is one file, so no worker idles while another replays them all."""
+    assert chunk_size(files, jobs) == size
+    assert -(-files // size) >= min(files, jobs)  # at least as many chunks as workers that can be busy

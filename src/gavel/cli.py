@@ -40,7 +40,13 @@ def _replay_all(files: list[Path], options: ReplayOptions, jobs: int) -> Iterato
             yield replay_file(path, options)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(replay_file, files, [options] * len(files), chunksize=4)
+        yield from pool.map(replay_file, files, [options] * len(files), chunksize=chunk_size(len(files), jobs))
+
+
+def chunk_size(files: int, jobs: int) -> int:
+    """Files handed to a worker at a time: at least 4 chunks per worker (so every worker gets work, and a slow
+    file does not hold up many others), at most 16 files (fewer round trips on a big tree)."""
+    return max(1, min(16, files // (jobs * 4)))
 
 
 # --archive, shared by the commands that read or fill the archive.
