@@ -230,3 +230,36 @@ def test_meetings_sharing_a_basename_are_both_reachable(tmp_path: Path) -> None:
         html = client.get(f"/series/{WEEKLY}").text
         for url in urls:
             assert f'<a href="{url}">' in html
+        # Every other link to either meeting names it by id too: search hits, action items, minutes items.
+        ids = {first.id, second.id}
+        hits = client.get("/api/search", params={"q": "roadmap"}).json()["hits"]
+        assert {hit["meeting_id"] for hit in hits} == ids
+        assert all(hit["url"].startswith(f"/series/{WEEKLY}/{hit['meeting_id']}#") for hit in hits)
+        page = client.get("/search", params={"q": "roadmap"}).text
+        assert f'href="/series/{WEEKLY}/{first.id}#' in page and f'href="/series/{WEEKLY}/{second.id}#' in page
+        actions = client.get(f"/api/series/{WEEKLY}").json()["open_actions"]
+        assert {action["url"].split("#")[0] for action in actions} == set(urls)
+        for url in urls:
+            items = client.get("/api" + url).json()["items"]
+            assert items and all(item["url"].startswith(url + "#i-") for item in items)
+
+
+def test_a_restricted_meeting_sharing_a_basename_hides_behind_the_public_one(tmp_path: Path) -> None:
+    """Without access, the public meeting is the one its basename names, and links need no id (which would show that
+    another meeting exists); with access, both are named by id."""
+    secret_first = log(*ROADMAP_LINES[:1], "alice: #restrictlogs", *ROADMAP_LINES[1:])
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        hidden = store_text(archive, secret_first, date(2023, 11, 7), "#weekly")
+        public = store_text(archive, log(*ROADMAP_LINES, start="15:00:30"), date(2023, 11, 7), "#weekly-b")
+        assert hidden.basename == public.basename
+        anyone = TestClient(create_app(archive, token=TOKEN), raise_server_exceptions=True)
+        assert anyone.get(f"/api/series/{WEEKLY}/{public.basename}").json()["channel"] == "#weekly-b"
+        assert anyone.get(f"/series/{WEEKLY}/{hidden.id}").status_code == 404
+        hits = anyone.get("/api/search", params={"q": "roadmap"}).json()["hits"]
+        assert hits and {hit["url"].split("#")[0] for hit in hits} == {f"/series/{WEEKLY}/{public.basename}"}
+        insider = TestClient(create_app(archive, token=TOKEN), headers={"Authorization": f"Bearer {TOKEN}"})
+        hits = insider.get("/api/search", params={"q": "roadmap"}).json()["hits"]
+        assert {hit["url"].split("#")[0] for hit in hits} == {
+            f"/series/{WEEKLY}/{hidden.id}",
+            f"/series/{WEEKLY}/{public.id}",
+        }

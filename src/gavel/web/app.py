@@ -46,7 +46,6 @@ from gavel.web.data import (
     log_line,
     log_row_json,
     meeting_json,
-    meeting_refs,
     rebuild_view,
     series_json,
     series_summary_json,
@@ -327,9 +326,11 @@ class ArchiveWeb:
                 return Viewer(True, by_cookie=True)
         return Viewer()
 
-    @staticmethod
-    def urls(request: Request) -> Urls:
-        return Urls(request.scope.get("root_path", ""))
+    def urls(self, request: Request) -> Urls:
+        def shared() -> frozenset[tuple[str, str]]:
+            return self.archive.shared_basenames(include_restricted=self.viewer(request).authenticated)
+
+        return Urls(request.scope.get("root_path", ""), shared)
 
     def context(self, request: Request, viewer: Viewer, **values: Any) -> dict[str, Any]:
         urls = self.urls(request)
@@ -385,7 +386,7 @@ class ArchiveWeb:
         found = self.archive.series(name, include_restricted=viewer.authenticated)
         if found is None:
             raise HTTPException(404, "no such series")
-        return self.page("series.html", self.context(request, viewer, series=found, refs=meeting_refs(found)))
+        return self.page("series.html", self.context(request, viewer, series=found))
 
     def meeting(self, request: Request) -> Response:
         viewer = self.viewer(request)

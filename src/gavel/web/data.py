@@ -7,6 +7,7 @@ application's root path when it runs behind a reverse proxy under a sub-path.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -51,10 +52,24 @@ def valid_segment(value: str) -> bool:
 
 
 class Urls:
-    """Paths of the pages, under ``root`` (the application's root path, "" at the top of the site)."""
+    """Paths of the pages, under ``root`` (the application's root path, "" at the top of the site).
 
-    def __init__(self, root: str = "") -> None:
+    A meeting is named by its log basename, or by its id where two meetings of a series share a basename
+    (MeetBot names files by meeting name and minute only): ``shared`` gives those (series, basename) pairs,
+    asked for once, when a link with a meeting id is first made.
+    """
+
+    def __init__(self, root: str = "", shared: Callable[[], frozenset[tuple[str, str]]] | None = None) -> None:
         self.root = root.rstrip("/")
+        self._shared_source = shared
+        self._shared: frozenset[tuple[str, str]] | None = None
+
+    def _ref(self, series: str, basename: str, meeting_id: int | None) -> str:
+        if meeting_id is None or self._shared_source is None:
+            return basename
+        if self._shared is None:
+            self._shared = self._shared_source()
+        return str(meeting_id) if (series, basename) in self._shared else basename
 
     def home(self) -> str:
         return self.root + "/"
@@ -62,16 +77,16 @@ class Urls:
     def series(self, name: str) -> str:
         return f"{self.root}/series/{quote(name, safe='')}"
 
-    def meeting(self, series: str, basename: str) -> str:
-        return f"{self.series(series)}/{quote(basename, safe='')}"
+    def meeting(self, series: str, basename: str, meeting_id: int | None = None) -> str:
+        return f"{self.series(series)}/{quote(self._ref(series, basename, meeting_id), safe='')}"
 
-    def line(self, series: str, basename: str, line: int) -> str:
+    def line(self, series: str, basename: str, line: int, meeting_id: int | None = None) -> str:
         """The meeting page at log line ``line``."""
-        return f"{self.meeting(series, basename)}#l-{line}"
+        return f"{self.meeting(series, basename, meeting_id)}#l-{line}"
 
-    def item(self, series: str, basename: str, line: int) -> str:
+    def item(self, series: str, basename: str, line: int, meeting_id: int | None = None) -> str:
         """The meeting page at the minutes item that came from log line ``line``."""
-        return f"{self.meeting(series, basename)}#i-{line}"
+        return f"{self.meeting(series, basename, meeting_id)}#i-{line}"
 
     def api(self, path: str) -> str:
         """The JSON twin of a page path made by this object."""
@@ -87,8 +102,8 @@ class Urls:
 def hit_url(urls: Urls, hit: SearchHit) -> str:
     """Where a search hit opens: its log line, or (for a minutes item) the item in the minutes."""
     if hit.kind == "line":
-        return urls.line(hit.series, hit.meeting_basename, hit.line)
-    return urls.item(hit.series, hit.meeting_basename, hit.line)
+        return urls.line(hit.series, hit.meeting_basename, hit.line, hit.meeting_id)
+    return urls.item(hit.series, hit.meeting_basename, hit.line, hit.meeting_id)
 
 
 def day_time(moment: datetime) -> str:
@@ -200,22 +215,8 @@ def series_summary_json(urls: Urls, series: SeriesSummary) -> dict[str, Any]:
     }
 
 
-def meeting_refs(series: SeriesDetail) -> dict[int, str]:
-    """How each meeting of a series is named in URLs: its log basename, or its id when two meetings share
-    a basename (started in the same minute), which the basename alone cannot tell apart."""
-    seen: dict[str, int] = {}
-    for year in series.years:
-        for meeting in year.meetings:
-            seen[meeting.log_basename] = seen.get(meeting.log_basename, 0) + 1
-    return {
-        meeting.id: meeting.log_basename if seen[meeting.log_basename] == 1 else str(meeting.id)
-        for year in series.years
-        for meeting in year.meetings
-    }
-
-
-def meeting_summary_json(urls: Urls, meeting: MeetingSummary, ref: str | None = None) -> dict[str, Any]:
-    url = urls.meeting(meeting.series, ref or meeting.log_basename)
+def meeting_summary_json(urls: Urls, meeting: MeetingSummary) -> dict[str, Any]:
+    url = urls.meeting(meeting.series, meeting.log_basename, meeting.id)
     return {
         "id": meeting.id,
         "series": meeting.series,
@@ -248,19 +249,18 @@ def action_json(urls: Urls, action: ActionRow) -> dict[str, Any]:
         "series": action.series,
         "meeting": action.meeting_basename,
         "meeting_started_at": iso(action.meeting_started_at),
-        "url": urls.item(action.series, action.meeting_basename, action.line),
+        "url": urls.item(action.series, action.meeting_basename, action.line, action.meeting_id),
     }
 
 
 def series_json(urls: Urls, series: SeriesDetail) -> dict[str, Any]:
     url = urls.series(series.name)
-    refs = meeting_refs(series)
     return {
         "name": series.name,
         "meetings": series.meeting_count,
         "url": url,
         "years": [
-            {"year": year.year, "meetings": [meeting_summary_json(urls, m, refs[m.id]) for m in year.meetings]}
+            {"year": year.year, "meetings": [meeting_summary_json(urls, m) for m in year.meetings]}
             for year in series.years
         ],
         "open_actions": [action_json(urls, action) for action in series.open_actions],
@@ -279,7 +279,7 @@ def meeting_json(urls: Urls, meeting: MeetingDetail) -> dict[str, Any]:
             "time": iso(item.time),
             "line": item.line,
             "topic": item.topic,
-            "url": urls.item(meeting.series, meeting.log_basename, item.line),
+            "url": urls.item(meeting.series, meeting.log_basename, item.line, meeting.id),
         }
         for item in meeting.items
     ]

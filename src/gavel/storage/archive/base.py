@@ -484,6 +484,17 @@ class Archive(ABC):
                 years.append(YearMeetings(meeting.started_at.year, (meeting,)))
         return SeriesDetail(name, len(meetings), tuple(years), tuple(actions))
 
+    def shared_basenames(self, *, include_restricted: bool = False) -> frozenset[tuple[str, str]]:
+        """The ``(series, log basename)`` pairs that name more than one (visible) meeting: the meetings started
+        in the same minute, which a link must name by id."""
+        with self._lock:
+            rows = self._query(
+                "SELECT s.name, m.log_basename FROM meetings m JOIN series s ON s.id = m.series_id "
+                "WHERE (? OR NOT m.restricted) GROUP BY s.name, m.log_basename HAVING COUNT(*) > 1",
+                (include_restricted,),
+            )
+        return frozenset((series, basename) for series, basename in rows)
+
     def meeting(
         self, series: str | None, basename_or_id: str | int, *, include_restricted: bool = False
     ) -> MeetingDetail | None:
@@ -497,10 +508,11 @@ class Archive(ABC):
                 rows = self._query(f"{_MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
                 if rows and series is not None and rows[0][1] != series:
                     rows = []
-            else:
+            else:  # the first one the viewer may see
                 rows = self._query(
-                    f"{_MEETINGS} WHERE s.name = ? AND m.log_basename = ? ORDER BY m.started_at, m.id",
-                    (series, basename_or_id),
+                    f"{_MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
+                    "ORDER BY m.started_at, m.id",
+                    (series, basename_or_id, include_restricted),
                 )
             if not rows:
                 return None
