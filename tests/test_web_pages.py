@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from gavel.storage.archive import open_archive
 from gavel.web.app import create_app
+from gavel.web.data import LogPage
 from web_support import (
     BACKENDS,
     K8S,
@@ -263,3 +264,63 @@ def test_a_restricted_meeting_sharing_a_basename_hides_behind_the_public_one(tmp
             f"/series/{WEEKLY}/{hidden.id}",
             f"/series/{WEEKLY}/{public.id}",
         }
+
+
+def test_a_long_log_is_shown_in_pages(tmp_path: Path) -> None:
+    """A 4,500-line log: 2,000 lines per page, the minutes on every page, every link to a line on its page."""
+    chatter = [f"bob: line {n} of a long meeting" for n in range(2, 4300)]
+    lines = [
+        "alice: #startmeeting weekly sync",
+        *chatter,
+        "alice: #info late news",
+        *chatter[:199],
+        "alice: #endmeeting",
+    ]
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        stored = store_text(archive, log(*lines), date(2023, 11, 7), "#weekly")
+        client = TestClient(create_app(archive), raise_server_exceptions=True)
+        path = f"/series/{WEEKLY}/{stored.basename}"
+        count = len(lines)
+        assert count == 4500
+
+        def shown(page: Page) -> list[int]:
+            return [int(anchor[2:]) for anchor in page.ids if anchor.startswith("l-")]
+
+        first = Page(client.get(path).text)
+        assert shown(first) == list(range(1, 2001))
+        assert "i-4300" in first.ids  # the minutes are on every page ...
+        assert "?from=4001#l-4300" in first.hrefs  # ... and link to the page that holds their line
+        assert {"?from=2001#log", "?from=4001#log"} <= set(first.hrefs)  # next, last
+        assert "Lines 1–2000 of 4500" in first.all_text
+
+        middle = Page(client.get(path, params={"from": "2500"}).text)  # any line names its page
+        assert shown(middle) == list(range(2001, 4001))
+        assert {"?from=1#log", "?from=4001#log"} <= set(middle.hrefs)
+
+        last = Page(client.get(path, params={"from": "4300"}).text)
+        assert shown(last) == list(range(4001, 4501)) and "#l-4300" in last.hrefs
+        for page in (first, middle, last):  # a bare #l-N only ever points at a line on the page
+            assert {int(href[3:]) for href in page.hrefs if href.startswith("#l-")} <= set(shown(page))
+        for odd in ("0", "-5", "abc", "99999999999", "4501000"):
+            page = Page(client.get(path, params={"from": odd}).text)
+            assert shown(page) in (list(range(1, 2001)), list(range(4001, 4501))), odd
+
+        hits = client.get("/api/search", params={"q": "late news"}).json()["hits"]
+        assert {hit["kind"]: hit["url"] for hit in hits} == {
+            "info": f"{path}#i-4300",
+            "line": f"{path}?from=4001#l-4300",
+        }
+        hit = next(hit for hit in hits if hit["kind"] == "line")
+        url, _, anchor = hit["url"].partition("#")
+        assert anchor in Page(client.get(url).text).ids
+
+
+def test_log_page_arithmetic() -> None:
+    page = LogPage.of(2500, 4500)
+    assert (page.first, page.last, page.paged) == (2001, 4000, True)
+    assert page.neighbours() == {"first": 1, "previous": 1, "next": 4001, "last": 4001}
+    assert (page.href(2001), page.href(1999), page.href(4500)) == ("#l-2001", "?from=1#l-1999", "?from=4001#l-4500")
+    assert LogPage.of(1, 4500).neighbours() == {"next": 2001, "last": 4001}
+    assert LogPage.of(4500, 4500).neighbours() == {"first": 1, "previous": 2001}
+    assert not LogPage.of(1, 2000).paged and LogPage.of(1, 2000).neighbours() == {}
+    assert LogPage.of(0).first == LogPage.of(-3).first == 1

@@ -39,6 +39,7 @@ from gavel.render.templating import make_environment
 from gavel.storage.archive import Archive, LogRow, MeetingDetail, SearchQuery, SearchResults
 from gavel.web.data import (
     SEARCH_KINDS,
+    LogPage,
     Urls,
     day_time,
     hit_json,
@@ -140,6 +141,14 @@ def _int_param(params: Mapping[str, str], name: str, default: int, highest: int)
     if not raw.isascii() or not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= highest:
         raise SearchError(f"{name} must be a whole number from 1 to {highest}")
     return int(raw)
+
+
+def log_page(params: Mapping[str, str], count: int) -> LogPage:
+    """The page of a meeting's log that ``?from=N`` asks for (the first page if N is missing or not a number; the
+    last if N is past the end)."""
+    raw = params.get("from", "").strip()
+    line = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 1
+    return LogPage.of(min(line, max(count, 1)), count)
 
 
 def _bound(name: str, raw: str, *, end: bool) -> date | datetime | None:
@@ -391,13 +400,15 @@ class ArchiveWeb:
     def meeting(self, request: Request) -> Response:
         viewer = self.viewer(request)
         meeting = self.find_meeting(request, viewer)
-        rows = self.archive.log_lines(meeting.id, include_restricted=viewer.authenticated)
+        page = log_page(request.query_params, meeting.line_count)
+        rows = self.archive.log_lines(meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated)
         context = self.context(
             request,
             viewer,
             meeting=meeting,
             view=rebuild_view(meeting),
             log=LogLinesHtml().chunks(rows),
+            log_page=page,
         )
         return self.stream_page("meeting.html", context)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -81,8 +82,9 @@ class Urls:
         return f"{self.series(series)}/{quote(self._ref(series, basename, meeting_id), safe='')}"
 
     def line(self, series: str, basename: str, line: int, meeting_id: int | None = None) -> str:
-        """The meeting page at log line ``line``."""
-        return f"{self.meeting(series, basename, meeting_id)}#l-{line}"
+        """The meeting page at log line ``line`` (on the page of the log that holds it)."""
+        start = LogPage.of(line).first
+        return self.meeting(series, basename, meeting_id) + (f"?from={start}" if start > 1 else "") + f"#l-{line}"
 
     def item(self, series: str, basename: str, line: int, meeting_id: int | None = None) -> str:
         """The meeting page at the minutes item that came from log line ``line``."""
@@ -97,6 +99,55 @@ class Urls:
 
     def static(self, name: str) -> str:
         return f"{self.root}/static/{name}"
+
+
+LOG_PAGE_LINES = 2000  # log lines per meeting page (the minutes are on every page)
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """Which lines of a meeting's log one meeting page shows: ``first`` to ``first + size - 1``, of ``count``.
+
+    Pages start at 1, 2001, 4001 ... (``?from=N`` names any line; the page that holds it is shown), so a
+    link to a line is stable however the page was reached.
+    """
+
+    first: int
+    count: int = 0
+    size: int = LOG_PAGE_LINES
+
+    @classmethod
+    def of(cls, line: int, count: int = 0, size: int = LOG_PAGE_LINES) -> LogPage:
+        """The page that holds ``line`` (the first page for anything below 1)."""
+        return cls((max(line, 1) - 1) // size * size + 1, count, size)
+
+    @property
+    def last(self) -> int:
+        return min(self.first + self.size - 1, self.count) if self.count else self.first + self.size - 1
+
+    @property
+    def paged(self) -> bool:
+        """Whether the log needs more than one page."""
+        return self.count > self.size
+
+    def holds(self, line: int) -> bool:
+        return self.first <= line <= self.last
+
+    def href(self, line: int) -> str:
+        """A link to ``line`` from this page: its anchor, with the page that holds it when that is another."""
+        if self.holds(line):
+            return f"#l-{line}"
+        return f"?from={LogPage.of(line, size=self.size).first}#l-{line}"
+
+    def page_href(self, first: int) -> str:
+        """A link to the page starting at line ``first``, at the top of the log."""
+        return f"?from={first}#log"
+
+    def neighbours(self) -> dict[str, int]:
+        """The first lines of the first, previous, next and last pages (those that differ from this one)."""
+        last_page = LogPage.of(self.count, self.count, self.size).first
+        pages = {"first": 1, "previous": self.first - self.size, "next": self.first + self.size, "last": last_page}
+        return {name: first for name, first in pages.items() if 1 <= first <= last_page and first != self.first}
 
 
 def hit_url(urls: Urls, hit: SearchHit) -> str:
