@@ -92,8 +92,10 @@ WHITESPACE = frozenset(
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
     "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# A message starting with one of these may be a command or a link (the rest are plain lines).
-_MAYBE_SPECIAL_FIRST = frozenset("#") | _URL_FIRST | WHITESPACE
+# A message starting with one of these may be a command (commands.parse allows spaces before the "#") ...
+_COMMAND_FIRST = frozenset("#") | WHITESPACE
+# ... or with one of these a command or a link (the rest are plain lines).
+_MAYBE_SPECIAL_FIRST = _COMMAND_FIRST | _URL_FIRST
 
 
 def local_asctime(moment: datetime, zone: tzinfo) -> str:
@@ -300,11 +302,11 @@ class Meeting:
         while index < stop:
             row = rows[index]
             index += 1
-            kind, first = row[0], row[4][:1]
+            kind = row[0]
             if (
                 idle
                 and kind is not LineKind.NICK
-                and (kind is not LineKind.MESSAGE or not (first == "#" or first.isspace()))
+                and (kind is not LineKind.MESSAGE or row[4][:1] not in _COMMAND_FIRST)
             ):
                 continue
             effects = self.handle(row_event(row))

@@ -42,9 +42,10 @@ def _escape(text: str) -> str:
 
 def inline(text: str) -> str:
     """Escaped text with its safe URLs as autolinks."""
-    if "://" not in text:
-        return _escape(" ".join(text.split()))
-    pieces = split_links(" ".join(text.split()))
+    text = " ".join(text.split())
+    if "://" not in text:  # (no link to split out: the common case, without split_links' pieces)
+        return _escape(text)
+    pieces = split_links(text)
     return "".join(f"<{piece}>" if is_url else _escape(piece) for piece, is_url in pieces)
 
 

@@ -178,13 +178,11 @@ class LineParser:
 
     def rows(self, lines: list[str], first: int) -> list[Row]:
         """The rows of consecutive lines, the first numbered ``first``."""
-        rows: list[Row] = []
-        for number, text in enumerate(lines, first):
-            if (len(text) > 200 and text.count(":") > 6) or "\r" in text:
-                rows += [self.parse_row(piece, number) for piece in _pieces(text, number, self.report)]
-            else:
-                rows.append(self.parse_row(text, number))
-        return rows
+        return [
+            self.parse_row(piece, number)
+            for number, text in enumerate(lines, first)
+            for piece in _pieces(text, number, self.report)
+        ]
 
     def parse_row(self, text: str, number: int) -> Row:
         """The row of one line (one log line: no line breaks, not glued)."""
