@@ -22,8 +22,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from gavel.app.importer import find_log_files, import_logs
 from gavel.storage.archive import SearchQuery, open_archive
-from gavel.storage.archive.importer import find_log_files, import_logs
 
 TARGET_LINES_PER_SECOND = 100_000
 SERIES = [f"team_{name}" for name in ("infra", "docs", "release", "security", "qa", "web", "core", "i18n")]

@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gavel.runtime import ReplayOptions, replay_file
+from gavel.app.replay import ReplayOptions, replay_file
 
 TARGET_RATIO = 1.5
 TARGET_RSS_MIB = 60.0

@@ -42,8 +42,8 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from gavel.app.importer import find_log_files, import_logs
 from gavel.storage.archive import SearchQuery, SearchResults, open_archive, sqlite_path
-from gavel.storage.archive.importer import find_log_files, import_logs
 from import_archive import NICKS, SERIES, WORDS, chat_line
 
 T = TypeVar("T")

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from gavel.app.importer import parse_log
 from gavel.storage.archive import Archive, open_archive
-from gavel.storage.archive.importer import parse_log
 from ircd import Ircd
 from pg import PostgresServer
 

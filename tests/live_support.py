@@ -11,8 +11,8 @@ from typing import Any
 
 from irctokens.line import Line
 
-from gavel.config import Config, load_config
-from gavel.live import LiveBot
+from gavel.app.config import Config, load_config
+from gavel.app.live import LiveBot
 from irc_client import IrcUser, privmsg
 from ircd import Ircd
 

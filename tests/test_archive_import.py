@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from gavel.cli import main
+from gavel.app.cli import main
+from gavel.app.importer import find_log_files, import_logs, parse_log
 from gavel.core.effects import LineKind, LogLine
 from gavel.render.view import MinutesView
 from gavel.storage.archive import Archive, SearchQuery, open_archive
-from gavel.storage.archive.importer import find_log_files, import_logs, parse_log
 from gavel.storage.archive.spool import LineSpool
 
 DATA = Path(__file__).parent / "data"

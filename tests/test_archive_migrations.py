@@ -10,8 +10,8 @@ from typing import Any
 import psycopg
 import pytest
 
+from gavel.app.importer import parse_log
 from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
-from gavel.storage.archive.importer import parse_log
 
 FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
 TABLES = {"series", "meetings", "log_lines", "items", "actions", "action_owners", "votes", "people", "gavel_schema"}

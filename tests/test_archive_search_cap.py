@@ -12,9 +12,9 @@ from pathlib import Path
 import psycopg
 
 from conftest import StoreLog
+from gavel.app.importer import find_log_files, import_logs
 from gavel.storage.archive import Archive, MeetingSummary, SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.base import SEARCH_CAP
-from gavel.storage.archive.importer import find_log_files, import_logs
 from gavel.storage.archive.query import Term, idf, parse_query, rank, term_frequencies
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from conftest import StoreLog
+from gavel.app.importer import parse_log
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, SearchQuery
-from gavel.storage.archive.importer import parse_log
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gavel.cli import main
-from gavel.config import Config
+from gavel.app.cli import main
+from gavel.app.config import Config
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SAMPLE_ENV = {
@@ -132,9 +132,9 @@ def test_run_hands_the_config_to_the_live_bot(tmp_path: Path, monkeypatch: pytes
     async def run_bot(config: Config) -> None:
         seen.append(config)
 
-    fake = types.ModuleType("gavel.live")
+    fake = types.ModuleType("gavel.app.live")
     fake.run_bot = run_bot  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gavel.live", fake)
+    monkeypatch.setitem(sys.modules, "gavel.app.live", fake)
     code, out, err = run("--config", write(tmp_path, VALID))
     assert code == 0, err
     assert out == err == ""
@@ -143,7 +143,7 @@ def test_run_hands_the_config_to_the_live_bot(tmp_path: Path, monkeypatch: pytes
 
 
 def test_run_without_the_live_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "gavel.live", None)  # makes `import gavel.live` fail
+    monkeypatch.setitem(sys.modules, "gavel.app.live", None)  # makes `import gavel.app.live` fail
     code, out, err = run("--config", write(tmp_path, VALID))
     assert code == 1
     assert out == ""
@@ -154,9 +154,9 @@ def test_run_with_a_bad_config_starts_nothing(tmp_path: Path, monkeypatch: pytes
     async def run_bot(config: Config) -> None:
         raise AssertionError("must not start")
 
-    fake = types.ModuleType("gavel.live")
+    fake = types.ModuleType("gavel.app.live")
     fake.run_bot = run_bot  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "gavel.live", fake)
+    monkeypatch.setitem(sys.modules, "gavel.app.live", fake)
     code, _, err = run("--config", write(tmp_path, VALID.replace("libera", "li bera")))
     assert code == 2
     assert "networks[0].name: must be letters, digits" in err

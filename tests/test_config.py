@@ -1,4 +1,4 @@
-"""gavel.config: loading, defaults, every validation rule, env secrets, paths, secret-free reprs."""
+"""gavel.app.config: loading, defaults, every validation rule, env secrets, paths, secret-free reprs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from gavel.config import (
+from gavel.app.config import (
     DEFAULT_INFO_URL,
     BotConfig,
     ChannelConfig,
@@ -18,9 +18,9 @@ from gavel.config import (
     NetworkConfig,
     load_config,
 )
+from gavel.app.output_tree import ALL_FORMATS
 from gavel.core import errors
 from gavel.core.meeting import MeetingSettings
-from gavel.storage.tree import ALL_FORMATS
 
 MINIMAL = """
 [bot]

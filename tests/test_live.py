@@ -6,7 +6,7 @@ import asyncio
 import re
 from pathlib import Path
 
-from gavel.runtime import ReplayOptions, replay_file
+from gavel.app.replay import ReplayOptions, replay_file
 from irc_client import connected, line_matches, privmsg
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, config_for, minutes_json, running_bot, said

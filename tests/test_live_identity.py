@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from gavel.config import load_config
+from gavel.app.config import load_config
 from irc_client import IrcUser, connected, line_matches
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, config_for, minutes_json, running_bot, said, write_config

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from gavel.config import Config, load_config
+from gavel.app.config import Config, load_config
+from gavel.app.live import LiveBot
 from gavel.core.events import Event, Message, Tick
 from gavel.core.meeting import MeetingState
-from gavel.live import LiveBot
 from gavel.storage.journal import Journal
 from gavel.transports.irc.protocol import ChannelEvent
 

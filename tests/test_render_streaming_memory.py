@@ -13,7 +13,7 @@ from gavel.core.events import Message
 from gavel.core.meeting import Meeting, MeetingSettings
 from gavel.render.minutes import MINUTES_STREAMS, MINUTES_WRITERS
 from gavel.render.view import MinutesView, build_view
-from gavel.storage.tree import write_atomic
+from gavel.storage.files import write_atomic
 from render_support import read_exact
 
 HUGE, SMALL = 6000, 1500  # minutes items

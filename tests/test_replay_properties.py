@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gavel.app.replay import ReplayOptions, replay_file
 from gavel.core.commands import parse
-from gavel.runtime import ReplayOptions, replay_file
 from gavel.transports.replay import LineParser, ReplayReport
 
 NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from gavel.cli import main
+from gavel.app.cli import main
 from gavel.storage.archive import open_archive
 from web_support import TOKEN, WEEKLY, fill
 

@@ -1,5 +1,5 @@
 """`python -m gavel`."""
 
-from gavel.cli import main
+from gavel.app.cli import main
 
 main()

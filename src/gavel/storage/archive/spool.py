@@ -12,17 +12,12 @@ import marshal
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from gavel.core.effects import LogLine
 from gavel.core.events import Row
-from gavel.render.view import MinutesView
-
-if TYPE_CHECKING:
-    from gavel.storage.archive.base import Archive
 
 LineRow = tuple[int, int, str, str, str]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text)``."""
@@ -193,18 +188,3 @@ class LineSpool:
         self._file = None
         self._last_time = None
         self._last_micros = 0
-
-
-@dataclass
-class ParsedMeeting:
-    """A meeting on its way to the archive: its minutes and its spooled lines."""
-
-    view: MinutesView
-    spool: LineSpool
-
-    def store(self, archive: Archive, *, network: str | None = None) -> int:
-        """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
-        try:
-            return archive.store_rows(self.view, self.spool.batches(), network=network)
-        finally:
-            self.spool.discard()

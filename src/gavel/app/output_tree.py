@@ -17,62 +17,17 @@ from pathlib import Path
 from typing import TextIO
 
 from gavel.core.effects import LogLine
-from gavel.core.errors import OutputPathError
 from gavel.core.events import Row
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
 from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import build_view
+from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, write_atomic
 
 LOG_FORMATS = (".log.txt", ".log.html")
 MINUTES_FORMATS = tuple(MINUTES_STREAMS)
 ALL_FORMATS = LOG_FORMATS + MINUTES_FORMATS
-_RESTRICTED_MODE = 0o600
-_PUBLIC_MODE = 0o644
-
-
-def safe_path(root: Path, relative: str) -> Path:
-    """``root / relative``, refusing anything that would resolve outside ``root``."""
-    if "\x00" in relative or relative.startswith(("/", "\\")) or ".." in Path(relative).parts:
-        raise OutputPathError(f"refusing output path {relative!r}: it leaves {root}")
-    target = (root / relative).resolve()
-    base = root.resolve()
-    if target != base and base not in target.parents:
-        raise OutputPathError(f"refusing output path {relative!r}: it leaves {root}")
-    return target
-
-
-def fsync_dir(directory: Path) -> None:
-    handle = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
-
-
-def write_atomic(path: Path, text: str | Iterable[str], mode: int = _PUBLIC_MODE, *, durable: bool = False) -> None:
-    """Write ``text`` (a string or its chunks) to ``path`` through a temporary file and a rename.
-
-    Readers never see half a file. ``durable``: fsync the file before the rename (the caller fsyncs
-    the directory), for the live bot, which deletes a meeting's journal once its files are written.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".gavel-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            if isinstance(text, str):
-                stream.write(text)
-            else:
-                stream.writelines(text)
-            if durable:
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass(frozen=True)
@@ -170,7 +125,7 @@ class MeetingFiles:
                 break
             relative = f"{base}-{number}"
         stem.parent.mkdir(parents=True, exist_ok=True)
-        return relative, stem, _RESTRICTED_MODE if meeting.restricted else _PUBLIC_MODE
+        return relative, stem, RESTRICTED_MODE if meeting.restricted else PUBLIC_MODE
 
     def _write_minutes(self, meeting: Meeting, stem: Path, mode: int, unfinished_at: datetime | None) -> list[Path]:
         view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from gavel.runtime import MeetingRunner, log_settings
+from gavel.app.archiving import ParsedMeeting
+from gavel.app.replay import MeetingRunner, log_settings
 from gavel.storage.archive.base import Archive
-from gavel.storage.archive.spool import ParsedMeeting
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
 LOG_SUFFIX = ".log.txt"

@@ -14,14 +14,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from gavel.app.archiving import ParsedMeeting
+from gavel.app.output_tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
 from gavel.core.effects import Effect, LogLine, LogLines, MeetingEnded, MeetingStarted
 from gavel.core.errors import GavelError
 from gavel.core.events import Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.render.view import build_view
-from gavel.storage.archive.spool import LineSpool, ParsedMeeting
-from gavel.storage.tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
+from gavel.storage.archive.spool import LineSpool
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
 # The bot's answer to #startmeeting, at a line start or (in a log that lost its line breaks) after a space.

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from gavel.config import Config, NetworkConfig
+from gavel.app.config import Config, NetworkConfig
+from gavel.app.output_tree import MeetingFiles, WrittenMeeting
 from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted, SaveMinutes, Say, SetTopic
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
@@ -28,7 +29,6 @@ from gavel.core.records import fold_nick
 from gavel.render.view import build_view
 from gavel.storage.archive import Archive, open_archive
 from gavel.storage.journal import Journal, JournalDir
-from gavel.storage.tree import MeetingFiles, WrittenMeeting
 from gavel.transports.irc.connection import IrcConnection, ServerSettings
 from gavel.transports.irc.protocol import (
     ChannelEvent,

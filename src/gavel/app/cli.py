@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gavel import __version__
-from gavel.runtime import ReplayOptions, ReplayResult, replay_file
+from gavel.app.importer import ImportReport, ParsedLog, find_log_files, import_logs
+from gavel.app.output_tree import ALL_FORMATS
+from gavel.app.replay import ReplayOptions, ReplayResult, replay_file
 from gavel.storage.archive import DEFAULT_ARCHIVE_URL, Archive, ArchiveError, open_archive
-from gavel.storage.archive.importer import ImportReport, ParsedLog, find_log_files, import_logs
-from gavel.storage.tree import ALL_FORMATS
 
 LOG_SUFFIXES = (".log.txt", ".log")
 _MAX_WARNINGS_SHOWN = 50
@@ -264,7 +264,7 @@ def run(config_path: Path, check: bool) -> None:
     """Run the meeting bot on the networks and channels of a configuration file."""
     import asyncio
 
-    from gavel.config import ConfigError, load_config
+    from gavel.app.config import ConfigError, load_config
 
     try:
         config = load_config(config_path)
@@ -279,9 +279,9 @@ def run(config_path: Path, check: bool) -> None:
         click.echo(f"{config_path}: OK: {config.summary()}")
         return
     try:
-        from gavel.live import run_bot  # type: ignore[import-not-found,unused-ignore]
+        from gavel.app.live import run_bot  # type: ignore[import-not-found,unused-ignore]
     except ModuleNotFoundError as exc:
-        if exc.name != "gavel.live":
+        if exc.name != "gavel.app.live":
             raise
         click.echo("error: the live bot is not available yet", err=True)
         sys.exit(1)

@@ -25,10 +25,10 @@ from typing import Final, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from gavel.app.output_tree import ALL_FORMATS
 from gavel.core import errors
 from gavel.core.meeting import MeetingSettings
 from gavel.core.records import fold_nick
-from gavel.storage.tree import ALL_FORMATS
 
 SaslMechanism = Literal["PLAIN", "EXTERNAL"]
 
