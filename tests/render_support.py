@@ -22,7 +22,10 @@ GOLDEN = TESTS / "golden"
 BASENAME = "k8s_integration_discussion.2016-03-16-14.30"
 CHANNEL = "#k8s_integration_discussion"
 DAY = date(2016, 3, 16)
-SETTINGS = MeetingSettings(channel=CHANNEL, bot_nick="openstack", url_base="http://eavesdrop.openstack.org/meetings/")
+SETTINGS = MeetingSettings(channel=CHANNEL, bot_nick="openstack")
+URL_BASE = "http://eavesdrop.openstack.org/meetings/"
+LOG_URL = f"{URL_BASE}k8s_integration_discussion/2016/{BASENAME}.log.html"
+MEETING_ID = "5f1c0a7e9d3b2468"  # what the runtime gives the fixture meeting in these tests
 
 
 def parse_line(text: str, day: date = DAY) -> Event:
@@ -51,7 +54,7 @@ def fixture_meeting() -> tuple[Meeting, list[LogLine]]:
 
 def fixture_view() -> MinutesView:
     meeting, _ = fixture_meeting()
-    return build_view(meeting, log_basename=BASENAME)
+    return build_view(meeting, log_basename=BASENAME, log_url=LOG_URL, meeting_id=MEETING_ID)
 
 
 def render_logs(logged: Iterable[LogLine], title: str = f"{CHANNEL} log") -> tuple[str, str]:
@@ -69,7 +72,7 @@ def render_logs(logged: Iterable[LogLine], title: str = f"{CHANNEL} log") -> tup
 def render_all() -> dict[str, str]:
     """Every output for the fixture, by extension (what tests/golden/ holds)."""
     meeting, logged = fixture_meeting()
-    view = build_view(meeting, log_basename=BASENAME)
+    view = build_view(meeting, log_basename=BASENAME, log_url=LOG_URL, meeting_id=MEETING_ID)
     log_text, log_html = render_logs(logged)
     outputs = {".log.txt": log_text, ".log.html": log_html}
     outputs.update({extension: render(view) for extension, render in MINUTES_WRITERS.items()})

@@ -229,6 +229,7 @@ def test_meeting_settings(tmp_path: Path) -> None:
         network=NETWORK + '\n[[networks]]\nname = "oftc"\nhost = "irc.oftc.net"\nnick = "gavel2"\nchannels = ["#m"]',
     )
     config = load(tmp_path, text)
+    assert config.bot.url_base == "http://m.example.org/"  # the runtime's (file names are not the core's)
     assert config.meeting_settings("oftc", "#m") == MeetingSettings(
         channel="#m",
         bot_nick="gavel2",
@@ -237,7 +238,6 @@ def test_meeting_settings(tmp_path: Path) -> None:
         chairs_by_account=False,
         idle_end_minutes=10,
         max_length_minutes=90,
-        url_base="http://m.example.org/",
         info_url="https://x.org/",
     )
     assert config.meeting_settings("libera", "#project-meeting").bot_nick == "gavel"

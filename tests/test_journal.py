@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gavel.core.errors import GavelError
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
+from gavel.core.events import AccountChange, Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
 from gavel.storage import journal as journal_module
 from gavel.storage.journal import (
     VERSION,
@@ -54,6 +54,7 @@ events: st.SearchStrategy[Event] = st.one_of(
     st.builds(Join, times, any_text, optional_text),
     st.builds(Part, times, any_text),
     st.builds(Quit, times, any_text),
+    st.builds(AccountChange, times, any_text, optional_text),
     st.builds(RawLine, times, any_text),
     st.builds(Tick, times),
 )
@@ -192,7 +193,7 @@ def test_create_writes_a_durable_private_header(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     first = path.read_bytes()
     assert json.loads(first) == {
-        "gavel_journal": 1,
+        "gavel_journal": VERSION,
         "network": "libera",
         "channel": "#gavel",
         "created": "2016-03-16T14:30:39.000000+00:00",
@@ -202,7 +203,7 @@ def test_create_writes_a_durable_private_header(tmp_path: Path) -> None:
     assert journal.header == JournalHeader("libera", "#gavel", T0)
     journal.close()
     assert [p.name for p in tmp_path.iterdir()] == ["m.journal"]  # no temporary file left
-    assert Journal.read(path) == (JournalHeader("libera", "#gavel", T0, 1), [], 0)
+    assert Journal.read(path) == (JournalHeader("libera", "#gavel", T0, VERSION), [], 0)
 
 
 def test_create_refuses_an_existing_journal(tmp_path: Path) -> None:
@@ -285,6 +286,47 @@ def test_a_failed_write_leaves_no_partial_line_and_can_be_retried(
     journal.sync()  # the space came back: nothing was lost
     journal.close()
     assert Journal.read(path)[1:] == (evs, 0)
+
+
+def test_appending_goes_on_after_a_failed_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write that fails (a full disk) must not pin the buffer: later appends and a retry work (it once raised
+    BufferError: the failed write's traceback kept a memoryview of the buffer alive)."""
+    path = tmp_path / "m.journal"
+    journal = Journal.create(path, network="n", channel="#c", created=T0)
+    evs = sample_events(30)
+    for event in evs[:10]:
+        journal.append(event)
+    real_write = os.write
+
+    def full(fd: int, data: bytes) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(JournalError, match="No space") as failure:
+        journal.sync()
+    monkeypatch.setattr(os, "write", real_write)
+    for event in evs[10:]:
+        journal.append(event)  # with the failure (and its traceback) still held
+    assert failure.value is not None
+    journal.sync()
+    journal.close()
+    assert Journal.read(path)[1:] == (evs, 0)
+
+
+def test_a_version_1_journal_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "m.journal"
+    header = b'{"gavel_journal":1,"network":"n","channel":"#c","created":"2016-03-16T14:30:39.000000+00:00"}\n'
+    path.write_bytes(header + encode_event(Tick(T0)))
+    read = Journal.read(path)
+    assert read[0] == JournalHeader("n", "#c", T0, 1) and read[1:] == ([Tick(T0)], 0)
+    Journal.reopen(path).close()
+
+
+def test_the_header_keeps_the_meeting_id_and_the_bot_nick(tmp_path: Path) -> None:
+    journal = JournalDir(tmp_path / "j").create("net", "#c", T0, meeting_id="5f1c0a7e9d3b2468", bot_nick="gavel")
+    journal.close()
+    header = Journal.read(journal.path)[0]
+    assert (header.meeting_id, header.bot_nick, header.version) == ("5f1c0a7e9d3b2468", "gavel", VERSION)
 
 
 def test_a_failed_fsync_makes_the_journal_unusable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -403,9 +445,9 @@ def test_a_corrupt_middle_line_is_skipped_and_counted(tmp_path: Path) -> None:
 def test_a_newer_format_version_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "m.journal"
     write_journal(path, sample_events(3))
-    data = path.read_bytes().replace(b'"gavel_journal":1', b'"gavel_journal":2', 1)
+    data = path.read_bytes().replace(b'"gavel_journal":2', b'"gavel_journal":3', 1)
     path.write_bytes(data)
-    with pytest.raises(JournalError, match=r"version 2 was written by a newer gavel"):
+    with pytest.raises(JournalError, match=r"version 3 was written by a newer gavel"):
         Journal.read(path)
     with pytest.raises(JournalError, match="newer"):
         Journal.reopen(path)

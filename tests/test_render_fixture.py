@@ -128,6 +128,7 @@ def test_markdown_minutes_content() -> None:
 def test_json_minutes_content() -> None:
     data = json.loads(render_json(fixture_view()))
     assert data["meeting"] == {
+        "id": "5f1c0a7e9d3b2468",
         "name": "k8s_integration_discussion",
         "channel": "#k8s_integration_discussion",
         "title": "k8s integration discussion",

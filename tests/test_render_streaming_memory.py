@@ -38,7 +38,7 @@ def _message(n: int, time: datetime) -> Message:
 
 def view_with_items(items: int) -> MinutesView:
     """A meeting with ``items`` minutes items (every kind, topics all through it) and a vote every 1000."""
-    settings = MeetingSettings(channel="#big", bot_nick="gavel", url_base="https://example.org/meetings/")
+    settings = MeetingSettings(channel="#big", bot_nick="gavel")
     meeting = Meeting(settings)
     time = datetime(2024, 5, 1, 9, 0, 0, tzinfo=UTC)
     meeting.handle(Message(time, "chair", "#startmeeting a huge meeting"))

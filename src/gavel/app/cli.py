@@ -286,9 +286,12 @@ def run(config_path: Path, check: bool) -> None:
         click.echo("error: the live bot is not available yet", err=True)
         sys.exit(1)
     try:
-        asyncio.run(run_bot(config))
+        code = asyncio.run(run_bot(config))
     except KeyboardInterrupt:
         sys.exit(130)
+    if code:
+        click.echo(f"gavel stopped: recording failed (exit status {code}); see the log above", err=True)
+        sys.exit(code)
 
 
 @main.command()

@@ -146,7 +146,6 @@ class Config:
             chairs_by_account=bot.chairs_by_account,
             idle_end_minutes=bot.idle_end_minutes,
             max_length_minutes=bot.max_length_minutes,
-            url_base=bot.url_base,
             info_url=bot.info_url,
             timezone=bot.zone,
         )

@@ -26,7 +26,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gavel.app.archiving import ParsedMeeting
-from gavel.app.replay import MeetingRunner, log_settings
+from gavel.app.executor import MeetingExecutor, Outputs, replay_ids
+from gavel.app.replay import archive_collector, discard_archived, log_settings
 from gavel.storage.archive.base import Archive
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
@@ -64,23 +65,25 @@ def parse_log(
     if day is None:
         result.error = f"{path}: cannot tell the meeting date: name the file NAME.YYYY-MM-DD-HH.MM.log.txt"
         return result
-    runner: MeetingRunner | None = None
+    archived: list[ParsedMeeting] = []
+    outputs = Outputs(archive=archive_collector(archived), spool_dir=spool_dir)
+    executor: MeetingExecutor | None = None
     try:
         with open(path, "rb") as stream:
             settings = log_settings(stream, path, channel, bot_nick)
-            runner = MeetingRunner(settings, None, archive=True, spool_dir=spool_dir)
-            runner.feed(read_rows(stream, day, report))
-            runner.close()
+            executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path))
+            executor.process_rows(read_rows(stream, day, report))
+            executor.close()
     except Exception as error:
-        if runner is not None:
-            runner.abandon()
-            runner.discard_archived()
+        if executor is not None:
+            executor.abandon()
+        discard_archived(archived)
         kind = "" if isinstance(error, OSError) else f"{type(error).__name__}: "
         result.error = f"{path}: {kind}{error}"
         if not isinstance(error, OSError):
             result.warnings.append(f"{path}: {traceback.format_exc(limit=-3).strip()}")
         return result
-    result.meetings = runner.archived
+    result.meetings = archived
     result.lines = report.lines
     if not result.meetings:  # its warnings would only be noise about a file that is not a log
         result.error = f"{path}: no #startmeeting found: not a meeting log ({report.warning_count} warnings)"

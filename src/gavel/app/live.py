@@ -1,10 +1,14 @@
-"""The live bot: IRC connections -> core events -> effects (journal, logs, minutes, replies).
+"""The live bot: IRC connections -> core events -> the one effect executor (journal, files, archive, replies).
 
-The same path as replay: every channel event goes through ``Meeting.handle``; this module executes
-the effects for real. Crash safety: every event of an open meeting is appended to its journal
-before its effects run; the journal is fsync'd before any reply is sent and at most every
-``SYNC_INTERVAL`` seconds, so a line the bot has acknowledged is never lost. At start, unfinished
-meetings are rebuilt by feeding their journals through a fresh ``Meeting``.
+The same path as replay (``gavel.app.executor``) with two more sinks: the chat and the journal. Every
+event the core consumes is appended to the meeting's journal before the core sees it (and the
+accounts the core knew before the meeting, as ``AccountChange`` events at its start); the journal is
+fsync'd before any reply is sent and at most every ``SYNC_INTERVAL`` seconds, so a line the bot has
+acknowledged is never lost. At start, unfinished meetings are rebuilt from their journals.
+
+Failure model: when recording fails (a journal or file write: a full disk, an I/O error), the bot
+says once in the channel that it stopped recording and why, stops, and exits with ``EXIT_RECORDING_FAILED``
+so its supervisor restarts it and recovery runs; events are never fed to the core unjournaled.
 """
 
 from __future__ import annotations
@@ -14,21 +18,21 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import secrets
 import signal
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from gavel.app.archiving import ParsedMeeting
 from gavel.app.config import Config, NetworkConfig
-from gavel.app.output_tree import MeetingFiles, WrittenMeeting
-from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted, SaveMinutes, Say, SetTopic
+from gavel.app.executor import MeetingExecutor, Outputs
+from gavel.core.errors import GavelError
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
-from gavel.core.naming import basename
 from gavel.core.records import fold_nick
-from gavel.render.view import build_view
 from gavel.storage.archive import Archive, open_archive
-from gavel.storage.journal import Journal, JournalDir
+from gavel.storage.journal import Journal, JournalDir, JournalError
 from gavel.transports.irc.connection import IrcConnection, ServerSettings
 from gavel.transports.irc.protocol import (
     ChannelEvent,
@@ -45,46 +49,84 @@ log = logging.getLogger("gavel.live")
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
 TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
+DRAIN_TIMEOUT = 5.0  # seconds to get the failure notice out before stopping
+EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def new_meeting_id() -> str:
+    """A live meeting's id: random, kept in its journal (so recovery keeps it) and its JSON minutes."""
+    return secrets.token_hex(8)
+
+
+class ChannelChat:
+    """The executor's chat sink for one channel: the bot's replies and topic changes."""
+
+    def __init__(self, bot: LiveBot, network: str, channel: str) -> None:
+        self.bot, self.network, self.channel = bot, network, channel
+
+    def say(self, text: str) -> None:
+        self.bot.say(self.network, self.channel, text)
+
+    def set_topic(self, text: str) -> None:
+        if self.bot.config.bot.set_channel_topic:
+            self.bot.set_topic(self.network, self.channel, text)
+
+
 class ChannelRuntime:
-    """One channel on one network: its current meeting, log files and journal."""
+    """One channel on one network: its executor (current meeting, files, journal) and the archive hook."""
 
     def __init__(self, bot: LiveBot, network: str, channel: str) -> None:
         self.bot = bot
         self.network = network
         self.channel = channel
-        self.meeting = self.new_meeting()
-        self.files: MeetingFiles | None = None
-        self.journal: Journal | None = None
+        config = bot.config.bot
+        outputs = Outputs(
+            output_dir=config.output_dir,
+            formats=config.formats,
+            url_base=config.url_base,
+            durable=True,
+            archive=self._archive if bot.archive is not None else None,
+        )
+        self.executor = MeetingExecutor(
+            self.settings,
+            outputs,
+            new_id=new_meeting_id,
+            chat=ChannelChat(bot, network, channel),
+            journals=self._create_journal,
+        )
         self.recovered_lines = 0
-        self.written: list[WrittenMeeting] = []
+        self.failed = False
 
-    def new_meeting(self) -> Meeting:
+    @property
+    def meeting(self) -> Meeting:
+        return self.executor.meeting
+
+    @property
+    def journal(self) -> Journal | None:
+        return self.executor.journal
+
+    def settings(self) -> MeetingSettings:
         settings = self.bot.config.meeting_settings(self.network, self.channel)
         connection = self.bot.connections.get(self.network)
         if connection is not None and connection.client.registered:
             settings = dataclasses.replace(settings, bot_nick=connection.client.nick)
-        return Meeting(settings)
+        return settings
+
+    def _create_journal(self, started: datetime, meeting_id: str, bot_nick: str | None) -> Journal:
+        return self.bot.journals.create(self.network, self.channel, started, meeting_id=meeting_id, bot_nick=bot_nick)
 
     # ------------------------------------------------------------------ events
 
     def handle(self, event: Event) -> None:
-        """One live event: journal it (if it belongs to a meeting), then execute its effects."""
-        was_running = self.meeting.state is MeetingState.RUNNING
-        effects = self.meeting.handle(event)
-        if not effects:
-            if was_running and self.journal is not None and not isinstance(event, Tick):
-                self.journal.append(event)  # joins, parts ...: they change who is a chair by account
-            return
-        if was_running and self.journal is not None:
-            self.journal.append(event)
-        self._execute(event, effects, live=True)
-        if not was_running and self.meeting.state is MeetingState.RUNNING:
+        """One live event through the executor (journal first, then the core and its effects)."""
+        was_idle = self.meeting.state is MeetingState.IDLE
+        self.executor.process(event)
+        self.executor.written.clear()  # a long-running bot keeps nothing of ended meetings
+        if was_idle and self.meeting.state is MeetingState.RUNNING:
             self._announce_open_actions(event.time)
 
     def _announce_open_actions(self, now: datetime) -> None:
@@ -100,109 +142,32 @@ class ChannelRuntime:
         actions = tuple(OpenAction(str(row.id), row.text) for row in rows)
         self.handle(OpenActions(now, self.meeting.name, actions))
 
-    def _execute(self, event: Event, effects: list[Effect], *, live: bool) -> None:
-        renamed: tuple[str, str] | None = None  # (the URL path the core announced, where the files really went)
-        for effect in effects:
-            if type(effect) is LogLine:
-                assert self.files is not None
-                self.files.write(effect)
-            elif isinstance(effect, MeetingStarted):
-                self._open(event, effect.time, live=live)
-            elif isinstance(effect, Say):
-                if live:
-                    text = effect.text.replace(*renamed) if renamed else effect.text
-                    self.bot.say(self.network, self.channel, text)
-            elif isinstance(effect, SetTopic):
-                if live and self.bot.config.bot.set_channel_topic:
-                    self.bot.set_topic(self.network, self.channel, effect.text)
-            elif isinstance(effect, SaveMinutes):
-                if self.files is not None:
-                    self.written.append(self.files.snapshot(self.meeting, effect.time))
-            elif isinstance(effect, MeetingEnded):
-                planned = self._planned_basename()
-                written = self._close()
-                if written.basename != planned:  # the name was taken (see MeetingFiles._stem): fix the URLs
-                    renamed = (planned, written.basename)
-        if live and self.files is not None:
-            self.files.flush()
-
-    def _open(self, event: Event, started: datetime, *, live: bool) -> None:
-        bot = self.bot.config.bot
-        if live:
-            self.journal = self.bot.journals.create(self.network, self.channel, started)
-            self.journal.append(event)
-        assert self.journal is not None
-        work_name = self.journal.path.name
-        self.files = MeetingFiles(
-            bot.output_dir, formats=bot.formats, title=f"{self.channel} log", work_name=work_name, durable=True
-        )
-
-    def _planned_basename(self) -> str:
-        started = self.meeting.started_at
-        return basename(self.meeting.name, started) if started is not None else ""
-
-    def _close(self) -> WrittenMeeting:
-        assert self.files is not None
-        written = self.files.finish(self.meeting)
-        self.written.append(written)
-        self.files = None
-        self._archive(written)
-        if self.journal is not None:
-            self.journal.finish()  # only once the minutes are on disk
-            self.journal = None
-        self.meeting = self.new_meeting()
-        return written
-
-    def _archive(self, written: WrittenMeeting) -> None:
-        """Store the ended meeting in the archive (its log lines rebuilt from the journal) and mark #done actions."""
-        archive, journal = self.bot.archive, self.journal
-        if archive is None or journal is None:
-            return
+    def _archive(self, meeting: Meeting, parsed: ParsedMeeting) -> None:
+        """Store the ended meeting in the archive and mark its #done actions (the files are already written)."""
+        archive = self.bot.archive
+        assert archive is not None
         try:
-            journal.sync()
-            view = build_view(self.meeting, log_basename=PurePosixPath(written.basename).name)
-            meeting_id = archive.store(view, _log_lines(journal.path, self.meeting.settings), network=self.network)
-            for ref in sorted(self.meeting.done_refs()):
+            meeting_id = parsed.store(archive, network=self.network)
+            for ref in sorted(meeting.done_refs()):
                 archive.mark_action_done(int(ref), meeting_id)
         except Exception:  # the files are written; `gavel import` can add the meeting to the archive later
             log.exception("%s %s: cannot store the meeting in the archive", self.network, self.channel)
 
-    # ------------------------------------------------------------------ recovery
-
     def recover(self, path: Path) -> None:
         """Rebuild an unfinished meeting from its journal (the same path as replay: events through the core)."""
-        _, events, ignored = Journal.read(path)
-        if ignored:
-            log.warning("%s: ignored %d bytes of a torn or corrupt journal tail", path, ignored)
-        self.journal = Journal.reopen(path)
-        for event in events:
-            effects = self.meeting.handle(event)
-            self._execute(event, effects, live=False)
-            if self.meeting.state is MeetingState.ENDED or self.journal is None:
-                break
-        self.recovered_lines = self.meeting.lines
-        if self.files is not None:
-            self.files.flush()
-        if self.meeting.state is not MeetingState.RUNNING and self.journal is not None:
-            self.journal.finish()  # nothing left to resume (e.g. it ended just before the crash)
-            self.journal = None
+        self.recovered_lines = self.executor.resume(path)
 
     def sync(self) -> None:
-        if self.journal is not None and self.journal.dirty:
-            self.journal.sync()
+        self.executor.sync()
 
     def tick(self, now: datetime) -> None:
         if self.meeting.state is MeetingState.RUNNING:
             self.handle(Tick(now))
 
-
-def _log_lines(journal: Path, settings: MeetingSettings) -> Iterator[LogLine]:
-    """The meeting's log lines, rebuilt from its journal through a fresh Meeting (the one path again)."""
-    meeting = Meeting(settings)
-    for event in Journal.read(journal)[1]:
-        for effect in meeting.handle(event):
-            if type(effect) is LogLine:
-                yield effect
+    def renew_idle(self) -> None:
+        """The bot's nick is known now: meetings to come see it (only between meetings)."""
+        if self.meeting.state is MeetingState.IDLE:
+            self.executor.meeting = Meeting(self.settings())
 
 
 class LiveBot:
@@ -215,6 +180,7 @@ class LiveBot:
         self.archive = _open_archive(config)
         self.connections: dict[str, IrcConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
+        self.exit_code = 0
         self._stop = asyncio.Event()
         for network in config.networks:
             self.connections[network.name] = IrcConnection(
@@ -234,13 +200,36 @@ class LiveBot:
     # ------------------------------------------------------------------ effects
 
     def say(self, network: str, channel: str, text: str) -> None:
-        runtime = self.runtime(network, channel)
-        if runtime is not None:
-            runtime.sync()  # a reply acknowledges the channel's lines: they must be durable first
+        """Queue a line for the channel (the executor made the journal durable first)."""
         self.connections[network].say(channel, text)
 
     def set_topic(self, network: str, channel: str, text: str) -> None:
         self.connections[network].set_topic(channel, text)
+
+    # ------------------------------------------------------------------ failures
+
+    def recording_failed(self, runtime: ChannelRuntime, error: BaseException) -> None:
+        """Recording broke (journal, disk): say so once in the channel, stop, and exit non-zero for a restart."""
+        log.error("%s %s: recording failed: %s", runtime.network, runtime.channel, error, exc_info=error)
+        if not runtime.failed:
+            runtime.failed = True
+            reason = str(error) if isinstance(error, OSError | JournalError) else type(error).__name__
+            self.say(
+                runtime.network,
+                runtime.channel,
+                f"gavel stopped recording this channel: {reason}. Lines from now on are not logged; the meeting "
+                "so far is safe in its journal and resumes when gavel restarts.",
+            )
+        self.exit_code = EXIT_RECORDING_FAILED
+        self._stop.set()
+
+    def _guarded(self, runtime: ChannelRuntime, action: Callable[[], None]) -> None:
+        if runtime.failed:
+            return  # stopping: nothing more goes through a channel whose recording failed
+        try:
+            action()
+        except Exception as error:
+            self.recording_failed(runtime, error)
 
     # ------------------------------------------------------------------ transport outputs
 
@@ -248,10 +237,7 @@ class LiveBot:
         if isinstance(output, ChannelEvent):
             runtime = self.runtime(network, output.channel)
             if runtime is not None:
-                try:
-                    runtime.handle(output.event)
-                except Exception:  # a bug must not take every other meeting down with it
-                    log.exception("%s %s: failed to handle %r", network, output.channel, output.event)
+                self._guarded(runtime, functools.partial(runtime.handle, output.event))
         elif isinstance(output, JoinedChannel):
             runtime = self.runtime(network, output.channel)
             if runtime is not None and runtime.recovered_lines and runtime.meeting.state is MeetingState.RUNNING:
@@ -269,19 +255,23 @@ class LiveBot:
             asyncio.get_running_loop().call_later(REJOIN_DELAY, self.connections[network].join, output.channel, key)
         elif isinstance(output, Registered):
             log.info("%s: registered as %s", network, output.nick)
-            for (name, _), runtime in self.channels.items():  # meetings to come know the bot's nick here
-                if name == network and runtime.meeting.state is MeetingState.IDLE:
-                    runtime.meeting = runtime.new_meeting()
+            for (name, _), runtime in self.channels.items():
+                if name == network:
+                    runtime.renew_idle()
         elif isinstance(output, Notice):
             log.warning("%s: %s", network, output.text)
 
     # ------------------------------------------------------------------ lifecycle
 
     def recover(self) -> int:
-        """Resume every meeting whose journal was left open; returns how many were resumed."""
+        """Resume every meeting whose journal was left open; returns how many were resumed.
+
+        A journal that cannot be replayed because of a bug or damage is set aside as ``*.failed`` (logged) so
+        the bot can start; an I/O error (a full disk) propagates: nothing can be recorded until it is fixed.
+        """
         resumed = 0
         for path in self.journals.pending():
-            header = Journal.read(path)[0]
+            header = Journal.read_header(path)
             runtime = self.runtime(header.network, header.channel)
             if runtime is None:
                 log.warning(
@@ -294,14 +284,24 @@ class LiveBot:
             if runtime.journal is not None:
                 log.warning("%s: a second open journal for %s %s: left alone", path, header.network, header.channel)
                 continue
-            runtime.recover(path)
+            try:
+                runtime.recover(path)
+            except (OSError, JournalError):
+                raise
+            except Exception:
+                log.exception("%s: cannot resume this meeting; journal set aside as %s.failed", path, path.name)
+                path.rename(path.with_name(path.name + ".failed"))
+                runtime.executor.abandon()
+                runtime.executor.meeting = Meeting(runtime.settings())
+                continue
             resumed += runtime.meeting.state is MeetingState.RUNNING
         return resumed
 
     def stop(self) -> None:
         self._stop.set()
 
-    async def run(self) -> None:
+    async def run(self) -> int:
+        """Run until stopped; returns the exit status (``EXIT_RECORDING_FAILED`` after a recording failure)."""
         resumed = self.recover()
         if resumed:
             log.info("resumed %d unfinished meeting(s) from their journals", resumed)
@@ -312,27 +312,31 @@ class LiveBot:
             await self._stop.wait()
         finally:
             for runtime in self.channels.values():
-                runtime.sync()
+                if not runtime.failed:
+                    self._guarded(runtime, runtime.executor.shutdown)
             for connection in self.connections.values():
+                if self.exit_code:
+                    await connection.drain(DRAIN_TIMEOUT)  # the failure notice goes out first
                 await connection.stop()
             for task in tasks:
                 task.cancel()
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        return self.exit_code
 
     async def _sync_loop(self) -> None:
         while True:
             await asyncio.sleep(SYNC_INTERVAL)
             for runtime in self.channels.values():
-                runtime.sync()
+                self._guarded(runtime, runtime.sync)
 
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(TICK_INTERVAL)
             now = self.clock()
             for runtime in self.channels.values():
-                runtime.tick(now)
+                self._guarded(runtime, functools.partial(runtime.tick, now))
 
 
 def _open_archive(config: Config) -> Archive | None:
@@ -377,11 +381,15 @@ def _irc_settings(config: Config, network: NetworkConfig) -> IrcSettings:
     )
 
 
-async def run_bot(config: Config) -> None:
-    """Run the bot until SIGTERM or SIGINT."""
-    bot = LiveBot(config)
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signum, bot.stop)
-    await bot.run()
+async def run_bot(config: Config) -> int:
+    """Run the bot until SIGTERM or SIGINT (exit status 0) or a recording failure (``EXIT_RECORDING_FAILED``)."""
+    try:
+        bot = LiveBot(config)
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError):
+                loop.add_signal_handler(signum, bot.stop)
+        return await bot.run()
+    except (OSError, GavelError) as error:  # e.g. recovery found the disk full: nothing can be recorded
+        log.error("cannot record meetings: %s", error)
+        return EXIT_RECORDING_FAILED

@@ -3,6 +3,15 @@
 A meeting's log is streamed into a work file while it runs (its final name depends on the meeting
 name, which ``#meetingname`` may still change); at the end the logs are moved into place and the
 minutes written beside them. Every path is checked to stay inside the output directory.
+
+File names are the runtime's, not the core's: MeetBot's layout names files by meeting name and
+minute only, so two meetings can want the same name. Each meeting has an id (the runtime's: random
+for a live meeting and kept in its journal, derived from the log file for replay), and a name is
+*claimed* for an id with a marker file ``.gavel/claims/<name>/<YYYY>/<basename>.meeting`` (created
+exclusively; one hidden directory at the root of the tree keeps the MeetBot layout itself clean).
+The same meeting written again (``#save`` then the end, a recovered meeting, a replay run twice)
+finds its own marker and reuses the name; any other meeting gets ``-2`` (``-3`` ...). Files without a
+marker (an older gavel, MeetBot itself) are never overwritten.
 """
 
 from __future__ import annotations
@@ -17,12 +26,13 @@ from pathlib import Path
 from typing import TextIO
 
 from gavel.core.effects import LogLine
+from gavel.core.errors import OutputPathError
 from gavel.core.events import Row
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
 from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
-from gavel.render.view import build_view
+from gavel.render.view import MinutesView, build_view
 from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, write_atomic
 
 LOG_FORMATS = (".log.txt", ".log.html")
@@ -30,13 +40,41 @@ MINUTES_FORMATS = tuple(MINUTES_STREAMS)
 ALL_FORMATS = LOG_FORMATS + MINUTES_FORMATS
 
 
+MARKER_SUFFIX = ".meeting"
+CLAIMS_DIR = ".gavel/claims"  # inside the output directory
+_MAX_SAME_NAME = 1000
+
+
 @dataclass(frozen=True)
 class WrittenMeeting:
-    """Where one meeting's files went."""
+    """Where one meeting's files went, and the minutes written there."""
 
     basename: str  # relative, without extension
     paths: tuple[Path, ...]
     unfinished: bool
+    view: MinutesView
+    url: str  # the files' URL without extension ("" without a URL base)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The name the runtime claimed for a meeting's files."""
+
+    relative: str  # e.g. "kolla/2016/kolla.2016-03-16-14.30-2"
+    stem: Path  # root / relative, checked
+    mode: int
+
+
+def marker_path(root: Path, relative: str) -> Path:
+    """Where the claim on the name ``relative`` is kept."""
+    return safe_path(root, f"{CLAIMS_DIR}/{relative}{MARKER_SUFFIX}")
+
+
+def url_for(url_base: str, relative: str) -> str:
+    """The URL of the files at ``relative`` (without extension); "" when there is no URL base."""
+    if not url_base:
+        return ""
+    return url_base + relative if url_base.endswith("/") else f"{url_base}/{relative}"
 
 
 class MeetingFiles:
@@ -54,9 +92,13 @@ class MeetingFiles:
         title: str = "",
         work_name: str | None = None,
         durable: bool = False,
+        meeting_id: str,
+        url_base: str = "",
     ) -> None:
         self.root = root
         self.durable = durable
+        self.meeting_id = meeting_id
+        self.url_base = url_base
         self.formats = tuple(formats)
         root.mkdir(parents=True, exist_ok=True)
         if work_name is None:
@@ -98,42 +140,75 @@ class MeetingFiles:
         for stream in self._streams:
             stream.flush()
 
-    def _first_line(self, path: Path) -> str | None:
-        try:
-            with open(path, encoding="utf-8", errors="replace", newline="") as stream:
-                return stream.readline().rstrip("\n")
-        except OSError:
-            return None
-
-    def _stem(self, meeting: Meeting) -> tuple[str, Path, int]:
-        """The meeting's path without extension, and the file mode.
-
-        MeetBot's layout names files by meeting name and minute only, so two meetings (say in two
-        channels) can want the same name: the second then gets ``-2`` (``-3`` ...) instead of silently
-        overwriting the first. The same meeting written again (a replay run twice, a #save, a
-        recovered meeting) has the same first log line and reuses its name.
-        """
+    def claim(self, meeting: Meeting) -> Placement:
+        """The meeting's file name: its own (marker with its id) or the first free one of ``base``, ``base-2`` ..."""
         if meeting.started_at is None:
             raise ValueError("a meeting that never started has no files")
         base = basename(meeting.name, meeting.started_at)
-        ours = self._first_line(self._work / "log.txt") if ".log.txt" in self.formats else None
-        relative = base
-        for number in range(2, 1000):
+        mode = RESTRICTED_MODE if meeting.restricted else PUBLIC_MODE
+        for number in range(1, _MAX_SAME_NAME + 1):
+            relative = base if number == 1 else f"{base}-{number}"
             stem = safe_path(self.root, relative)
-            existing = stem.with_name(stem.name + ".log.txt")
-            if ours is None or not existing.exists() or self._first_line(existing) == ours:
-                break
-            relative = f"{base}-{number}"
-        stem.parent.mkdir(parents=True, exist_ok=True)
-        return relative, stem, RESTRICTED_MODE if meeting.restricted else PUBLIC_MODE
+            if self._claimed(stem, marker_path(self.root, relative), mode):
+                return Placement(relative, stem, mode)
+        raise OutputPathError(f"{base}: {_MAX_SAME_NAME} meetings already use this name")
 
-    def _write_minutes(self, meeting: Meeting, stem: Path, mode: int, unfinished_at: datetime | None) -> list[Path]:
-        view = build_view(meeting, log_basename=stem.name, unfinished_at=unfinished_at)
-        paths = []
+    def _claimed(self, stem: Path, marker: Path, mode: int) -> bool:
+        """Whether ``stem`` is (now) this meeting's: its marker names our id, or it was free and we took it."""
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            handle = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
+        except FileExistsError:
+            try:
+                owner = marker.read_text(encoding="utf-8", errors="replace").strip()
+            except OSError:
+                return False
+            if owner == self.meeting_id:
+                return True
+            if owner or self._has_files(stem):
+                return False
+            # an empty claim with no files: a crash between creating and writing it; the name is free
+            write_atomic(marker, self.meeting_id + "\n", mode, durable=self.durable)
+            return True
+        try:
+            if self._has_files(stem):
+                taken = True  # files of a meeting written without a marker: never ours to overwrite
+            else:
+                os.write(handle, (self.meeting_id + "\n").encode("utf-8"))
+                if self.durable:
+                    os.fsync(handle)
+                taken = False
+        finally:
+            os.close(handle)
+        if taken:
+            marker.write_text("\n", encoding="utf-8")  # claimed by nobody: the name stays taken
+            return False
+        if self.durable:
+            fsync_dir(marker.parent)
+        return True
+
+    @staticmethod
+    def _has_files(stem: Path) -> bool:
+        return any(stem.with_name(stem.name + extension).exists() for extension in ALL_FORMATS)
+
+    def view(self, meeting: Meeting, placement: Placement, unfinished_at: datetime | None) -> MinutesView:
+        """The minutes of ``meeting`` as they link to its log at ``placement``."""
+        url = url_for(self.url_base, placement.relative)
+        return build_view(
+            meeting,
+            log_basename=placement.stem.name,
+            log_url=url + ".log.html" if url else None,
+            meeting_id=self.meeting_id,
+            unfinished_at=unfinished_at,
+        )
+
+    def _write_minutes(self, view: MinutesView, placement: Placement) -> list[Path]:
+        stem, paths = placement.stem, []
         for extension, render in MINUTES_STREAMS.items():
             if extension in self.formats:
                 target = stem.with_name(stem.name + extension)
-                write_atomic(target, render(view), mode, durable=self.durable)
+                write_atomic(target, render(view), placement.mode, durable=self.durable)
                 paths.append(target)
         if self.durable:
             fsync_dir(stem.parent)
@@ -142,18 +217,20 @@ class MeetingFiles:
     def snapshot(self, meeting: Meeting, now: datetime) -> WrittenMeeting:
         """``#save``: copy the logs so far and write the minutes, while the meeting goes on."""
         self.flush()
-        relative, stem, mode = self._stem(meeting)
+        placement = self.claim(meeting)
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
-                target = stem.with_name(stem.name + extension)
+                target = placement.stem.with_name(placement.stem.name + extension)
                 text = (self._work / work_name).read_text(encoding="utf-8")
                 body = text + log_html_footer() if work_name == "log.html" else text
-                write_atomic(target, body, mode, durable=self.durable)
+                write_atomic(target, body, placement.mode, durable=self.durable)
                 paths.append(target)
         unfinished = None if meeting.ended_at is not None else now
-        paths += self._write_minutes(meeting, stem, mode, unfinished)
-        return WrittenMeeting(relative, tuple(paths), unfinished is not None)
+        view = self.view(meeting, placement, unfinished)
+        paths += self._write_minutes(view, placement)
+        url = url_for(self.url_base, placement.relative)
+        return WrittenMeeting(placement.relative, tuple(paths), unfinished is not None, view, url)
 
     def finish(self, meeting: Meeting, *, unfinished_at: datetime | None = None) -> WrittenMeeting:
         """Close the logs, move them into the tree and write the minutes next to them."""
@@ -166,17 +243,19 @@ class MeetingFiles:
                 stream.flush()
                 os.fsync(stream.fileno())
             stream.close()
-        relative, stem, mode = self._stem(meeting)
+        placement = self.claim(meeting)
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
-                target = stem.with_name(stem.name + extension)
-                os.chmod(self._work / work_name, mode)
+                target = placement.stem.with_name(placement.stem.name + extension)
+                os.chmod(self._work / work_name, placement.mode)
                 os.replace(self._work / work_name, target)
                 paths.append(target)
         self.discard()
-        paths += self._write_minutes(meeting, stem, mode, unfinished_at)
-        return WrittenMeeting(relative, tuple(paths), unfinished_at is not None)
+        view = self.view(meeting, placement, unfinished_at)
+        paths += self._write_minutes(view, placement)
+        url = url_for(self.url_base, placement.relative)
+        return WrittenMeeting(placement.relative, tuple(paths), unfinished_at is not None, view, url)
 
     def discard(self) -> None:
         """Remove the work directory (after finish, or when a meeting is abandoned)."""

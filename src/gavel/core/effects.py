@@ -73,4 +73,15 @@ class MeetingEnded:
     reason: str
 
 
-Effect = LogLine | LogLines | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded
+@dataclass(frozen=True, slots=True)
+class AnnounceMinutes:
+    """Tell the channel where the minutes and the log are.
+
+    The core does not know file names: the runtime picks them when it writes the files (a name already
+    taken gets ``-2`` ...), so it words the links itself. Follows ``MeetingEnded``.
+    """
+
+    time: datetime
+
+
+Effect = LogLine | LogLines | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded | AnnounceMinutes

@@ -83,6 +83,19 @@ class Quit:
     nick: str
 
 
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """The transport learnt a nick's services account (``None``: not logged in).
+
+    From account-notify, WHOX or NAMES replies, or at a meeting's start the accounts the meeting already
+    knew (the runtime journals them first, so recovery knows every account the live meeting knew).
+    """
+
+    time: datetime
+    nick: str
+    account: str | None
+
+
 @dataclass(slots=True)
 class RawLine:
     """A log line that matched no known format: kept verbatim, never interpreted."""
@@ -119,7 +132,7 @@ class OpenActions:
     actions: tuple[OpenAction, ...]
 
 
-Event = Message | Action | NickChange | Join | Part | Quit | RawLine | Tick | OpenActions
+Event = Message | Action | NickChange | Join | Part | Quit | AccountChange | RawLine | Tick | OpenActions
 
 
 def nick_change_text(old: str, new: str) -> str:

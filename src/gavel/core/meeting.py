@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from gavel.core import commands
 from gavel.core.commands import Command, Permission
 from gavel.core.effects import (
+    AnnounceMinutes,
     Effect,
     LineKind,
     LogLine,
@@ -27,6 +28,7 @@ from gavel.core.effects import (
     SetTopic,
 )
 from gavel.core.events import (
+    AccountChange,
     Action,
     Event,
     Join,
@@ -42,7 +44,7 @@ from gavel.core.events import (
     nick_change_text,
     row_event,
 )
-from gavel.core.naming import basename, channel_name, normalize_name
+from gavel.core.naming import channel_name, normalize_name
 from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.votes import Vote, parse_startvote
 
@@ -65,7 +67,6 @@ class MeetingSettings:
     # End a forgotten meeting after this long without a line / this long in all (0 = never).
     idle_end_minutes: int = 0
     max_length_minutes: int = 0
-    url_base: str = ""
     info_url: str = "https://pypi.org/project/gavel-meetbot/"
     # The zone the bot's replies show times in (as MeetBot's timeZone); files and minutes stay in UTC.
     timezone: tzinfo = UTC
@@ -207,15 +208,20 @@ class Meeting:
                 return True
         return bool(by_account and account and account in self._chair_accounts)
 
-    def url(self) -> str:
-        """The URL of the meeting's files, without extension."""
-        start = self.started_at
-        if start is None:
-            return ""
-        base = self.settings.url_base
-        if base and not base.endswith("/"):
-            base += "/"
-        return base + basename(self.name, start)
+    def would_start(self, event: Event) -> bool:
+        """Whether ``event`` starts a meeting (so the runtime can open its journal before the core sees it)."""
+        if self.state is not MeetingState.IDLE or type(event) is not Message:
+            return False
+        assert isinstance(event, Message)
+        parsed = commands.parse(event.text)
+        return parsed is not None and parsed[0].name == "startmeeting" and fold_nick(event.nick) != self._bot
+
+    def known_accounts(self) -> list[tuple[str, str]]:
+        """The services account of each nick present as far as the meeting knows: (folded nick, account), sorted.
+
+        Fed back as ``AccountChange`` events they rebuild exactly this knowledge (folding is idempotent).
+        """
+        return sorted(self._accounts.items())
 
     def topic_text(self) -> str:
         """What the channel topic should say now."""
@@ -238,7 +244,7 @@ class Meeting:
             return self._running(event)
         if self.state is MeetingState.IDLE and isinstance(event, Message):
             return self._idle_message(event)
-        if isinstance(event, Join | Part | Quit | NickChange):
+        if isinstance(event, Join | Part | Quit | NickChange | AccountChange):
             self._track_account(event)
         return []
 
@@ -341,8 +347,8 @@ class Meeting:
         if kind is OpenActions:
             assert isinstance(event, OpenActions)
             return self._open_actions(event)
-        if kind is Join:
-            assert isinstance(event, Join)
+        if kind is Join or kind is AccountChange:
+            assert isinstance(event, Join | AccountChange)
             self._track_account(event)
         if kind in (Part, Quit):
             assert isinstance(event, Part | Quit)
@@ -350,9 +356,14 @@ class Meeting:
             self.last_activity = max(self.last_activity or event.time, event.time)
         return []
 
-    def _track_account(self, event: Join | Part | Quit | NickChange) -> None:
+    def _track_account(self, event: Join | Part | Quit | NickChange | AccountChange) -> None:
         """Know a nick's services account only while that nick is here (a stale one must not be chaired)."""
-        if isinstance(event, NickChange):
+        if isinstance(event, AccountChange):
+            if event.account:
+                self._accounts[fold_nick(event.nick)] = event.account
+            else:
+                self._accounts.pop(fold_nick(event.nick), None)
+        elif isinstance(event, NickChange):
             account = self._accounts.pop(fold_nick(event.old), None)
             self._accounts.pop(fold_nick(event.new), None)
             if account:
@@ -507,14 +518,12 @@ class Meeting:
         self.ended_at = time
         self.end_reason = reason
         effects: list[Effect] = [MeetingEnded(time, reason)]
-        url = self.url()
         if notice:
             self._say(effects, notice)
         ended = local_asctime(time, self.settings.timezone)
         self._say(effects, f"Meeting ended {ended}.  Information about gavel at {self.settings.info_url} .")
-        self._say(effects, f"Minutes:        {url}.html")
-        self._say(effects, f"Minutes (text): {url}.txt")
-        self._say(effects, f"Log:            {url}.log.html")
+        if not self.lurking:
+            effects.append(AnnounceMinutes(time))
         return effects
 
     def _cmd_startmeeting(self, arg: str, event: Message, effects: list[Effect]) -> None:

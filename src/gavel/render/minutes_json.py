@@ -38,6 +38,7 @@ def _members(view: MinutesView) -> dict[str, Any]:
     return {
         "generator": view.generator,
         "meeting": {
+            "id": view.meeting_id,
             "name": view.name,
             "channel": view.channel,
             "title": view.title,

@@ -94,6 +94,7 @@ class MinutesView:
     votes: tuple[VoteView, ...]
     version: str
     info_url: str  # "" unless it is a safe (http, https, ...) URL
+    meeting_id: str | None = None  # the runtime's id of the meeting (journal, JSON minutes, file ownership)
 
     @property
     def unfinished(self) -> bool:
@@ -111,18 +112,24 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime | None = None) -> MinutesView:
+def build_view(
+    meeting: Meeting,
+    *,
+    log_basename: str,
+    log_url: str | None = None,
+    meeting_id: str | None = None,
+    unfinished_at: datetime | None = None,
+) -> MinutesView:
     """The minutes of ``meeting``, ready to render.
 
     ``log_basename`` is the log's file name without directory and extension; items link to
-    ``<log_basename>.log.html#l-<line>``. ``unfinished_at`` is when the log ended, for a meeting
-    that never saw ``#endmeeting``.
+    ``<log_basename>.log.html#l-<line>``. ``log_url`` is the log's absolute URL where the runtime
+    knows one (the file names are the runtime's: see ``gavel.app.output_tree``), else the relative
+    link. ``unfinished_at`` is when the log ended, for a meeting that never saw ``#endmeeting``.
     """
     if meeting.started_at is None:
         raise ValueError("a meeting that never started has no minutes")
     log_href = quote(f"{log_basename}.log.html")
-    url = meeting.url()
-    log_url = url + ".log.html" if meeting.settings.url_base and url else log_href
 
     def view_of(item: Item) -> ItemView:
         label = "" if item.kind in _BARE_KINDS else item.kind.label
@@ -162,7 +169,7 @@ def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime |
         restricted=meeting.restricted,
         log_basename=log_basename,
         log_href=log_href,
-        log_url=log_url,
+        log_url=log_url or log_href,
         items=items,
         topics=tuple(view for view in items if view.kind == ItemKind.TOPIC.value),
         summary=summary_groups(items),
@@ -173,6 +180,7 @@ def build_view(meeting: Meeting, *, log_basename: str, unfinished_at: datetime |
         votes=tuple(_vote_view(vote, log_href) for vote in meeting.votes),
         version=gavel.__version__,
         info_url=meeting.settings.info_url if starts_with_url(meeting.settings.info_url) else "",
+        meeting_id=meeting_id,
     )
 
 

@@ -3,21 +3,7 @@
 A journal stores *events* (what people said), never derived state: resuming a meeting is feeding
 the journal's events through a fresh ``Meeting``, the same path as replay and as the live bot.
 
-Format (version 1), UTF-8 text made of ASCII only, one JSON object per line, each line ending in ``\\n``::
-
-    {"gavel_journal":1,"network":"libera","channel":"#gavel","created":"2016-03-16T14:30:39.000000+00:00"}
-    {"k":"msg","t":"2016-03-16T14:30:39.000000+00:00","n":"alice","x":"#startmeeting","a":"alice"}
-    {"k":"nick","t":"2016-03-16T14:30:41.250000+00:00","o":"bob","n":"bob_"}
-
-- The header is the first line; its ``gavel_journal`` value is the format version. A journal from a newer gavel is
-  refused with a clear ``JournalError``, never half-read.
-- Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``raw`` ``tick``), ``t`` time (UTC,
-  microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old nick, ``x`` text, ``a`` account, ``i`` message id.
-  An optional field that is ``None`` is left out.
-- JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
-  ``str`` round-trips and no line holds a raw line break.
-- The newline is the commit mark: an unterminated last line is a torn write (the process died mid-write) and is
-  dropped; a complete line that does not decode is skipped and counted.
+The line format (header, events, commit mark) is in ``gavel.storage.journal_codec``.
 
 Durability: ``append`` only buffers (and writes, without ``fsync``, past 64 KiB); ``sync`` writes the buffer and
 ``fdatasync``s it. The caller decides the batching: the runtime syncs before sending any reply and on a short timer,
@@ -31,233 +17,34 @@ import contextlib
 import errno
 import fcntl
 import hashlib
-import json
 import os
 import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from json.encoder import encode_basestring_ascii
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from gavel.core.errors import GavelError
-from gavel.core.events import (
-    Action,
-    Event,
-    Join,
-    Message,
-    NickChange,
-    OpenAction,
-    OpenActions,
-    Part,
-    Quit,
-    RawLine,
-    Tick,
+from gavel.core.events import Event
+from gavel.storage.journal_codec import (
+    VERSION,
+    JournalError,
+    JournalHeader,
+    decode_event,
+    encode_event,
 )
 
-VERSION = 1
+__all__ = ["VERSION", "Journal", "JournalDir", "JournalError", "JournalHeader", "decode_event", "encode_event"]
+
 SUFFIX = ".journal"
-_VERSION_KEY = "gavel_journal"
 _FILE_MODE = 0o600
 _DIR_MODE = 0o700
 _WRITE_BEHIND = 64 * 1024  # write (without fsync) once this much is buffered: bounded memory between syncs
 _SLUG_MAX = 40
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
-_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circular=False)
-_encode = _ENCODER.encode
-_DECODER = json.JSONDecoder()
-_quote = encode_basestring_ascii  # a JSON string literal, every non-ASCII character (lone surrogates too) escaped
-
 _sync_data: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
-
-
-class JournalError(GavelError):
-    """A journal cannot be read, created or written (its events are never silently damaged)."""
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Encoding
-
-
-def _time(moment: datetime) -> str:
-    offset = moment.utcoffset()
-    if offset is None:
-        raise JournalError(f"refusing to journal a naive time {moment!r}: event times are timezone-aware UTC")
-    if offset:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")
-
-
-def encode_event(event: Event) -> bytes:
-    """One journal line for ``event``: compact ASCII JSON ending in ``b"\\n"`` (no newline inside)."""
-    # Built by hand around json's own C string escaper: 3x faster than json.dumps of a dict, same bytes.
-    kind = type(event)
-    if kind is Message or kind is Action:
-        assert isinstance(event, Message | Action)
-        tail = ""
-        if event.account is not None:
-            tail = ',"a":' + _quote(event.account)
-        if event.msgid is not None:
-            tail += ',"i":' + _quote(event.msgid)
-        line = (
-            f'{{"k":"{"msg" if kind is Message else "act"}","t":"{_time(event.time)}",'
-            f'"n":{_quote(event.nick)},"x":{_quote(event.text)}{tail}}}\n'
-        )
-    elif kind is NickChange:
-        assert isinstance(event, NickChange)
-        line = f'{{"k":"nick","t":"{_time(event.time)}","o":{_quote(event.old)},"n":{_quote(event.new)}}}\n'
-    elif kind is Join:
-        assert isinstance(event, Join)
-        tail = "" if event.account is None else ',"a":' + _quote(event.account)
-        line = f'{{"k":"join","t":"{_time(event.time)}","n":{_quote(event.nick)}{tail}}}\n'
-    elif kind is Part or kind is Quit:
-        assert isinstance(event, Part | Quit)
-        line = f'{{"k":"{"part" if kind is Part else "quit"}","t":"{_time(event.time)}","n":{_quote(event.nick)}}}\n'
-    elif kind is RawLine:
-        assert isinstance(event, RawLine)
-        line = f'{{"k":"raw","t":"{_time(event.time)}","x":{_quote(event.text)}}}\n'
-    elif kind is Tick:
-        line = f'{{"k":"tick","t":"{_time(event.time)}"}}\n'
-    elif kind is OpenActions:
-        assert isinstance(event, OpenActions)
-        actions = ",".join(f"[{_quote(a.ref)},{_quote(a.text)}]" for a in event.actions)
-        line = f'{{"k":"open","t":"{_time(event.time)}","s":{_quote(event.series)},"l":[{actions}]}}\n'
-    else:
-        raise JournalError(f"cannot journal {event!r}: not an event")
-    return line.encode("ascii")
-
-
-def _parse_time(value: object) -> datetime:
-    if type(value) is not str or not value.endswith("+00:00"):
-        raise JournalError(f"bad event time {value!r}")
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise JournalError(f"bad event time {value!r}") from None
-    return moment
-
-
-def _str(record: dict[str, Any], key: str) -> str:
-    value = record.get(key)
-    if type(value) is not str:
-        raise JournalError(f"field {key!r} must be a string, not {value!r}")
-    return value
-
-
-def _optional(record: dict[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if value is not None and type(value) is not str:
-        raise JournalError(f"field {key!r} must be a string, not {value!r}")
-    return value
-
-
-# kind -> the keys its record may have
-_KEYS: dict[str, frozenset[str]] = {
-    "msg": frozenset("ktnxai"),
-    "act": frozenset("ktnxai"),
-    "nick": frozenset("kton"),
-    "join": frozenset("ktna"),
-    "part": frozenset("ktn"),
-    "quit": frozenset("ktn"),
-    "raw": frozenset("ktx"),
-    "tick": frozenset("kt"),
-    "open": frozenset("ktsl"),
-}
-
-
-def _open_actions(record: dict[str, Any]) -> tuple[OpenAction, ...]:
-    pairs = record.get("l")
-    if type(pairs) is not list:
-        raise JournalError(f"field 'l' must be a list, not {pairs!r}")
-    actions = []
-    for pair in pairs:
-        if type(pair) is not list or len(pair) != 2 or not all(type(part) is str for part in pair):
-            raise JournalError(f"an open action must be [ref, text], not {pair!r}")
-        actions.append(OpenAction(pair[0], pair[1]))
-    return tuple(actions)
-
-
-def _decode_record(record: object) -> Event:
-    if type(record) is not dict:
-        raise JournalError("a journal line must be a JSON object")
-    kind = record.get("k")
-    allowed = _KEYS.get(kind) if type(kind) is str else None
-    if allowed is None:
-        raise JournalError(f"unknown event kind {kind!r}")
-    if not allowed.issuperset(record):
-        raise JournalError(f"unexpected fields {sorted(set(record) - allowed)} in a {kind!r} event")
-    time = _parse_time(record.get("t"))
-    if kind == "msg":
-        return Message(time, _str(record, "n"), _str(record, "x"), _optional(record, "a"), _optional(record, "i"))
-    if kind == "act":
-        return Action(time, _str(record, "n"), _str(record, "x"), _optional(record, "a"), _optional(record, "i"))
-    if kind == "nick":
-        return NickChange(time, _str(record, "o"), _str(record, "n"))
-    if kind == "join":
-        return Join(time, _str(record, "n"), _optional(record, "a"))
-    if kind == "part":
-        return Part(time, _str(record, "n"))
-    if kind == "quit":
-        return Quit(time, _str(record, "n"))
-    if kind == "raw":
-        return RawLine(time, _str(record, "x"))
-    if kind == "open":
-        return OpenActions(time, _str(record, "s"), _open_actions(record))
-    return Tick(time)
-
-
-def _loads(line: bytes) -> object:
-    try:
-        return _DECODER.decode(line.decode("ascii"))
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise JournalError(f"not a journal line: {line[:80]!r}") from None
-
-
-def decode_event(line: bytes) -> Event:
-    """The event of one journal line (with or without its ``\\n``); ``JournalError`` if it is not one."""
-    return _decode_record(_loads(line))
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# Header
-
-
-@dataclass(frozen=True)
-class JournalHeader:
-    network: str
-    channel: str
-    created: datetime
-    version: int = VERSION
-
-    def encode(self) -> bytes:
-        record = {_VERSION_KEY: self.version, "network": self.network, "channel": self.channel}
-        return (_encode({**record, "created": _time(self.created)}) + "\n").encode("ascii")
-
-    @classmethod
-    def decode(cls, line: bytes, path: Path | str = "journal") -> JournalHeader:
-        if not line.endswith(b"\n"):
-            raise JournalError(f"{path}: not a gavel journal (no complete header line)")
-        try:
-            record = _loads(line) if line.startswith(b"{") else None
-        except JournalError:
-            record = None
-        if type(record) is not dict or _VERSION_KEY not in record:
-            raise JournalError(f"{path}: not a gavel journal")
-        version = record[_VERSION_KEY]
-        if type(version) is not int or version < 1:
-            raise JournalError(f"{path}: bad journal format version {version!r}")
-        if version > VERSION:
-            raise JournalError(
-                f"{path}: journal format version {version} was written by a newer gavel "
-                f"(this one reads up to version {VERSION}); upgrade gavel to resume this meeting"
-            )
-        try:
-            return cls(_str(record, "network"), _str(record, "channel"), _parse_time(record.get("created")), version)
-        except JournalError as error:
-            raise JournalError(f"{path}: bad journal header: {error}") from None
 
 
 @dataclass
@@ -315,13 +102,22 @@ class Journal:
     # -- opening ------------------------------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, *, network: str, channel: str, created: datetime) -> Journal:
+    def create(
+        cls,
+        path: Path,
+        *,
+        network: str,
+        channel: str,
+        created: datetime,
+        meeting_id: str | None = None,
+        bot_nick: str | None = None,
+    ) -> Journal:
         """A new journal at ``path`` (which must not exist), header durably written, directory entry ``fsync``'d.
 
         The header goes to a temporary file that is then linked into place, so a journal never exists
         without its complete header.
         """
-        header = JournalHeader(network, channel, created)
+        header = JournalHeader(network, channel, created, meeting_id=meeting_id, bot_nick=bot_nick)
         data = header.encode()
         path = Path(path)
         directory = path.parent
@@ -361,6 +157,13 @@ class Journal:
     @classmethod
     def reopen(cls, path: Path) -> Journal:
         """Continue appending to an existing journal after recovery, truncating a torn tail first."""
+        return cls.resume(path, _ignore)
+
+    @classmethod
+    def resume(cls, path: Path, on_event: Callable[[Event], None]) -> Journal:
+        """Lock the journal, hand each complete event to ``on_event`` (one pass, in constant memory), truncate a
+        torn tail, and return the journal open for appending. An exception from ``on_event`` propagates, with the
+        journal closed and untouched."""
         path = Path(path)
         try:
             fd = os.open(path, os.O_RDWR | os.O_APPEND | getattr(os, "O_CLOEXEC", 0))
@@ -368,7 +171,7 @@ class Journal:
             raise JournalError(f"{path}: cannot open journal: {error.strerror or error}") from None
         try:
             _lock(fd, path)
-            scan = cls.scan(path)  # under the lock: nobody appends meanwhile
+            scan = cls.scan(path, on_event)  # under the lock: nobody appends meanwhile
             if os.fstat(fd).st_size != scan.good_length:
                 os.ftruncate(fd, scan.good_length)
                 os.fsync(fd)
@@ -421,7 +224,7 @@ class Journal:
         except OSError as error:
             raise JournalError(f"{self.path}: cannot write journal: {error.strerror or error}") from None
         try:
-            _write_all(fd, self._buffer)
+            _write_all(fd, bytes(self._buffer))  # a copy: a failed write's traceback must not pin the buffer
         except OSError as error:
             # Leave no partial line behind (a later retry would glue the next line onto it); keep the buffer.
             with contextlib.suppress(OSError):
@@ -478,8 +281,19 @@ class Journal:
     # -- reading ------------------------------------------------------------------------------------------------------
 
     @staticmethod
-    def scan(path: Path) -> JournalScan:
-        """Read a journal, keeping every complete event and accounting for what was skipped.
+    def read_header(path: Path) -> JournalHeader:
+        """Only the header (the first line): which network, channel and meeting a journal belongs to."""
+        path = Path(path)
+        try:
+            with path.open("rb") as stream:
+                return JournalHeader.decode(stream.readline(), path)
+        except OSError as error:
+            raise JournalError(f"{path}: cannot read journal: {error.strerror or error}") from None
+
+    @staticmethod
+    def scan(path: Path, on_event: Callable[[Event], None] | None = None) -> JournalScan:
+        """Read a journal, keeping every complete event (or handing each to ``on_event``, keeping none) and
+        accounting for what was skipped.
 
         Never fails on a torn tail or a corrupt line; raises ``JournalError`` only when the file is not a
         journal at all (missing or bad header) or comes from a newer format version.
@@ -493,7 +307,7 @@ class Journal:
             lines = iter(stream)  # a binary file splits on b"\n" only: exactly the record separator
             first = next(lines, b"")
             scan = JournalScan(JournalHeader.decode(first, path))
-            append = scan.events.append
+            append = scan.events.append if on_event is None else on_event
             good = len(first)
             number = 1
             for line in lines:
@@ -502,10 +316,12 @@ class Journal:
                     scan.torn_bytes = len(line)
                     break
                 try:
-                    append(_decode_record(_loads(line)))
+                    event = decode_event(line)
                 except JournalError:
                     scan.corrupt_lines.append(number)
                     scan.corrupt_bytes += len(line)
+                else:
+                    append(event)
                 good += len(line)
             scan.good_length = good
         return scan
@@ -515,6 +331,10 @@ class Journal:
         """The header, the complete events in order, and how many bytes (torn tail, corrupt lines) were ignored."""
         scan = Journal.scan(path)
         return scan.header, scan.events, scan.ignored_bytes
+
+
+def _ignore(event: Event) -> None:
+    pass
 
 
 def _write_all(fd: int, data: bytes | bytearray) -> None:
@@ -571,10 +391,23 @@ class JournalDir:
             raise JournalError(f"refusing journal name {name!r}")  # unreachable by construction; belt and braces
         return path
 
-    def create(self, network: str, channel: str, started: datetime) -> Journal:
+    def create(
+        self,
+        network: str,
+        channel: str,
+        started: datetime,
+        *,
+        meeting_id: str | None = None,
+        bot_nick: str | None = None,
+    ) -> Journal:
         """A new journal for a meeting that starts now."""
         return Journal.create(
-            self.path_for(network, channel, started), network=network, channel=channel, created=started
+            self.path_for(network, channel, started),
+            network=network,
+            channel=channel,
+            created=started,
+            meeting_id=meeting_id,
+            bot_nick=bot_nick,
         )
 
     def pending(self) -> list[Path]:

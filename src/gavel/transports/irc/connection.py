@@ -170,6 +170,13 @@ class IrcConnection:
         ceiling = min(self.server.reconnect_max, self.server.reconnect_min * 2.0 ** min(self.attempts, 30))
         return ceiling * (0.5 + self.rng.random() / 2)
 
+    async def drain(self, timeout: float) -> None:
+        """Wait (at most ``timeout`` seconds) until every queued line is written, while connected."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.pending() and self.connected.is_set() and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+
     async def stop(self, message: str = "gavel stopping") -> None:
         self._stopping = True
         writer = self._writer
