@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
+from gavel.app.archiving import archive_record
 from gavel.app.config import Config, NetworkConfig
 from gavel.app.output_tree import MeetingFiles, WrittenMeeting
 from gavel.core.effects import Effect, LogLine, MeetingEnded, MeetingStarted, SaveMinutes, Say, SetTopic
@@ -161,7 +162,9 @@ class ChannelRuntime:
         try:
             journal.sync()
             view = build_view(self.meeting, log_basename=PurePosixPath(written.basename).name)
-            meeting_id = archive.store(view, _log_lines(journal.path, self.meeting.settings), network=self.network)
+            meeting_id = archive.store(
+                archive_record(view, network=self.network), _log_lines(journal.path, self.meeting.settings)
+            )
             for ref in sorted(self.meeting.done_refs()):
                 archive.mark_action_done(int(ref), meeting_id)
         except Exception:  # the files are written; `gavel import` can add the meeting to the archive later

@@ -20,7 +20,6 @@ from typing import Any
 
 from gavel.core.effects import LogLine
 from gavel.core.records import ItemKind
-from gavel.render.view import UNASSIGNED, MinutesView
 from gavel.storage.archive.model import (
     ActionRow,
     ArchiveError,
@@ -39,6 +38,7 @@ from gavel.storage.archive.model import (
     YearMeetings,
 )
 from gavel.storage.archive.query import Candidate, Term, idf, parse_query, rank, snippet
+from gavel.storage.archive.record import ItemRecord, MeetingRecord
 from gavel.storage.archive.spool import LineRow, batched_rows, clean, from_micros
 
 Row = tuple[Any, ...]
@@ -63,6 +63,10 @@ MAX_PER_PAGE = 100
 SEARCH_CAP = 2_000
 """At most this many hits of a search are counted and ranked (the most recently stored ones)."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
+_ACTION = ItemKind.ACTION.value
+
+KeptActions = dict[tuple[int, str], Row]
+"""A meeting's stored actions before it is stored again: ``(line, text) -> (id, status, done_at, done_in)``."""
 
 _MEETING_COLUMNS = (
     "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
@@ -253,20 +257,20 @@ class Archive(ABC):
 
     # ------------------------------------------------------------------ storing
 
-    def store(self, view: MinutesView, lines: Iterable[LogLine], *, network: str | None = None) -> int:
-        """Store a meeting: its minutes (``view``) and every log line, in one transaction; its id.
+    def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
+        """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
 
         ``lines`` is consumed in batches, never held whole. Storing a meeting again (same series,
         ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
         an action still in its minutes (same line and text) keeps its id and its done/open status.
         Other rows (items, votes, people) get new ids.
         """
-        return self.store_rows(view, batched_rows(lines), network=network)
+        return self.store_rows(record, batched_rows(lines))
 
-    def store_rows(self, view: MinutesView, batches: Iterable[Sequence[LineRow]], *, network: str | None = None) -> int:
+    def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
         with self._lock, self._transaction():
-            meeting_id = self._store_minutes(view, network)
+            meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
             for batch in batches:
@@ -290,29 +294,30 @@ class Archive(ABC):
             )
         return meeting_id
 
-    def _store_minutes(self, view: MinutesView, network: str | None) -> int:
+    def _store_minutes(self, record: MeetingRecord) -> int:
         t = self._to_db_time
-        self._run("INSERT INTO series (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (clean(view.name),))
-        series_id = self._query("SELECT id FROM series WHERE name = ?", (clean(view.name),))[0][0]
-        started = t(view.started_at)
+        series = clean(record.series)
+        self._run("INSERT INTO series (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (series,))
+        series_id = self._query("SELECT id FROM series WHERE name = ?", (series,))[0][0]
+        started = t(record.started_at)
         found = self._query(
             "SELECT id FROM meetings WHERE series_id = ? AND started_at = ? AND channel = ?",
-            (series_id, started, clean(view.channel)),
+            (series_id, started, clean(record.channel)),
         )
         values = (
-            clean(view.channel),
-            None if network is None else clean(network),
-            None if view.title is None else clean(view.title),
-            clean(view.owner),
-            json.dumps([clean(chair) for chair in view.chairs], ensure_ascii=False),
+            clean(record.channel),
+            None if record.network is None else clean(record.network),
+            None if record.title is None else clean(record.title),
+            clean(record.owner),
+            json.dumps([clean(chair) for chair in record.chairs], ensure_ascii=False),
             started,
-            None if view.ended_at is None else t(view.ended_at),
-            view.unfinished,
-            view.restricted,
-            clean(view.log_basename),
+            None if record.ended_at is None else t(record.ended_at),
+            record.unfinished,
+            record.restricted,
+            clean(record.log_basename),
             t(datetime.now(UTC)),
         )
-        kept: dict[tuple[int, str], Row] = {}
+        kept: KeptActions = {}
         if found:
             meeting_id: int = found[0][0]
             kept = self._action_states(meeting_id)
@@ -331,11 +336,10 @@ class Archive(ABC):
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
                 (*values, series_id),
             )[0][0]
-        self._insert_minutes(meeting_id, view, kept)
+        self._insert_minutes(meeting_id, record, kept)
         return meeting_id
 
-    def _action_states(self, meeting_id: int) -> dict[tuple[int, str], Row]:
-        """``(line, text) -> (id, status, done_at, done_in)`` of a meeting's stored actions."""
+    def _action_states(self, meeting_id: int) -> KeptActions:
         rows = self._query(
             "SELECT i.line, i.text, a.id, a.status, a.done_at, a.done_in "
             "FROM actions a JOIN items i ON i.id = a.item_id WHERE a.meeting_id = ?",
@@ -352,7 +356,7 @@ class Archive(ABC):
         for table in ("items", "votes", "people"):
             self._run(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))  # noqa: S608 -- fixed names
 
-    def _insert_minutes(self, meeting_id: int, view: MinutesView, kept: dict[tuple[int, str], Row]) -> None:
+    def _insert_minutes(self, meeting_id: int, record: MeetingRecord, kept: KeptActions) -> None:
         t = self._to_db_time
         self._run_many(
             "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic) "
@@ -368,13 +372,13 @@ class Archive(ABC):
                     item.line,
                     None if item.topic is None else clean(item.topic),
                 )
-                for position, item in enumerate(view.items)
+                for position, item in enumerate(record.items)
             ],
         )
         self._index_items(meeting_id)
         self._run_many(
             "INSERT INTO people (meeting_id, position, nick, lines) VALUES (?, ?, ?, ?)",
-            [(meeting_id, position, clean(p.nick), p.lines) for position, p in enumerate(view.people)],
+            [(meeting_id, position, clean(p.nick), p.lines) for position, p in enumerate(record.people)],
         )
         self._run_many(
             "INSERT INTO votes (meeting_id, position, question, options, results, nick, time, ended_at, line) "
@@ -393,30 +397,26 @@ class Archive(ABC):
                     None if vote.ended_at is None else t(vote.ended_at),
                     vote.line,
                 )
-                for position, vote in enumerate(view.votes)
+                for position, vote in enumerate(record.votes)
             ],
         )
-        if view.actions:
-            self._insert_actions(meeting_id, view, kept)
+        actions = [(position, item) for position, item in enumerate(record.items) if item.kind == _ACTION]
+        if actions:
+            self._insert_actions(meeting_id, actions, kept)
 
-    def _insert_actions(self, meeting_id: int, view: MinutesView, kept: dict[tuple[int, str], Row]) -> None:
-        position_of = {id(item): position for position, item in enumerate(view.items)}
+    def _insert_actions(self, meeting_id: int, actions: list[tuple[int, ItemRecord]], kept: KeptActions) -> None:
+        """The rows of the action items (by their position in the minutes) and their owners; an action stored
+        before (same line and text) keeps its id and status."""
         item_ids: dict[int, int] = dict(
             self._query("SELECT position, id FROM items WHERE meeting_id = ?", (meeting_id,))
         )
-        owners: dict[int, list[str]] = {}
-        for owner in view.actions_by_person:
-            if owner.nick != UNASSIGNED:
-                for action in owner.actions:
-                    owners.setdefault(id(action), []).append(clean(owner.nick))
-        again, new = [], []  # actions stored before keep their id and status
-        for action in view.actions:
-            item_id = item_ids[position_of[id(action)]]
+        again, new = [], []
+        for position, action in actions:
             old = kept.get((action.line, clean(action.text)))
             if old is None:
-                new.append((item_id, meeting_id))
+                new.append((item_ids[position], meeting_id))
             else:
-                again.append((old[0], item_id, meeting_id, *old[1:]))
+                again.append((old[0], item_ids[position], meeting_id, *old[1:]))
         self._run_many(
             "INSERT INTO actions (id, item_id, meeting_id, status, done_at, done_in) VALUES (?, ?, ?, ?, ?, ?)", again
         )
@@ -427,9 +427,9 @@ class Archive(ABC):
         self._run_many(
             "INSERT INTO action_owners (action_id, position, nick) VALUES (?, ?, ?)",
             [
-                (action_ids[item_ids[position_of[id(action)]]], position, nick)
-                for action in view.actions
-                for position, nick in enumerate(owners.get(id(action), ()))
+                (action_ids[item_ids[position]], place, clean(nick))
+                for position, action in actions
+                for place, nick in enumerate(action.owners)
             ],
         )
 
