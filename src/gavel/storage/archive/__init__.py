@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gavel.storage.archive.base import Archive, redact
+from gavel.storage.archive.base import Archive
+from gavel.storage.archive.database import redact
 from gavel.storage.archive.model import (
     ActionRow,
     ActionStatus,
