@@ -16,8 +16,7 @@ from click.testing import CliRunner
 from gavel.app.cli import main
 from gavel.app.importer import find_log_files, import_logs, parse_log
 from gavel.core.effects import LineKind, LogLine
-from gavel.render.view import MinutesView
-from gavel.storage.archive import Archive, SearchQuery, open_archive
+from gavel.storage.archive import Archive, MeetingRecord, SearchQuery, open_archive
 from gavel.storage.archive.spool import LineSpool
 
 DATA = Path(__file__).parent / "data"
@@ -115,10 +114,10 @@ def test_a_meeting_that_cannot_be_stored_is_reported(
     files = make_tree(tmp_path / "tree")
     real = archive.store_rows
 
-    def store_rows(view: MinutesView, batches: Any, *, network: str | None = None) -> int:
-        if view.name == "team" and view.started_at.day == 2:
+    def store_rows(record: MeetingRecord, batches: Any) -> int:
+        if record.series == "team" and record.started_at.day == 2:
             raise RuntimeError("disk full")
-        return real(view, batches, network=network)
+        return real(record, batches)
 
     monkeypatch.setattr(archive, "store_rows", store_rows)
     seen: list[str] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import StoreLog
+from gavel.app.archiving import archive_record
 from gavel.app.importer import parse_log
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, SearchQuery
@@ -146,7 +147,7 @@ def test_store_streams_log_lines(archive: Archive) -> None:
             consumed += 1
             yield LogLine(number, start + timedelta(seconds=number // 10), LineKind.MESSAGE, "bot", f"line {number}")
 
-    meeting_id = archive.store(parsed.view, lines())
+    meeting_id = archive.store(archive_record(parsed.view), lines())
     assert consumed == 20_000
     meeting = archive.meeting(None, meeting_id)
     assert meeting is not None and meeting.line_count == 20_000

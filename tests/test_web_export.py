@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gavel.app.archiving import archive_record
 from gavel.render.minutes import MINUTES_WRITERS
 from gavel.render.view import build_view
 from gavel.storage.archive import open_archive
@@ -52,7 +53,7 @@ def test_fixture_meeting_exports_byte_for_byte(tmp_path: Path) -> None:
     """Stored, then exported with the original URL base: every file equals the golden written by replay."""
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
         meeting, logged = fixture_meeting()
-        archive.store(build_view(meeting, log_basename=BASENAME), logged)
+        archive.store(archive_record(build_view(meeting, log_basename=BASENAME)), logged)
         report = export_archive(archive, tmp_path / "out", url_base="http://eavesdrop.openstack.org/meetings/")
     assert (report.series, report.meetings, report.notes) == (1, 1, [])
     folder = tmp_path / "out" / K8S / "2016"
@@ -153,7 +154,7 @@ def test_paths_stay_inside_the_directory(tmp_path: Path, name: str, basename: st
     view = replace(build_view(meeting, log_basename="x"), name=name, log_basename=basename)
     out = tmp_path / "out"
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
-        archive.store(view, logged)
+        archive.store(archive_record(view), logged)
         report = export_archive(archive, out)
     assert report.meetings == 1
     root = out.resolve()

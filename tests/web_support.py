@@ -22,6 +22,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from gavel.app.archiving import archive_record
 from gavel.core.effects import LogLine
 from gavel.core.meeting import Meeting, MeetingSettings
 from gavel.core.naming import basename
@@ -66,7 +67,7 @@ def store_text(archive: Archive, text: str, day: date, channel: str) -> Stored:
     assert meeting.started_at is not None
     name = basename(meeting.name, meeting.started_at).rsplit("/", 1)[1]
     view = build_view(meeting, log_basename=name)
-    return Stored(view.name, name, archive.store(view, logged))
+    return Stored(view.name, name, archive.store(archive_record(view), logged))
 
 
 def log(*lines: str, start: str = "15:00:00") -> str:
@@ -156,7 +157,8 @@ class Corpus:
 
 def fill(archive: Archive, url: str) -> Corpus:
     meeting, logged = fixture_meeting()
-    k8s = Stored(K8S, K8S_BASENAME, archive.store(build_view(meeting, log_basename=K8S_BASENAME), logged))
+    k8s_view = build_view(meeting, log_basename=K8S_BASENAME)
+    k8s = Stored(K8S, K8S_BASENAME, archive.store(archive_record(k8s_view), logged))
     return Corpus(
         url=url,
         k8s=k8s,

@@ -1,12 +1,47 @@
-"""Meetings on their way into the archive."""
+"""Meetings on their way into the archive: the minutes as the archive's record, and the spooled lines."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gavel.render.view import MinutesView
-from gavel.storage.archive import Archive
+from gavel.render.view import UNASSIGNED, MinutesView
+from gavel.storage.archive import Archive, ItemRecord, MeetingRecord, PersonRecord, VoteRecord
 from gavel.storage.archive.spool import LineSpool
+
+
+def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingRecord:
+    """What the archive stores of the minutes ``view`` (held on ``network``, if known).
+
+    An action's owners are the people it is listed under in "Action items, by person", in that order.
+    """
+    owners: dict[int, list[str]] = {}  # id() of an action's ItemView -> its owners
+    for owner in view.actions_by_person:
+        if owner.nick != UNASSIGNED:
+            for action in owner.actions:
+                owners.setdefault(id(action), []).append(owner.nick)
+    return MeetingRecord(
+        series=view.name,
+        channel=view.channel,
+        network=network,
+        title=view.title,
+        owner=view.owner,
+        chairs=view.chairs,
+        started_at=view.started_at,
+        ended_at=view.ended_at,
+        restricted=view.restricted,
+        log_basename=view.log_basename,
+        items=tuple(
+            ItemRecord(
+                item.kind, item.text, item.nick, item.time, item.line, item.topic, tuple(owners.get(id(item), ()))
+            )
+            for item in view.items
+        ),
+        people=tuple(PersonRecord(person.nick, person.lines) for person in view.people),
+        votes=tuple(
+            VoteRecord(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
+            for vote in view.votes
+        ),
+    )
 
 
 @dataclass
@@ -19,6 +54,6 @@ class ParsedMeeting:
     def store(self, archive: Archive, *, network: str | None = None) -> int:
         """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
         try:
-            return archive.store_rows(self.view, self.spool.batches(), network=network)
+            return archive.store_rows(archive_record(self.view, network=network), self.spool.batches())
         finally:
             self.spool.discard()

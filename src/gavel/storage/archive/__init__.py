@@ -1,7 +1,7 @@
 """The meeting archive: every meeting's minutes, log lines and actions, searchable, in SQLite or PostgreSQL.
 
     archive = open_archive("sqlite:///var/lib/gavel/archive.db")   # or "postgresql://user@host/db"
-    meeting_id = archive.store(view, log_lines)
+    meeting_id = archive.store(record, log_lines)                  # a MeetingRecord and its LogLines
     results = archive.search(SearchQuery("release plan", series="openstack"))
 
 URLs: ``sqlite://PATH`` names a file (``sqlite:///var/lib/gavel/archive.db`` is the absolute path
@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gavel.storage.archive.base import Archive, redact
+from gavel.storage.archive.base import Archive
+from gavel.storage.archive.database import redact
 from gavel.storage.archive.model import (
     ActionRow,
     ActionStatus,
@@ -34,6 +35,7 @@ from gavel.storage.archive.model import (
     VoteRow,
     YearMeetings,
 )
+from gavel.storage.archive.record import ItemRecord, MeetingRecord, PersonRecord, VoteRecord
 
 DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
 """The default archive: ``gavel-archive.db`` in the working directory."""
@@ -44,10 +46,13 @@ __all__ = [
     "ActionStatus",
     "Archive",
     "ArchiveError",
+    "ItemRecord",
     "ItemRow",
     "LogRow",
     "MeetingDetail",
+    "MeetingRecord",
     "MeetingSummary",
+    "PersonRecord",
     "PersonRow",
     "SchemaTooNewError",
     "SearchHit",
@@ -56,6 +61,7 @@ __all__ = [
     "SeriesDetail",
     "SeriesSummary",
     "SnippetPart",
+    "VoteRecord",
     "VoteRow",
     "YearMeetings",
     "open_archive",

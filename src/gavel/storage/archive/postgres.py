@@ -14,9 +14,12 @@ from typing import Any
 
 import psycopg
 
-from gavel.storage.archive.base import Archive, Migration, Row, SearchScope, archive_failure
+from gavel.storage.archive.base import Archive
+from gavel.storage.archive.database import Row, archive_failure
+from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import SearchQuery
 from gavel.storage.archive.query import Candidate, Term, tsquery
+from gavel.storage.archive.search import SearchScope
 from gavel.storage.archive.spool import LineRow, from_micros
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")

@@ -20,9 +20,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from gavel.storage.archive.base import Archive, Migration, Row, SearchScope, archive_failure
+from gavel.storage.archive.base import Archive
+from gavel.storage.archive.database import Row, archive_failure
+from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError, SearchQuery
 from gavel.storage.archive.query import Candidate, Term, fts5_query, index_words
+from gavel.storage.archive.search import SearchScope
 from gavel.storage.archive.spool import LineRow, from_micros, micros
 
 _PRAGMAS = (

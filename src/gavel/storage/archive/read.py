@@ -1,0 +1,206 @@
+"""Reading the archive: series, meetings with their minutes, and a meeting's log lines page by page."""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Iterator
+from dataclasses import fields
+from datetime import datetime, timedelta
+
+from gavel.storage.archive.actions import ACTIONS, Actions
+from gavel.storage.archive.database import Row, utc
+from gavel.storage.archive.model import (
+    ItemRow,
+    LogRow,
+    MeetingDetail,
+    MeetingSummary,
+    PersonRow,
+    SeriesDetail,
+    SeriesSummary,
+    VoteRow,
+    YearMeetings,
+)
+
+LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
+
+_MEETING_COLUMNS = (
+    "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
+    "m.restricted, m.log_basename, m.line_count"
+)
+_MEETINGS = f"SELECT {_MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
+
+
+class Reading(Actions):
+    """Series and meetings (with their actions) and log lines, for the web pages and the export."""
+
+    @abstractmethod
+    def _line_page(self, meeting_id: int, after: int, count: int) -> list[Row]:
+        """Up to ``count`` ``(number, time, kind, nick, text)`` rows numbered above ``after``, in order."""
+
+    def has_meeting(self, series: str, started_at: datetime, channel: str) -> bool:
+        """True when a meeting of ``series`` in ``channel`` started in the same minute as ``started_at``.
+
+        Minute precision is what MeetBot file names carry, so an import can skip a file by its name.
+        Restricted meetings count too.
+        """
+        start = utc(started_at).replace(second=0, microsecond=0)
+        with self._lock:
+            return bool(
+                self._query(
+                    "SELECT 1 FROM meetings m JOIN series s ON s.id = m.series_id "
+                    "WHERE s.name = ? AND m.channel = ? AND m.started_at >= ? AND m.started_at < ?",
+                    (series, channel, self._to_db_time(start), self._to_db_time(start + timedelta(minutes=1))),
+                )
+            )
+
+    def list_series(self, *, include_restricted: bool = False) -> list[SeriesSummary]:
+        """Every series with at least one (visible) meeting, by name."""
+        with self._lock:
+            rows = self._query(
+                "SELECT s.name, count(m.id), min(m.started_at), max(m.started_at), "
+                "(SELECT count(*) FROM actions a JOIN meetings am ON am.id = a.meeting_id "
+                "WHERE am.series_id = s.id AND a.status = 'open' AND (? OR NOT am.restricted)) "
+                "FROM series s JOIN meetings m ON m.series_id = s.id WHERE (? OR NOT m.restricted) "
+                "GROUP BY s.id, s.name ORDER BY s.name",
+                (include_restricted, include_restricted),
+            )
+        f = self._from_db_time
+        return [SeriesSummary(name, count, f(first), f(last), actions) for name, count, first, last, actions in rows]
+
+    def series(self, name: str, *, include_restricted: bool = False) -> SeriesDetail | None:
+        """A series' meetings by year (newest first) and its open actions; None if it has no visible meeting."""
+        with self._lock:
+            rows = self._query(
+                f"{_MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
+                (name, include_restricted),
+            )
+            if not rows:
+                return None
+            actions = self.open_actions(name, include_restricted=include_restricted)
+        meetings = [self._meeting_summary(row) for row in rows]
+        years: list[YearMeetings] = []
+        for meeting in meetings:
+            if years and years[-1].year == meeting.started_at.year:
+                years[-1] = YearMeetings(meeting.started_at.year, (*years[-1].meetings, meeting))
+            else:
+                years.append(YearMeetings(meeting.started_at.year, (meeting,)))
+        return SeriesDetail(name, len(meetings), tuple(years), tuple(actions))
+
+    def shared_basenames(self, *, include_restricted: bool = False) -> frozenset[tuple[str, str]]:
+        """The ``(series, log basename)`` pairs that name more than one (visible) meeting: the meetings started
+        in the same minute, which a link must name by id."""
+        with self._lock:
+            rows = self._query(
+                "SELECT s.name, m.log_basename FROM meetings m JOIN series s ON s.id = m.series_id "
+                "WHERE (? OR NOT m.restricted) GROUP BY s.name, m.log_basename HAVING COUNT(*) > 1",
+                (include_restricted,),
+            )
+        return frozenset((series, basename) for series, basename in rows)
+
+    def meeting(
+        self, series: str | None, basename_or_id: str | int, *, include_restricted: bool = False
+    ) -> MeetingDetail | None:
+        """A meeting with its minutes, by id (an int or a string of digits) or by its log basename within
+        ``series`` (``"<name>.<YYYY-MM-DD-HH.MM>"``); None if there is none (or it is restricted).
+
+        With an id, ``series`` may be None; when given it must match.
+        """
+        with self._lock:
+            if isinstance(basename_or_id, int) or basename_or_id.isdigit():
+                rows = self._query(f"{_MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
+                if rows and series is not None and rows[0][1] != series:
+                    rows = []
+            else:  # the first one the viewer may see
+                rows = self._query(
+                    f"{_MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
+                    "ORDER BY m.started_at, m.id",
+                    (series, basename_or_id, include_restricted),
+                )
+            if not rows:
+                return None
+            summary = self._meeting_summary(rows[0])
+            if summary.restricted and not include_restricted:
+                return None
+            meeting_id = summary.id
+            f = self._from_db_time
+            items = tuple(
+                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6])
+                for row in self._query(
+                    "SELECT id, kind, text, nick, time, line, topic FROM items WHERE meeting_id = ? ORDER BY position",
+                    (meeting_id,),
+                )
+            )
+            people = tuple(
+                PersonRow(nick, lines)
+                for nick, lines in self._query(
+                    "SELECT nick, lines FROM people WHERE meeting_id = ? ORDER BY position", (meeting_id,)
+                )
+            )
+            votes = tuple(
+                VoteRow(
+                    question,
+                    tuple(json.loads(options)),
+                    tuple((option, tuple(nicks)) for option, nicks in json.loads(results)),
+                    nick,
+                    f(when),
+                    None if ended is None else f(ended),
+                    line,
+                )
+                for question, options, results, nick, when, ended, line in self._query(
+                    "SELECT question, options, results, nick, time, ended_at, line FROM votes "
+                    "WHERE meeting_id = ? ORDER BY position",
+                    (meeting_id,),
+                )
+            )
+            actions = self._action_rows(f"{ACTIONS} WHERE a.meeting_id = ? ORDER BY i.position", (meeting_id,))
+        return MeetingDetail(
+            **{field.name: getattr(summary, field.name) for field in fields(MeetingSummary)},
+            items=items,
+            people=people,
+            votes=votes,
+            actions=actions,
+        )
+
+    def log_lines(
+        self, meeting_id: int, offset: int = 0, limit: int | None = None, *, include_restricted: bool = False
+    ) -> Iterator[LogRow]:
+        """A meeting's log lines numbered above ``offset``, in order, at most ``limit`` of them.
+
+        Read in pages (a million-line meeting streams); nothing for an unknown or restricted meeting.
+        """
+        with self._lock:
+            visible = self._query("SELECT restricted FROM meetings WHERE id = ?", (meeting_id,))
+        if not visible or (visible[0][0] and not include_restricted):
+            return
+        after, left = offset, limit
+        f = self._from_db_time
+        while left is None or left > 0:
+            count = LINE_PAGE if left is None else min(left, LINE_PAGE)
+            with self._lock:
+                rows = self._line_page(meeting_id, after, count)
+            for number, when, kind, nick, text in rows:
+                yield LogRow(number, f(when), kind, nick, text)
+            if len(rows) < count:
+                return
+            after = rows[-1][0]
+            if left is not None:
+                left -= len(rows)
+
+    def _meeting_summary(self, row: Row) -> MeetingSummary:
+        f = self._from_db_time
+        return MeetingSummary(
+            id=row[0],
+            series=row[1],
+            channel=row[2],
+            network=row[3],
+            title=row[4],
+            owner=row[5],
+            chairs=tuple(json.loads(row[6])),
+            started_at=f(row[7]),
+            ended_at=None if row[8] is None else f(row[8]),
+            unfinished=bool(row[9]),
+            restricted=bool(row[10]),
+            log_basename=row[11],
+            line_count=row[12],
+        )

@@ -1,0 +1,70 @@
+"""What the archive stores for a meeting: plain, frozen records, built by the layer above (from its minutes).
+
+Times are timezone-aware (a naive time is taken to be UTC). Texts are stored as they are, except that
+NUL (which PostgreSQL cannot store) becomes U+FFFD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord:
+    """A minutes item. ``line`` is its log line number; ``topic`` the topic it falls under.
+
+    ``owners`` are, for an action item (``kind`` "action"), the people it is assigned to, in order; empty for
+    an unassigned action and ignored for every other kind.
+    """
+
+    kind: str  # an ItemKind value: "topic", "info", "action", "agreed", ...
+    text: str
+    nick: str
+    time: datetime
+    line: int
+    topic: str | None
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRecord:
+    """Someone who spoke in the meeting, and how many lines."""
+
+    nick: str
+    lines: int
+
+
+@dataclass(frozen=True, slots=True)
+class VoteRecord:
+    question: str
+    options: tuple[str, ...]
+    results: tuple[tuple[str, tuple[str, ...]], ...]  # (option, voters), in option order
+    nick: str
+    time: datetime
+    ended_at: datetime | None
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingRecord:
+    """A meeting's minutes as the archive stores them. A meeting is known by ``series``, ``started_at`` and
+    ``channel``: storing one again replaces it."""
+
+    series: str  # the meeting name (``#meetingname``)
+    channel: str
+    network: str | None
+    title: str | None
+    owner: str
+    chairs: tuple[str, ...]
+    started_at: datetime
+    ended_at: datetime | None  # None when the log ended without #endmeeting
+    restricted: bool
+    log_basename: str  # "<name>.<YYYY-MM-DD-HH.MM>"
+    items: tuple[ItemRecord, ...]  # in meeting order
+    people: tuple[PersonRecord, ...]  # in the minutes' order
+    votes: tuple[VoteRecord, ...]
+
+    @property
+    def unfinished(self) -> bool:
+        return self.ended_at is None

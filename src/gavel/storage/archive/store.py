@@ -1,0 +1,219 @@
+"""Storing a meeting: its minutes (a :class:`MeetingRecord`) and every log line, in one transaction."""
+
+from __future__ import annotations
+
+import json
+from abc import abstractmethod
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+
+from gavel.core.effects import LogLine
+from gavel.core.records import ItemKind
+from gavel.storage.archive.database import Database, Row
+from gavel.storage.archive.record import ItemRecord, MeetingRecord
+from gavel.storage.archive.spool import LineRow, batched_rows, clean, from_micros
+
+_ACTION = ItemKind.ACTION.value
+
+KeptActions = dict[tuple[int, str], Row]
+"""A meeting's stored actions before it is stored again: ``(line, text) -> (id, status, done_at, done_in)``."""
+
+
+class Storing(Database):
+    """:meth:`store`: a meeting in, replacing the one stored before (keeping its id and its actions' status)."""
+
+    @abstractmethod
+    def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
+        """Write a batch of log lines of one meeting (and index them)."""
+
+    @abstractmethod
+    def _finish_lines(self, meeting_id: int) -> None:
+        """All of a meeting's lines are in: index them (if the backend does not as they come)."""
+
+    @abstractmethod
+    def _delete_lines(self, meeting_id: int) -> None:
+        """Remove a meeting's log lines (and their index entries)."""
+
+    @abstractmethod
+    def _index_items(self, meeting_id: int) -> None:
+        """Index the meeting's freshly inserted minutes items for search (if the backend needs it)."""
+
+    @abstractmethod
+    def _unindex_items(self, meeting_id: int) -> None:
+        """Drop the meeting's minutes items from the index (before they are deleted)."""
+
+    def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
+        """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
+
+        ``lines`` is consumed in batches, never held whole. Storing a meeting again (same series,
+        ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
+        an action still in its minutes (same line and text) keeps its id and its done/open status.
+        Other rows (items, votes, people) get new ids.
+        """
+        return self.store_rows(record, batched_rows(lines))
+
+    def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
+        """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
+        with self._lock, self._transaction():
+            meeting_id = self._store_minutes(record)
+            count = 0
+            first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
+            for batch in batches:
+                if batch:
+                    self._insert_lines(meeting_id, batch)
+                    count += len(batch)
+                    times = [row[1] for row in batch]
+                    low, high = min(times), max(times)
+                    first = low if first is None else min(first, low)
+                    last = high if last is None else max(last, high)
+            self._finish_lines(meeting_id)
+            t = self._to_db_time
+            self._run(
+                "UPDATE meetings SET line_count = ?, first_line_at = ?, last_line_at = ? WHERE id = ?",
+                (
+                    count,
+                    None if first is None else t(from_micros(first)),
+                    None if last is None else t(from_micros(last)),
+                    meeting_id,
+                ),
+            )
+        return meeting_id
+
+    def _store_minutes(self, record: MeetingRecord) -> int:
+        t = self._to_db_time
+        series = clean(record.series)
+        self._run("INSERT INTO series (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (series,))
+        series_id = self._query("SELECT id FROM series WHERE name = ?", (series,))[0][0]
+        started = t(record.started_at)
+        found = self._query(
+            "SELECT id FROM meetings WHERE series_id = ? AND started_at = ? AND channel = ?",
+            (series_id, started, clean(record.channel)),
+        )
+        values = (
+            clean(record.channel),
+            None if record.network is None else clean(record.network),
+            None if record.title is None else clean(record.title),
+            clean(record.owner),
+            json.dumps([clean(chair) for chair in record.chairs], ensure_ascii=False),
+            started,
+            None if record.ended_at is None else t(record.ended_at),
+            record.unfinished,
+            record.restricted,
+            clean(record.log_basename),
+            t(datetime.now(UTC)),
+        )
+        kept: KeptActions = {}
+        if found:
+            meeting_id: int = found[0][0]
+            kept = self._action_states(meeting_id)
+            self._delete_minutes(meeting_id)
+            self._delete_lines(meeting_id)
+            self._run(
+                "UPDATE meetings SET channel = ?, network = ?, title = ?, owner = ?, chairs = ?, started_at = ?, "
+                "ended_at = ?, unfinished = ?, restricted = ?, log_basename = ?, stored_at = ?, line_count = 0 "
+                "WHERE id = ?",
+                (*values, meeting_id),
+            )
+        else:
+            meeting_id = self._query(
+                "INSERT INTO meetings (channel, network, title, owner, chairs, started_at, ended_at, unfinished, "
+                "restricted, log_basename, stored_at, series_id, line_count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
+                (*values, series_id),
+            )[0][0]
+        self._insert_minutes(meeting_id, record, kept)
+        return meeting_id
+
+    def _action_states(self, meeting_id: int) -> KeptActions:
+        rows = self._query(
+            "SELECT i.line, i.text, a.id, a.status, a.done_at, a.done_in "
+            "FROM actions a JOIN items i ON i.id = a.item_id WHERE a.meeting_id = ?",
+            (meeting_id,),
+        )
+        return {(row[0], row[1]): row[2:] for row in rows}
+
+    def _delete_minutes(self, meeting_id: int) -> None:
+        self._run(
+            "DELETE FROM action_owners WHERE action_id IN (SELECT id FROM actions WHERE meeting_id = ?)", (meeting_id,)
+        )
+        self._run("DELETE FROM actions WHERE meeting_id = ?", (meeting_id,))
+        self._unindex_items(meeting_id)
+        for table in ("items", "votes", "people"):
+            self._run(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))  # noqa: S608 -- fixed names
+
+    def _insert_minutes(self, meeting_id: int, record: MeetingRecord, kept: KeptActions) -> None:
+        t = self._to_db_time
+        self._run_many(
+            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    meeting_id,
+                    position,
+                    item.kind,
+                    clean(item.text),
+                    clean(item.nick),
+                    t(item.time),
+                    item.line,
+                    None if item.topic is None else clean(item.topic),
+                )
+                for position, item in enumerate(record.items)
+            ],
+        )
+        self._index_items(meeting_id)
+        self._run_many(
+            "INSERT INTO people (meeting_id, position, nick, lines) VALUES (?, ?, ?, ?)",
+            [(meeting_id, position, clean(p.nick), p.lines) for position, p in enumerate(record.people)],
+        )
+        self._run_many(
+            "INSERT INTO votes (meeting_id, position, question, options, results, nick, time, ended_at, line) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    meeting_id,
+                    position,
+                    clean(vote.question),
+                    json.dumps([clean(o) for o in vote.options], ensure_ascii=False),
+                    json.dumps(
+                        [[clean(o), [clean(n) for n in voters]] for o, voters in vote.results], ensure_ascii=False
+                    ),
+                    clean(vote.nick),
+                    t(vote.time),
+                    None if vote.ended_at is None else t(vote.ended_at),
+                    vote.line,
+                )
+                for position, vote in enumerate(record.votes)
+            ],
+        )
+        actions = [(position, item) for position, item in enumerate(record.items) if item.kind == _ACTION]
+        if actions:
+            self._insert_actions(meeting_id, actions, kept)
+
+    def _insert_actions(self, meeting_id: int, actions: list[tuple[int, ItemRecord]], kept: KeptActions) -> None:
+        """The rows of the action items (by their position in the minutes) and their owners; an action stored
+        before (same line and text) keeps its id and status."""
+        item_ids: dict[int, int] = dict(
+            self._query("SELECT position, id FROM items WHERE meeting_id = ?", (meeting_id,))
+        )
+        again, new = [], []
+        for position, action in actions:
+            old = kept.get((action.line, clean(action.text)))
+            if old is None:
+                new.append((item_ids[position], meeting_id))
+            else:
+                again.append((old[0], item_ids[position], meeting_id, *old[1:]))
+        self._run_many(
+            "INSERT INTO actions (id, item_id, meeting_id, status, done_at, done_in) VALUES (?, ?, ?, ?, ?, ?)", again
+        )
+        self._run_many("INSERT INTO actions (item_id, meeting_id, status) VALUES (?, ?, 'open')", new)
+        action_ids: dict[int, int] = dict(
+            self._query("SELECT item_id, id FROM actions WHERE meeting_id = ?", (meeting_id,))
+        )
+        self._run_many(
+            "INSERT INTO action_owners (action_id, position, nick) VALUES (?, ?, ?)",
+            [
+                (action_ids[item_ids[position]], place, clean(nick))
+                for position, action in actions
+                for place, nick in enumerate(action.owners)
+            ],
+        )
