@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from irctokens.line import tokenise
 
-from gavel.core.events import Action, Join, Message, NickChange, Part, Quit
+from gavel.core.events import AccountChange, Action, Join, Message, NickChange, Part, Quit
 from gavel.transports.irc.flood import TokenBucket
 from gavel.transports.irc.protocol import (
     ChannelEvent,
@@ -184,6 +184,22 @@ def test_extended_join_whox_and_account_notify_track_accounts() -> None:
     (said,) = events(feed(client, ":frank!f@h PRIVMSG #meet :hi"))
     assert isinstance(said, Message) and said.account is None
     assert "erin" in {nick for nick in client.channels["#meet"].ops}
+
+
+def test_accounts_learnt_from_whox_and_account_notify_reach_the_core() -> None:
+    """Account knowledge from replies (not only from events) becomes AccountChange events for every channel the nick
+    is in, once per change: the core's chairs depend on it (a chair logged in before the bot joined)."""
+    client = registered(caps="account-notify")
+    feed(client, ":gavel!u@h JOIN #second", ":srv 353 gavel = #meet :@gavel chair", ":srv 353 gavel = #second :chair")
+    got = events(feed(client, ":srv 354 gavel 173 #meet chair H chair_account"))
+    assert got == [AccountChange(NOW, "chair", "chair_account")] * 2  # #meet and #second
+    assert events(feed(client, ":srv 354 gavel 173 #second chair H chair_account")) == []  # nothing new
+    assert events(feed(client, ":chair!c@h ACCOUNT *")) == [AccountChange(NOW, "chair", None)] * 2
+    assert events(feed(client, ":srv 354 gavel 173 #meet newbie H 0")) == []  # not logged in, as assumed
+    assert events(feed(client, ":srv 354 gavel 173 #meet late H late_account")) == [
+        AccountChange(NOW, "late", "late_account")
+    ]
+    assert "late" in client.channels["#meet"].members
 
 
 def test_whox_is_requested_on_join() -> None:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from irctokens.line import Line, build
 
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part, Quit
+from gavel.core.events import AccountChange, Action, Event, Join, Message, NickChange, Part, Quit
 from gavel.core.records import fold_nick
 from gavel.transports.irc.split import clean, privmsg_budget, split_message
 
@@ -356,12 +356,21 @@ class IrcClient:
 
     def _on_ACCOUNT(self, line: Line, now: datetime) -> None:
         if line.params:
-            key = self.fold(self._source_nick(line))
-            account = _account(line.params[0])
-            if account is None:
-                self.accounts.pop(key, None)
-            else:
-                self.accounts[key] = account
+            self._learn_account(self._source_nick(line), _account(line.params[0]), line, now)
+
+    def _learn_account(self, nick: str, account: str | None, line: Line, now: datetime) -> None:
+        """Record ``nick``'s services account (None: not logged in) and, when that is news, tell every channel the
+        nick is in (an ``AccountChange`` event), so the core's chairs know it too."""
+        key = self.fold(nick)
+        if self.accounts.get(key) == account:
+            return
+        if account is None:
+            del self.accounts[key]
+        else:
+            self.accounts[key] = account
+        for state in self.channels.values():
+            if key in state.members:
+                self._emit(state, AccountChange(self._time(line, now), state.members[key], account))
 
     def _on_353(self, line: Line, now: datetime) -> None:
         """NAMES: members, with their prefixes (all of them, with multi-prefix)."""
@@ -386,11 +395,13 @@ class IrcClient:
             return
         _, _, channel, nick, flags, account = params[:6]
         key = self.fold(nick)
-        if account == "0":  # WHOX's "not logged in"
-            self.accounts.pop(key, None)
-        elif _account(account) is not None:
-            self.accounts[key] = account
         state = self.channels.get(self.fold(channel))
+        if state is not None:
+            state.members.setdefault(key, nick)  # a WHO reply for a channel names one of its members
+        if account == "0":  # WHOX's "not logged in"
+            self._learn_account(nick, None, line, now)
+        elif _account(account) is not None:
+            self._learn_account(nick, account, line, now)
         if state is not None and any(symbol in flags for symbol in self._op_symbols()):
             state.ops.add(key)
 
