@@ -1,13 +1,17 @@
-"""The log on a meeting page: which lines a page shows, and their HTML."""
+"""The log on a meeting page: which lines a page shows, and their HTML.
+
+A line is rendered as the ``.log.html`` file renders it (the nick and the text by the shared
+:class:`LogLineHtml`), framed for the page: the file anchors only the time stamp, the page anchors
+the whole line (``<div class="ln" id="l-N">``), so a deep link (``#l-N``) highlights all of it.
+"""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator, Mapping
 
 from markupsafe import Markup
 
-from gavel.render.logs import LogHtmlWriter
+from gavel.render.logs import LogLineHtml
 from gavel.storage.archive import LogRow
 from gavel.web.data import LogPage, log_line
 
@@ -22,36 +26,25 @@ def log_page(params: Mapping[str, str], count: int) -> LogPage:
     return LogPage.of(min(line, max(count, 1)), count)
 
 
-class LogLinesHtml:
-    """Log lines as HTML, by the ``.log.html`` writer, each wrapped in ``<div class="ln" id="l-N">``.
-
-    The writer anchors only the time stamp; the page anchors the whole line instead, so a deep link
-    (``#l-N``) highlights all of it.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = io.StringIO()
-        self._writer = LogHtmlWriter(self._buffer, title="")
-
-    def line(self, row: LogRow) -> str:
-        buffer = self._buffer
-        buffer.seek(0)
-        buffer.truncate()
-        self._writer.write(log_line(row))
-        html = buffer.getvalue()
+def _lines_html(lines: LogLineHtml, batch: list[LogRow]) -> Markup:
+    rows = [log_line(row).row() for row in batch]
+    html: list[str] = []
+    for row, (_, _, stamp, _, _), body in zip(batch, rows, lines.bodies(rows), strict=True):
         number = row.number
-        anchor = f'<a href="#l-{number}" id="l-{number}">'
-        if html.startswith(anchor) and html.endswith("\n"):
-            return f'<div class="ln" id="l-{number}"><a href="#l-{number}">{html[len(anchor) : -1]}</div>\n'
-        return f'<div class="ln">{html.rstrip()}</div>\n'  # pragma: no cover - the writer's format changed
+        html.append(
+            f'<div class="ln" id="l-{number}"><a href="#l-{number}"><span class="tm">{stamp}</span></a>{body}</div>\n'
+        )
+    return Markup("".join(html))  # noqa: S704 - LogLineHtml escapes the nick and the text; the rest is digits
 
-    def chunks(self, rows: Iterable[LogRow]) -> Iterator[Markup]:
-        """The lines' HTML, a few hundred lines per piece."""
-        batch: list[str] = []
-        for row in rows:
-            batch.append(self.line(row))
-            if len(batch) >= LINES_PER_CHUNK:
-                yield Markup("".join(batch))  # noqa: S704 - the log writer escapes everything it writes
-                batch = []
-        if batch:
-            yield Markup("".join(batch))  # noqa: S704
+
+def log_lines_html(rows: Iterable[LogRow]) -> Iterator[Markup]:
+    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece."""
+    lines = LogLineHtml()
+    batch: list[LogRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= LINES_PER_CHUNK:
+            yield _lines_html(lines, batch)
+            batch = []
+    if batch:
+        yield _lines_html(lines, batch)

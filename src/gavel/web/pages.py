@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gavel.web.assets import STATIC_FILES, static_file
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
-from gavel.web.logview import LogLinesHtml, log_page
+from gavel.web.logview import log_lines_html, log_page
 from gavel.web.search_form import MAX_FILTER_CHARS, MAX_QUERY_CHARS, SearchError, SearchForm
 from gavel.web.site import Site
 
@@ -45,7 +45,7 @@ class Pages:
             viewer,
             meeting=meeting,
             view=rebuild_view(meeting),
-            log=LogLinesHtml().chunks(rows),
+            log=log_lines_html(rows),
             log_page=page,
         )
         return site.stream_page("meeting.html", context)
