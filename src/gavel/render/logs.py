@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 import gavel
@@ -101,15 +101,16 @@ def _message_body(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-class LogHtmlWriter:
-    """Writes ``.log.html``: a page header, one anchored line per ``write``, a footer on ``close``."""
+class LogLineHtml:
+    """The HTML of log lines after their time stamps: the nick and the text, escaped and styled.
 
-    def __init__(self, stream: TextIO, *, title: str) -> None:
-        self._stream = stream
-        self._write = stream.write
+    Both the ``.log.html`` writer and the web's meeting page put these after a line's anchor and time stamp,
+    so the two show every line alike. Each nick's span is made once: a log has few nicks and many lines.
+    """
+
+    def __init__(self) -> None:
         self._nicks: dict[str, str] = {}
         self._actors: dict[str, str] = {}
-        stream.write(environment().get_template("log_header.html").render(title=title))
 
     def _nick(self, nick: str) -> str:
         span = self._nicks[nick] = f'<span class="nk c{nick_colour(nick)}"> &lt;{escape_html(nick)}&gt;</span> '
@@ -119,14 +120,43 @@ class LogHtmlWriter:
         span = self._actors[nick] = f'<span class="nka c{nick_colour(nick)}"> * {escape_html(nick)}</span> '
         return span
 
-    def _body(self, kind: LineKind, nick: str, text: str) -> str:
-        """Everything after the time stamp of a line that is not a message."""
+    def _other_line(self, kind: LineKind, nick: str, text: str) -> str:
+        """The HTML of a line that is not a message."""
         if kind is _ACTION:
             actor = self._actors.get(nick) or self._actor(nick)
             return f'{actor}<span class="ac">{html_text(text)}</span>'
         if kind is _NICK:
             return f'<span class="sys"> -!- {html_text(text)}</span>'
         return f'<span class="raw">{html_text(text)}</span>'
+
+    def bodies(self, rows: Iterable[Row]) -> list[str]:
+        """The HTML of each row, after its time stamp."""
+        out: list[str] = []
+        append = out.append
+        nicks = self._nicks
+        message = _MESSAGE
+        for kind, _, _, nick, text in rows:
+            if kind is message:  # the common case, inline (this runs once per log line)
+                span = nicks.get(nick) or self._nick(nick)
+                if "#" in text or ":" in text:  # maybe a command, an address or a URL
+                    append(span + _message_body(text))
+                elif "&" in text or "<" in text or ">" in text:
+                    append(span + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+                else:
+                    append(span + text)
+            else:
+                append(self._other_line(kind, nick, text))
+        return out
+
+
+class LogHtmlWriter:
+    """Writes ``.log.html``: a page header, one anchored line per ``write``, a footer on ``close``."""
+
+    def __init__(self, stream: TextIO, *, title: str) -> None:
+        self._stream = stream
+        self._write = stream.write
+        self._lines = LogLineHtml()
+        stream.write(environment().get_template("log_header.html").render(title=title))
 
     def write(self, line: LogLine) -> None:
         self.write_rows(line.number, [line.row()])
@@ -135,23 +165,10 @@ class LogHtmlWriter:
         """Write consecutive lines, the first numbered ``first``."""
         out: list[str] = []
         append = out.append
-        nicks = self._nicks
-        message = _MESSAGE
         number = first
-        for kind, _, stamp, nick, text in rows:
+        for (_, _, stamp, _, _), body in zip(rows, self._lines.bodies(rows), strict=True):
             anchor = str(number)  # (formatted once: an f-string formats an int each time)
-            if kind is message:  # the common case, inline (this runs once per log line)
-                span = nicks.get(nick) or self._nick(nick)
-                if "#" in text or ":" in text:  # maybe a command, an address or a URL
-                    body = _message_body(text)
-                elif "&" in text or "<" in text or ">" in text:
-                    body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                else:
-                    body = text
-                append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{span}{body}\n')
-            else:
-                body = self._body(kind, nick, text)
-                append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{body}\n')
+            append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{body}\n')
             number += 1
         self._write("".join(out))
 

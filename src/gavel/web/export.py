@@ -28,7 +28,7 @@ from gavel.render.logs import LogHtmlWriter, LogTextWriter
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.storage.archive import Archive, MeetingSummary, SeriesDetail, SeriesSummary
 from gavel.storage.files import safe_path, write_atomic
-from gavel.web.app import environment, stylesheet
+from gavel.web.assets import environment, stylesheet
 from gavel.web.data import DEFAULT_INFO_URL, log_line, rebuild_view
 
 RESTRICTED_MODE = 0o600

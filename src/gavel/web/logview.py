@@ -1,0 +1,50 @@
+"""The log on a meeting page: which lines a page shows, and their HTML.
+
+A line is rendered as the ``.log.html`` file renders it (the nick and the text by the shared
+:class:`LogLineHtml`), framed for the page: the file anchors only the time stamp, the page anchors
+the whole line (``<div class="ln" id="l-N">``), so a deep link (``#l-N``) highlights all of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+
+from markupsafe import Markup
+
+from gavel.render.logs import LogLineHtml
+from gavel.storage.archive import LogRow
+from gavel.web.data import LogPage, log_line
+
+LINES_PER_CHUNK = 256
+
+
+def log_page(params: Mapping[str, str], count: int) -> LogPage:
+    """The page of a meeting's log that ``?from=N`` asks for (the first page if N is missing or not a number; the
+    last if N is past the end)."""
+    raw = params.get("from", "").strip()
+    line = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 9 else 1
+    return LogPage.of(min(line, max(count, 1)), count)
+
+
+def _lines_html(lines: LogLineHtml, batch: list[LogRow]) -> Markup:
+    rows = [log_line(row).row() for row in batch]
+    html: list[str] = []
+    for row, (_, _, stamp, _, _), body in zip(batch, rows, lines.bodies(rows), strict=True):
+        number = row.number
+        html.append(
+            f'<div class="ln" id="l-{number}"><a href="#l-{number}"><span class="tm">{stamp}</span></a>{body}</div>\n'
+        )
+    return Markup("".join(html))  # noqa: S704 - LogLineHtml escapes the nick and the text; the rest is digits
+
+
+def log_lines_html(rows: Iterable[LogRow]) -> Iterator[Markup]:
+    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece."""
+    lines = LogLineHtml()
+    batch: list[LogRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= LINES_PER_CHUNK:
+            yield _lines_html(lines, batch)
+            batch = []
+    if batch:
+        yield _lines_html(lines, batch)

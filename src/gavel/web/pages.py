@@ -1,0 +1,92 @@
+"""The HTML pages: the series list, a series, a meeting (minutes, then its log), search, static files."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from gavel.web.assets import STATIC_FILES, static_file
+from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
+from gavel.web.logview import log_lines_html, log_page
+from gavel.web.search_form import MAX_FILTER_CHARS, MAX_QUERY_CHARS, SearchError, SearchForm
+from gavel.web.site import Site
+
+
+class Pages:
+    """The endpoints of the HTML pages."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+
+    def index(self, request: Request) -> Response:
+        site = self.site
+        viewer = site.viewer(request)
+        series = site.archive.list_series(include_restricted=viewer.authenticated)
+        return site.page("index.html", site.context(request, viewer, series=series))
+
+    def series(self, request: Request) -> Response:
+        site = self.site
+        viewer = site.viewer(request)
+        (name,) = site.segments(request, "series")
+        found = site.archive.series(name, include_restricted=viewer.authenticated)
+        if found is None:
+            raise HTTPException(404, "no such series")
+        return site.page("series.html", site.context(request, viewer, series=found))
+
+    def meeting(self, request: Request) -> Response:
+        site = self.site
+        viewer = site.viewer(request)
+        meeting = site.find_meeting(request, viewer)
+        page = log_page(request.query_params, meeting.line_count)
+        rows = site.archive.log_lines(meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated)
+        context = site.context(
+            request,
+            viewer,
+            meeting=meeting,
+            view=rebuild_view(meeting),
+            log=log_lines_html(rows),
+            log_page=page,
+        )
+        return site.stream_page("meeting.html", context)
+
+    def search(self, request: Request) -> Response:
+        site = self.site
+        viewer = site.viewer(request)
+        series = site.archive.list_series(include_restricted=viewer.authenticated)
+        try:
+            form, results = site.run_search(request, viewer)
+        except SearchError as error:
+            raw = {name: request.query_params.get(name, "")[:MAX_QUERY_CHARS] for name in ("q", "nick", "channel")}
+            form = SearchForm(
+                q=raw["q"], nick=raw["nick"][:MAX_FILTER_CHARS], channel=raw["channel"][:MAX_FILTER_CHARS]
+            )
+            context = site.context(
+                request, viewer, form=form, results=None, error=str(error), series=series, kinds=SEARCH_KINDS, q=form.q
+            )
+            return site.page("search.html", context, 400)
+        urls = site.urls(request)
+        hits = [] if results is None else [(hit, hit_url(urls, hit)) for hit in results.hits]
+        context = site.context(
+            request,
+            viewer,
+            form=form,
+            results=results,
+            hits=hits,
+            error=None,
+            series=series,
+            kinds=SEARCH_KINDS,
+            q=form.q,
+        )
+        return site.page("search.html", context)
+
+    def static(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC_FILES:
+            raise HTTPException(404, "no such file")
+        return Response(
+            static_file(name), media_type=STATIC_FILES[name], headers={"cache-control": "public, max-age=3600"}
+        )
+
+    def favicon(self, request: Request) -> Response:
+        return RedirectResponse(self.site.urls(request).static("favicon.svg"), 301)

@@ -1,0 +1,95 @@
+"""What every endpoint works with: one archive, who may see its restricted meetings, the templates;
+and the helpers over them (who is asking, the URLs, a page's context, rendering, finding a meeting)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+import gavel
+from gavel.storage.archive import Archive, MeetingDetail, SearchResults
+from gavel.web.assets import environment
+from gavel.web.auth import AuthSettings, Viewer, viewer_of
+from gavel.web.data import Urls, valid_segment
+from gavel.web.middleware import private
+from gavel.web.search_form import SearchForm, read_search, search_query
+
+CHUNK_CHARS = 1 << 16
+
+
+def chunked(pieces: Iterable[str]) -> Iterator[str]:
+    """The pieces joined into chunks of about ``CHUNK_CHARS`` (fewer thread-pool hops when streaming)."""
+    buffer: list[str] = []
+    size = 0
+    for piece in pieces:
+        buffer.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(buffer)
+            buffer, size = [], 0
+    if buffer:
+        yield "".join(buffer)
+
+
+class Site:
+    """The archive behind the endpoints, and the helpers they share."""
+
+    def __init__(self, archive: Archive, auth: AuthSettings) -> None:
+        self.archive = archive
+        self.auth = auth
+        self.env = environment()
+
+    def viewer(self, request: Request) -> Viewer:
+        return viewer_of(request, self.auth)
+
+    def urls(self, request: Request) -> Urls:
+        def shared() -> frozenset[tuple[str, str]]:
+            return self.archive.shared_basenames(include_restricted=self.viewer(request).authenticated)
+
+        return Urls(request.scope.get("root_path", ""), shared)
+
+    def context(self, request: Request, viewer: Viewer, **values: Any) -> dict[str, Any]:
+        urls = self.urls(request)
+        path = request.url.path
+        return {
+            "urls": urls,
+            "viewer": viewer,
+            "login_enabled": self.auth.login_enabled,
+            "login_url": urls.root + "/login?" + urlencode({"next": path}),
+            "version": gavel.__version__,
+            "q": "",
+            **values,
+        }
+
+    def page(self, name: str, context: dict[str, Any], status: int = 200) -> Response:
+        html = self.env.get_template(name).render(context)
+        return private(Response(html, status, media_type="text/html; charset=utf-8"))
+
+    def stream_page(self, name: str, context: dict[str, Any]) -> Response:
+        pieces = self.env.get_template(name).generate(context)
+        return private(StreamingResponse(chunked(pieces), media_type="text/html; charset=utf-8"))
+
+    @staticmethod
+    def segments(request: Request, *names: str) -> list[str]:
+        values = [request.path_params[name] for name in names]
+        if not all(valid_segment(value) for value in values):
+            raise HTTPException(404, "no such page")
+        return values
+
+    def find_meeting(self, request: Request, viewer: Viewer) -> MeetingDetail:
+        series, meeting = self.segments(request, "series", "meeting")
+        found = self.archive.meeting(series, meeting, include_restricted=viewer.authenticated)
+        if found is None:
+            raise HTTPException(404, "no such meeting")
+        return found
+
+    def run_search(self, request: Request, viewer: Viewer) -> tuple[SearchForm, SearchResults | None]:
+        form = read_search(request.query_params)
+        if not form.q.strip():
+            return form, None
+        return form, self.archive.search(search_query(form, viewer))
