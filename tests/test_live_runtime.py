@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,24 +20,31 @@ T0 = datetime(2026, 3, 4, 10, 0, 0, tzinfo=UTC)
 
 
 class RecordingBot(LiveBot):
-    """A LiveBot whose replies and topic changes are recorded instead of sent."""
+    """A LiveBot whose connections record what they are asked to send instead of sending it.
+
+    Only the connections are replaced: replies go through the real executor and ``LiveBot.say``, so
+    ``synced_before_reply`` shows whether the journal was durable when each line left for the server.
+    """
 
     def __init__(self, config: Config) -> None:
         super().__init__(config, clock=lambda: T0)
         self.said: list[str] = []
         self.topics: list[str] = []
         self.synced_before_reply: list[bool] = []
+        for network, connection in self.connections.items():
+            connection.say = functools.partial(self._sent, network)  # type: ignore[method-assign]
+            connection.set_topic = self._topic  # type: ignore[method-assign]
 
-    def say(self, network: str, channel: str, text: str) -> None:
+    def _sent(self, network: str, channel: str, text: str, *, action: bool = False) -> None:
         runtime = self.runtime(network, channel)
         assert runtime is not None
-        for other in self.channels.values():
-            other.sync()
-        self.synced_before_reply.append(runtime.journal is None or not runtime.journal.dirty)
+        journal = runtime.journal
+        self.synced_before_reply.append(journal is None or not journal.dirty)
         self.said.append(text)
 
-    def set_topic(self, network: str, channel: str, text: str) -> None:
+    def _topic(self, channel: str, text: str) -> bool:
         self.topics.append(text)
+        return True
 
     def feed(self, event: Event, channel: str = "#meet") -> None:
         self._on_output("test", ChannelEvent(channel, event))
@@ -89,7 +97,7 @@ def test_every_meeting_line_is_journaled_and_synced_before_a_reply(tmp_path: Pat
     _, events, ignored = Journal.read(path)
     assert ignored == 0
     assert [e.text for e in events if isinstance(e, Message)] == ["#startmeeting journal", "hello", "#topic nope"]
-    assert all(bot.synced_before_reply)
+    assert bot.synced_before_reply == [True] * len(bot.said) and len(bot.said) >= 3  # replies while journaling
     say(bot, 4, "alice", "#endmeeting")
     assert journals(tmp_path) == []  # removed once the minutes are written
     assert len(outputs(tmp_path, ".html")) == 2  # .html and .log.html
