@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from gavel.app.output_tree import ALL_FORMATS
-from gavel.core import errors
+from gavel.core.errors import GavelError
 from gavel.core.meeting import MeetingSettings
 from gavel.core.records import fold_nick
 
@@ -49,7 +49,7 @@ _CHANNEL_PREFIXES = "#&!+"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class ConfigError(errors.ConfigError):
+class ConfigError(GavelError):
     """The configuration file is unreadable or invalid. ``problems`` lists every problem found."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:
