@@ -1,4 +1,9 @@
-"""The configuration model: frozen dataclasses, what ``load_config`` returns."""
+"""The configuration model: frozen dataclasses, what ``load_config`` returns.
+
+Each field that is a TOML key carries its documentation and bounds (``setting(...)``): adding a field
+here with a default is enough for the loader to accept, check and default it and for docs/config.md
+to describe it. A field with rules of its own (a nick, a URL) also needs them in ``load``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from pathlib import Path
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
+from gavel.app.config.setting import NOT_IN_FILE, setting
 from gavel.app.output_tree import ALL_FORMATS
 from gavel.core.meeting import MeetingSettings
 from gavel.core.records import fold_nick
@@ -25,35 +31,150 @@ CHANNEL_MAX: Final = 50  # RFC 2812
 
 @dataclass(frozen=True, slots=True)
 class ChannelConfig:
-    name: str
-    key: str | None = field(default=None, repr=False)  # the channel key (+k), a secret
+    name: str = field(
+        metadata=setting(
+            f"The channel: starts with `#`, `&`, `!` or `+`, has at most {CHANNEL_MAX} characters and no spaces, "
+            "commas or control characters.",
+        )
+    )
+    key: str | None = field(
+        default=None,
+        repr=False,
+        metadata=setting("The channel key (+k); no spaces or commas.", secret=True),
+    )
 
 
 @dataclass(frozen=True, slots=True)
 class BotConfig:
-    nick: str
-    output_dir: Path  # root of the MeetBot output tree, as `gavel replay` writes
-    journal_dir: Path  # where running meetings are journaled for crash recovery
-    url_base: str = ""  # "" or an http(s) URL ending in "/"
-    archive: Path | None = None  # the SQLite archive database file (from "sqlite:///path"), or none
+    nick: str = field(
+        metadata=setting(
+            f"The bot's IRC nick (a valid IRC nick: up to {NICK_MAX} letters, digits and `` []\\`_^{{|}}- ``, not "
+            "starting with a digit or `-`). A network's `nick` overrides it.",
+        )
+    )
+    output_dir: Path = field(
+        metadata=setting(
+            "Root of the MeetBot-layout output tree, "
+            "`DIR/<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.<ext>`, the same layout `gavel replay` writes. Serve it "
+            "with a web server. Need not exist yet; must not be a file.",
+            directory=True,
+        )
+    )
+    journal_dir: Path = field(
+        metadata=setting(
+            "Where running meetings are journaled, so a restart or crash loses nothing. Private: must not be "
+            "inside `output_dir`.",
+            directory=True,
+        )
+    )
+    url_base: str = field(
+        default="",
+        metadata=setting(
+            "The URL at which `output_dir` is served; used for the links the bot announces and puts in the "
+            "minutes. A trailing `/` is added. Empty: no absolute links.",
+            kind="http(s) URL",
+        ),
+    )
+    archive: Path | None = field(
+        default=None,
+        metadata=setting(
+            "The archive every ended meeting is stored in (and whose open action items `#startmeeting` lists). "
+            "`sqlite:///var/lib/gavel/archive.db` is the file `/var/lib/gavel/archive.db`; `sqlite://archive.db` "
+            "is relative to the config file's directory; a SQLite file must not be inside `output_dir`. A "
+            "`postgresql://user:password@host/db` URL is passed to psycopg (its password is never shown).",
+            kind="`sqlite://` or `postgresql://` URL",
+        ),
+    )
     # The archive as gavel.storage.archive.open_archive takes it: "sqlite:///abs/path" or a PostgreSQL URL (which
-    # may hold a password: never shown).
-    archive_url: str | None = field(default=None, repr=False)
-    realname: str = DEFAULT_REALNAME
-    username: str = DEFAULT_USERNAME
-    timezone: str = "UTC"  # IANA name, for times shown to people
-    meeting_length_minutes: int = 60
-    overtime_end_by_anyone: bool = True
-    chairs_by_account: bool = True
-    idle_end_minutes: int = 120  # 0 = never
-    max_length_minutes: int = 480  # 0 = never
-    set_channel_topic: bool = True
-    formats: tuple[str, ...] = ALL_FORMATS
-    flood_burst: int = 5
-    flood_interval_seconds: float = 1.0
-    reconnect_min_seconds: float = 1.0
-    reconnect_max_seconds: float = 300.0
-    info_url: str = DEFAULT_INFO_URL
+    # may hold a password: never shown). The loader derives it from `archive`.
+    archive_url: str | None = field(default=None, repr=False, metadata=NOT_IN_FILE)
+    realname: str = field(
+        default=DEFAULT_REALNAME,
+        metadata=setting('The IRC "real name" (shown by `/whois`): a good place for a contact.'),
+    )
+    username: str = field(
+        default=DEFAULT_USERNAME,
+        metadata=setting("The IRC user name (ident); no spaces, `@`, `!` or `:`."),
+    )
+    timezone: str = field(
+        default="UTC",
+        metadata=setting(
+            'Time zone of the times in the bot\'s replies ("Meeting started Wed Mar 16 15:30:39 2016 CET"), like '
+            'MeetBot\'s `timeZone`, e.g. `"Europe/Berlin"`. Logs, minutes and file names stay in UTC, as OpenStack '
+            "and Debian run MeetBot. Checked against the system's time zone database (with a suggestion for near "
+            "misses).",
+            kind="IANA name",
+        ),
+    )
+    meeting_length_minutes: int = field(
+        default=60,
+        metadata=setting('"Meeting started … due to finish in 60 minutes".', minimum=1),
+    )
+    overtime_end_by_anyone: bool = field(
+        default=True,
+        metadata=setting("Once a meeting is past its length, anyone (not only chairs) may `#endmeeting`."),
+    )
+    chairs_by_account: bool = field(
+        default=True,
+        metadata=setting(
+            "A nick logged in to the same services account as a chair is a chair too (needs the network's "
+            "account information).",
+        ),
+    )
+    idle_end_minutes: int = field(
+        default=120,
+        metadata=setting(
+            "End a forgotten meeting after this many minutes without a line. `0` = never.",
+            minimum=0,
+            bounds_note=" (0 = never)",
+        ),
+    )
+    max_length_minutes: int = field(
+        default=480,
+        metadata=setting(
+            "End any meeting after this many minutes in all. `0` = never.", minimum=0, bounds_note=" (0 = never)"
+        ),
+    )
+    set_channel_topic: bool = field(
+        default=True,
+        metadata=setting("`#topic` also sets the channel topic, when the bot has ops."),
+    )
+    formats: tuple[str, ...] = field(
+        default=ALL_FORMATS,
+        metadata=setting(
+            "The files written for each meeting; by default all of them. The leading dot may be left out; each at "
+            "most once.",
+            kind="array of strings",
+        ),
+    )
+    flood_burst: int = field(
+        default=5,
+        metadata=setting("Lines the bot may send at once before it is throttled.", minimum=1),
+    )
+    flood_interval_seconds: float = field(
+        default=1.0,
+        metadata=setting(
+            "Then one line per this many seconds. 5 lines, then one a second, is a conservative rate networks accept.",
+            minimum=0,
+            exclusive=True,
+        ),
+    )
+    reconnect_min_seconds: float = field(
+        default=1.0,
+        metadata=setting(
+            "First delay before reconnecting after a lost connection; it doubles on each failure…",
+            minimum=0,
+            exclusive=True,
+        ),
+    )
+    reconnect_max_seconds: float = field(
+        default=300.0,
+        metadata=setting("…up to this (at least `reconnect_min_seconds`).", minimum=0, exclusive=True),
+    )
+    info_url: str = field(
+        default=DEFAULT_INFO_URL,
+        metadata=setting("Linked from the minutes as where to learn about the bot.", kind="http(s) URL"),
+    )
 
     @property
     def zone(self) -> tzinfo:
@@ -63,21 +184,100 @@ class BotConfig:
 
 @dataclass(frozen=True, slots=True)
 class NetworkConfig:
-    name: str
-    host: str
-    nick: str  # the nick on this network: the network's own `nick`, else bot.nick
-    port: int = TLS_PORT
-    tls: bool = True
-    channels: tuple[ChannelConfig, ...] = ()
-    tls_verify: bool = True
-    tls_ca_file: Path | None = None
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    server_password: str | None = field(default=None, repr=False)
-    sasl_mechanism: SaslMechanism | None = None  # None: no SASL
-    sasl_username: str | None = None
-    sasl_password: str | None = field(default=None, repr=False)
-    nickserv_password: str | None = field(default=None, repr=False)
+    name: str = field(
+        metadata=setting(
+            "A short name for logs and the journal: letters, digits, `.`, `_`, `-`; unique (case-insensitively).",
+        )
+    )
+    host: str = field(metadata=setting("The server's host name or address (not a URL)."))
+    # The nick on this network: the network's own `nick`, else bot.nick.
+    nick: str = field(metadata=setting("The bot's nick on this network.", shown_default="`bot.nick`"))
+    port: int = field(
+        default=TLS_PORT,
+        metadata=setting(
+            "The server's port.",
+            minimum=1,
+            maximum=65535,
+            shown_default=f"`{TLS_PORT}` with TLS, `{PLAIN_PORT}` without",
+        ),
+    )
+    tls: bool = field(
+        default=True,
+        metadata=setting("Connect with TLS. Without it any password is sent unencrypted; the bot warns about it."),
+    )
+    channels: tuple[ChannelConfig, ...] = field(
+        default=(),
+        metadata=setting(
+            'The channels to join and serve. Each entry is a name (`"#project-meeting"`) or, for a channel with a '
+            'key (+k), a channel table: `{ name = "#x", key = "..." }` or `{ name = "#x", key_env = "VAR" }` (see '
+            "below). Each channel at most once (case-insensitively).",
+            kind="array",
+            shown_default="**required**, at least one",
+        ),
+    )
+    tls_verify: bool = field(
+        default=True,
+        metadata=setting(
+            "Check the server's certificate (and host name). `false` warns. Needs `tls = true`.",
+        ),
+    )
+    tls_ca_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "A PEM file of CA certificates to trust instead of the system's (a network with its own CA). Must "
+            "exist. Needs `tls = true`.",
+            shown_default="system CAs",
+            must_exist=True,
+        ),
+    )
+    client_cert: Path | None = field(
+        default=None,
+        metadata=setting(
+            "A PEM TLS client certificate (CertFP; the key may be in the same file). Must exist. Needs `tls = true`.",
+            must_exist=True,
+        ),
+    )
+    client_key: Path | None = field(
+        default=None,
+        metadata=setting(
+            "The client certificate's private key, if it is a separate file. Needs `client_cert`.",
+            shown_default="in `client_cert`",
+            must_exist=True,
+        ),
+    )
+    server_password: str | None = field(
+        default=None,
+        repr=False,
+        metadata=setting("The server password (`PASS`), for bouncers and private servers.", secret=True),
+    )
+    sasl_mechanism: SaslMechanism | None = field(  # None: no SASL
+        default=None,
+        metadata=setting(
+            "SASL authentication at connection. `PLAIN` needs `sasl_username` and `sasl_password`; `EXTERNAL` "
+            "authenticates with `client_cert` (which it needs) and takes no password. Case-insensitive.",
+            kind='`"PLAIN"` or `"EXTERNAL"`',
+            shown_default='`"PLAIN"` when `sasl_username` is set, else no SASL',
+        ),
+    )
+    sasl_username: str | None = field(
+        default=None,
+        metadata=setting(
+            "The services account to log in to. With `EXTERNAL`, optional (an authorization identity).",
+        ),
+    )
+    sasl_password: str | None = field(
+        default=None,
+        repr=False,
+        metadata=setting("The account's password, for `PLAIN`.", secret=True),
+    )
+    nickserv_password: str | None = field(
+        default=None,
+        repr=False,
+        metadata=setting(
+            "Identify to NickServ with this password: the fallback when the network does not offer SASL.",
+            secret=True,
+        ),
+    )
 
     def channel(self, name: str) -> ChannelConfig | None:
         """The configured channel of that name (IRC-case-insensitively), if any."""
@@ -87,11 +287,11 @@ class NetworkConfig:
 
 @dataclass(frozen=True, slots=True)
 class Config:
-    path: Path  # the file it was read from, absolute
-    bot: BotConfig
-    networks: tuple[NetworkConfig, ...]
+    path: Path = field(metadata=NOT_IN_FILE)  # the file it was read from, absolute
+    bot: BotConfig = field(metadata=setting("The bot itself: its nick, where it writes, how it runs meetings."))
+    networks: tuple[NetworkConfig, ...] = field(metadata=setting("One table per IRC network; at least one."))
     # Valid but worth a look (a password sent without TLS, ...); `gavel run` prints them.
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), metadata=NOT_IN_FILE)
 
     def network(self, name: str) -> NetworkConfig:
         """The network of that name; ``KeyError`` if there is none."""

@@ -7,8 +7,9 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from gavel.app.config.context import describe
 from gavel.app.config.model import CHANNEL_MAX, NICK_MAX
-from gavel.app.config.table import ABSENT, CONTROL, Table, describe, resolve_path
+from gavel.app.config.table import ABSENT, CONTROL, Table
 from gavel.app.output_tree import ALL_FORMATS
 
 # RFC 2812 nickname: a letter or special first, then letters, digits, specials and '-'.
@@ -28,7 +29,7 @@ def channel_problem(name: str) -> str | None:
     return None
 
 
-def read_nick(t: Table, key: str, *, required: bool = False) -> str | None:
+def read_nick(t: Table, key: str, *, required: bool | None = None) -> str | None:
     nick = t.string(key, required=required)
     if nick is None:
         return None
@@ -70,7 +71,7 @@ def read_archive(t: Table) -> tuple[Path | None, str | None]:
             else "must be a sqlite:// or postgresql:// URL",
         )
         return None, None
-    resolved = resolve_path(t.ctx, url[len(prefix) :])
+    resolved = t.ctx.resolve(url[len(prefix) :])
     if resolved is None:
         t.problem("archive", f"cannot expand '~' in {url!r}")
         return None, None
@@ -80,15 +81,17 @@ def read_archive(t: Table) -> tuple[Path | None, str | None]:
 
 
 def read_formats(t: Table) -> tuple[str, ...]:
+    """The known formats listed, in their canonical order; else the model's default."""
+    default: tuple[str, ...] = t.default("formats", tuple)
     raw = t.raw("formats")
     if raw is ABSENT:
-        return ALL_FORMATS
+        return default
     if not isinstance(raw, list) or not all(isinstance(f, str) for f in raw):
         t.problem("formats", f'must be an array of strings such as [".html", ".txt"] (got {describe(raw)})')
-        return ALL_FORMATS
+        return default
     if not raw:
         t.problem("formats", f"list at least one of {', '.join(ALL_FORMATS)}")
-        return ALL_FORMATS
+        return default
     formats: list[str] = []
     for index, text in enumerate(raw):
         dotted = text if text.startswith(".") else "." + text
@@ -101,4 +104,4 @@ def read_formats(t: Table) -> tuple[str, ...]:
         else:
             formats.append(dotted)
     # Keep the canonical order, whatever order the file lists them in.
-    return tuple(f for f in ALL_FORMATS if f in formats) or ALL_FORMATS
+    return tuple(f for f in ALL_FORMATS if f in formats) or default

@@ -1,52 +1,53 @@
-"""Reading one TOML table: typed getters that record every problem instead of stopping at the first."""
+"""Reading one TOML table of the config model: typed getters that record every problem, never stop at one.
+
+A :class:`Table` knows its model (``BotConfig``, ``NetworkConfig``, ...): the keys it accepts, their
+defaults and bounds all come from the model's fields. The loader reads the keys that have rules of
+their own; :meth:`Table.remaining` reads every other key by its type.
+"""
 
 from __future__ import annotations
 
 import difflib
 import math
-import os
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
+
+from gavel.app.config.context import Context, describe
+from gavel.app.config.setting import Option, Setting, options, toml_keys
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass
-class Context:
-    shown: str  # the file name as given, prefixed to every problem
-    base: Path  # the config file's directory, for relative paths
-    environ: Mapping[str, str]
-    problems: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{self.shown}: {where}: {message}" if where else f"{self.shown}: {message}")
-
-    def warn(self, where: str, message: str) -> None:
-        self.warnings.append(f"{self.shown}: {where}: {message}")
-
-
-ABSENT = object()
+ABSENT: Final = object()
+_T = TypeVar("_T")
 
 
 class Table:
-    """One TOML table being read: typed getters that record a problem (and return None) on bad values."""
+    """One TOML table being read: typed getters that record a problem (and return None or the default) on bad values.
+
+    Unknown keys are reported at once, with the closest known key or, from ``elsewhere``, the table
+    a key belongs in.
+    """
 
     def __init__(
         self,
         ctx: Context,
         where: str,
         data: Mapping[str, object],
-        known: Iterable[str],
+        model: type[DataclassInstance],
         elsewhere: Mapping[str, str] | None = None,
     ) -> None:
         self.ctx = ctx
         self.where = where
         self.data = data
-        known = tuple(known)
+        self.model = model
+        self.options = {option.name: option for option in options(model)}
+        self.taken: set[str] = set()  # the keys the loader's rules have looked at
+        known = toml_keys(model)
         for key in data:
             if key in known:
                 continue
@@ -64,17 +65,33 @@ class Table:
     def problem(self, key: str, message: str) -> None:
         self.ctx.problem(self.at(key), message)
 
+    # A key the loader's rules look at (has, raw and every getter) is theirs: remaining() leaves it alone.
     def has(self, key: str) -> bool:
+        self.taken.add(key)
         return key in self.data
 
     def raw(self, key: str) -> object:
+        self.taken.add(key)
         return self.data.get(key, ABSENT)
 
-    def string(self, key: str, *, required: bool = False, secret: bool = False) -> str | None:
-        """A non-empty string without control characters, or None (absent or invalid)."""
+    def setting(self, key: str) -> Setting:
+        return self.options[key].setting
+
+    def default(self, key: str, kind: type[_T]) -> _T:
+        """The model's default for ``key``."""
+        value = self.options[key].default
+        if not isinstance(value, kind):
+            raise TypeError(f"{self.model.__name__}.{key}: the default {value!r} is not a {kind.__name__}")
+        return value
+
+    def string(self, key: str, *, required: bool | None = None, secret: bool = False) -> str | None:
+        """A non-empty string without control characters, or None (absent or invalid).
+
+        ``required`` is, unless given, whether the model's field has no default.
+        """
         value = self.raw(key)
         if value is ABSENT:
-            if required:
+            if self._required(key) if required is None else required:
                 self.problem(key, "missing (required)")
             return None
         if not isinstance(value, str):
@@ -88,53 +105,67 @@ class Table:
             return None
         return value
 
-    def boolean(self, key: str, default: bool) -> bool:
+    def text(self, key: str) -> str:
+        """A string as :meth:`string` reads it, else the model's default."""
+        return self.string(key) or self.default(key, str)
+
+    def boolean(self, key: str) -> bool:
         value = self.raw(key)
         if value is ABSENT:
-            return default
+            return self.default(key, bool)
         if not isinstance(value, bool):
             self.problem(key, f"must be true or false (got {describe(value)})")
-            return default
+            return self.default(key, bool)
         return value
 
-    def integer(self, key: str, default: int, low: int, high: int | None = None, *, what: str = "") -> int:
+    def integer(self, key: str, *, default: int | None = None) -> int:
+        """An integer within the setting's bounds, else ``default`` (unless given, the model's default)."""
+        fallback = self.default(key, int) if default is None else default
         value = self.raw(key)
         if value is ABSENT:
-            return default
-        if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
-            if high is not None:
-                bounds = f"an integer between {low} and {high}"
-            else:
-                bounds = "a whole number of at least 0" if low == 0 else f"an integer of at least {low}"
-            self.problem(key, f"must be {bounds}{what} (got {describe(value)})")
-            return default
+            return fallback
+        low, high = self.setting(key).minimum, self.setting(key).maximum
+        if (
+            not isinstance(value, int)
+            or isinstance(value, bool)
+            or (low is not None and value < low)
+            or (high is not None and value > high)
+        ):
+            self.problem(
+                key, f"must be {_integer_bounds(low, high)}{self.setting(key).bounds_note} (got {describe(value)})"
+            )
+            return fallback
         return value
 
-    def number(self, key: str, default: float, *, minimum: float, exclusive: bool = False) -> float:
+    def number(self, key: str) -> float:
+        """A finite number within the setting's bounds, else the model's default."""
         value = self.raw(key)
         if value is ABSENT:
-            return default
+            return self.default(key, float)
+        minimum, exclusive = self.setting(key).minimum, self.setting(key).exclusive
         if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             number = float(value)
-            if number > minimum or (number == minimum and not exclusive):
+            if minimum is None or number > minimum or (number == minimum and not exclusive):
                 return number
-        relation = "greater than" if exclusive else "at least"
-        self.problem(key, f"must be a number {relation} {minimum:g} (got {describe(value)})")
-        return default
+        if minimum is None:
+            bounds = "a number"
+        else:
+            bounds = f"a number {'greater than' if exclusive else 'at least'} {minimum:g}"
+        self.problem(key, f"must be {bounds} (got {describe(value)})")
+        return self.default(key, float)
 
-    def path(
-        self, key: str, *, required: bool = False, must_exist: bool = False, directory: bool = False
-    ) -> Path | None:
-        text = self.string(key, required=required)
+    def path(self, key: str) -> Path | None:
+        """A path made absolute; the setting says whether it must be a file or, if it exists, a directory."""
+        text = self.string(key)
         if text is None:
             return None
-        resolved = resolve_path(self.ctx, text)
+        resolved = self.ctx.resolve(text)
         if resolved is None:
             self.problem(key, f"cannot expand '~' in {text!r}")
             return None
-        if must_exist and not resolved.is_file():
+        if self.setting(key).must_exist and not resolved.is_file():
             self.problem(key, f"no such file: {resolved}")
-        elif directory and resolved.exists() and not resolved.is_dir():
+        elif self.setting(key).directory and resolved.exists() and not resolved.is_dir():
             self.problem(key, f"not a directory: {resolved}")
         return resolved
 
@@ -165,36 +196,38 @@ class Table:
             return None
         return value
 
+    def remaining(self) -> dict[str, Any]:
+        """Every key not read yet, read by its type: the model's keys that need no rule of their own."""
+        return {name: self._plain(option) for name, option in self.options.items() if name not in self.taken}
 
-def resolve_path(ctx: Context, text: str) -> Path | None:
-    """``~`` expanded (``HOME`` from the given environment), relative paths against the config's directory."""
-    if text == "~" or text.startswith("~/"):
-        home = ctx.environ.get("HOME")
-        if home:
-            text = home + text[1:]
-    if text.startswith("~"):
-        try:
-            text = str(Path(text).expanduser())
-        except RuntimeError:
-            return None
-        if text.startswith("~"):
-            return None
-    return Path(os.path.normpath(ctx.base / text))
+    def _plain(self, option: Option) -> Any:
+        name, kind = option.name, option.type
+        if kind is bool:
+            return self.boolean(name)
+        if kind is int:
+            return self.integer(name)
+        if kind is float:
+            return self.number(name)
+        if kind is str:
+            return self.string(name) if option.required else self.text(name)
+        if kind == str | None:
+            return self.secret(name) if option.setting.secret else self.string(name)
+        if kind is Path or kind == Path | None:
+            return self.path(name)
+        raise TypeError(f"{self.model.__name__}.{name}: the loader has no rule for a {kind}")
+
+    def _required(self, key: str) -> bool:
+        option = self.options.get(key)
+        return option is not None and option.required
 
 
-def describe(value: object, *, secret: bool = False) -> str:
-    """A short, safe description of a bad value for an error message."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if secret:
-        kind = {str: "a string", int: "an integer", float: "a number", list: "an array", dict: "a table"}
-        return kind.get(type(value), "a value")
-    if isinstance(value, str):
-        return repr(value if len(value) <= 60 else value[:57] + "...")
-    if isinstance(value, int | float):
-        return str(value)
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return f"a {type(value).__name__}"  # dates and times
+def _integer_bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"an integer between {low} and {high}"
+    if low == 0:
+        return "a whole number of at least 0"
+    if low is not None:
+        return f"an integer of at least {low}"
+    if high is not None:
+        return f"an integer of at most {high}"
+    return "an integer"
