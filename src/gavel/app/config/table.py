@@ -201,20 +201,22 @@ class Table:
         return {name: self._plain(option) for name, option in self.options.items() if name not in self.taken}
 
     def _plain(self, option: Option) -> Any:
+        """The key read by its type; absent or invalid, the model's default (None for a required key)."""
         name, kind = option.name, option.type
+        value: object
         if kind is bool:
-            return self.boolean(name)
-        if kind is int:
-            return self.integer(name)
-        if kind is float:
-            return self.number(name)
-        if kind is str:
-            return self.string(name) if option.required else self.text(name)
-        if kind == str | None:
-            return self.secret(name) if option.setting.secret else self.string(name)
-        if kind is Path or kind == Path | None:
-            return self.path(name)
-        raise TypeError(f"{self.model.__name__}.{name}: the loader has no rule for a {kind}")
+            value = self.boolean(name)
+        elif kind is int:
+            value = self.integer(name)
+        elif kind is float:
+            value = self.number(name)
+        elif kind is str or kind == str | None:
+            value = self.secret(name) if option.setting.secret else self.string(name)
+        elif kind is Path or kind == Path | None:
+            value = self.path(name)
+        else:
+            raise TypeError(f"{self.model.__name__}.{name}: the loader has no rule for a {kind}")
+        return option.default if value is None and not option.required else value
 
     def _required(self, key: str) -> bool:
         option = self.options.get(key)
