@@ -9,8 +9,11 @@ an environment variable named by its ``*_env`` twin; paths are expanded (``~``) 
 relative to the config file's directory. Secrets never appear in a repr or an error message.
 The options are documented in ``docs/config.md``.
 
-The package: ``model`` (the dataclasses), ``table`` (reading one TOML table), ``rules`` (checks of
-single values), ``load`` (the file, table by table), ``errors`` (:class:`ConfigError`).
+The package: ``model`` (the dataclasses; each field's ``setting(...)`` from ``setting`` makes it a
+key, with its meaning, default and bounds), ``table`` (reading one TOML table of a model),
+``context`` (the problems found), ``rules`` (checks of single values), ``bot_table`` and
+``network_table`` (the rules of each table), ``load`` (the file, table by table), ``errors``
+(:class:`ConfigError`) and ``docs`` (docs/config.md, generated from the model).
 """
 
 from gavel.app.config.errors import ConfigError
