@@ -401,9 +401,9 @@ def test_invalid_utf8(tmp_path: Path) -> None:
     assert info.value.problems == [f"{path}: not valid UTF-8 (byte 14)"]
 
 
-def test_config_error_is_a_gavel_config_error(tmp_path: Path) -> None:
+def test_config_error_is_a_gavel_error(tmp_path: Path) -> None:
     path = write(tmp_path, "")
-    with pytest.raises(errors.ConfigError) as info:
+    with pytest.raises(errors.GavelError) as info:
         load_config(path, {})
     assert isinstance(info.value, ConfigError)
     assert str(info.value) == "\n".join(info.value.problems)

@@ -42,8 +42,8 @@ class RecordingBot(LiveBot):
         self.synced_before_reply.append(journal is None or not journal.dirty)
         self.said.append(text)
 
-    def _topic(self, channel: str, text: str) -> bool:
-        self.topics.append(text)
+    def _topic(self, channel: str, topic: str) -> bool:
+        self.topics.append(topic)
         return True
 
     def feed(self, event: Event, channel: str = "#meet") -> None:

@@ -5,10 +5,6 @@ class GavelError(Exception):
     """Root of every error gavel raises on purpose."""
 
 
-class ConfigError(GavelError):
-    """A configuration value is missing or invalid."""
-
-
 class LogFormatError(GavelError):
     """An input log cannot be read at all (a bad line is reported, never raised)."""
 

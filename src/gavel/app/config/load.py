@@ -1,0 +1,108 @@
+"""``load_config``: the TOML file read, table by table, into a :class:`Config` or a :class:`ConfigError`."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Final
+
+from gavel.app.config.bot_table import read_bot
+from gavel.app.config.context import Context, describe
+from gavel.app.config.errors import ConfigError
+from gavel.app.config.model import BotConfig, ChannelConfig, Config, NetworkConfig
+from gavel.app.config.network_table import read_network
+from gavel.app.config.setting import toml_keys
+from gavel.app.config.table import ABSENT, Table
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# Each table, as "unknown key here (it belongs in ...)" names it; "{key}" is the key.
+_PLACES: Final[tuple[tuple[type[DataclassInstance], str], ...]] = (
+    (Config, "the top level, before the first [table]"),
+    (BotConfig, "[bot]"),
+    (NetworkConfig, "a [[networks]] table"),
+    (ChannelConfig, "a channel table {{name = ..., {key} = ...}}"),
+)
+
+
+def _elsewhere() -> Mapping[str, str]:
+    """Where each key belongs, for a key written in the wrong table; a key of several tables, the first."""
+    places: dict[str, str] = {}
+    for model, place in _PLACES:
+        for key in toml_keys(model):
+            places.setdefault(key, place.format(key=key))
+    return MappingProxyType(places)
+
+
+_ELSEWHERE: Final = _elsewhere()
+
+
+def load_config(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read and check the configuration file at ``path``.
+
+    ``environ`` (default ``os.environ``) supplies the ``*_env`` secrets and ``HOME`` for ``~``.
+    Raises :class:`ConfigError` listing every problem found.
+    """
+    env: Mapping[str, str] = os.environ if environ is None else environ
+    shown = str(path)
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(path, [f"{shown}: cannot read the file: {exc.strerror or exc}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(path, [f"{shown}: not valid UTF-8 (byte {exc.start})"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"{shown}: invalid TOML: {exc}"]) from None
+    ctx = Context(shown, Path(os.path.abspath(path)).parent, env)
+    config = _read(ctx, data, Path(os.path.abspath(path)))
+    if ctx.problems or config is None:
+        raise ConfigError(path, ctx.problems)
+    return config
+
+
+def _read(ctx: Context, data: Mapping[str, object], path: Path) -> Config | None:
+    top = Table(ctx, "", data, Config, _ELSEWHERE)
+    bot_data = top.raw("bot")
+    bot: BotConfig | None = None
+    if bot_data is ABSENT:
+        ctx.problem("bot", "missing: the file needs a [bot] table")
+    elif not isinstance(bot_data, dict):
+        ctx.problem("bot", f"must be a table ([bot]) (got {describe(bot_data)})")
+    else:
+        bot = read_bot(Table(ctx, "bot", bot_data, BotConfig, _ELSEWHERE))
+
+    networks: list[NetworkConfig] = []
+    raw_networks = top.raw("networks")
+    if raw_networks is ABSENT:
+        ctx.problem("networks", "missing: the file needs at least one [[networks]] table")
+    elif not isinstance(raw_networks, list):
+        ctx.problem("networks", f"must be an array of tables ([[networks]]) (got {describe(raw_networks)})")
+    elif not raw_networks:
+        ctx.problem("networks", "at least one network is required")
+    else:
+        seen: dict[str, int] = {}
+        for index, item in enumerate(raw_networks):
+            if not isinstance(item, dict):
+                ctx.problem(f"networks[{index}]", f"must be a table ([[networks]]) (got {describe(item)})")
+                continue
+            table = Table(ctx, f"networks[{index}]", item, NetworkConfig, _ELSEWHERE)
+            network = read_network(table, None if bot is None else bot.nick)
+            if network is None:
+                continue
+            folded = network.name.lower()
+            if folded in seen:
+                ctx.problem(
+                    f"networks[{index}].name",
+                    f"{network.name!r} is already the name of networks[{seen[folded]}] (names must be unique)",
+                )
+            else:
+                seen[folded] = index
+            networks.append(network)
+    if bot is None or ctx.problems:
+        return None
+    return Config(path=path, bot=bot, networks=tuple(networks), warnings=tuple(ctx.warnings))
