@@ -24,13 +24,17 @@ def write_config(
 ) -> Path:
     """A gavel.toml for the test server; extra keyword arguments go to [bot]."""
     options = {
+        "nick": nick,
+        "output_dir": str(work / "out"),
+        "journal_dir": str(work / "journal"),
+        "url_base": "https://meetings.example.org/",
         "reconnect_min_seconds": 0.2,
         "reconnect_max_seconds": 1.0,
         "flood_burst": 20,
         "flood_interval_seconds": 0.05,
         **bot,
     }
-    extra = "\n".join(f"{key} = {json.dumps(value)}" for key, value in options.items())
+    settings = "\n".join(f"{key} = {json.dumps(value)}" for key, value in options.items())
     port = ircd.tls_port if tls else ircd.port
     tls_lines = f'tls = true\ntls_ca_file = "{ircd.cafile}"' if tls else "tls = false"
     work.mkdir(parents=True, exist_ok=True)
@@ -38,11 +42,7 @@ def write_config(
     path.write_text(
         f"""
 [bot]
-nick = "{nick}"
-output_dir = "{work / "out"}"
-journal_dir = "{work / "journal"}"
-url_base = "https://meetings.example.org/"
-{extra}
+{settings}
 
 [[networks]]
 name = "test"

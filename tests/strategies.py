@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import strategies as st
 
 from gavel.core import (
+    AccountChange,
     Action,
     Effect,
     Event,
@@ -197,7 +198,6 @@ settings_strategy = st.builds(
     chairs_by_account=st.booleans(),
     idle_end_minutes=st.sampled_from((0, 0, 1, 30)),
     max_length_minutes=st.sampled_from((0, 0, 5, 120)),
-    url_base=st.sampled_from(("", "https://m.example.org/", "https://m.example.org")),
 )
 
 
@@ -229,9 +229,9 @@ def event_lists(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 40, owner
         elif kind == 8:
             event = NickChange(time, draw(speakers), draw(st.one_of(speakers, nicks)))
         elif kind == 9:
-            which = draw(st.sampled_from((Join, Part, Quit)))
+            which = draw(st.sampled_from((Join, Part, Quit, AccountChange)))
             nick = draw(speakers)
-            event = Join(time, nick, account=draw(accounts)) if which is Join else which(time, nick)
+            event = which(time, nick, draw(accounts)) if which in (Join, AccountChange) else which(time, nick)
         elif kind == 10:
             event = RawLine(time, draw(lines))
         else:

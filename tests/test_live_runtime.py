@@ -51,17 +51,20 @@ class RecordingBot(LiveBot):
 
 
 def make_config(tmp_path: Path, **bot: object) -> Config:
-    extra = "\n".join(f"{key} = {json.dumps(value)}" for key, value in bot.items())
+    options = {
+        "nick": "gavel",
+        "output_dir": str(tmp_path / "out"),
+        "journal_dir": str(tmp_path / "journal"),
+        "url_base": "https://m.example.org/",
+        **bot,
+    }
+    settings = "\n".join(f"{key} = {json.dumps(value)}" for key, value in options.items())
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = tmp_path / "gavel.toml"
     path.write_text(
         f"""
 [bot]
-nick = "gavel"
-output_dir = "{tmp_path / "out"}"
-journal_dir = "{tmp_path / "journal"}"
-url_base = "https://m.example.org/"
-{extra}
+{settings}
 
 [[networks]]
 name = "test"

@@ -169,17 +169,27 @@ class MeetingExecutor:
                 ended = self.meeting_id is None  # _finish ran: the meeting ended before the crash
 
         try:
-            journal = Journal.resume(path, feed)
-        finally:
-            self.chat = chat
-        if ended or self.meeting.state is not MeetingState.RUNNING:
-            journal.finish()  # nothing left to resume
+            journal = Journal.resume(path, feed)  # closes the journal again if feeding fails
+        except BaseException:
             self.abandon()
             self._reset()
-            return 0
+            raise
+        finally:
+            self.chat = chat
+        try:
+            if ended or self.meeting.state is not MeetingState.RUNNING:
+                journal.finish()  # nothing left to resume
+                self.abandon()
+                self._reset()
+                return 0
+            if self.files is not None:
+                self.files.flush()
+        except BaseException:
+            journal.close()  # left for the next start; nothing is lost
+            self.abandon()
+            self._reset()
+            raise
         self.journal = journal
-        if self.files is not None:
-            self.files.flush()
         return self.meeting.lines
 
     # ------------------------------------------------------------------ the row path (replay, import)

@@ -156,6 +156,7 @@ class MeetingFiles:
     def _claimed(self, stem: Path, marker: Path, mode: int) -> bool:
         """Whether ``stem`` is (now) this meeting's: its marker names our id, or it was free and we took it."""
         stem.parent.mkdir(parents=True, exist_ok=True)
+        (self.root / CLAIMS_DIR).parent.mkdir(mode=0o700, exist_ok=True)  # private: it names restricted meetings too
         marker.parent.mkdir(parents=True, exist_ok=True)
         try:
             handle = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)

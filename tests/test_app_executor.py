@@ -1,0 +1,177 @@
+"""The one effect executor: the runtime names the files, every format links to the real log, ids keep meetings apart."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gavel.app.executor import MeetingExecutor, Outputs, announce_lines, replay_ids
+from gavel.app.output_tree import CLAIMS_DIR
+from gavel.app.replay import ReplayOptions, replay_file
+from gavel.core.events import Event, Message
+from gavel.core.meeting import MeetingSettings
+
+T0 = datetime(2026, 3, 4, 10, 0, 0, tzinfo=UTC)
+
+
+class Chat:
+    def __init__(self) -> None:
+        self.said: list[str] = []
+        self.topics: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+    def set_topic(self, text: str) -> None:
+        self.topics.append(text)
+
+
+def counter(prefix: str) -> object:
+    count = 0
+
+    def next_id() -> str:
+        nonlocal count
+        count += 1
+        return f"{prefix}{count:04d}"
+
+    return next_id
+
+
+def executor(
+    root: Path, channel: str, prefix: str, url_base: str = "https://m.example.org/"
+) -> tuple[MeetingExecutor, Chat]:
+    chat = Chat()
+    settings = MeetingSettings(channel=channel, bot_nick="gavel")
+    ids = counter(prefix)
+    assert callable(ids)
+    run = MeetingExecutor(lambda: settings, Outputs(output_dir=root, url_base=url_base), new_id=ids, chat=chat)
+    return run, chat
+
+
+def said(run: MeetingExecutor, seconds: float, nick: str, text: str) -> None:
+    event: Event = Message(T0 + timedelta(seconds=seconds), nick, text)
+    run.process(event)
+
+
+def test_two_meetings_with_one_name_in_one_minute_link_to_their_own_logs(tmp_path: Path) -> None:
+    """Held live before: the second meeting's .txt and .json minutes linked to the FIRST meeting's log."""
+    first, first_chat = executor(tmp_path, "#a", "aaaa")
+    second, second_chat = executor(tmp_path, "#b", "bbbb")
+    said(first, 1, "alice", "#startmeeting dup")
+    said(second, 2, "carol", "#startmeeting dup")
+    said(first, 3, "alice", "#endmeeting")
+    said(second, 4, "carol", "#endmeeting")
+    base = "dup/2026/dup.2026-03-04-10.00"
+    stem = tmp_path / f"{base}-2"
+    data = json.loads(stem.with_name(stem.name + ".json").read_text(encoding="utf-8"))
+    assert data["meeting"]["log_url"] == f"https://m.example.org/{base}-2.log.html"
+    assert data["meeting"]["log_basename"] == "dup.2026-03-04-10.00-2"
+    assert data["meeting"]["id"] == "bbbb0001"
+    text = stem.with_name(stem.name + ".txt").read_text(encoding="utf-8")
+    assert f"{base}-2.log.html" in text and f"{base}.log.html" not in text
+    html = stem.with_name(stem.name + ".html").read_text(encoding="utf-8")
+    assert "dup.2026-03-04-10.00-2.log.html" in html and 'dup.2026-03-04-10.00.log.html"' not in html
+    assert "<carol> #startmeeting dup" in stem.with_name(stem.name + ".log.txt").read_text(encoding="utf-8")
+    assert first_chat.said[-3:] == announce_lines(f"https://m.example.org/{base}")
+    assert second_chat.said[-3:] == announce_lines(f"https://m.example.org/{base}-2")
+
+
+def test_identical_first_lines_never_merge_two_meetings(tmp_path: Path) -> None:
+    """Same second, same nick, same text: two meetings all the same (once taken for one, the second overwrote)."""
+    first, _ = executor(tmp_path, "#a", "aaaa")
+    second, _ = executor(tmp_path, "#a", "bbbb")
+    for run, words in ((first, "first words"), (second, "second words")):
+        said(run, 1, "alice", "#startmeeting same")
+        said(run, 2, "alice", words)
+        said(run, 3, "alice", "#endmeeting")
+    logs = sorted(tmp_path.glob("same/2026/*.log.txt"))
+    assert [p.name for p in logs] == ["same.2026-03-04-10.00-2.log.txt", "same.2026-03-04-10.00.log.txt"]
+    assert "second words" in logs[0].read_text(encoding="utf-8")
+    assert "first words" in logs[1].read_text(encoding="utf-8")
+
+
+def test_save_then_end_and_a_rename_keep_to_the_meeting_s_own_names(tmp_path: Path) -> None:
+    run, chat = executor(tmp_path, "#a", "aaaa", url_base="")
+    said(run, 1, "alice", "#startmeeting weekly")
+    said(run, 2, "alice", "#save")
+    said(run, 3, "alice", "#save")  # its own name again, not -2
+    said(run, 4, "alice", "#meetingname renamed later")
+    said(run, 65, "alice", "#endmeeting")
+    assert sorted(p.name for p in tmp_path.glob("*/2026/*.log.txt")) == [
+        "renamed_later.2026-03-04-10.00.log.txt",
+        "weekly.2026-03-04-10.00.log.txt",
+    ]
+    # Without a URL base the bot names the files by their path in the tree; the start time names them, in UTC.
+    assert chat.said[-3:] == announce_lines("renamed_later/2026/renamed_later.2026-03-04-10.00")
+
+
+def test_files_without_a_claim_are_never_overwritten(tmp_path: Path) -> None:
+    """A tree written by MeetBot or an older gavel has no claims: its files stay, the meeting takes -2."""
+    old = tmp_path / "dup/2026/dup.2026-03-04-10.00.log.txt"
+    old.parent.mkdir(parents=True)
+    old.write_text("MeetBot's log\n", encoding="utf-8")
+    run, _ = executor(tmp_path, "#a", "aaaa")
+    said(run, 1, "alice", "#startmeeting dup")
+    said(run, 2, "alice", "#endmeeting")
+    assert old.read_text(encoding="utf-8") == "MeetBot's log\n"
+    assert (tmp_path / "dup/2026/dup.2026-03-04-10.00-2.log.txt").exists()
+
+
+def test_an_empty_claim_left_by_a_crash_is_taken_over(tmp_path: Path) -> None:
+    claim = tmp_path / CLAIMS_DIR / "dup/2026/dup.2026-03-04-10.00.meeting"
+    claim.parent.mkdir(parents=True)
+    claim.write_bytes(b"")  # created, never written: the process died in between
+    run, _ = executor(tmp_path, "#a", "aaaa")
+    said(run, 1, "alice", "#startmeeting dup")
+    said(run, 2, "alice", "#endmeeting")
+    assert (tmp_path / "dup/2026/dup.2026-03-04-10.00.log.txt").exists()
+    assert claim.read_text(encoding="utf-8") == "aaaa0001\n"
+
+
+def write_log(path: Path, words: str) -> Path:
+    path.write_text(
+        f"10:00:01 <alice> #startmeeting dup\n10:00:02 <alice> {words}\n10:00:03 <alice> #endmeeting\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_replay_twice_rewrites_its_own_files_and_another_log_gets_its_own(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    options = ReplayOptions(output_dir=out)
+    log = write_log(tmp_path / "dup.2026-03-04-10.00.log.txt", "hello")
+    other_dir = tmp_path / "elsewhere"
+    other_dir.mkdir()
+    other = write_log(other_dir / "dup.2026-03-04-10.00.log.txt", "hello")  # the same lines, another log
+    first = replay_file(log, options)
+    again = replay_file(log, options)
+    assert (
+        [m.basename for m in first.meetings]
+        == [m.basename for m in again.meetings]
+        == ["dup/2026/dup.2026-03-04-10.00"]
+    )
+    assert [m.basename for m in replay_file(other, options).meetings] == ["dup/2026/dup.2026-03-04-10.00-2"]
+    ids = {json.loads(p.read_text(encoding="utf-8"))["meeting"]["id"] for p in out.glob("dup/2026/*.json")}
+    assert len(ids) == 2
+
+
+def test_replay_ids_are_stable_per_file_and_differ_between_files(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.log.txt", tmp_path / "b.log.txt"
+    first, again, other = replay_ids(a), replay_ids(a), replay_ids(b)
+    assert [first(), first()] == [again(), again()]
+    assert other() != replay_ids(a)()
+    assert len(replay_ids(a)()) == 16 and all(c in "0123456789abcdef" for c in replay_ids(a)())
+
+
+def test_a_restricted_meeting_s_claim_is_private(tmp_path: Path) -> None:
+    run, _ = executor(tmp_path, "#a", "aaaa")
+    said(run, 1, "alice", "#startmeeting secret")
+    said(run, 2, "alice", "#restrictlogs")
+    said(run, 3, "alice", "#endmeeting")
+    (claim,) = (tmp_path / CLAIMS_DIR).rglob("*.meeting")
+    assert claim.stat().st_mode & 0o077 == 0
+    assert all(p.stat().st_mode & 0o077 == 0 for p in tmp_path.glob("secret/2026/*"))
+    assert (tmp_path / CLAIMS_DIR).parent.stat().st_mode & 0o077 == 0  # no listing of the claims by a web server
+    assert os.access(claim, os.R_OK)
