@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 
 from gavel.app.importer import parse_log
 from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
+from gavel.storage.archive.postgres import PostgresArchive
+from gavel.storage.archive.sqlite import SqliteArchive
 
 FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
 TABLES = {"series", "meetings", "log_lines", "items", "actions", "action_owners", "votes", "people", "gavel_schema"}
@@ -35,6 +38,19 @@ def tables(url: str) -> set[str]:
     if sqlite_path(url) is not None:
         return {row[0] for row in raw(url, "SELECT name FROM sqlite_master WHERE type = 'table'")}
     return {row[0] for row in raw(url, "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")}
+
+
+def columns(url: str, table: str) -> list[str]:
+    if sqlite_path(url) is not None:
+        return [row[0] for row in raw(url, f"SELECT name FROM pragma_table_info('{table}')")]
+    return [
+        row[0]
+        for row in raw(
+            url,
+            "SELECT column_name FROM information_schema.columns "
+            f"WHERE table_schema = current_schema() AND table_name = '{table}' ORDER BY ordinal_position",
+        )
+    ]
 
 
 def store_fixture(url: str) -> int:
@@ -78,6 +94,41 @@ def test_an_older_database_is_upgraded(archive_url: str, monkeypatch: pytest.Mon
     monkeypatch.undo()  # this gavel is now older than the database it wrote
     with pytest.raises(SchemaTooNewError, match=f"schema version {current + 1}.*up to {current}.*upgrade gavel"):
         open_archive(archive_url)
+
+
+def test_meetings_stored_before_the_meeting_id_are_kept_without_one(
+    archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last migration adds ``meetings.runtime_id``: an archive at the version before gets it, and keeps
+    every meeting (lines, minutes, search) with a NULL id."""
+    backend = SqliteArchive if sqlite_path(archive_url) is not None else PostgresArchive
+    current = backend.migrations[-1][0]
+    monkeypatch.setattr(backend, "migrations", backend.migrations[:-1])
+    with open_archive(archive_url):  # a fresh database, at the previous version
+        pass
+    previous = columns(archive_url, "meetings")
+    assert "runtime_id" not in previous
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current - 1,)]
+    monkeypatch.undo()
+
+    meeting_id = store_fixture(archive_url)  # upgraded, then a meeting with its id ...
+    with open_archive(archive_url) as archive:
+        stored = archive.meeting(None, meeting_id)
+    assert stored is not None and stored.runtime_id is not None
+    raw(archive_url, "ALTER TABLE meetings DROP COLUMN runtime_id")  # ... as the previous version stored it
+    raw(archive_url, f"UPDATE gavel_schema SET version = {current - 1}")
+    assert columns(archive_url, "meetings") == previous
+
+    with open_archive(archive_url) as archive:
+        assert archive.meeting(None, meeting_id) == replace(stored, runtime_id=None)
+        assert len(list(archive.log_lines(meeting_id))) == 338
+        assert archive.search(SearchQuery("kubernetes")).total > 0
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
+    assert columns(archive_url, "meetings") == [*previous, "runtime_id"]
+    assert store_fixture(archive_url) == meeting_id  # stored again: the meeting now has its id
+    with open_archive(archive_url) as archive:
+        again = archive.meeting(None, meeting_id)
+    assert again is not None and again.runtime_id == stored.runtime_id
 
 
 def test_a_failed_migration_changes_nothing(archive_url: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -30,6 +30,7 @@ def at(seconds: float) -> datetime:
 
 FINISHED = MeetingRecord(
     series="release",
+    meeting_id="0123456789abcdef",
     channel="#release",
     network="libera",
     title="Release planning",
@@ -55,6 +56,7 @@ FINISHED = MeetingRecord(
 )
 UNFINISHED = replace(
     FINISHED,
+    meeting_id=None,
     network=None,
     title=None,
     chairs=(),
@@ -80,6 +82,7 @@ def as_record(detail: MeetingDetail) -> MeetingRecord:
     owners = {(action.line, action.text): action.owners for action in detail.actions}
     return MeetingRecord(
         series=detail.series,
+        meeting_id=detail.runtime_id,
         channel=detail.channel,
         network=detail.network,
         title=detail.title,
@@ -123,6 +126,14 @@ def test_every_field_is_read_back(archive: Archive, record: MeetingRecord) -> No
     assert (detail.unfinished, detail.line_count) == (record.unfinished, 12)
     assert archive.meeting(record.series, record.log_basename, include_restricted=True) == detail
     assert (archive.meeting(None, meeting_id) is None) == record.restricted
+
+
+def test_storing_again_replaces_the_meeting_id(archive: Archive) -> None:
+    first = archive.store(replace(FINISHED, meeting_id=None), lines(FINISHED, 3))
+    for meeting_id in ("fedcba9876543210", None):
+        assert archive.store(replace(FINISHED, meeting_id=meeting_id), lines(FINISHED, 3)) == first
+        detail = archive.meeting(None, first, include_restricted=True)
+        assert detail is not None and detail.runtime_id == meeting_id
 
 
 def test_the_minutes_view_becomes_the_record(tmp_path: Path) -> None:
@@ -176,3 +187,4 @@ def test_the_minutes_view_becomes_the_record(tmp_path: Path) -> None:
     )
     assert (vote.time, vote.ended_at) == (view.votes[0].time, view.votes[0].ended_at)
     assert archive_record(view).network is None
+    assert view.meeting_id is not None and record.meeting_id == view.meeting_id

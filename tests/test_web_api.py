@@ -14,11 +14,13 @@ from starlette.testclient import TestClient
 from gavel.render.links import iso
 from gavel.storage.archive import open_archive
 from gavel.web.app import create_app
+from render_support import MEETING_ID
 from web_support import BACKENDS, K8S, ROADMAP, SECRET, TOKEN, WEEKLY, Web, meeting_path, store_text, web_archive
 
 SERIES_KEYS = {"name", "meetings", "first_meeting", "last_meeting", "open_actions", "url", "api_url"}
 MEETING_KEYS = {
     "id",
+    "runtime_id",
     "series",
     "meeting",
     "channel",
@@ -111,6 +113,7 @@ def test_series(web: Web) -> None:
     roadmap = meetings[-1]
     assert roadmap == {
         "id": corpus.roadmap.id,
+        "runtime_id": None,
         "series": WEEKLY,
         "meeting": "weekly_sync.2023-11-07-15.00",
         "channel": "#weekly",
@@ -146,6 +149,7 @@ def test_meeting(web: Web) -> None:
     detail = web.archive.meeting(K8S, stored.basename)
     assert detail is not None
     assert data["id"] == stored.id and data["lines"] == detail.line_count == len(data["log"])
+    assert data["runtime_id"] == MEETING_ID
     assert data["items"][0] == {
         "id": detail.items[0].id,
         "kind": "info",

@@ -17,7 +17,7 @@ from gavel.render.minutes import MINUTES_WRITERS
 from gavel.render.view import build_view
 from gavel.storage.archive import open_archive
 from gavel.web.export import export_archive, safe_component
-from render_support import BASENAME, GOLDEN, fixture_meeting, read_exact, render_logs
+from render_support import BASENAME, GOLDEN, LOG_URL, MEETING_ID, fixture_meeting, read_exact, render_logs
 from web_support import (
     BACKENDS,
     HOSTILE,
@@ -53,7 +53,8 @@ def test_fixture_meeting_exports_byte_for_byte(tmp_path: Path) -> None:
     """Stored, then exported with the original URL base: every file equals the golden written by replay."""
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
         meeting, logged = fixture_meeting()
-        archive.store(archive_record(build_view(meeting, log_basename=BASENAME)), logged)
+        view = build_view(meeting, log_basename=BASENAME, log_url=LOG_URL, meeting_id=MEETING_ID)
+        archive.store(archive_record(view), logged)
         report = export_archive(archive, tmp_path / "out", url_base="http://eavesdrop.openstack.org/meetings/")
     assert (report.series, report.meetings, report.notes) == (1, 1, [])
     folder = tmp_path / "out" / K8S / "2016"

@@ -32,7 +32,7 @@ from gavel.transports.replay import ReplayReport, read_events
 from gavel.web.app import create_app
 from pg import PostgresServer
 from render_support import BASENAME as K8S_BASENAME
-from render_support import fixture_meeting
+from render_support import MEETING_ID, fixture_meeting
 
 TOKEN = "correct horse battery staple"
 K8S = "k8s_integration_discussion"
@@ -157,7 +157,7 @@ class Corpus:
 
 def fill(archive: Archive, url: str) -> Corpus:
     meeting, logged = fixture_meeting()
-    k8s_view = build_view(meeting, log_basename=K8S_BASENAME)
+    k8s_view = build_view(meeting, log_basename=K8S_BASENAME, meeting_id=MEETING_ID)
     k8s = Stored(K8S, K8S_BASENAME, archive.store(archive_record(k8s_view), logged))
     return Corpus(
         url=url,

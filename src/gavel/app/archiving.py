@@ -21,6 +21,7 @@ def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingR
                 owners.setdefault(id(action), []).append(owner.nick)
     return MeetingRecord(
         series=view.name,
+        meeting_id=view.meeting_id,
         channel=view.channel,
         network=network,
         title=view.title,

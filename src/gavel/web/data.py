@@ -182,7 +182,8 @@ def rebuild_view(
     The archive does not keep the meeting's ``url_base`` (so its absolute ``log_url``), ``info_url``,
     the gavel version that wrote it, nor (for an unfinished meeting) when its log ended: those come
     from the arguments (pass the last log line's time as ``unfinished_at``), the running gavel, or
-    the meeting's start. ``log_url`` defaults to the log's file name, relative to the minutes.
+    the meeting's start. ``log_url`` defaults to the log's file name, relative to the minutes. The meeting
+    id is the one stored with it (None for a meeting archived without one).
     """
     log_href = quote(f"{meeting.log_basename}.log.html")
 
@@ -243,6 +244,7 @@ def rebuild_view(
         votes=votes,
         version=gavel.__version__,
         info_url=info_url,
+        meeting_id=meeting.runtime_id,
     )
 
 
@@ -270,6 +272,7 @@ def meeting_summary_json(urls: Urls, meeting: MeetingSummary) -> dict[str, Any]:
     url = urls.meeting(meeting.series, meeting.log_basename, meeting.id)
     return {
         "id": meeting.id,
+        "runtime_id": meeting.runtime_id,
         "series": meeting.series,
         "meeting": meeting.log_basename,
         "channel": meeting.channel,

@@ -51,6 +51,9 @@ class MeetingSummary:
     restricted: bool
     log_basename: str  # "<name>.<YYYY-MM-DD-HH.MM>": the files are <name>/<YYYY>/<log_basename>.<ext>
     line_count: int
+    # the runtime's id of the meeting (16 hex digits, the JSON minutes' ``meeting.id``; ``MeetingRecord.meeting_id``),
+    # not the archive's ``id``; None for a meeting stored without one (or before the archive kept it)
+    runtime_id: str | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -128,6 +128,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX log_lines_by_nick ON log_lines (lower(nick), meeting_id DESC, number DESC)",
         ),
     ),
+    (
+        4,
+        (  # the runtime's id of the meeting (MeetingRecord.meeting_id); NULL for the meetings stored before
+            "ALTER TABLE meetings ADD COLUMN runtime_id text",
+        ),
+    ),
 )
 
 

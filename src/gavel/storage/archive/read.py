@@ -26,7 +26,7 @@ LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
 
 _MEETING_COLUMNS = (
     "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
-    "m.restricted, m.log_basename, m.line_count"
+    "m.restricted, m.log_basename, m.line_count, m.runtime_id"
 )
 _MEETINGS = f"SELECT {_MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
 
@@ -203,4 +203,5 @@ class Reading(Actions):
             restricted=bool(row[10]),
             log_basename=row[11],
             line_count=row[12],
+            runtime_id=row[13],
         )

@@ -52,6 +52,7 @@ class MeetingRecord:
     ``channel``: storing one again replaces it."""
 
     series: str  # the meeting name (``#meetingname``)
+    meeting_id: str | None  # the runtime's id of the meeting (16 hex digits, as in the JSON minutes), if it has one
     channel: str
     network: str | None
     title: str | None

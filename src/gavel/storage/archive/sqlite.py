@@ -165,6 +165,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE id >= meetings.id << 32 AND id < (meetings.id + 1) << 32)",
         ),
     ),
+    (
+        3,
+        (  # the runtime's id of the meeting (MeetingRecord.meeting_id); NULL for the meetings stored before
+            "ALTER TABLE meetings ADD COLUMN runtime_id TEXT",
+        ),
+    ),
 )
 
 

@@ -100,6 +100,7 @@ class Storing(Database):
             record.unfinished,
             record.restricted,
             clean(record.log_basename),
+            None if record.meeting_id is None else clean(record.meeting_id),
             t(datetime.now(UTC)),
         )
         kept: KeptActions = {}
@@ -110,15 +111,15 @@ class Storing(Database):
             self._delete_lines(meeting_id)
             self._run(
                 "UPDATE meetings SET channel = ?, network = ?, title = ?, owner = ?, chairs = ?, started_at = ?, "
-                "ended_at = ?, unfinished = ?, restricted = ?, log_basename = ?, stored_at = ?, line_count = 0 "
-                "WHERE id = ?",
+                "ended_at = ?, unfinished = ?, restricted = ?, log_basename = ?, runtime_id = ?, stored_at = ?, "
+                "line_count = 0 WHERE id = ?",
                 (*values, meeting_id),
             )
         else:
             meeting_id = self._query(
                 "INSERT INTO meetings (channel, network, title, owner, chairs, started_at, ended_at, unfinished, "
-                "restricted, log_basename, stored_at, series_id, line_count) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
+                "restricted, log_basename, runtime_id, stored_at, series_id, line_count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
                 (*values, series_id),
             )[0][0]
         self._insert_minutes(meeting_id, record, kept)
