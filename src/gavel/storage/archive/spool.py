@@ -44,26 +44,6 @@ def clean(text: str) -> str:
     return text.replace("\x00", "\ufffd") if "\x00" in text else text
 
 
-def batched_rows(lines: Iterable[LogLine], size: int = CHUNK_ROWS) -> Iterator[list[LineRow]]:
-    """The lines as row batches of at most ``size`` (only one batch is held at a time)."""
-    batch: list[LineRow] = []
-    last_time: datetime | None = None
-    last_micros = 0
-    for line in lines:
-        moment = line.time
-        if moment is not last_time:  # parsers reuse one datetime per timestamp
-            last_time, last_micros = moment, micros(moment)
-        nick, text = line.nick, line.text
-        if "\x00" in text or "\x00" in nick:
-            nick, text = clean(nick), clean(text)
-        batch.append((line.number, last_micros, line.kind.value, nick, text))
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 class LineSpool:
     """An append-only store of one meeting's log lines: in memory up to ``memory_limit``, then a temporary file.
 

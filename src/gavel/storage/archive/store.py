@@ -11,7 +11,7 @@ from gavel.core.effects import LogLine
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row
 from gavel.storage.archive.record import ItemRecord, MeetingRecord
-from gavel.storage.archive.spool import LineRow, batched_rows, clean, from_micros
+from gavel.storage.archive.spool import LineRow, LineSpool, clean, from_micros
 
 _ACTION = ItemKind.ACTION.value
 
@@ -45,12 +45,19 @@ class Storing(Database):
     def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
         """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
 
-        ``lines`` is consumed in batches, never held whole. Storing a meeting again (same series,
-        ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
+        ``lines`` goes through a ``LineSpool`` (bounded memory, as in ``gavel import``). Storing a meeting again
+        (same series, ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
         an action still in its minutes (same line and text) keeps its id and its done/open status.
         Other rows (items, votes, people) get new ids.
         """
-        return self.store_rows(record, batched_rows(lines))
+        spool = LineSpool()  # the one conversion of log lines into stored rows
+        try:
+            for line in lines:
+                spool.add(line)
+            spool.close()
+            return self.store_rows(record, spool.batches())
+        finally:
+            spool.discard()
 
     def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
