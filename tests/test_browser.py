@@ -34,6 +34,8 @@ LAUNCH_ARGS = [
 ]
 HIGHLIGHT = "rgb(255, 255, 160)"  # .ln:target in gavel.css
 
+pytestmark = pytest.mark.servers  # Chromium, and uvicorn on a loopback port
+
 
 class Site:
     def __init__(self, base: str, corpus: Corpus) -> None:
