@@ -278,13 +278,8 @@ def run(config_path: Path, check: bool) -> None:
     if check:
         click.echo(f"{config_path}: OK: {config.summary()}")
         return
-    try:
-        from gavel.app.live import run_bot  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "gavel.app.live":
-            raise
-        click.echo("error: the live bot is not available yet", err=True)
-        sys.exit(1)
+    from gavel.app.live import run_bot
+
     try:
         asyncio.run(run_bot(config))
     except KeyboardInterrupt:
