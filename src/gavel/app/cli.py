@@ -14,24 +14,13 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gavel import __version__
-from gavel.app.importer import ImportReport, ParsedLog, find_log_files, import_logs
+from gavel.app.importer import ImportReport, ParsedLog, import_logs
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.app.output_tree import ALL_FORMATS
 from gavel.app.replay import ReplayOptions, ReplayResult, replay_file
 from gavel.storage.archive import DEFAULT_ARCHIVE_URL, Archive, ArchiveError, open_archive
 
-LOG_SUFFIXES = (".log.txt", ".log")
 _MAX_WARNINGS_SHOWN = 50
-
-
-def find_logs(paths: tuple[Path, ...]) -> list[Path]:
-    """Files named on the command line, plus every ``*.log.txt``/``*.log`` under named directories."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES)))
-        else:
-            found.append(path)
-    return found
 
 
 def _replay_all(files: list[Path], options: ReplayOptions, jobs: int) -> Iterator[ReplayResult]:
@@ -211,7 +200,7 @@ def import_(
     log line. Files whose meeting is already stored are skipped, so an interrupted import can
     simply be run again. A file that fails is reported at the end; the exit code is then 1.
     """
-    files = find_log_files(sources)
+    files = find_logs(sources, MEETBOT_LOGS)
     if not files:
         raise click.ClickException("no *.log.txt files found")
     err = Console(stderr=True, highlight=False)
