@@ -22,14 +22,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.servers)
 
 
+def refuse_without_servers(request: pytest.FixtureRequest, server: str) -> None:
+    """A server starting in a `-m "not servers"` run fails the test: it needs the mark."""
+    if request.config.getoption("markexpr") == "not servers":
+        pytest.fail(f'{server} started in a `-m "not servers"` run: mark the test `servers`', pytrace=False)
+
+
 @pytest.fixture(scope="session")
-def _ircd_session() -> Iterator[Ircd]:
+def _ircd_session(request: pytest.FixtureRequest) -> Iterator[Ircd]:
+    refuse_without_servers(request, "InspIRCd")
     with Ircd() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def _ircd_services_session() -> Iterator[Ircd]:
+def _ircd_services_session(request: pytest.FixtureRequest) -> Iterator[Ircd]:
+    refuse_without_servers(request, "InspIRCd with Anope")
     with Ircd(services=True) as server:
         yield server
 
@@ -56,7 +64,8 @@ def ircd_services(_ircd_services_session: Ircd) -> Ircd:
 
 
 @pytest.fixture(scope="session")
-def _postgres_session() -> Iterator[PostgresServer]:
+def _postgres_session(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    refuse_without_servers(request, "PostgreSQL")
     with PostgresServer() as server:
         yield server
 
