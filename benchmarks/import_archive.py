@@ -22,7 +22,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from gavel.app.importer import find_log_files, import_logs
+from gavel.app.importer import import_logs
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import SearchQuery, open_archive
 
 TARGET_LINES_PER_SECOND = 100_000
@@ -106,7 +107,7 @@ def main() -> None:
         print(f"generated {files} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")
         os.sync()  # the tree's write-back must not compete with the import
         url = args.archive or f"sqlite://{work / 'archive.db'}"
-        logs = find_log_files([work / "tree"])
+        logs = find_logs([work / "tree"], MEETBOT_LOGS)
         with open_archive(url) as archive:
             started = time.perf_counter()
             report = import_logs(archive, logs, jobs=args.jobs)

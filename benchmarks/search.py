@@ -42,7 +42,8 @@ from urllib.parse import urlencode
 
 import psycopg
 
-from gavel.app.importer import find_log_files, import_logs
+from gavel.app.importer import import_logs
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import SearchQuery, SearchResults, open_archive, sqlite_path
 from import_archive import NICKS, SERIES, WORDS, chat_line
 
@@ -162,7 +163,7 @@ def generate_tree(root: Path, total: int, seed: int, jobs: int) -> None:
 def import_tree(url: str, root: Path, jobs: int) -> None:
     started = time.perf_counter()
     with open_archive(url) as archive:
-        report = import_logs(archive, find_log_files([root]), jobs=jobs)
+        report = import_logs(archive, find_logs([root], MEETBOT_LOGS), jobs=jobs)
         assert report.failed == 0, report.errors
     print(f"imported {report.meetings} meetings, {report.lines:,} lines in {time.perf_counter() - started:.1f} s")
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: real IRC servers for the live tests (see tests/ircd.py and tests/irc_client.py)."""
+"""Shared fixtures: real IRC servers for the live tests (see tests/ircd.py and tests/irc_client.py), PostgreSQL for
+the archive tests (tests/pg.py); and the ``servers`` mark on every test that needs one of those servers."""
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -8,17 +9,35 @@ import pytest
 from gavel.app.importer import parse_log
 from gavel.storage.archive import Archive, open_archive
 from ircd import Ircd
-from pg import PostgresServer
+from pg import POSTGRESQL, PostgresServer
+
+# The fixtures that start a server: a test that uses one, directly or through another fixture, gets the `servers`
+# mark. (A fixture that starts one on demand, with request.getfixturevalue, marks its own parameter: pg.POSTGRESQL.)
+SERVER_FIXTURES = frozenset({"_ircd_session", "_ircd_services_session", "_postgres_session"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SERVER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.servers)
+
+
+def refuse_without_servers(request: pytest.FixtureRequest, server: str) -> None:
+    """A server starting in a `-m "not servers"` run fails the test: it needs the mark."""
+    if request.config.getoption("markexpr") == "not servers":
+        pytest.fail(f'{server} started in a `-m "not servers"` run: mark the test `servers`', pytrace=False)
 
 
 @pytest.fixture(scope="session")
-def _ircd_session() -> Iterator[Ircd]:
+def _ircd_session(request: pytest.FixtureRequest) -> Iterator[Ircd]:
+    refuse_without_servers(request, "InspIRCd")
     with Ircd() as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def _ircd_services_session() -> Iterator[Ircd]:
+def _ircd_services_session(request: pytest.FixtureRequest) -> Iterator[Ircd]:
+    refuse_without_servers(request, "InspIRCd with Anope")
     with Ircd(services=True) as server:
         yield server
 
@@ -45,7 +64,8 @@ def ircd_services(_ircd_services_session: Ircd) -> Ircd:
 
 
 @pytest.fixture(scope="session")
-def _postgres_session() -> Iterator[PostgresServer]:
+def _postgres_session(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
+    refuse_without_servers(request, "PostgreSQL")
     with PostgresServer() as server:
         yield server
 
@@ -58,7 +78,7 @@ def postgres_url(_postgres_session: PostgresServer) -> Iterator[str]:
     _postgres_session.drop_database(url)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", POSTGRESQL])
 def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty archive's URL, once per backend: an SQLite file, then a PostgreSQL database."""
     if request.param == "sqlite":

@@ -28,6 +28,9 @@ import pytest
 
 INSTALL_HINT = "run ./scripts/test (it installs Debian's `postgresql` package when missing)"
 
+# The PostgreSQL case of a fixture parametrized over the archive backends: it starts the server, so it is marked.
+POSTGRESQL = pytest.param("postgresql", marks=pytest.mark.servers, id="postgresql")
+
 
 def postgres_bindir() -> Path:
     """The newest ``/usr/lib/postgresql/<version>/bin`` (or the directory of ``initdb`` on $PATH)."""

@@ -14,7 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from gavel.app.cli import main
-from gavel.app.importer import find_log_files, import_logs, parse_log
+from gavel.app.importer import import_logs, parse_log
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, MeetingRecord, SearchQuery, open_archive
 from gavel.storage.archive.spool import LineSpool
@@ -122,7 +123,7 @@ def test_a_meeting_that_cannot_be_stored_is_reported(
     monkeypatch.setattr(archive, "store_rows", store_rows)
     seen: list[str] = []
     report = import_logs(
-        archive, find_log_files([tmp_path / "tree"]), on_file=lambda p, r: seen.append(p.path if p else "skip")
+        archive, find_logs([tmp_path / "tree"], MEETBOT_LOGS), on_file=lambda p, r: seen.append(p.path if p else "skip")
     )
     assert report.failed == 2 and report.meetings == 4 and len(seen) == 6
     assert any("team.2016-03-02-14.30: disk full" in error for error in report.errors)

@@ -12,7 +12,8 @@ from pathlib import Path
 import psycopg
 
 from conftest import StoreLog
-from gavel.app.importer import find_log_files, import_logs
+from gavel.app.importer import import_logs
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, MeetingSummary, SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.base import SEARCH_CAP
 from gavel.storage.archive.query import Term, idf, parse_query, rank, term_frequencies
@@ -99,7 +100,7 @@ def test_import_stores_the_oldest_meetings_first(tmp_path: Path, archive: Archiv
         path = tmp_path / "tree" / name / "2024" / f"{name}.{stamp}.log.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(log(f"<bob> needle in {name} {stamp}"), encoding="utf-8")
-    report = import_logs(archive, find_log_files([tmp_path / "tree"]), jobs=0)
+    report = import_logs(archive, find_logs([tmp_path / "tree"], MEETBOT_LOGS), jobs=0)
     assert report.meetings == 3
     archive.search_cap = 1
     [newest] = archive.search(SearchQuery("needle")).hits

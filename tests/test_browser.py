@@ -34,6 +34,8 @@ LAUNCH_ARGS = [
 ]
 HIGHLIGHT = "rgb(255, 255, 160)"  # .ln:target in gavel.css
 
+pytestmark = pytest.mark.servers  # Chromium, and uvicorn on a loopback port
+
 
 class Site:
     def __init__(self, base: str, corpus: Corpus) -> None:
@@ -100,9 +102,10 @@ def page(browser: Browser) -> Iterator[Page]:
     assert errors == []
 
 
-def target_id(page: Page) -> str | None:
-    found: str | None = page.evaluate("document.querySelector(':target')?.id ?? null")
-    return found
+def expect_target(page: Page, element_id: str) -> None:
+    """Wait (at most the page's timeout) until the element ``element_id`` is the document's ``:target``: the URL
+    changes before the new document has loaded."""
+    page.wait_for_function("id => document.querySelector(':target')?.id === id", arg=element_id)
 
 
 def test_browse_series_meeting_and_search_to_the_line(site: Site, page: Page, tmp_path: Path) -> None:
@@ -133,7 +136,7 @@ def test_browse_series_meeting_and_search_to_the_line(site: Site, page: Page, tm
 
     page.locator("li.hit .where a").click()
     expect(page).to_have_url(site.url(f"{roadmap}#l-4"))
-    assert target_id(page) == "l-4"
+    expect_target(page, "l-4")
     line = page.locator("#l-4")
     expect(line).to_contain_text("I read the roadmap draft yesterday")
     expect(line).to_have_css("background-color", HIGHLIGHT)
@@ -156,8 +159,9 @@ def test_search_filters_and_pages(site: Site, page: Page, tmp_path: Path) -> Non
     expect(page.get_by_label("Series")).to_have_value(WEEKLY)  # the form keeps its filters
     page.screenshot(path=str(tmp_path / "search-page-2.png"), full_page=True)
     page.locator("li.hit .where a").first.click()
+    expect(page).to_have_url(re.compile(r"#l-\d+$"))
     fragment = page.url.partition("#")[2]
-    assert re.fullmatch(r"l-\d+", fragment) and target_id(page) == fragment
+    expect_target(page, fragment)
     expect(page.locator(f"#{fragment}")).to_contain_text("pagination line")
 
 

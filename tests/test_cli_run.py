@@ -142,14 +142,6 @@ def test_run_hands_the_config_to_the_live_bot(tmp_path: Path, monkeypatch: pytes
     assert seen[0].bot.output_dir == tmp_path / "out"
 
 
-def test_run_without_the_live_bot(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "gavel.app.live", None)  # makes `import gavel.app.live` fail
-    code, out, err = run("--config", write(tmp_path, VALID))
-    assert code == 1
-    assert out == ""
-    assert err == "error: the live bot is not available yet\n"
-
-
 def test_run_with_a_bad_config_starts_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     async def run_bot(config: Config) -> None:
         raise AssertionError("must not start")

@@ -125,7 +125,9 @@ def test_the_bot_reconnects_when_the_server_restarts(ircd: Ircd, tmp_path: Path)
                 carol.say(CHANNEL, "#startmeeting restart test")
                 await said(carol, "The meeting name has been set")
                 carol.say(CHANNEL, "#info before the restart")
-                await asyncio.sleep(0.3)
+                # The bot answers carol's next line only after it has handled the #info: then the server may go.
+                carol.say(CHANNEL, "#commands")
+                await said(carol, "Available commands: ")
             ircd.restart()
             connection = bot.connections["test"]
             async with connected(ircd.host, ircd.port, "carol") as (carol,):

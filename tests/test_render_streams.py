@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from gavel.render.formats import MINUTES_FORMATS
 from gavel.render.minutes import MINUTES_STREAMS, MINUTES_WRITERS
 from gavel.render.minutes_text import line_chunks
 from render_support import fixture_view, view_of
 
 
+def test_the_writers_are_the_minutes_formats() -> None:
+    assert tuple(MINUTES_STREAMS) == tuple(MINUTES_WRITERS) == MINUTES_FORMATS
+
+
 @pytest.mark.parametrize("extension", sorted(MINUTES_WRITERS))
 def test_streams_match_strings(extension: str) -> None:
-    assert set(MINUTES_STREAMS) == set(MINUTES_WRITERS)
     for view in (fixture_view(), view_of([("a", "#startmeeting"), ("a", "#startvote ok? yes, no"), ("a", "#endvote")])):
         assert "".join(MINUTES_STREAMS[extension](view)) == MINUTES_WRITERS[extension](view)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from gavel.app.cli import chunk_size, main
+from gavel.app.cli import main
+from gavel.app.cli_replay import chunk_size
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"

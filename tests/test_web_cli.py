@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from gavel.app.cli import main
@@ -36,6 +37,7 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, 
         return error.code, error.read(), {k.lower(): v for k, v in error.headers.items()}
 
 
+@pytest.mark.servers  # `gavel serve` in a process of its own
 def test_serve(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'archive.db'}"
     with open_archive(url) as archive:

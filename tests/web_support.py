@@ -30,7 +30,7 @@ from gavel.render.view import build_view
 from gavel.storage.archive import Archive, open_archive
 from gavel.transports.replay import ReplayReport, read_events
 from gavel.web.app import create_app
-from pg import PostgresServer
+from pg import POSTGRESQL, PostgresServer
 from render_support import BASENAME as K8S_BASENAME
 from render_support import MEETING_ID, fixture_meeting
 
@@ -171,7 +171,7 @@ def fill(archive: Archive, url: str) -> Corpus:
     )
 
 
-BACKENDS = ["sqlite", "postgresql"]
+BACKENDS = ["sqlite", POSTGRESQL]
 
 
 @dataclass

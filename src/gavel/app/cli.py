@@ -1,53 +1,27 @@
-"""The ``gavel`` command line."""
+"""The ``gavel`` command line.
+
+Only click and the options' defaults are imported here: each command imports what it runs when it runs, so
+``gavel --help`` and a small ``gavel replay`` start fast (a test checks that the web app, the archive backends,
+psycopg, rich and the live bot stay unloaded).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from gavel import __version__
-from gavel.app.importer import ImportReport, ParsedLog, find_log_files, import_logs
-from gavel.app.output_tree import ALL_FORMATS
-from gavel.app.replay import ReplayOptions, ReplayResult, replay_file
-from gavel.storage.archive import DEFAULT_ARCHIVE_URL, Archive, ArchiveError, open_archive
+from gavel.app.log_files import MEETBOT_LOGS, find_logs
+from gavel.render.formats import ALL_FORMATS
+from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
-LOG_SUFFIXES = (".log.txt", ".log")
-_MAX_WARNINGS_SHOWN = 50
-
-
-def find_logs(paths: tuple[Path, ...]) -> list[Path]:
-    """Files named on the command line, plus every ``*.log.txt``/``*.log`` under named directories."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.name.endswith(LOG_SUFFIXES)))
-        else:
-            found.append(path)
-    return found
-
-
-def _replay_all(files: list[Path], options: ReplayOptions, jobs: int) -> Iterator[ReplayResult]:
-    if jobs <= 1 or len(files) <= 1:
-        for path in files:
-            yield replay_file(path, options)
-        return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(replay_file, files, [options] * len(files), chunksize=chunk_size(len(files), jobs))
-
-
-def chunk_size(files: int, jobs: int) -> int:
-    """Files handed to a worker at a time: at least 4 chunks per worker (so every worker gets work, and a slow
-    file does not hold up many others), at most 16 files (fewer round trips on a big tree)."""
-    return max(1, min(16, files // (jobs * 4)))
-
+if TYPE_CHECKING:
+    from gavel.storage.archive import Archive
 
 # --archive, shared by the commands that read or fill the archive.
 archive_option = click.option(
@@ -113,6 +87,9 @@ def replay(
     archive_url: str | None,
 ) -> None:
     """Replay IRC meeting logs (MeetBot .log.txt, irssi/weechat) into minutes and logs."""
+    from gavel.app.cli_replay import replay_logs
+    from gavel.app.replay import ReplayOptions
+
     files = find_logs(logs)
     if not files:
         raise click.ClickException("no log files found (directories are searched for *.log.txt and *.log)")
@@ -127,65 +104,19 @@ def replay(
         formats=formats or ALL_FORMATS,
         archive=archive is not None,
     )
-    err = Console(stderr=True, highlight=False)
-    failed = warned = meetings = 0
-    progress = Progress(
-        TextColumn("replay"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet or len(files) < 2,
-        transient=True,
-    )
-    with progress, archive if archive is not None else contextlib.nullcontext():
-        task = progress.add_task("replay", total=len(files))
-        for result in _replay_all(files, options, jobs):
-            progress.advance(task)
-            for warning in result.warnings:
-                warned += 1
-                progress.console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-            if result.error:
-                failed += 1
-                progress.console.print(f"error: {result.error}", markup=False, soft_wrap=True)
-                continue
-            if archive is not None and not _archive_all(archive, result, progress.console):
-                failed += 1
-            meetings += len(result.meetings)
-            if not quiet:
-                for written in result.meetings:
-                    note = " (unfinished: no #endmeeting)" if written.unfinished else ""
-                    click.echo(f"{output_dir / written.basename}.*{note}")
-    err.print(
-        f"{len(files)} file(s), {meetings} meeting(s) written, {warned} warning(s), {failed} error(s)",
-        markup=False,
-        soft_wrap=True,
-    )
+    with archive if archive is not None else contextlib.nullcontext():
+        failed = replay_logs(files, options, jobs=jobs, quiet=quiet, archive=archive)
     if failed:
         sys.exit(1)
 
 
 def _open_archive(url: str) -> Archive:
+    from gavel.storage.archive import ArchiveError, open_archive
+
     try:
         return open_archive(url)
     except ArchiveError as error:
         raise click.ClickException(str(error)) from None
-
-
-def _archive_all(archive: Archive, result: ReplayResult, console: Console) -> bool:
-    """Store a replayed file's meetings in the archive; False (reported) if one could not be stored."""
-    ok = True
-    for parsed in result.archived:
-        try:
-            parsed.store(archive)
-        except Exception as error:  # a database error must not stop the replay of the other files
-            ok = False
-            console.print(
-                f"error: {result.path}: cannot archive {parsed.view.log_basename}: {error}",
-                markup=False,
-                soft_wrap=True,
-            )
-    return ok
 
 
 @main.command("import")
@@ -211,41 +142,14 @@ def import_(
     log line. Files whose meeting is already stored are skipped, so an interrupted import can
     simply be run again. A file that fails is reported at the end; the exit code is then 1.
     """
-    files = find_log_files(sources)
+    from gavel.app.cli_import import import_files
+
+    files = find_logs(sources, MEETBOT_LOGS)
     if not files:
         raise click.ClickException("no *.log.txt files found")
-    err = Console(stderr=True, highlight=False)
-    progress = Progress(
-        TextColumn("import"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[lines]:,} lines"),
-        TimeRemainingColumn(),
-        console=err,
-        disable=quiet,
-        transient=True,
-    )
-    with _open_archive(archive_url) as archive, progress:
-        task = progress.add_task("import", total=len(files), lines=0)
-
-        def advance(parsed: ParsedLog | None, report: ImportReport) -> None:
-            progress.update(task, advance=1, lines=report.lines)
-
-        report = import_logs(archive, files, jobs=jobs, network=network, resume=not no_resume, on_file=advance)
-    if not quiet:
-        for warning in report.warnings[:_MAX_WARNINGS_SHOWN]:
-            err.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        if len(report.warnings) > _MAX_WARNINGS_SHOWN:
-            err.print(f"... and {len(report.warnings) - _MAX_WARNINGS_SHOWN} more warnings", markup=False)
-    for error in report.errors:
-        err.print(f"error: {error}", markup=False, soft_wrap=True)
-    err.print(
-        f"{report.files} file(s): {report.meetings} meeting(s) stored ({report.lines:,} lines), "
-        f"{report.skipped} already stored, {len(report.warnings)} warning(s), {report.failed} error(s)",
-        markup=False,
-        soft_wrap=True,
-    )
-    if report.failed:
+    with _open_archive(archive_url) as archive:
+        failed = import_files(archive, files, jobs=jobs, network=network, resume=not no_resume, quiet=quiet)
+    if failed:
         sys.exit(1)
 
 
@@ -278,13 +182,8 @@ def run(config_path: Path, check: bool) -> None:
     if check:
         click.echo(f"{config_path}: OK: {config.summary()}")
         return
-    try:
-        from gavel.app.live import run_bot  # type: ignore[import-not-found,unused-ignore]
-    except ModuleNotFoundError as exc:
-        if exc.name != "gavel.app.live":
-            raise
-        click.echo("error: the live bot is not available yet", err=True)
-        sys.exit(1)
+    from gavel.app.live import run_bot
+
     try:
         code = asyncio.run(run_bot(config))
     except KeyboardInterrupt:

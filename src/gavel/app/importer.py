@@ -19,7 +19,7 @@ import contextlib
 import os
 import re
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -31,7 +31,6 @@ from gavel.app.replay import archive_collector, discard_archived, log_settings
 from gavel.storage.archive.base import Archive
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
 
-LOG_SUFFIX = ".log.txt"
 WORKER_NICENESS = 10
 _STAMP = re.compile(r"\.(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.log\.txt\Z")
 
@@ -90,18 +89,6 @@ def parse_log(
     else:
         result.warnings = report.summary()
     return result
-
-
-def find_log_files(paths: Iterable[Path]) -> list[Path]:
-    """Every ``*.log.txt`` under the given directories (any depth: MeetBot's ``<name>/<YYYY>/`` tree or flat),
-    plus files named directly; sorted, each once."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            found.update(p for p in path.rglob("*" + LOG_SUFFIX) if p.is_file())
-        else:
-            found.add(path)
-    return sorted(found)
 
 
 def stored_already(archive: Archive, path: Path) -> bool:

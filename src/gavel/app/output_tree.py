@@ -30,15 +30,11 @@ from gavel.core.errors import OutputPathError
 from gavel.core.events import Row
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
+from gavel.render.formats import ALL_FORMATS as ALL_FORMATS  # also imported from here by replay and config
 from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import MinutesView, build_view
 from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, write_atomic
-
-LOG_FORMATS = (".log.txt", ".log.html")
-MINUTES_FORMATS = tuple(MINUTES_STREAMS)
-ALL_FORMATS = LOG_FORMATS + MINUTES_FORMATS
-
 
 MARKER_SUFFIX = ".meeting"
 CLAIMS_DIR = ".gavel/claims"  # inside the output directory

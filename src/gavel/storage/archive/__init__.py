@@ -36,9 +36,7 @@ from gavel.storage.archive.model import (
     YearMeetings,
 )
 from gavel.storage.archive.record import ItemRecord, MeetingRecord, PersonRecord, VoteRecord
-
-DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
-"""The default archive: ``gavel-archive.db`` in the working directory."""
+from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
 __all__ = [
     "DEFAULT_ARCHIVE_URL",

@@ -3,9 +3,8 @@
 It never touches a socket or a clock (the caller passes the time), in the style of h11: the
 asyncio connection (connection.py) and the tests drive the same object. It handles registration
 (CAP LS 302, SASL PLAIN/EXTERNAL, server password, nick in use), IRCv3 capabilities
-(server-time, message-tags, account-tag, extended-join, account-notify, away-notify, echo-message,
-multi-prefix), NickServ fallback, channel membership and accounts (WHOX), CTCP, and turns channel
-traffic into core events.
+(server-time, message-tags, account-tag, extended-join, account-notify, echo-message, multi-prefix),
+NickServ fallback, channel membership and accounts (WHOX), CTCP, and turns channel traffic into core events.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ WANTED_CAPS = (
     "account-tag",
     "extended-join",
     "account-notify",
-    "away-notify",
     "echo-message",
     "multi-prefix",
     "sasl",

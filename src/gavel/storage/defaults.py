@@ -1,0 +1,4 @@
+"""Storage defaults the command line shows in its help, in a module that loads none of the storage code."""
+
+DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
+"""The default archive: ``gavel-archive.db`` in the working directory."""
