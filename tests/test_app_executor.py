@@ -46,7 +46,8 @@ def executor(
     settings = MeetingSettings(channel=channel, bot_nick="gavel")
     ids = counter(prefix)
     assert callable(ids)
-    run = MeetingExecutor(lambda: settings, Outputs(output_dir=root, url_base=url_base), new_id=ids, chat=chat)
+    outputs = Outputs(output_dir=root, url_base=url_base, snapshots=True)
+    run = MeetingExecutor(lambda: settings, outputs, new_id=ids, chat=chat)
     return run, chat
 
 
@@ -99,10 +100,12 @@ def test_save_then_end_and_a_rename_keep_to_the_meeting_s_own_names(tmp_path: Pa
     said(run, 3, "alice", "#save")  # its own name again, not -2
     said(run, 4, "alice", "#meetingname renamed later")
     said(run, 65, "alice", "#endmeeting")
-    assert sorted(p.name for p in tmp_path.glob("*/2026/*.log.txt")) == [
-        "renamed_later.2026-03-04-10.00.log.txt",
-        "weekly.2026-03-04-10.00.log.txt",
+    # The #save copies under the old name are gone with their claim: only the meeting's final files stay.
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("*/2026/*")) == [
+        f"renamed_later/2026/renamed_later.2026-03-04-10.00{extension}"
+        for extension in (".html", ".json", ".log.html", ".log.txt", ".md", ".txt")
     ]
+    assert [p.name for p in (tmp_path / CLAIMS_DIR).rglob("*.meeting")] == ["renamed_later.2026-03-04-10.00.meeting"]
     # Without a URL base the bot names the files by their path in the tree; the start time names them, in UTC.
     assert chat.said[-3:] == announce_lines("renamed_later/2026/renamed_later.2026-03-04-10.00")
 
@@ -119,15 +122,55 @@ def test_files_without_a_claim_are_never_overwritten(tmp_path: Path) -> None:
     assert (tmp_path / "dup/2026/dup.2026-03-04-10.00-2.log.txt").exists()
 
 
-def test_an_empty_claim_left_by_a_crash_is_taken_over(tmp_path: Path) -> None:
+def test_a_claim_for_nobody_keeps_the_name_taken(tmp_path: Path) -> None:
     claim = tmp_path / CLAIMS_DIR / "dup/2026/dup.2026-03-04-10.00.meeting"
     claim.parent.mkdir(parents=True)
-    claim.write_bytes(b"")  # created, never written: the process died in between
+    claim.write_text("\n", encoding="utf-8")  # what a name holding another program's files is claimed as
     run, _ = executor(tmp_path, "#a", "aaaa")
     said(run, 1, "alice", "#startmeeting dup")
     said(run, 2, "alice", "#endmeeting")
-    assert (tmp_path / "dup/2026/dup.2026-03-04-10.00.log.txt").exists()
-    assert claim.read_text(encoding="utf-8") == "aaaa0001\n"
+    assert not (tmp_path / "dup/2026/dup.2026-03-04-10.00.log.txt").exists()
+    assert (tmp_path / "dup/2026/dup.2026-03-04-10.00-2.log.txt").exists()
+
+
+def test_another_meeting_s_claim_is_never_replaced(tmp_path: Path) -> None:
+    """Two processes wanting one name: whoever links a claim first has it; the other takes -2 (a claim is never
+    empty or half-written, so it is never taken for a crash leftover)."""
+    claim = tmp_path / CLAIMS_DIR / "dup/2026/dup.2026-03-04-10.00.meeting"
+    claim.parent.mkdir(parents=True)
+    claim.write_text("bbbb0001\n", encoding="utf-8")  # the other process, whose files are not written yet
+    run, _ = executor(tmp_path, "#a", "aaaa")
+    said(run, 1, "alice", "#startmeeting dup")
+    said(run, 2, "alice", "#endmeeting")
+    assert claim.read_text(encoding="utf-8") == "bbbb0001\n"
+    assert (tmp_path / "dup/2026/dup.2026-03-04-10.00-2.log.txt").exists()
+
+
+def test_files_of_an_older_gavel_with_our_first_line_are_ours(tmp_path: Path) -> None:
+    """Replaying a log into a tree written before claims existed rewrites its files (the older rule: same first
+    log line), rather than adding a -2 copy of every meeting."""
+    log = write_log(tmp_path / "dup.2026-03-04-10.00.log.txt", "hello")
+    out = tmp_path / "out"
+    old = out / "dup/2026/dup.2026-03-04-10.00.log.txt"
+    old.parent.mkdir(parents=True)
+    old.write_text("10:00:01 <alice> #startmeeting dup\nan older rendering\n", encoding="utf-8")
+    assert [m.basename for m in replay_file(log, ReplayOptions(output_dir=out)).meetings] == [
+        "dup/2026/dup.2026-03-04-10.00"
+    ]
+    assert old.read_text(encoding="utf-8") == log.read_text(encoding="utf-8").rstrip("\n")  # rewritten
+
+
+def test_save_then_restrict_leaves_no_public_copy(tmp_path: Path) -> None:
+    run, _ = executor(tmp_path, "#a", "aaaa")
+    said(run, 1, "alice", "#startmeeting board")
+    said(run, 2, "alice", "#save")
+    said(run, 3, "alice", "#restrictlogs")
+    said(run, 4, "alice", "#meetingname board private")
+    said(run, 5, "alice", "#save")
+    said(run, 6, "alice", "#endmeeting")
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert files and all(p.stat().st_mode & 0o077 == 0 for p in files if "board" in p.name)
+    assert not list(tmp_path.glob("board/2026/*"))
 
 
 def write_log(path: Path, words: str) -> Path:

@@ -194,9 +194,13 @@ def test_accounts_learnt_from_whox_and_account_notify_reach_the_core() -> None:
     feed(client, ":gavel!u@h JOIN #second", ":srv 353 gavel = #meet :@gavel chair", ":srv 353 gavel = #second :chair")
     got = events(feed(client, ":srv 354 gavel 173 #meet chair H chair_account"))
     assert got == [AccountChange(NOW, "chair", "chair_account")] * 2  # #meet and #second
-    assert events(feed(client, ":srv 354 gavel 173 #second chair H chair_account")) == []  # nothing new
     assert events(feed(client, ":chair!c@h ACCOUNT *")) == [AccountChange(NOW, "chair", None)] * 2
-    assert events(feed(client, ":srv 354 gavel 173 #meet newbie H 0")) == []  # not logged in, as assumed
+    assert events(feed(client, ":chair!c@h ACCOUNT *")) == []  # nothing new
+    # A channel joined after the account was known is told by its own WHO reply (only that channel).
+    feed(client, ":chair!c@h ACCOUNT chair_account", ":gavel!u@h JOIN #third", ":srv 353 gavel = #third :chair")
+    outputs = feed(client, ":srv 354 gavel 173 #third chair H chair_account")
+    assert [o.channel for o in outputs if isinstance(o, ChannelEvent)] == ["#third"]
+    assert events(feed(client, ":srv 354 gavel 173 #meet newbie H 0")) == [AccountChange(NOW, "newbie", None)]
     assert events(feed(client, ":srv 354 gavel 173 #meet late H late_account")) == [
         AccountChange(NOW, "late", "late_account")
     ]
@@ -298,3 +302,10 @@ def test_invalid_utf8_from_the_server_never_breaks_a_meeting() -> None:
         got += client.receive(line, NOW)
     texts = [event.text for event in events(got) if isinstance(event, Message)]
     assert len(texts) == 2 and texts[1] == "ok é" and texts[0].startswith("caf")
+
+
+def test_a_server_time_out_of_range_falls_back_to_the_clock() -> None:
+    """Year 1 at +01:00 is before what UTC can hold: astimezone raised OverflowError and killed the connection."""
+    client = registered()
+    (said,) = events(feed(client, "@time=0001-01-01T00:30:00+01:00 :erin!e@h PRIVMSG #meet :hi"))
+    assert isinstance(said, Message) and said.time == NOW

@@ -322,11 +322,25 @@ def test_a_version_1_journal_is_still_read(tmp_path: Path) -> None:
     Journal.reopen(path).close()
 
 
-def test_the_header_keeps_the_meeting_id_and_the_bot_nick(tmp_path: Path) -> None:
-    journal = JournalDir(tmp_path / "j").create("net", "#c", T0, meeting_id="5f1c0a7e9d3b2468", bot_nick="gavel")
+def test_the_header_keeps_the_meeting_id_and_the_settings(tmp_path: Path) -> None:
+    settings: dict[str, str | int | bool | None] = {"bot_nick": "gavel", "idle_end_minutes": 30, "lurk": False}
+    journal = JournalDir(tmp_path / "j").create("net", "#c", T0, meeting_id="5f1c0a7e9d3b2468", settings=settings)
     journal.close()
     header = Journal.read(journal.path)[0]
-    assert (header.meeting_id, header.bot_nick, header.version) == ("5f1c0a7e9d3b2468", "gavel", VERSION)
+    assert (header.meeting_id, header.settings, header.version) == ("5f1c0a7e9d3b2468", settings, VERSION)
+    assert Journal.read_header(journal.path) == header
+
+
+@pytest.mark.parametrize("settings", ["[1]", '{"a":[1]}', '{"a":{"b":1}}', '{"a":1.5}', '"x"'])
+def test_a_header_with_bad_settings_is_refused(tmp_path: Path, settings: str) -> None:
+    path = tmp_path / "m.journal"
+    path.write_text(
+        '{"gavel_journal":2,"network":"n","channel":"#c","created":"2016-03-16T14:30:39.000000+00:00",'
+        f'"settings":{settings}}}\n',
+        encoding="ascii",
+    )
+    with pytest.raises(JournalError, match="settings"):
+        Journal.read(path)
 
 
 def test_a_failed_fsync_makes_the_journal_unusable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

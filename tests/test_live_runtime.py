@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ class RecordingBot(LiveBot):
         for network, connection in self.connections.items():
             connection.say = functools.partial(self._sent, network)  # type: ignore[method-assign]
             connection.set_topic = self._topic  # type: ignore[method-assign]
+            connection.say_now = self._sent_now  # type: ignore[method-assign]
 
     def _sent(self, network: str, channel: str, text: str, *, action: bool = False) -> None:
         runtime = self.runtime(network, channel)
@@ -41,6 +43,10 @@ class RecordingBot(LiveBot):
         journal = runtime.journal
         self.synced_before_reply.append(journal is None or not journal.dirty)
         self.said.append(text)
+
+    def _sent_now(self, channel: str, text: str) -> bool:
+        self.said.append(text)
+        return True
 
     def _topic(self, channel: str, topic: str) -> bool:
         self.topics.append(topic)
@@ -267,3 +273,65 @@ def test_ended_meetings_go_to_the_archive_and_done_actions_close(tmp_path: Path)
         assert [row.text for row in lines][:2] == ["#startmeeting weekly", "#action bob to fix the build"]
     finally:
         archive.close()
+
+
+def test_recovery_replays_under_the_meeting_s_own_settings(tmp_path: Path) -> None:
+    """A configuration changed between crash and restart must not change the meeting: a shorter idle_end_minutes
+    would end it at an old tick and drop the lines after it."""
+    first = RecordingBot(make_config(tmp_path, idle_end_minutes=60))
+    say(first, 1, "alice", "#startmeeting rules")
+    runtime = first.runtime("test", "#meet")
+    assert runtime is not None
+    runtime.tick(T0 + timedelta(minutes=20))
+    say(first, 20 * 60 + 5, "bob", "after the tick")
+    assert runtime.journal is not None
+    runtime.journal.sync()
+    runtime.journal.close()  # the process dies
+    second = RecordingBot(make_config(tmp_path, idle_end_minutes=15))
+    assert second.recover() == 1
+    resumed = second.runtime("test", "#meet")
+    assert resumed is not None and resumed.meeting.state is MeetingState.RUNNING
+    assert resumed.meeting.settings.idle_end_minutes == 60 and resumed.recovered_lines == 2
+
+
+def test_a_journal_that_goes_on_after_its_meeting_ended_is_set_aside(tmp_path: Path) -> None:
+    config = make_config(tmp_path)
+    path = tmp_path / "journal" / "x.journal"
+    path.parent.mkdir(parents=True)
+    journal = Journal.create(path, network="test", channel="#meet", created=T0)
+    for second, text in ((1, "#startmeeting done"), (2, "#endmeeting"), (3, "a line nobody replays")):
+        journal.append(Message(T0 + timedelta(seconds=second), "alice", text))
+    journal.sync()
+    journal.close()
+    bot = RecordingBot(config)
+    assert bot.recover() == 0
+    assert not path.exists() and path.with_name("x.journal.failed").exists()  # kept for a person, not deleted
+
+
+def test_once_stopping_no_event_reaches_a_meeting(tmp_path: Path) -> None:
+    """While the bot stops (journals closed, the QUIT going out), lines still arrive: they must not reach the
+    meeting unjournaled (they used to end it and write its files while its journal stayed behind)."""
+    bot = RecordingBot(make_config(tmp_path))
+    say(bot, 1, "alice", "#startmeeting stopping")
+    runtime = bot.runtime("test", "#meet")
+    assert runtime is not None
+    bot.stopping = True
+    runtime.executor.shutdown()
+    say(bot, 2, "alice", "#endmeeting")
+    assert runtime.meeting.state is MeetingState.RUNNING and runtime.meeting.lines == 1
+    assert len(journals(tmp_path)) == 1 and outputs(tmp_path, ".json") == []
+    assert bot.exit_code == 0 and not [text for text in bot.said if "stopped recording" in text]  # a clean stop
+    with pytest.raises(RuntimeError, match="shut down"):
+        runtime.executor.process(Message(T0, "alice", "#endmeeting"))
+
+
+def test_a_task_that_dies_stops_the_bot_with_status_70(tmp_path: Path) -> None:
+    from gavel.app.live import EXIT_INTERNAL_ERROR
+
+    bot = RecordingBot(make_config(tmp_path))
+
+    async def broken() -> None:
+        raise RuntimeError("a bug in the connection")
+
+    bot.connections["test"].run = broken  # type: ignore[method-assign]
+    assert asyncio.run(asyncio.wait_for(bot.run(), 10)) == EXIT_INTERNAL_ERROR

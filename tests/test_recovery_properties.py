@@ -94,8 +94,8 @@ def run_until_crash(root: Path, meeting_settings: MeetingSettings, events: list[
         Outputs(output_dir=root / "out", durable=False),
         new_id=lambda: "live0001",
         chat=Chat(),
-        journals=lambda started, meeting_id, bot_nick: JournalDir(root / "journal").create(
-            "net", meeting_settings.channel, started, meeting_id=meeting_id, bot_nick=bot_nick
+        journals=lambda started, meeting_id, record: JournalDir(root / "journal").create(
+            "net", meeting_settings.channel, started, meeting_id=meeting_id, settings=record
         ),
     )
     for event in events[:crash]:
@@ -109,10 +109,10 @@ def run_until_crash(root: Path, meeting_settings: MeetingSettings, events: list[
     before=before_the_meeting(),
     during=event_lists(max_size=30),
     crash=st.integers(min_value=0, max_value=80),
-    renamed=st.booleans(),
+    changed=st.booleans(),
 )
 def test_a_meeting_rebuilt_from_its_journal_equals_the_live_one(
-    meeting_settings: MeetingSettings, before: list[Event], during: list[Event], crash: int, renamed: bool
+    meeting_settings: MeetingSettings, before: list[Event], during: list[Event], crash: int, changed: bool
 ) -> None:
     events = before + during
     crash = min(crash, len(events))
@@ -127,8 +127,11 @@ def test_a_meeting_rebuilt_from_its_journal_equals_the_live_one(
         live.sync()  # what the bot acknowledged; then the process dies
         live.journal.close()
         (path,) = sorted((root / "journal").glob("*.journal"))
-        # The restarted bot may come back under another nick: the journal says which nick the meeting knew.
-        after = replace(meeting_settings, bot_nick="Gavel_") if renamed else meeting_settings
+        # The restarted bot may come back under another nick and another configuration: the journal says what the
+        # meeting ran with.
+        after = meeting_settings
+        if changed:
+            after = replace(meeting_settings, bot_nick="Gavel_", idle_end_minutes=1, max_length_minutes=2)
         rebuilt = MeetingExecutor(lambda: after, Outputs(output_dir=root / "out"), new_id=lambda: "new0001")
         lines = rebuilt.resume(path)
         assert rebuilt.meeting_id == "live0001"

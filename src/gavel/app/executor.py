@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, fields, replace
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Protocol, assert_never
+from typing import Any, Protocol, assert_never
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gavel.app.archiving import ParsedMeeting
 from gavel.app.output_tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
@@ -35,6 +36,7 @@ from gavel.core.effects import (
     Say,
     SetTopic,
 )
+from gavel.core.errors import GavelError
 from gavel.core.events import AccountChange, Event, Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
@@ -51,10 +53,58 @@ class Chat(Protocol):
     def set_topic(self, text: str) -> None: ...
 
 
-class JournalOpener(Protocol):
-    """Creates the journal of a meeting that starts now."""
+SettingsRecord = dict[str, str | int | bool | None]
 
-    def __call__(self, started: datetime, meeting_id: str, bot_nick: str | None) -> Journal: ...
+
+class JournalOpener(Protocol):
+    """Creates the journal of a meeting that starts now (its header keeps the id and the settings)."""
+
+    def __call__(self, started: datetime, meeting_id: str, settings: SettingsRecord) -> Journal: ...
+
+
+def settings_record(settings: MeetingSettings) -> SettingsRecord:
+    """The settings a meeting runs with, as plain values for its journal's header (the channel is there already)."""
+    record: SettingsRecord = {}
+    for field in fields(settings):
+        value = getattr(settings, field.name)
+        if field.name == "timezone":
+            value = getattr(value, "key", None) or str(value)  # a ZoneInfo's key, or "UTC"
+        if field.name != "channel":
+            record[field.name] = value
+    return record
+
+
+def settings_from_record(record: SettingsRecord | None, current: MeetingSettings) -> MeetingSettings:
+    """The settings a journaled meeting ran with: the header's values over ``current`` (for keys it lacks: a
+    version 1 journal, or a setting added since). Recovery must replay under the meeting's own rules: a shorter
+    ``idle_end_minutes`` in today's configuration would otherwise end it at an old tick and drop later lines."""
+    if not record:
+        return current
+    changes: dict[str, Any] = {}
+    for field in fields(current):
+        if field.name not in record or field.name == "channel":
+            continue
+        value = record[field.name]
+        if field.name == "timezone":
+            zone = _zone(value)
+            if zone is not None:
+                changes["timezone"] = zone
+        elif value is None or type(value) is type(getattr(current, field.name)) or field.name == "bot_nick":
+            changes[field.name] = value
+    return replace(current, **changes)
+
+
+def _zone(name: object) -> tzinfo | None:
+    if name == "UTC":
+        return UTC
+    try:
+        return ZoneInfo(str(name))
+    except (ValueError, ZoneInfoNotFoundError):
+        return None  # unknown here: keep today's zone (only the replies' clock times depend on it)
+
+
+class RecoveryError(GavelError):
+    """A journal does not replay as it was recorded (its meeting is set aside, never silently cut short)."""
 
 
 ArchiveTarget = Callable[[Meeting, ParsedMeeting], None]
@@ -71,6 +121,7 @@ class Outputs:
     durable: bool = False  # fsync every file (the live bot removes a journal once its files are written)
     archive: ArchiveTarget | None = None
     spool_dir: str | None = None
+    snapshots: bool = False  # carry out #save (live: minutes published while the meeting goes on; replay: no use)
 
 
 def announce_lines(url: str) -> list[str]:
@@ -117,12 +168,15 @@ class MeetingExecutor:
         self.spool: LineSpool | None = None
         self.written: list[WrittenMeeting] = []  # the files of each ended meeting (the runtime may clear it)
         self.last_ended: WrittenMeeting | None = None  # the files of the meeting that ended last
+        self.closed = False  # after shutdown(): process() refuses events
         self.lines_outside = 0
 
     # ------------------------------------------------------------------ the per-event path (live, recovery)
 
     def process(self, event: Event) -> None:
         """One event: journaled first (when a journal is plugged in), then through the core, then its effects."""
+        if self.closed:
+            raise RuntimeError("the executor was shut down: no event may reach its meeting unjournaled")
         meeting = self.meeting
         if self.journal is None and self._journals is not None and meeting.would_start(event):
             self._open_journal(event.time)
@@ -135,7 +189,7 @@ class MeetingExecutor:
     def _open_journal(self, time: datetime) -> None:
         assert self._journals is not None
         meeting_id = self._new_id()
-        journal = self._journals(time, meeting_id, self.meeting.settings.bot_nick)
+        journal = self._journals(time, meeting_id, settings_record(self.meeting.settings))
         for nick, account in self.meeting.known_accounts():  # what the core knew before the meeting
             journal.append(AccountChange(time, nick, account))
         self.meeting_id, self.journal, self._work_name = meeting_id, journal, journal.path.name
@@ -153,20 +207,20 @@ class MeetingExecutor:
         held an ended meeting (its files are then written and the journal removed).
         """
         header = Journal.read_header(path)
-        settings = self._settings()
-        if header.bot_nick is not None:
-            settings = replace(settings, bot_nick=header.bot_nick)
-        self.meeting = Meeting(settings)
+        self.meeting = Meeting(settings_from_record(header.settings, self._settings()))
         self.meeting_id = header.meeting_id or path.name.removesuffix(".journal")
         self._work_name = path.name
         chat, self.chat = self.chat, None
         ended = False
+        beyond = 0  # events after the meeting's end: none, unless the journal disagrees with this gavel
 
         def feed(event: Event) -> None:
-            nonlocal ended
-            if not ended:
-                self.execute(self.meeting.handle(event))
-                ended = self.meeting_id is None  # _finish ran: the meeting ended before the crash
+            nonlocal ended, beyond
+            if ended:
+                beyond += 1
+                return
+            self.execute(self.meeting.handle(event))
+            ended = self.meeting_id is None  # _finish ran: the meeting ended before the crash
 
         try:
             journal = Journal.resume(path, feed)  # closes the journal again if feeding fails
@@ -178,6 +232,9 @@ class MeetingExecutor:
             self.chat = chat
         try:
             if ended or self.meeting.state is not MeetingState.RUNNING:
+                if beyond:
+                    journal.close()  # never delete what was not replayed: keep it for a person to look at
+                    raise RecoveryError(f"{path}: {beyond} events follow the meeting's end; not replayed")
                 journal.finish()  # nothing left to resume
                 self.abandon()
                 self._reset()
@@ -185,7 +242,7 @@ class MeetingExecutor:
             if self.files is not None:
                 self.files.flush()
         except BaseException:
-            journal.close()  # left for the next start; nothing is lost
+            journal.close()  # left for the next start (or set aside by the caller); nothing is lost
             self.abandon()
             self._reset()
             raise
@@ -232,8 +289,8 @@ class MeetingExecutor:
                         self.sync()
                         self.chat.set_topic(text)
                 case SaveMinutes(time=time):
-                    if self.files is not None:
-                        self.files.snapshot(self.meeting, time)  # the same name the meeting's end will use
+                    if self.files is not None and self.outputs.snapshots:
+                        self.files.snapshot(self.meeting, time)
                 case MeetingEnded():
                     self._finish(None)
                 case AnnounceMinutes():
@@ -280,10 +337,17 @@ class MeetingExecutor:
         self._reset()
 
     def _reset(self) -> None:
+        """A fresh meeting for what comes next. It knows the accounts the last one knew: the transport reports only
+        changes, so without them a chair logged in all along would be a chair by nick alone in the next meeting."""
         self.journal = None
         self._work_name = None
         self.meeting_id = None
+        ended = self.meeting
         self.meeting = Meeting(self._settings())
+        time = ended.ended_at or ended.last_activity or ended.started_at
+        if time is not None:
+            for nick, account in ended.known_accounts():
+                self.meeting.handle(AccountChange(time, nick, account))
 
     def _unplaced_view(self, meeting: Meeting, unfinished_at: datetime | None) -> MinutesView:
         assert meeting.started_at is not None
@@ -315,6 +379,7 @@ class MeetingExecutor:
 
     def shutdown(self) -> None:
         """The bot stops: make the journal durable and close it (the meeting resumes at the next start)."""
+        self.closed = True
         if self.journal is not None:
             self.journal.close()
             self.journal = None

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from gavel.app.archiving import ParsedMeeting
 from gavel.app.config import Config, NetworkConfig
-from gavel.app.executor import MeetingExecutor, Outputs
+from gavel.app.executor import MeetingExecutor, Outputs, SettingsRecord
 from gavel.core.errors import GavelError
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
@@ -49,8 +49,8 @@ log = logging.getLogger("gavel.live")
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
 TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
-DRAIN_TIMEOUT = 5.0  # seconds to get the failure notice out before stopping
 EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
+EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug stopped a connection or loop; the supervisor restarts the bot
 
 
 def utc_now() -> datetime:
@@ -90,6 +90,7 @@ class ChannelRuntime:
             url_base=config.url_base,
             durable=True,
             archive=self._archive if bot.archive is not None else None,
+            snapshots=True,
         )
         self.executor = MeetingExecutor(
             self.settings,
@@ -116,8 +117,8 @@ class ChannelRuntime:
             settings = dataclasses.replace(settings, bot_nick=connection.client.nick)
         return settings
 
-    def _create_journal(self, started: datetime, meeting_id: str, bot_nick: str | None) -> Journal:
-        return self.bot.journals.create(self.network, self.channel, started, meeting_id=meeting_id, bot_nick=bot_nick)
+    def _create_journal(self, started: datetime, meeting_id: str, settings: SettingsRecord) -> Journal:
+        return self.bot.journals.create(self.network, self.channel, started, meeting_id=meeting_id, settings=settings)
 
     # ------------------------------------------------------------------ events
 
@@ -181,6 +182,7 @@ class LiveBot:
         self.connections: dict[str, IrcConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
         self.exit_code = 0
+        self.stopping = False
         self._stop = asyncio.Event()
         for network in config.networks:
             self.connections[network.name] = IrcConnection(
@@ -206,6 +208,10 @@ class LiveBot:
     def set_topic(self, network: str, channel: str, text: str) -> None:
         self.connections[network].set_topic(channel, text)
 
+    def say_now(self, network: str, channel: str, text: str) -> None:
+        """Send a line ahead of every queued reply, outside flood control (the failure notice: it must get out)."""
+        self.connections[network].say_now(channel, text)
+
     # ------------------------------------------------------------------ failures
 
     def recording_failed(self, runtime: ChannelRuntime, error: BaseException) -> None:
@@ -214,7 +220,7 @@ class LiveBot:
         if not runtime.failed:
             runtime.failed = True
             reason = str(error) if isinstance(error, OSError | JournalError) else type(error).__name__
-            self.say(
+            self.say_now(
                 runtime.network,
                 runtime.channel,
                 f"gavel stopped recording this channel: {reason}. Lines from now on are not logged; the meeting "
@@ -224,8 +230,8 @@ class LiveBot:
         self._stop.set()
 
     def _guarded(self, runtime: ChannelRuntime, action: Callable[[], None]) -> None:
-        if runtime.failed:
-            return  # stopping: nothing more goes through a channel whose recording failed
+        if runtime.failed or self.stopping:
+            return  # nothing more goes through a channel whose recording failed, or once the bot is stopping
         try:
             action()
         except Exception as error:
@@ -301,29 +307,42 @@ class LiveBot:
         self._stop.set()
 
     async def run(self) -> int:
-        """Run until stopped; returns the exit status (``EXIT_RECORDING_FAILED`` after a recording failure)."""
+        """Run until stopped; returns the exit status (``EXIT_RECORDING_FAILED`` after a recording failure,
+        ``EXIT_INTERNAL_ERROR`` when a task of the bot died of a bug)."""
         resumed = self.recover()
         if resumed:
             log.info("resumed %d unfinished meeting(s) from their journals", resumed)
-        tasks = [asyncio.create_task(connection.run()) for connection in self.connections.values()]
-        tasks.append(asyncio.create_task(self._sync_loop()))
-        tasks.append(asyncio.create_task(self._tick_loop()))
+        loops = [asyncio.create_task(self._sync_loop()), asyncio.create_task(self._tick_loop())]
+        tasks = [asyncio.create_task(connection.run()) for connection in self.connections.values()] + loops
+        for task in tasks:
+            task.add_done_callback(self._task_ended)
         try:
             await self._stop.wait()
         finally:
+            self.stopping = True  # from now on no event reaches a meeting: its journal is being closed
+            for task in loops:
+                task.cancel()
             for runtime in self.channels.values():
                 if not runtime.failed:
-                    self._guarded(runtime, runtime.executor.shutdown)
+                    try:
+                        runtime.executor.shutdown()
+                    except Exception:
+                        log.exception("%s %s: cannot close the journal cleanly", runtime.network, runtime.channel)
             for connection in self.connections.values():
-                if self.exit_code:
-                    await connection.drain(DRAIN_TIMEOUT)  # the failure notice goes out first
-                await connection.stop()
+                await connection.stop("gavel stopping" if not self.exit_code else "gavel stopping: recording failed")
             for task in tasks:
                 task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await asyncio.gather(*tasks, return_exceptions=True)  # a task's own failure was logged when it ended
         return self.exit_code
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        """A connection or loop must run until the bot stops: one that died of an exception stops the bot."""
+        if task.cancelled() or self.stopping:
+            return
+        error = task.exception()
+        log.error("a task of the bot ended unexpectedly: %r; stopping", error, exc_info=error)
+        self.exit_code = self.exit_code or EXIT_INTERNAL_ERROR
+        self._stop.set()
 
     async def _sync_loop(self) -> None:
         while True:

@@ -16,8 +16,10 @@ marker (an older gavel, MeetBot itself) are never overwritten.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -66,6 +68,22 @@ def marker_path(root: Path, relative: str) -> Path:
     return safe_path(root, f"{CLAIMS_DIR}/{relative}{MARKER_SUFFIX}")
 
 
+def _read_claim(marker: Path) -> str | None:
+    """The id a claim names ("" for nobody), or None when there is no claim."""
+    try:
+        return marker.read_text(encoding="utf-8", errors="replace").strip()
+    except FileNotFoundError:
+        return None
+
+
+def _first_line(path: Path) -> str | None:
+    try:
+        with open(path, encoding="utf-8", errors="replace", newline="") as stream:
+            return stream.readline().rstrip("\n")
+    except OSError:
+        return None
+
+
 def url_for(url_base: str, relative: str) -> str:
     """The URL of the files at ``relative`` (without extension); "" when there is no URL base."""
     if not url_base:
@@ -95,6 +113,7 @@ class MeetingFiles:
         self.durable = durable
         self.meeting_id = meeting_id
         self.url_base = url_base
+        self._saved: Placement | None = None  # where the last #save wrote
         self.formats = tuple(formats)
         root.mkdir(parents=True, exist_ok=True)
         if work_name is None:
@@ -150,40 +169,48 @@ class MeetingFiles:
         raise OutputPathError(f"{base}: {_MAX_SAME_NAME} meetings already use this name")
 
     def _claimed(self, stem: Path, marker: Path, mode: int) -> bool:
-        """Whether ``stem`` is (now) this meeting's: its marker names our id, or it was free and we took it."""
+        """Whether ``stem`` is (now) this meeting's: its claim names our id, or there was none and we made it.
+
+        A claim appears whole or not at all (written to a temporary file, then linked into place), so two
+        processes wanting one name never both get it. Files without a claim were written by MeetBot or an older
+        gavel: they are ours only if their log starts with our log's first line (the older rule), else the name
+        is claimed for nobody and stays theirs.
+        """
         stem.parent.mkdir(parents=True, exist_ok=True)
         (self.root / CLAIMS_DIR).parent.mkdir(mode=0o700, exist_ok=True)  # private: it names restricted meetings too
         marker.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            handle = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), mode)
-        except FileExistsError:
-            try:
-                owner = marker.read_text(encoding="utf-8", errors="replace").strip()
-            except OSError:
-                return False
-            if owner == self.meeting_id:
-                return True
-            if owner or self._has_files(stem):
-                return False
-            # an empty claim with no files: a crash between creating and writing it; the name is free
-            write_atomic(marker, self.meeting_id + "\n", mode, durable=self.durable)
+        owner = _read_claim(marker)
+        if owner is None:
+            ours = not self._has_files(stem) or self._same_first_line(stem)
+            self._link_claim(marker, self.meeting_id if ours else "", mode)
+            owner = _read_claim(marker)  # ours, or the claim of whoever linked theirs first
+        if owner == self.meeting_id:
+            if stat.S_IMODE(marker.stat().st_mode) != mode:
+                os.chmod(marker, mode)  # e.g. #restrictlogs after #save
             return True
+        return False
+
+    def _link_claim(self, marker: Path, owner: str, mode: int) -> None:
+        handle, temp = tempfile.mkstemp(dir=marker.parent, prefix=".claim-", suffix=".tmp")
         try:
-            if self._has_files(stem):
-                taken = True  # files of a meeting written without a marker: never ours to overwrite
-            else:
-                os.write(handle, (self.meeting_id + "\n").encode("utf-8"))
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(owner + "\n")
                 if self.durable:
-                    os.fsync(handle)
-                taken = False
+                    stream.flush()
+                    os.fsync(stream.fileno())
+            os.chmod(temp, mode)
+            with contextlib.suppress(FileExistsError):  # someone else's claim came first
+                os.link(temp, marker)
         finally:
-            os.close(handle)
-        if taken:
-            marker.write_text("\n", encoding="utf-8")  # claimed by nobody: the name stays taken
-            return False
+            Path(temp).unlink(missing_ok=True)
         if self.durable:
             fsync_dir(marker.parent)
-        return True
+
+    def _same_first_line(self, stem: Path) -> bool:
+        if ".log.txt" not in self.formats:
+            return False
+        ours = _first_line(self._work / "log.txt")
+        return ours is not None and ours == _first_line(stem.with_name(stem.name + ".log.txt"))
 
     @staticmethod
     def _has_files(stem: Path) -> bool:
@@ -215,6 +242,8 @@ class MeetingFiles:
         """``#save``: copy the logs so far and write the minutes, while the meeting goes on."""
         self.flush()
         placement = self.claim(meeting)
+        self._forget_saved(placement)
+        self._saved = placement
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
@@ -241,6 +270,7 @@ class MeetingFiles:
                 os.fsync(stream.fileno())
             stream.close()
         placement = self.claim(meeting)
+        self._forget_saved(placement)
         paths: list[Path] = []
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
@@ -253,6 +283,18 @@ class MeetingFiles:
         paths += self._write_minutes(view, placement)
         url = url_for(self.url_base, placement.relative)
         return WrittenMeeting(placement.relative, tuple(paths), unfinished_at is not None, view, url)
+
+    def _forget_saved(self, placement: Placement) -> None:
+        """A ``#save`` wrote files under another name (``#meetingname`` since): remove them and their claim, so no
+        stale copy stays behind (say a public one of a meeting restricted since)."""
+        saved, self._saved = self._saved, None
+        if saved is None or saved.relative == placement.relative:
+            return
+        for extension in ALL_FORMATS:
+            saved.stem.with_name(saved.stem.name + extension).unlink(missing_ok=True)
+        marker_path(self.root, saved.relative).unlink(missing_ok=True)
+        if self.durable:
+            fsync_dir(saved.stem.parent)
 
     def discard(self) -> None:
         """Remove the work directory (after finish, or when a meeting is abandoned)."""

@@ -110,14 +110,14 @@ class Journal:
         channel: str,
         created: datetime,
         meeting_id: str | None = None,
-        bot_nick: str | None = None,
+        settings: dict[str, str | int | bool | None] | None = None,
     ) -> Journal:
         """A new journal at ``path`` (which must not exist), header durably written, directory entry ``fsync``'d.
 
         The header goes to a temporary file that is then linked into place, so a journal never exists
         without its complete header.
         """
-        header = JournalHeader(network, channel, created, meeting_id=meeting_id, bot_nick=bot_nick)
+        header = JournalHeader(network, channel, created, meeting_id=meeting_id, settings=settings)
         data = header.encode()
         path = Path(path)
         directory = path.parent
@@ -398,7 +398,7 @@ class JournalDir:
         started: datetime,
         *,
         meeting_id: str | None = None,
-        bot_nick: str | None = None,
+        settings: dict[str, str | int | bool | None] | None = None,
     ) -> Journal:
         """A new journal for a meeting that starts now."""
         return Journal.create(
@@ -407,7 +407,7 @@ class JournalDir:
             channel=channel,
             created=started,
             meeting_id=meeting_id,
-            bot_nick=bot_nick,
+            settings=settings,
         )
 
     def pending(self) -> list[Path]:

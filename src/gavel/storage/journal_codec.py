@@ -4,14 +4,15 @@ Format (version 2; version 1 journals are read too), UTF-8 text made of ASCII on
 each line ending in ``\\n``::
 
     {"gavel_journal":2,"network":"libera","channel":"#gavel","created":"2016-03-16T14:30:39.000000+00:00",
-     "meeting":"5f1c0a7e9d3b2468","bot":"gavel"}
+     "meeting":"5f1c0a7e9d3b2468","settings":{"bot_nick":"gavel","idle_end_minutes":0,...}}
     {"k":"acct","t":"2016-03-16T14:30:39.000000+00:00","n":"chair","a":"chair-account"}
     {"k":"msg","t":"2016-03-16T14:30:39.000000+00:00","n":"alice","x":"#startmeeting","a":"alice"}
     {"k":"nick","t":"2016-03-16T14:30:41.250000+00:00","o":"bob","n":"bob_"}
 
 - The header is the first line; its ``gavel_journal`` value is the format version. A journal from a newer gavel is
-  refused with a clear ``JournalError``, never half-read. ``meeting`` is the runtime's id of the meeting and ``bot``
-  the bot's nick when the meeting started (both new in version 2; optional).
+  refused with a clear ``JournalError``, never half-read. ``meeting`` is the runtime's id of the meeting and
+  ``settings`` what it was run with (the bot's nick, lengths, time zone ...: recovery replays the meeting under the
+  same rules even when the configuration changed meanwhile); both new in version 2, optional.
 - Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``),
   ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old nick, ``x`` text, ``a`` account,
   ``i`` message id, ``s`` series and ``l`` list of ``[ref, text]`` (``open``). An optional field that is ``None`` is
@@ -54,6 +55,17 @@ _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circ
 _encode = _ENCODER.encode
 _DECODER = json.JSONDecoder()
 _quote = encode_basestring_ascii  # a JSON string literal, every non-ASCII character (lone surrogates too) escaped
+
+
+def _settings(value: object) -> dict[str, str | int | bool | None] | None:
+    """The header's ``settings``: an object of plain values (strings, integers, booleans, null)."""
+    if value is None:
+        return None
+    if type(value) is not dict or not all(
+        type(key) is str and (item is None or type(item) in (str, int, bool)) for key, item in value.items()
+    ):
+        raise JournalError(f"field 'settings' must be an object of plain values, not {value!r}")
+    return dict(value)
 
 
 class JournalError(GavelError):
@@ -213,15 +225,15 @@ class JournalHeader:
     created: datetime
     version: int = VERSION
     meeting_id: str | None = None  # the runtime's id of the meeting (version 2)
-    bot_nick: str | None = None  # the bot's nick when the meeting started (version 2)
+    settings: dict[str, str | int | bool | None] | None = None  # what the meeting was run with (version 2)
 
     def encode(self) -> bytes:
         record: dict[str, object] = {_VERSION_KEY: self.version, "network": self.network, "channel": self.channel}
         record["created"] = _time(self.created)
         if self.meeting_id is not None:
             record["meeting"] = self.meeting_id
-        if self.bot_nick is not None:
-            record["bot"] = self.bot_nick
+        if self.settings is not None:
+            record["settings"] = dict(sorted(self.settings.items()))
         return (_encode(record) + "\n").encode("ascii")
 
     @classmethod
@@ -249,7 +261,7 @@ class JournalHeader:
                 _parse_time(record.get("created")),
                 version,
                 _optional(record, "meeting"),
-                _optional(record, "bot"),
+                _settings(record.get("settings")),
             )
         except JournalError as error:
             raise JournalError(f"{path}: bad journal header: {error}") from None

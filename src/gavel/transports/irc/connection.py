@@ -170,12 +170,15 @@ class IrcConnection:
         ceiling = min(self.server.reconnect_max, self.server.reconnect_min * 2.0 ** min(self.attempts, 30))
         return ceiling * (0.5 + self.rng.random() / 2)
 
-    async def drain(self, timeout: float) -> None:
-        """Wait (at most ``timeout`` seconds) until every queued line is written, while connected."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self.pending() and self.connected.is_set() and loop.time() < deadline:
-            await asyncio.sleep(0.01)
+    def say_now(self, channel: str, text: str) -> bool:
+        """Write ``text`` to ``channel`` at once, ahead of the queue and outside flood control (for the one notice
+        that must get out before the bot stops); returns whether it was written (False: not connected)."""
+        writer = self._writer
+        if writer is None or not self.connected.is_set():
+            return False
+        for line, _ in self.client.privmsg_lines(channel, text):
+            writer.write(line.encode("utf-8") + b"\r\n")
+        return True
 
     async def stop(self, message: str = "gavel stopping") -> None:
         self._stopping = True

@@ -96,9 +96,9 @@ def parse_server_time(value: str | None, fallback: datetime) -> datetime:
         return fallback
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # not a time, or one that UTC cannot hold (year 1 at +01:00)
         return fallback
-    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _account(value: str | None) -> str | None:
@@ -356,18 +356,20 @@ class IrcClient:
         if line.params:
             self._learn_account(self._source_nick(line), _account(line.params[0]), line, now)
 
-    def _learn_account(self, nick: str, account: str | None, line: Line, now: datetime) -> None:
+    def _learn_account(
+        self, nick: str, account: str | None, line: Line, now: datetime, told: ChannelState | None = None
+    ) -> None:
         """Record ``nick``'s services account (None: not logged in) and, when that is news, tell every channel the
-        nick is in (an ``AccountChange`` event), so the core's chairs know it too."""
+        nick is in (an ``AccountChange`` event), so the core's chairs know it too. ``told``: a channel whose WHO
+        reply this is, told even when the account is not news (it may have joined after the others learnt it)."""
         key = self.fold(nick)
-        if self.accounts.get(key) == account:
-            return
+        news = self.accounts.get(key) != account
         if account is None:
-            del self.accounts[key]
+            self.accounts.pop(key, None)
         else:
             self.accounts[key] = account
         for state in self.channels.values():
-            if key in state.members:
+            if key in state.members and (news or state is told):
                 self._emit(state, AccountChange(self._time(line, now), state.members[key], account))
 
     def _on_353(self, line: Line, now: datetime) -> None:
@@ -397,9 +399,9 @@ class IrcClient:
         if state is not None:
             state.members.setdefault(key, nick)  # a WHO reply for a channel names one of its members
         if account == "0":  # WHOX's "not logged in"
-            self._learn_account(nick, None, line, now)
+            self._learn_account(nick, None, line, now, state)
         elif _account(account) is not None:
-            self._learn_account(nick, account, line, now)
+            self._learn_account(nick, account, line, now, state)
         if state is not None and any(symbol in flags for symbol in self._op_symbols()):
             state.ops.add(key)
 
