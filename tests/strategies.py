@@ -197,7 +197,6 @@ settings_strategy = st.builds(
     chairs_by_account=st.booleans(),
     idle_end_minutes=st.sampled_from((0, 0, 1, 30)),
     max_length_minutes=st.sampled_from((0, 0, 5, 120)),
-    url_base=st.sampled_from(("", "https://m.example.org/", "https://m.example.org")),
 )
 
 
