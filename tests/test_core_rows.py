@@ -188,3 +188,20 @@ def test_the_bots_lines_stay_uncounted_when_its_nick_moves_on() -> None:
     while index < len(rows):
         index = meeting.handle_rows(rows, index)[1]
     assert meeting.people() == [("alice", 1), ("GavelBot", 1)]
+
+
+def test_a_nick_row_that_is_no_nick_change_is_logged_as_the_raw_line_it_is() -> None:
+    one, batch = Meeting(MeetingSettings(channel="#x")), Meeting(MeetingSettings(channel="#x"))
+    start = row(LineKind.MESSAGE, T0, "alice", "#startmeeting")
+    one.handle(row_event(start))
+    batch.handle(row_event(start))
+    rows = [
+        row(LineKind.MESSAGE, T0, "bob", "hello"),
+        row(LineKind.NICK, T0, "alice", "bob is now known as carol"),
+        row(LineKind.MESSAGE, T0, "bob", "bye"),
+    ]
+    effects, end = batch.handle_rows(rows)
+    assert end == 3
+    assert flat(effects) == [effect for each in rows for effect in one.handle(row_event(each))]
+    assert effects[1] == LogLine(3, T0, LineKind.RAW, "", "bob is now known as carol")
+    assert (batch.lines, batch.chairs) == (one.lines, one.chairs) == (4, ["alice"])

@@ -4,6 +4,10 @@ One ``Meeting`` per channel and meeting. It starts IDLE, becomes RUNNING at ``#s
 ENDED at ``#endmeeting`` (or when a ``Tick`` finds it forgotten). It never reads a clock and never
 does I/O: the same events always give the same effects and minutes, which makes replay, live
 meetings and crash recovery one path.
+
+The meeting composes its parts: ``Chairs`` (chairs and accounts), ``People`` (who spoke, who was
+named), the command handlers (``handlers.py``) and the reply texts (``replies.py``). Replay feeds it
+rows (``handle_rows``, the fast path beside ``handle``; its first-character rules are in ``rows.py``).
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
+from functools import partial
+from typing import assert_never
 
-from gavel.core import commands
-from gavel.core.commands import Command, Permission
+from gavel.core import commands, handlers, replies
+from gavel.core.chairs import Chairs
 from gavel.core.effects import (
     AnnounceMinutes,
     Effect,
@@ -23,7 +29,6 @@ from gavel.core.effects import (
     LogLines,
     MeetingEnded,
     MeetingStarted,
-    SaveMinutes,
     Say,
     SetTopic,
 )
@@ -45,69 +50,31 @@ from gavel.core.events import (
     row_event,
 )
 from gavel.core.naming import channel_name, normalize_name
-from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
-from gavel.core.votes import Vote, parse_startvote
+from gavel.core.people import People
+from gavel.core.records import URL_FIRST_LETTERS, Item, ItemKind, fold_nick, starts_with_url
+from gavel.core.replies import asctime, local_asctime
+from gavel.core.rows import COMMAND_FIRST, MAYBE_SPECIAL_FIRST, WHITESPACE
+from gavel.core.settings import MeetingSettings
+from gavel.core.votes import Vote
+
+__all__ = [
+    "MAX_LISTED_ACTIONS",
+    "WHITESPACE",
+    "Meeting",
+    "MeetingSettings",
+    "MeetingState",
+    "asctime",
+    "local_asctime",
+]
+
+_ITEM_COMMANDS = handlers.ITEM_COMMANDS  # where callers found it before handlers.py
+MAX_LISTED_ACTIONS = 10  # open action items listed at the start of a meeting
 
 
 class MeetingState(enum.Enum):
     IDLE = "idle"
     RUNNING = "running"
     ENDED = "ended"
-
-
-@dataclass(frozen=True, slots=True)
-class MeetingSettings:
-    channel: str
-    bot_nick: str | None = None
-    # "due to finish in N minutes"; past it anyone may #endmeeting when overtime_end_by_anyone.
-    length_minutes: int = 60
-    overtime_end_by_anyone: bool = True
-    # A nick logged in to the same account as a chair is a chair too.
-    chairs_by_account: bool = True
-    # End a forgotten meeting after this long without a line / this long in all (0 = never).
-    idle_end_minutes: int = 0
-    max_length_minutes: int = 0
-    info_url: str = "https://pypi.org/project/gavel-meetbot/"
-    # The zone the bot's replies show times in (as MeetBot's timeZone); files and minutes stay in UTC.
-    timezone: tzinfo = UTC
-
-
-_ITEM_COMMANDS: dict[str, ItemKind] = {
-    "info": ItemKind.INFO,
-    "idea": ItemKind.IDEA,
-    "help": ItemKind.HELP,
-    "link": ItemKind.LINK,
-    "action": ItemKind.ACTION,
-    "agreed": ItemKind.AGREED,
-    "accepted": ItemKind.ACCEPTED,
-    "rejected": ItemKind.REJECTED,
-}
-
-
-MAX_LISTED_ACTIONS = 10  # open action items listed at the start of a meeting
-
-# First characters of a line that may start with a URL (any space before one is checked too).
-_URL_FIRST = frozenset("hHfFiI")
-# Every character for which str.isspace() is true (a test checks the list is complete).
-WHITESPACE = frozenset(
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
-    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
-# A message starting with one of these may be a command (commands.parse allows spaces before the "#") ...
-_COMMAND_FIRST = frozenset("#") | WHITESPACE
-# ... or with one of these a command or a link (the rest are plain lines).
-_MAYBE_SPECIAL_FIRST = _COMMAND_FIRST | _URL_FIRST
-
-
-def local_asctime(moment: datetime, zone: tzinfo) -> str:
-    """``Wed Mar 16 15:30:39 2016 CET``: MeetBot's reply time, in ``zone``."""
-    local = moment.astimezone(zone)
-    return f"{asctime(local)} {local.tzname() or 'UTC'}"
-
-
-def asctime(moment: datetime) -> str:
-    """``Wed Mar 16 14:30:39 2016``, as MeetBot prints it."""
-    return f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S %Y}"
 
 
 @dataclass(slots=True)
@@ -141,53 +108,23 @@ class Meeting:
         self.open_vote: Vote | None = None
         self.series_open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings, numbered from 1
         self._undo: list[_Undo] = []
-        self._chairs: dict[str, str] = {}  # folded nick -> nick
-        self._chair_accounts: set[str] = set()
-        self._chair_account: dict[str, str] = {}  # folded chair nick -> the account that chair is logged in to
-        self._accounts: dict[str, str] = {}  # folded nick -> services account
-        self._said: dict[str, int] = {}  # folded nick -> lines said
-        self._said_as: dict[str, str] = {}  # folded nick -> the nick as first seen
-        # Lines said per nick as written (unfolded), not yet in _said: counting is on the per-line path, folding is
-        # not; _settle moves them (always before the bot's nick changes, so the bot's own lines stay uncounted).
-        self._unsettled: dict[str, int] = {}
-        self._folded: dict[str, str] = {}  # nick -> folded nick (a cache: folding is on the per-line path)
-        self._known: dict[str, str] = {}  # folded nick -> nick, from #nick and #chair
+        self._chairs = Chairs(settings.chairs_by_account)
+        self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
 
-    # ------------------------------------------------------------------ queries
+    # ------------------------------------------------------------------ queries (none changes the meeting)
 
     @property
     def chairs(self) -> list[str]:
-        return sorted(self._chairs.values(), key=lambda n: (n.lower(), n))
-
-    def _settle(self) -> None:
-        said, said_as = self._said, self._said_as
-        for nick, lines in self._unsettled.items():
-            key = self._fold(nick)
-            if key != self._bot:
-                count = said.get(key)
-                if count is None:
-                    said[key] = lines
-                    said_as[key] = nick
-                else:
-                    said[key] = count + lines
-        self._unsettled.clear()
+        return self._chairs.nicks()
 
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
-        self._settle()
-        rows = [(self._said_as[key], count) for key, count in self._said.items()]
-        return sorted(rows, key=lambda row: (-row[1], row[0].lower(), row[0]))
+        return self._people.lines_by_person(self._bot)
 
     def action_nicks(self) -> list[str]:
         """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
-        self._settle()
-        nicks = dict(self._said_as)
-        for key, nick in self._known.items():
-            nicks.setdefault(key, nick)
-        if self._bot is not None:
-            nicks.pop(self._bot, None)
-        return list(nicks.values())
+        return self._people.nicks(self._bot)
 
     def is_bot(self, nick: str) -> bool:
         """Whether ``nick`` is the bot now (it follows the bot's own nick changes)."""
@@ -195,18 +132,12 @@ class Meeting:
 
     def chair_account(self, nick: str) -> str | None:
         """The services account a chair is known to be logged in to (None: not logged in, or not a chair)."""
-        return self._chair_account.get(fold_nick(nick)) if self.settings.chairs_by_account else None
+        return self._chairs.chair_account(nick)
 
     def is_chair(self, nick: str, account: str | None = None) -> bool:
         """A chair's nick is enough, unless that chair was logged in: then the nick must be on the same account
         (so whoever takes a dropped chair's nick is not a chair). Any nick on a chair's account is a chair."""
-        key = fold_nick(nick)
-        by_account = self.settings.chairs_by_account
-        if key in self._chairs:
-            expected = self._chair_account.get(key) if by_account else None
-            if expected is None or expected == account:
-                return True
-        return bool(by_account and account and account in self._chair_accounts)
+        return self._chairs.is_chair(nick, account)
 
     def would_start(self, event: Event) -> bool:
         """Whether ``event`` starts a meeting (so the runtime can open its journal before the core sees it)."""
@@ -214,14 +145,14 @@ class Meeting:
             return False
         assert isinstance(event, Message)
         parsed = commands.parse(event.text)
-        return parsed is not None and parsed[0].name == "startmeeting" and fold_nick(event.nick) != self._bot
+        return parsed is not None and parsed[0].name == "startmeeting" and not self.is_bot(event.nick)
 
     def known_accounts(self) -> list[tuple[str, str]]:
         """The services account of each nick present as far as the meeting knows: (folded nick, account), sorted.
 
         Fed back as ``AccountChange`` events they rebuild exactly this knowledge (folding is idempotent).
         """
-        return sorted(self._accounts.items())
+        return self._chairs.known_accounts()
 
     def topic_text(self) -> str:
         """What the channel topic should say now."""
@@ -234,71 +165,216 @@ class Meeting:
         """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes."""
         return tuple(self.items), self.current_topic, len(self.votes)
 
-    # ------------------------------------------------------------------ events
+    def done_refs(self) -> set[str]:
+        """Archive ids of the earlier action items this meeting marked done."""
+        return {item.ref for item in self.items if item.kind is ItemKind.DONE and item.ref is not None}
+
+    def handler(self, name: str) -> Callable[[str, Message, list[Effect]], None] | None:
+        """What ``#name`` does, for commands that are not plain minutes items."""
+        found = handlers.HANDLERS.get(name)
+        return None if found is None else partial(found, self)
+
+    # ------------------------------------------------------------------ events, one at a time (the reference path)
 
     def handle(self, event: Event) -> list[Effect]:
         """Apply one event; return what the runtime must do, in order."""
         if self.state is MeetingState.RUNNING:
-            if type(event) is Message:  # the hot path: one per log line
-                return self._message(event)
             return self._running(event)
         if self.state is MeetingState.IDLE and isinstance(event, Message):
             return self._idle_message(event)
         if isinstance(event, Join | Part | Quit | NickChange | AccountChange):
-            self._track_account(event)
+            self._chairs.track_account(event)
         return []
+
+    def _idle_message(self, event: Message) -> list[Effect]:
+        parsed = commands.parse(event.text)
+        if parsed is None or parsed[0].name != "startmeeting" or self.is_bot(event.nick):
+            return []
+        return self._start(event, parsed[1])
+
+    def _running(self, event: Event) -> list[Effect]:
+        match event:
+            case Message():
+                return self._message(event)
+            case Action():
+                effects: list[Effect] = [self._log(event.time, LineKind.ACTION, event.nick, event.text)]
+                if self._people.fold(event.nick) != self._bot:
+                    self._count(event.nick, event.account)
+                return effects
+            case NickChange():
+                text = nick_change_text(event.old, event.new)
+                effects = [self._log(event.time, LineKind.NICK, event.old, text)]
+                self._renamed(event)
+                return effects
+            case RawLine():
+                return [self._log(event.time, LineKind.RAW, "", event.text)]
+            case Tick():
+                return self._tick(event.time)
+            case OpenActions():
+                return self._open_actions(event)
+            case Join() | AccountChange():
+                self._chairs.track_account(event)
+            case Part() | Quit():
+                self._chairs.track_account(event)
+                self.last_activity = max(self.last_activity or event.time, event.time)
+            case _:
+                assert_never(event)
+        return []
+
+    def _message(self, event: Message) -> list[Effect]:
+        effects: list[Effect] = [self._log(event.time, LineKind.MESSAGE, event.nick, event.text)]
+        self._said(event, effects)
+        return effects
+
+    def _said(self, event: Message, effects: list[Effect]) -> None:
+        """What a logged message means: a line of a person (never the bot's), perhaps a command or a link."""
+        if self._people.fold(event.nick) == self._bot:
+            return
+        self._count(event.nick, event.account)
+        text = event.text
+        parsed = commands.parse(text)
+        if parsed is not None:
+            handlers.run(self, parsed[0], parsed[1], event, effects)
+        elif starts_with_url(text.lstrip()):
+            self.add_item(ItemKind.LINK, text.strip(), event)
+
+    def _renamed(self, event: NickChange) -> None:
+        """What a logged nick change means: the bot, chairs, the owner, named nicks, accounts and votes follow it."""
+        old = fold_nick(event.old)
+        if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
+            self._people.settle(self._bot)  # the lines it said under its old nick stay uncounted
+            self._bot = fold_nick(event.new)
+        self._chairs.rename(event.old, event.new)
+        if fold_nick(self.owner) == old:
+            self.owner = event.new
+        self._people.rename(event.old, event.new)
+        self._chairs.track_account(event)
+        if self.open_vote is not None:
+            self.open_vote.rename(event.old, event.new)
+
+    def _count(self, nick: str, account: str | None) -> None:
+        """``nick`` (not the bot) said a line; logged in, that tells its account."""
+        self._people.count(nick)
+        if account:
+            self._chairs.saw_logged_in(nick, account)
+
+    def _log(self, time: datetime, kind: LineKind, nick: str, text: str) -> LogLine:
+        self.lines += 1
+        self.last_activity = time
+        return LogLine(self.lines, time, kind, nick, text)
+
+    def _start(self, event: Message, arg: str) -> list[Effect]:
+        self.state = MeetingState.RUNNING
+        self.started_at = event.time
+        self.owner = event.nick
+        self._chairs.chair(event.nick, event.account)
+        effects: list[Effect] = [
+            MeetingStarted(event.time),
+            self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
+        ]
+        self._count(event.nick, event.account)
+        self.say(effects, replies.started(event.time, event.nick, self.settings))
+        self.say(effects, replies.useful_commands())
+        if arg:
+            self.title = arg
+            name = normalize_name(arg)
+            if name:
+                self.name = name
+            self.say(effects, replies.name_set(self.name))
+        return effects
+
+    def _tick(self, now: datetime) -> list[Effect]:
+        settings = self.settings
+        start, last = self.started_at, self.last_activity
+        if settings.max_length_minutes and start and now - start >= timedelta(minutes=settings.max_length_minutes):
+            return self.end(now, "overlong", replies.ended_overlong(settings.max_length_minutes))
+        if settings.idle_end_minutes and last and now - last >= timedelta(minutes=settings.idle_end_minutes):
+            return self.end(now, "idle", replies.ended_idle(settings.idle_end_minutes))
+        return []
+
+    def _open_actions(self, event: OpenActions) -> list[Effect]:
+        self.series_open_actions = event.actions
+        effects: list[Effect] = []
+        if not event.actions:
+            return effects
+        self.say(effects, replies.open_actions(event.series))
+        for number, action in enumerate(event.actions[:MAX_LISTED_ACTIONS], 1):
+            self.say(effects, replies.open_action(number, action))
+        hidden = len(event.actions) - MAX_LISTED_ACTIONS
+        if hidden > 0:
+            self.say(effects, replies.more_open_actions(hidden))
+        return effects
+
+    # ------------------------------------------------------------------ rows, in batches (replay's fast path)
 
     def handle_rows(self, rows: Sequence[Row], start: int = 0) -> tuple[list[Effect], int]:
         """Apply ``rows[start:]`` (each as ``row_event(row)``) until a row asks for more than logging.
 
-        Returns the effects and the index after the last row applied; the caller executes the effects,
-        then calls again from that index. The effects are those of ``handle`` for each row, except that
-        a run of rows that need nothing but logging comes as one ``LogLines`` (the replay hot path; a
-        property test checks the two agree).
+        The fast path of ``handle``: returns the effects and the index after the last row applied; the
+        caller executes the effects, then calls again from that index. The effects are those of
+        ``handle`` for each row, except that a run of rows that need nothing but logging comes as one
+        ``LogLines``. ``test_handle_rows_does_what_handle_does_row_by_row`` (tests/test_core_rows.py)
+        holds effects and state equal to ``handle`` fed one event per row, and
+        ``test_a_message_row_means_what_the_message_means`` (tests/test_core_plain_lines.py) holds the
+        inline first-character rule (``rows.py``) to what ``_said`` looks for.
+
+        A plain line is only counted here and logged with its run. A message that may be a command or
+        a link, or a nick change, ends the run; then it gets its meaning from the methods ``handle``
+        uses once it has logged a line (``_said``, ``_renamed``). A row whose meaning needs no effect
+        was only logged and opens the next run; any other ends the call with its ``LogLine`` and those
+        effects. While the meeting runs every row is one log line, so ``rows[i]`` is line ``base + i``.
         """
         if self.state is not MeetingState.RUNNING:
             return self._rows_not_running(rows, start)
         effects: list[Effect] = []
-        tally = self._unsettled
+        tally = self._people.lines_as_written
         get = tally.get
         message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
-        maybe_special, url_first = _MAYBE_SPECIAL_FIRST, _URL_FIRST
-        run = start
+        maybe_special, url_first = MAYBE_SPECIAL_FIRST, URL_FIRST_LETTERS
+        base = self.lines + 1 - start
+        run = start  # rows[run:index] wait to be logged as one LogLines
         for index in range(start, len(rows)):
             kind, time, _, nick, text = rows[index]
             if kind is message:
+                # Plain when its first character can start neither a command nor a link (rows.py), or it starts
+                # like a link scheme but holds no URL there: what _said looks for, decided mostly in one look.
                 first = text[:1]
                 if first not in maybe_special or (
                     first in url_first and ("://" not in text or not starts_with_url(text))
                 ):
-                    tally[nick] = get(nick, 0) + 1  # a plain line: counted now, logged with its run
+                    tally[nick] = get(nick, 0) + 1  # counted now, logged with its run
                     continue
             elif kind is action:
                 tally[nick] = get(nick, 0) + 1
                 continue
             elif kind is raw:
                 continue
-            # A command, a link or a nick change: through handle, as an event of its own.
-            self._log_run(rows, run, index, effects)
-            more = self.handle(row_event(rows[index]))
-            if self.state is MeetingState.RUNNING and len(more) == 1:
-                line = more[0]
-                if type(line) is LogLine and (line.kind, line.time, line.nick, line.text) == (kind, time, nick, text):
-                    self.lines -= 1  # only logged: the row is logged with the next run instead, as the same number
-                    run = index
-                    continue
-            effects += more
-            run = index + 1
-            if self.state is not MeetingState.RUNNING or any(type(effect) is not LogLine for effect in more):
-                return effects, run
-        self._log_run(rows, run, len(rows), effects)
+            self._log_run(rows, run, index, base, effects)
+            event = row_event(rows[index])
+            if isinstance(event, RawLine):  # a nick row that is no well-made nick change: the raw line it is
+                effects += self.handle(event)
+                run = index + 1
+                continue
+            self.lines, self.last_activity = base + index, time
+            meaning: list[Effect] = []
+            if isinstance(event, Message):
+                self._said(event, meaning)
+            else:
+                assert isinstance(event, NickChange)
+                self._renamed(event)
+            if not meaning:  # only logged
+                run = index
+                continue
+            effects.append(LogLine(self.lines, time, kind, nick, text))
+            return effects + meaning, index + 1
+        self._log_run(rows, run, len(rows), base, effects)
         return effects, len(rows)
 
-    def _log_run(self, rows: Sequence[Row], start: int, stop: int, effects: list[Effect]) -> None:
-        """Log ``rows[start:stop]``, plain lines (their people are already counted)."""
+    def _log_run(self, rows: Sequence[Row], start: int, stop: int, base: int, effects: list[Effect]) -> None:
+        """Log ``rows[start:stop]``, lines ``base + start`` on (their people are counted already)."""
         if stop > start:
-            effects.append(LogLines(self.lines + 1, list(rows[start:stop])))
-            self.lines += stop - start
+            effects.append(LogLines(base + start, list(rows[start:stop])))
+            self.lines = base + stop - 1
             self.last_activity = rows[stop - 1][1]
 
     def _rows_not_running(self, rows: Sequence[Row], start: int) -> tuple[list[Effect], int]:
@@ -309,416 +385,74 @@ class Meeting:
             row = rows[index]
             index += 1
             kind = row[0]
-            if (
-                idle
-                and kind is not LineKind.NICK
-                and (kind is not LineKind.MESSAGE or row[4][:1] not in _COMMAND_FIRST)
-            ):
+            # Only a message whose first character may start a command (commands.parse) can start a meeting.
+            if idle and kind is not LineKind.NICK and (kind is not LineKind.MESSAGE or row[4][:1] not in COMMAND_FIRST):
                 continue
             effects = self.handle(row_event(row))
             if effects or self.state is not MeetingState.IDLE:
                 return effects, index
         return [], index
 
-    def _idle_message(self, event: Message) -> list[Effect]:
-        parsed = commands.parse(event.text)
-        if parsed is None or parsed[0].name != "startmeeting" or fold_nick(event.nick) == self._bot:
-            return []
-        return self._start(event, parsed[1])
+    # ------------------------------------------------------------------ what commands do to the meeting
 
-    def _running(self, event: Event) -> list[Effect]:
-        kind = type(event)
-        if kind is Action:
-            assert isinstance(event, Action)
-            effects: list[Effect] = [self._log(event.time, LineKind.ACTION, event.nick, event.text)]
-            key = self._fold(event.nick)
-            if key != self._bot:
-                self._count(key, event.nick, event.account)
-            return effects
-        if kind is NickChange:
-            assert isinstance(event, NickChange)
-            return self._nick_change(event)
-        if kind is RawLine:
-            assert isinstance(event, RawLine)
-            return [self._log(event.time, LineKind.RAW, "", event.text)]
-        if kind is Tick:
-            assert isinstance(event, Tick)
-            return self._tick(event.time)
-        if kind is OpenActions:
-            assert isinstance(event, OpenActions)
-            return self._open_actions(event)
-        if kind is Join or kind is AccountChange:
-            assert isinstance(event, Join | AccountChange)
-            self._track_account(event)
-        if kind in (Part, Quit):
-            assert isinstance(event, Part | Quit)
-            self._track_account(event)
-            self.last_activity = max(self.last_activity or event.time, event.time)
-        return []
-
-    def _track_account(self, event: Join | Part | Quit | NickChange | AccountChange) -> None:
-        """Know a nick's services account only while that nick is here (a stale one must not be chaired)."""
-        if isinstance(event, AccountChange):
-            if event.account:
-                self._accounts[fold_nick(event.nick)] = event.account
-            else:
-                self._accounts.pop(fold_nick(event.nick), None)
-        elif isinstance(event, NickChange):
-            account = self._accounts.pop(fold_nick(event.old), None)
-            self._accounts.pop(fold_nick(event.new), None)
-            if account:
-                self._accounts[fold_nick(event.new)] = account
-        elif isinstance(event, Join) and event.account:
-            self._accounts[fold_nick(event.nick)] = event.account
-        else:  # a Part, a Quit, or a Join by someone not logged in
-            self._accounts.pop(fold_nick(event.nick), None)
-
-    def _log(self, time: datetime, kind: LineKind, nick: str, text: str) -> LogLine:
-        self.lines += 1
-        self.last_activity = time
-        return LogLine(self.lines, time, kind, nick, text)
-
-    def _fold(self, nick: str) -> str:
-        key = self._folded.get(nick)
-        if key is None:
-            key = self._folded[nick] = fold_nick(nick)
-        return key
-
-    def _count(self, key: str, nick: str, account: str | None) -> None:
-        self._unsettled[nick] = self._unsettled.get(nick, 0) + 1
-        if account:
-            self._accounts[key] = account
-            if self.settings.chairs_by_account and key in self._chairs and key not in self._chair_account:
-                self._chair_account[key] = account  # learn the account of a chair first seen without one
-                self._chair_accounts.add(account)
-
-    def _message(self, event: Message) -> list[Effect]:
-        self.lines += 1
-        self.last_activity = event.time
-        nick, text = event.nick, event.text
-        effects: list[Effect] = [LogLine(self.lines, event.time, LineKind.MESSAGE, nick, text)]
-        key = self._folded.get(nick) or self._fold(nick)
-        if key == self._bot:
-            return effects
-        self._count(key, nick, event.account)
-        first = text[:1]
-        if first == "#" or first.isspace():
-            parsed = commands.parse(text)
-            if parsed is not None:
-                self._command(parsed[0], parsed[1], event, effects)
-                return effects
-        if (first in _URL_FIRST or first.isspace()) and starts_with_url(text.lstrip()):
-            self._add_item(ItemKind.LINK, text.strip(), event)
-        return effects
-
-    def _nick_change(self, event: NickChange) -> list[Effect]:
-        effects: list[Effect] = [
-            self._log(event.time, LineKind.NICK, event.old, nick_change_text(event.old, event.new))
-        ]
-        old, new = fold_nick(event.old), fold_nick(event.new)
-        if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
-            self._settle()
-            self._bot = new
-        if old in self._chairs:
-            del self._chairs[old]
-            self._chairs[new] = event.new
-            if old in self._chair_account:
-                self._chair_account[new] = self._chair_account.pop(old)
-        if fold_nick(self.owner) == old:
-            self.owner = event.new
-        if old in self._known:
-            del self._known[old]
-            self._known[new] = event.new
-        self._track_account(event)
-        if self.open_vote is not None:
-            self.open_vote.rename(event.old, event.new)
-        return effects
-
-    def _tick(self, now: datetime) -> list[Effect]:
-        settings = self.settings
-        start, last = self.started_at, self.last_activity
-        if settings.max_length_minutes and start and now - start >= timedelta(minutes=settings.max_length_minutes):
-            notice = f"Meeting ended automatically after {settings.max_length_minutes} minutes."
-            return self._end(now, "overlong", notice)
-        if settings.idle_end_minutes and last and now - last >= timedelta(minutes=settings.idle_end_minutes):
-            notice = f"Meeting ended automatically after {settings.idle_end_minutes} minutes without activity."
-            return self._end(now, "idle", notice)
-        return []
-
-    # ------------------------------------------------------------------ commands
-
-    def _say(self, effects: list[Effect], text: str) -> None:
+    def say(self, effects: list[Effect], text: str) -> None:
+        """Reply ``text``, unless the bot lurks."""
         if not self.lurking:
             effects.append(Say(text))
 
-    def _may(self, command: Command, event: Message) -> bool:
-        if command.permission is Permission.ANYONE or self.is_chair(event.nick, event.account):
-            return True
-        if command.permission is Permission.CHAIR_OR_OVERTIME and self.settings.overtime_end_by_anyone:
-            length = self.settings.length_minutes
-            start = self.started_at
-            return bool(length and start and event.time - start >= timedelta(minutes=length))
-        return False
+    def show_topic(self, effects: list[Effect]) -> None:
+        """Set the channel topic to ``topic_text()``, unless the bot lurks."""
+        if not self.lurking:
+            effects.append(SetTopic(self.topic_text()))
 
-    def _command(self, command: Command, arg: str, event: Message, effects: list[Effect]) -> None:
-        if not self._may(command, event):
-            reason = f"{event.nick}: only chairs can {command.verb}"
-            overtime = self.settings.overtime_end_by_anyone and self.settings.length_minutes
-            if command.permission is Permission.CHAIR_OR_OVERTIME and overtime:
-                reason += f" (anyone can once it has run {self.settings.length_minutes} minutes)"
-            self._say(effects, reason + ".")
-            return
-        kind = _ITEM_COMMANDS.get(command.name)
-        if kind is not None:
-            if not arg:
-                self._say(effects, f"{event.nick}: usage: #{command.name} {command.usage}")
-            else:
-                self._add_item(kind, arg, event)
-            return
-        handler = self.handler(command.name)
-        assert handler is not None, f"no handler for #{command.name}"
-        handler(arg, event, effects)
-
-    def _add_item(self, kind: ItemKind, text: str, event: Message) -> Item:
-        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic)
+    def add_item(
+        self, kind: ItemKind, text: str, event: Message, *, ref: str | None = None, vote: Vote | None = None
+    ) -> Item:
+        """Add an item that ``#undo`` can take back; a TOPIC item starts a topic, a VOTE item records ``vote``."""
+        previous_topic = self.current_topic
+        if kind is ItemKind.TOPIC:
+            self.current_topic = text
+        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref)
         self.items.append(item)
-        self._undo.append(_Undo(item, self.current_topic))
+        if vote is not None:
+            self.votes.append(vote)
+        self._undo.append(_Undo(item, previous_topic, vote))
         return item
 
-    def _start(self, event: Message, arg: str) -> list[Effect]:
-        self.state = MeetingState.RUNNING
-        self.started_at = event.time
-        self.owner = event.nick
-        self._chairs[fold_nick(event.nick)] = event.nick
-        effects: list[Effect] = [
-            MeetingStarted(event.time),
-            self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
-        ]
-        self._count(self._fold(event.nick), event.nick, event.account)
-        if event.account and self.settings.chairs_by_account:
-            self._chair_account[fold_nick(event.nick)] = event.account
-            self._chair_accounts.add(event.account)
-        self._say(
-            effects,
-            f"Meeting started {local_asctime(event.time, self.settings.timezone)} and is due to finish in "
-            f"{self.settings.length_minutes} minutes.  The chair is {event.nick}. "
-            f"Information about gavel at {self.settings.info_url}.",
-        )
-        self._say(effects, f"Useful Commands: {commands.useful_commands()}.")
-        if arg:
-            self.title = arg
-            name = normalize_name(arg)
-            if name:
-                self.name = name
-            self._say(effects, f"The meeting name has been set to '{self.name}'")
-        return effects
+    def undo_item(self) -> Item | None:
+        """Take the last item out of the minutes, restoring the topic or vote it changed (None: no item)."""
+        if not self._undo:
+            return None
+        undo = self._undo.pop()
+        self.items.pop()
+        if undo.vote is not None:
+            self.votes.remove(undo.vote)
+        if undo.item.kind is ItemKind.TOPIC:
+            self.current_topic = undo.previous_topic
+        return undo.item
 
-    def _end(self, time: datetime, reason: str, notice: str = "") -> list[Effect]:
+    def add_nick(self, nick: str) -> None:
+        """Make ``nick`` someone actions can be assigned to, though it may never speak."""
+        self._people.name(nick)
+
+    def add_chair(self, nick: str) -> None:
+        """Make ``nick`` a chair, bound to its account when it is known to be logged in; never the bot."""
+        if not self.is_bot(nick):
+            self._chairs.chair(nick, self._chairs.account(nick))
+            self._people.name(nick)
+
+    def remove_chair(self, nick: str) -> None:
+        """``nick`` is no chair any more (call it for the owner's nick and the owner loses the chair too)."""
+        self._chairs.unchair(nick, self.owner)
+
+    def end(self, time: datetime, reason: str, notice: str = "") -> list[Effect]:
         self.state = MeetingState.ENDED
         self.ended_at = time
         self.end_reason = reason
         effects: list[Effect] = [MeetingEnded(time, reason)]
         if notice:
-            self._say(effects, notice)
-        ended = local_asctime(time, self.settings.timezone)
-        self._say(effects, f"Meeting ended {ended}.  Information about gavel at {self.settings.info_url} .")
+            self.say(effects, notice)
+        self.say(effects, replies.ended(time, self.settings))
         if not self.lurking:
             effects.append(AnnounceMinutes(time))
         return effects
-
-    def _cmd_startmeeting(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        started = self.started_at.strftime("%H:%M:%S") if self.started_at else "?"
-        self._say(effects, f"{event.nick}: a meeting is already in progress here (started {started} UTC).")
-
-    def _cmd_endmeeting(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        effects.extend(self._end(event.time, "endmeeting"))
-
-    def _cmd_topic(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        if not arg:
-            self._say(effects, f"{event.nick}: usage: #topic <topic>")
-            return
-        previous = self.current_topic
-        self.current_topic = arg
-        self._add_item(ItemKind.TOPIC, arg, event)
-        self._undo[-1].previous_topic = previous
-        self._set_topic(effects)
-
-    def _set_topic(self, effects: list[Effect]) -> None:
-        if not self.lurking:
-            effects.append(SetTopic(self.topic_text()))
-
-    def _cmd_meetingtopic(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        self.title = None if arg.lower() in ("", "none", "unset") else arg
-        self._set_topic(effects)
-
-    def _cmd_meetingname(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        name = normalize_name(arg)
-        if not name:
-            self._say(effects, f"{event.nick}: a meeting name needs letters or digits; it stays '{self.name}'.")
-            return
-        self.name = name
-        self._say(effects, f"The meeting name has been set to '{name}'")
-
-    def _cmd_nick(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        for nick in _nick_list(arg):
-            self._known.setdefault(fold_nick(nick), nick)
-
-    def _cmd_chair(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        for nick in _nick_list(arg):
-            key = fold_nick(nick)
-            if key == self._bot:
-                continue
-            self._chairs.setdefault(key, nick)
-            self._known.setdefault(key, nick)
-            account = self._accounts.get(key)
-            if account and self.settings.chairs_by_account:
-                self._chair_account[key] = account
-                self._chair_accounts.add(account)
-        self._say(effects, "Current chairs: " + " ".join(self.chairs))
-
-    def _cmd_unchair(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        owner = fold_nick(self.owner)
-        kept_owner = False
-        owner_account = self._accounts.get(owner)
-        for nick in _nick_list(arg):
-            key = fold_nick(nick)
-            if key == owner:
-                kept_owner = True
-                continue
-            if self._chairs.pop(key, None) is not None:
-                account = self._chair_account.pop(key, None) or self._accounts.get(key)
-                if account and account != owner_account:
-                    self._chair_accounts.discard(account)
-        text = "Current chairs: " + " ".join(self.chairs)
-        if kept_owner:
-            text += f" (the owner, {self.owner}, cannot be unchaired)"
-        self._say(effects, text)
-
-    def _cmd_undo(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        if not self._undo:
-            self._say(effects, f"{event.nick}: there is nothing to undo.")
-            return
-        undo = self._undo.pop()
-        self.items.pop()
-        self._say(effects, f"Removing item from minutes: {undo.item.kind.label}: {undo.item.text}")
-        if undo.vote is not None:
-            self.votes.remove(undo.vote)
-        if undo.item.kind is ItemKind.TOPIC:
-            self.current_topic = undo.previous_topic
-            self._set_topic(effects)
-
-    def _cmd_save(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        effects.append(SaveMinutes(event.time))
-
-    def _cmd_lurk(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        self.lurking = True
-
-    def _cmd_unlurk(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        self.lurking = False
-
-    def _cmd_restrictlogs(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        self.restricted = True
-        self._say(effects, "The logs and minutes of this meeting are restricted: they will not be published.")
-
-    def _cmd_startvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        if self.open_vote is not None:
-            self._say(effects, f"{event.nick}: a vote is already open: {self.open_vote.question}")
-            return
-        question, options = parse_startvote(arg)
-        if not question:
-            self._say(effects, f"{event.nick}: usage: #startvote <question>? [option, option, ...]")
-            return
-        self.open_vote = Vote(question, options, event.nick, event.time, self.lines)
-        self._say(effects, f"Begin voting on: {question} Valid vote options are {', '.join(options)}.")
-        self._say(effects, "Vote using '#vote OPTION'. Only your last vote counts.")
-
-    def _cmd_vote(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        vote = self.open_vote
-        if vote is None:
-            self._say(effects, f"{event.nick}: there is no vote in progress.")
-            return
-        option = vote.option_for(arg)
-        if option is None:
-            self._say(
-                effects, f"{event.nick}: '{arg}' is not a valid option. Valid options are {', '.join(vote.options)}."
-            )
-            return
-        vote.cast(event.nick, option)
-
-    def _cmd_showvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        vote = self.open_vote
-        if vote is None:
-            self._say(effects, f"{event.nick}: there is no vote in progress.")
-        else:
-            self._say(effects, f"{vote.question} {vote.summary()}")
-
-    def _cmd_endvote(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        vote = self.open_vote
-        if vote is None:
-            self._say(effects, f"{event.nick}: there is no vote in progress.")
-            return
-        self.open_vote = None
-        vote.ended = event.time
-        self._say(effects, f'Voted on "{vote.question}" Results are: {vote.summary()}')
-        item = self._add_item(ItemKind.VOTE, vote.result_text(), event)
-        self.votes.append(vote)
-        self._undo[-1].vote = vote
-        assert self._undo[-1].item is item
-
-    def _open_actions(self, event: OpenActions) -> list[Effect]:
-        self.series_open_actions = event.actions
-        effects: list[Effect] = []
-        if not event.actions:
-            return effects
-        self._say(effects, f"Open action items from earlier {event.series} meetings (#done <number> when one is done):")
-        for number, action in enumerate(event.actions[:MAX_LISTED_ACTIONS], 1):
-            self._say(effects, f"[{number}] {action.text}")
-        hidden = len(event.actions) - MAX_LISTED_ACTIONS
-        if hidden > 0:
-            self._say(effects, f"... and {hidden} more (see the series page of the archive).")
-        return effects
-
-    def done_refs(self) -> set[str]:
-        """Archive ids of the earlier action items this meeting marked done."""
-        return {item.ref for item in self.items if item.kind is ItemKind.DONE and item.ref is not None}
-
-    def _cmd_done(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        actions = self.series_open_actions
-        if not arg:
-            self._say(effects, f"{event.nick}: usage: #done <number or text>")
-            return
-        if not actions:
-            self._say(effects, f"{event.nick}: there are no open action items from earlier meetings.")
-            return
-        done = self.done_refs()
-        if arg.isdigit():
-            number = int(arg)
-            matches = [number] if 1 <= number <= len(actions) else []
-        else:
-            wanted = arg.casefold()
-            matches = [n for n, a in enumerate(actions, 1) if wanted in a.text.casefold() and a.ref not in done]
-        if len(matches) != 1:
-            listed = ", ".join(f"[{n}] {actions[n - 1].text}" for n in matches[:3])
-            problem = f"{len(matches)} open items match" if matches else "no open item matches"
-            self._say(effects, f"{event.nick}: {problem} '{arg}'" + (f": {listed}" if listed else "") + ".")
-            return
-        action = actions[matches[0] - 1]
-        if action.ref in done:
-            self._say(effects, f"{event.nick}: [{matches[0]}] is already marked done.")
-            return
-        item = Item(ItemKind.DONE, action.text, event.nick, event.time, self.lines, self.current_topic, action.ref)
-        self.items.append(item)
-        self._undo.append(_Undo(item, self.current_topic))
-        self._say(effects, f"Marked done: [{matches[0]}] {action.text}")
-
-    def _cmd_commands(self, arg: str, event: Message, effects: list[Effect]) -> None:
-        self._say(effects, "Available commands: " + commands.available_commands())
-
-    def handler(self, name: str) -> Callable[[str, Message, list[Effect]], None] | None:
-        """The method behind ``#name`` for commands that are not plain minutes items."""
-        found: Callable[[str, Message, list[Effect]], None] | None = getattr(self, "_cmd_" + name, None)
-        return found
-
-
-def _nick_list(arg: str) -> list[str]:
-    return [nick for nick in arg.replace(",", " ").split() if nick]

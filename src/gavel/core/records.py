@@ -41,7 +41,10 @@ class Item:
 
 
 LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")
-_URL_START = re.compile(r"(?:https?|ftp|ircs?)://\S", re.IGNORECASE)
+# A scheme is ASCII (RFC 3986), so it matches ignoring ASCII case only: "ırc://" (a dotless i) is no link.
+_URL_START = re.compile("(?ai:" + "|".join(re.escape(scheme) for scheme in LINK_SCHEMES) + r")://\S")
+# The characters a text that starts with a URL can start with: each scheme's first letter, in either case.
+URL_FIRST_LETTERS = frozenset(letter for scheme in LINK_SCHEMES for letter in (scheme[0].lower(), scheme[0].upper()))
 
 
 def starts_with_url(text: str) -> bool:
