@@ -136,3 +136,17 @@ _URLISH = st.lists(
 @given(_URLISH)
 def test_split_urls_is_url_split(text: str) -> None:
     assert split_urls(text) == URL.split(text)
+
+
+def test_the_writers_link_exactly_the_core_s_schemes() -> None:
+    """The render layer's URL pattern is built from the core's LINK_SCHEMES (it was a hand-copied list): every
+    scheme in any ASCII case is a link, a look-alike with a non-ASCII letter is not (nor for the core)."""
+    from gavel.core.records import LINK_SCHEMES, starts_with_url
+
+    for scheme in LINK_SCHEMES:
+        for spelled in (scheme, scheme.upper(), scheme.title()):
+            text = f"{spelled}://example.org/x"
+            assert URL.findall(f"see {text}") == [text]
+            assert starts_with_url(text)
+    for look_alike in ("\u0131rc://x", "\u0130RC://x", "\uff48ttp://x"):
+        assert URL.findall(look_alike) == [] and not starts_with_url(look_alike)

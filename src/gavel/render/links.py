@@ -9,10 +9,15 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from gavel.core.records import LINK_SCHEMES
+
 # A URL starts a word with a safe scheme and runs to the next whitespace, quote or angle bracket;
 # then _trim drops sentence punctuation and unbalanced closing brackets from its end, so in
 # "(see https://x.org/a_(b).)" the URL is "https://x.org/a_(b)".
-URL = re.compile(r"(?<![\w+.-])((?:https?|ftp|ircs?)://[^\s<>\"]+)", re.IGNORECASE)
+# The schemes come from the core's LINK_SCHEMES (matched ignoring ASCII case only, as the core does), so the minutes
+# and logs link exactly what the core records as a link.
+_SCHEMES = "|".join(re.escape(scheme) for scheme in sorted(LINK_SCHEMES, key=len, reverse=True))
+URL = re.compile(rf"(?<![\w+.-])((?ai:{_SCHEMES})://[^\s<>\"]+)")
 _TRAILING = ".,;:!?'*"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _UNTIDY_END = frozenset(_TRAILING) | frozenset(_CLOSERS)
