@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import zlib
 from collections.abc import Iterable, Sequence
-from typing import TextIO
+from typing import NamedTuple, TextIO
 
 import gavel
 from gavel.core.commands import parse
@@ -129,24 +129,41 @@ class LogLineHtml:
             return f'<span class="sys"> -!- {html_text(text)}</span>'
         return f'<span class="raw">{html_text(text)}</span>'
 
-    def bodies(self, rows: Iterable[Row]) -> list[str]:
-        """The HTML of each row, after its time stamp."""
+    def lines(self, rows: Iterable[Row], numbers: Iterable[int], frame: LineFrame) -> list[str]:
+        """The HTML of each row with its number, framed: one pass per batch (this runs once per log line)."""
         out: list[str] = []
         append = out.append
         nicks = self._nicks
         message = _MESSAGE
-        for kind, _, _, nick, text in rows:
-            if kind is message:  # the common case, inline (this runs once per log line)
+        a, b, c, d, e = frame
+        for (kind, _, stamp, nick, text), number in zip(rows, numbers, strict=True):
+            anchor = str(number)  # (formatted once: an f-string formats an int each time)
+            if kind is message:  # the common case, inline
                 span = nicks.get(nick) or self._nick(nick)
                 if "#" in text or ":" in text:  # maybe a command, an address or a URL
-                    append(span + _message_body(text))
+                    body = _message_body(text)
                 elif "&" in text or "<" in text or ">" in text:
-                    append(span + text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+                    body = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                 else:
-                    append(span + text)
+                    body = text
+                append(f"{a}{anchor}{b}{anchor}{c}{stamp}{d}{span}{body}{e}")
             else:
-                append(self._other_line(kind, nick, text))
+                append(f"{a}{anchor}{b}{anchor}{c}{stamp}{d}{self._other_line(kind, nick, text)}{e}")
         return out
+
+
+class LineFrame(NamedTuple):
+    """What goes around a line's number (twice), time stamp and HTML: ``a N b N c stamp d html e``."""
+
+    a: str
+    b: str
+    c: str
+    d: str
+    e: str
+
+
+FILE_FRAME = LineFrame('<a href="#l-', '" id="l-', '"><span class="tm">', "</span></a>", "\n")
+"""The ``.log.html`` file's frame: the time stamp is the line's anchor."""
 
 
 class LogHtmlWriter:
@@ -163,14 +180,7 @@ class LogHtmlWriter:
 
     def write_rows(self, first: int, rows: Sequence[Row]) -> None:
         """Write consecutive lines, the first numbered ``first``."""
-        out: list[str] = []
-        append = out.append
-        number = first
-        for (_, _, stamp, _, _), body in zip(rows, self._lines.bodies(rows), strict=True):
-            anchor = str(number)  # (formatted once: an f-string formats an int each time)
-            append(f'<a href="#l-{anchor}" id="l-{anchor}"><span class="tm">{stamp}</span></a>{body}\n')
-            number += 1
-        self._write("".join(out))
+        self._write("".join(self._lines.lines(rows, range(first, first + len(rows)), FILE_FRAME)))
 
     def close(self) -> None:
         self._stream.write(log_html_footer())

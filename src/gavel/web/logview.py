@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from markupsafe import Markup
 
-from gavel.render.logs import LogLineHtml
+from gavel.render.logs import LineFrame, LogLineHtml
 from gavel.storage.archive import LogRow
 from gavel.web.data import LogPage, log_line
 
@@ -26,14 +26,13 @@ def log_page(params: Mapping[str, str], count: int) -> LogPage:
     return LogPage.of(min(line, max(count, 1)), count)
 
 
+PAGE_FRAME = LineFrame('<div class="ln" id="l-', '"><a href="#l-', '"><span class="tm">', "</span></a>", "</div>\n")
+"""A line on the page: the whole line is the anchor (``.log.html`` anchors the time stamp: ``FILE_FRAME``)."""
+
+
 def _lines_html(lines: LogLineHtml, batch: list[LogRow]) -> Markup:
     rows = [log_line(row).row() for row in batch]
-    html: list[str] = []
-    for row, (_, _, stamp, _, _), body in zip(batch, rows, lines.bodies(rows), strict=True):
-        number = row.number
-        html.append(
-            f'<div class="ln" id="l-{number}"><a href="#l-{number}"><span class="tm">{stamp}</span></a>{body}</div>\n'
-        )
+    html = lines.lines(rows, (row.number for row in batch), PAGE_FRAME)
     return Markup("".join(html))  # noqa: S704 - LogLineHtml escapes the nick and the text; the rest is digits
 
 
