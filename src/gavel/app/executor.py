@@ -20,10 +20,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any, Protocol, assert_never
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, assert_never
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gavel.app.archiving import ParsedMeeting
 from gavel.app.output_tree import ALL_FORMATS, MeetingFiles, WrittenMeeting
 from gavel.core.effects import (
     AnnounceMinutes,
@@ -41,8 +40,11 @@ from gavel.core.events import AccountChange, Event, Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.render.view import MinutesView, build_view
-from gavel.storage.archive.spool import LineSpool
-from gavel.storage.journal import Journal
+
+if TYPE_CHECKING:  # imported where used: replay without --archive loads neither the archive nor the journal
+    from gavel.app.archiving import ParsedMeeting
+    from gavel.storage.archive.spool import LineSpool
+    from gavel.storage.journal import Journal
 
 
 class Chat(Protocol):
@@ -107,7 +109,7 @@ class RecoveryError(GavelError):
     """A journal does not replay as it was recorded (its meeting is set aside, never silently cut short)."""
 
 
-ArchiveTarget = Callable[[Meeting, ParsedMeeting], None]
+ArchiveTarget: TypeAlias = "Callable[[Meeting, ParsedMeeting], None]"
 """Receives each ended meeting with its minutes and spooled lines (it owns the spool from then on)."""
 
 
@@ -206,6 +208,8 @@ class MeetingExecutor:
         (those replies were sent before the crash). Returns the lines recovered; 0 when the journal
         held an ended meeting (its files are then written and the journal removed).
         """
+        from gavel.storage.journal import Journal
+
         header = Journal.read_header(path)
         self.meeting = Meeting(settings_from_record(header.settings, self._settings()))
         self.meeting_id = header.meeting_id or path.name.removesuffix(".journal")
@@ -313,6 +317,8 @@ class MeetingExecutor:
                 url_base=outputs.url_base,
             )
         if outputs.archive is not None:
+            from gavel.storage.archive.spool import LineSpool
+
             self.spool = LineSpool(directory=outputs.spool_dir)
 
     def _finish(self, unfinished_at: datetime | None) -> None:
@@ -328,6 +334,8 @@ class MeetingExecutor:
             view = self._unplaced_view(meeting, unfinished_at)
         if self.spool is not None:
             self.spool.close()
+            from gavel.app.archiving import ParsedMeeting
+
             parsed = ParsedMeeting(view, self.spool)
             self.spool = None
             assert self.outputs.archive is not None

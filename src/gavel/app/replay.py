@@ -10,14 +10,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
-from gavel.app.archiving import ParsedMeeting
 from gavel.app.executor import ArchiveTarget, MeetingExecutor, Outputs, replay_ids
 from gavel.app.output_tree import ALL_FORMATS, WrittenMeeting
 from gavel.core.errors import GavelError
 from gavel.core.meeting import Meeting, MeetingSettings
 from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
+
+if TYPE_CHECKING:
+    from gavel.app.archiving import ParsedMeeting
 
 # The bot's answer to #startmeeting, at a line start or (in a log that lost its line breaks) after a space.
 _BOT_GREETING = re.compile(rb"(?:^|(?<=\s))\[?\d\d?:\d\d(?::\d\d)?\]? <[@+]?([^>\s]+)> Meeting started ", re.MULTILINE)
