@@ -11,8 +11,8 @@ The options are documented in ``docs/config.md``.
 
 The package: ``model`` (the dataclasses; each field's ``setting(...)`` from ``setting`` makes it a
 key, with its meaning, default and bounds), ``table`` (reading one TOML table of a model),
-``context`` (the problems found), ``rules`` (checks of single values), ``bot_table`` and
-``network_table`` (the rules of each table), ``load`` (the file, table by table), ``errors``
+``context`` (the problems found), ``rules`` (checks of single values), ``bot_table``,
+``network_table`` and ``matrix_table`` (the rules of each table), ``load`` (the file, table by table), ``errors``
 (:class:`ConfigError`) and ``docs`` (docs/config.md, generated from the model).
 """
 
@@ -29,6 +29,7 @@ from gavel.app.config.model import (
     BotConfig,
     ChannelConfig,
     Config,
+    MatrixConfig,
     NetworkConfig,
     SaslMechanism,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "ChannelConfig",
     "Config",
     "ConfigError",
+    "MatrixConfig",
     "NetworkConfig",
     "SaslMechanism",
     "load_config",

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Final
 from gavel.app.config.bot_table import read_bot
 from gavel.app.config.context import Context, describe
 from gavel.app.config.errors import ConfigError
-from gavel.app.config.model import BotConfig, ChannelConfig, Config, NetworkConfig
+from gavel.app.config.matrix_table import read_matrix
+from gavel.app.config.model import BotConfig, ChannelConfig, Config, MatrixConfig, NetworkConfig
 from gavel.app.config.network_table import read_network
 from gavel.app.config.setting import toml_keys
 from gavel.app.config.table import ABSENT, Table
@@ -25,6 +26,7 @@ _PLACES: Final[tuple[tuple[type[DataclassInstance], str], ...]] = (
     (Config, "the top level, before the first [table]"),
     (BotConfig, "[bot]"),
     (NetworkConfig, "a [[networks]] table"),
+    (MatrixConfig, "a [[matrix]] table"),
     (ChannelConfig, "a channel table {{name = ..., {key} = ...}}"),
 )
 
@@ -78,8 +80,11 @@ def _read(ctx: Context, data: Mapping[str, object], path: Path) -> Config | None
 
     networks: list[NetworkConfig] = []
     raw_networks = top.raw("networks")
-    if raw_networks is ABSENT:
+    matrix = _matrix_accounts(ctx, top)
+    if raw_networks is ABSENT and not matrix and top.raw("matrix") is ABSENT:
         ctx.problem("networks", "missing: the file needs at least one [[networks]] table")
+    elif raw_networks is ABSENT:
+        pass
     elif not isinstance(raw_networks, list):
         ctx.problem("networks", f"must be an array of tables ([[networks]]) (got {describe(raw_networks)})")
     elif not raw_networks:
@@ -103,6 +108,29 @@ def _read(ctx: Context, data: Mapping[str, object], path: Path) -> Config | None
             else:
                 seen[folded] = index
             networks.append(network)
+    names = [n.name.lower() for n in networks]
+    for index, account in enumerate(matrix):
+        if account.name.lower() in names:
+            ctx.problem(f"matrix[{index}].name", f"{account.name!r} is already the name of a network or account")
+        names.append(account.name.lower())
     if bot is None or ctx.problems:
         return None
-    return Config(path=path, bot=bot, networks=tuple(networks), warnings=tuple(ctx.warnings))
+    return Config(path=path, bot=bot, networks=tuple(networks), matrix=tuple(matrix), warnings=tuple(ctx.warnings))
+
+
+def _matrix_accounts(ctx: Context, top: Table) -> list[MatrixConfig]:
+    raw = top.raw("matrix")
+    if raw is ABSENT:
+        return []
+    if not isinstance(raw, list):
+        ctx.problem("matrix", f"must be an array of tables ([[matrix]]) (got {describe(raw)})")
+        return []
+    accounts: list[MatrixConfig] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            ctx.problem(f"matrix[{index}]", f"must be a table ([[matrix]]) (got {describe(item)})")
+            continue
+        account = read_matrix(Table(ctx, f"matrix[{index}]", item, MatrixConfig, _ELSEWHERE))
+        if account is not None:
+            accounts.append(account)
+    return accounts

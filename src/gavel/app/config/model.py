@@ -286,10 +286,45 @@ class NetworkConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class MatrixConfig:
+    name: str = field(
+        metadata=setting(
+            "A short name for logs and the journal, like a network's: letters, digits, `.`, `_`, `-`; unique among "
+            "networks and Matrix accounts (case-insensitively).",
+        )
+    )
+    homeserver: str = field(metadata=setting("The homeserver's client URL, e.g. `https://matrix.example.org`."))
+    user_id: str = field(metadata=setting("The bot's Matrix user id, e.g. `@meetbot:example.org`."))
+    access_token: str = field(
+        repr=False,
+        metadata=setting("The bot account's access token (give it as `access_token_env`).", secret=True),
+    )
+    rooms: tuple[str, ...] = field(
+        default=(),
+        metadata=setting(
+            "The rooms to join and serve: aliases (`#meeting:example.org`) or ids (`!abc:example.org`). Invitations "
+            "to other rooms are ignored. End-to-end encrypted rooms are not supported: the bot says so in its log "
+            "and records nothing there.",
+            kind="array",
+            shown_default="**required**, at least one",
+        ),
+    )
+
+    def room(self, name: str) -> str | None:
+        """The configured spelling of room ``name`` (exact: room ids and aliases are case-sensitive)."""
+        return name if name in self.rooms else None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path = field(metadata=NOT_IN_FILE)  # the file it was read from, absolute
     bot: BotConfig = field(metadata=setting("The bot itself: its nick, where it writes, how it runs meetings."))
-    networks: tuple[NetworkConfig, ...] = field(metadata=setting("One table per IRC network; at least one."))
+    networks: tuple[NetworkConfig, ...] = field(
+        default=(), metadata=setting("One table per IRC network; at least one network or Matrix account.")
+    )
+    matrix: tuple[MatrixConfig, ...] = field(
+        default=(), metadata=setting("One table per Matrix account (`[[matrix]]`); see docs/matrix.md.")
+    )
     # Valid but worth a look (a password sent without TLS, ...); `gavel run` prints them.
     warnings: tuple[str, ...] = field(default=(), metadata=NOT_IN_FILE)
 
@@ -300,12 +335,16 @@ class Config:
                 return network
         raise KeyError(name)
 
+    def matrix_account(self, name: str) -> MatrixConfig | None:
+        return next((account for account in self.matrix if account.name == name), None)
+
     def meeting_settings(self, network: str, channel: str) -> MeetingSettings:
         """The settings for a meeting in ``channel`` on ``network`` (``KeyError`` for an unknown network)."""
         bot = self.bot
+        account = self.matrix_account(network)
         return MeetingSettings(
             channel=channel,
-            bot_nick=self.network(network).nick,
+            bot_nick=_localpart(account.user_id) if account is not None else self.network(network).nick,
             length_minutes=bot.meeting_length_minutes,
             overtime_end_by_anyone=bot.overtime_end_by_anyone,
             chairs_by_account=bot.chairs_by_account,
@@ -316,10 +355,19 @@ class Config:
         )
 
     def summary(self) -> str:
-        """One line: ``2 networks, 3 channels (libera: #a #b; oftc: #c)``."""
+        """One line: ``2 networks, 3 channels (libera: #a #b; oftc: #c)`` (and Matrix accounts and rooms)."""
         channels = sum(len(n.channels) for n in self.networks)
         detail = "; ".join(f"{n.name}: {' '.join(c.name for c in n.channels)}" for n in self.networks)
-        return f"{_plural(len(self.networks), 'network')}, {_plural(channels, 'channel')} ({detail})"
+        text = f"{_plural(len(self.networks), 'network')}, {_plural(channels, 'channel')} ({detail})"
+        if self.matrix:
+            rooms = sum(len(m.rooms) for m in self.matrix)
+            where = "; ".join(f"{m.name}: {' '.join(m.rooms)}" for m in self.matrix)
+            text += f"; {_plural(len(self.matrix), 'Matrix account')}, {_plural(rooms, 'room')} ({where})"
+        return text
+
+
+def _localpart(user_id: str) -> str:
+    return user_id[1:].split(":", 1)[0] if user_id.startswith("@") else user_id
 
 
 def _plural(count: int, noun: str) -> str:

@@ -18,6 +18,12 @@ from irctokens.line import Line, build
 from gavel.core.events import AccountChange, Action, Event, Join, Message, NickChange, Part, Quit
 from gavel.core.records import fold_nick
 from gavel.transports.irc.split import clean, privmsg_budget, split_message
+from gavel.transports.outputs import ChannelEvent as ChannelEvent
+from gavel.transports.outputs import JoinedChannel as JoinedChannel
+from gavel.transports.outputs import LeftChannel as LeftChannel
+from gavel.transports.outputs import Notice as Notice
+from gavel.transports.outputs import Output as Output
+from gavel.transports.outputs import Registered as Registered
 
 WANTED_CAPS = (
     "server-time",
@@ -44,42 +50,6 @@ class IrcSettings:
     sasl_password: str | None = field(default=None, repr=False)
     nickserv_password: str | None = field(default=None, repr=False)
     channels: tuple[tuple[str, str | None], ...] = ()  # (channel, key)
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelEvent:
-    """Something happened in ``channel`` (``channel`` as the server spells it in our JOIN)."""
-
-    channel: str
-    event: Event
-
-
-@dataclass(frozen=True, slots=True)
-class Registered:
-    nick: str
-
-
-@dataclass(frozen=True, slots=True)
-class JoinedChannel:
-    channel: str
-
-
-@dataclass(frozen=True, slots=True)
-class LeftChannel:
-    """We are no longer in ``channel`` (kicked, parted, or the server said so)."""
-
-    channel: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something the operator should know (SASL failure, nick in use ...), for the log."""
-
-    text: str
-
-
-Output = ChannelEvent | Registered | JoinedChannel | LeftChannel | Notice
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Matrix rooms as a transport of the same core: /sync -> events (protocol), requests (connection)."""

@@ -1,0 +1,238 @@
+"""A Matrix account's connection: /sync long-polling and sending, with mautrix's typed client API.
+
+The state of the conversation (rooms, members, display names) is ``MatrixClient``'s, without I/O; this module
+only moves requests. What the bot says is an ``m.notice``, sent in order by one task; a 429 (``M_LIMIT_EXCEEDED``)
+waits ``retry_after_ms`` and sends again with the same transaction id, so a line is never posted twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from mautrix.api import HTTPAPI
+from mautrix.client import ClientAPI
+from mautrix.errors import MatrixError, MatrixRequestError, MLimitExceeded
+from mautrix.types import (
+    EventType,
+    MessageType,
+    RoomAlias,
+    RoomID,
+    RoomTopicStateEventContent,
+    SyncToken,
+    TextMessageEventContent,
+    UserID,
+)
+
+from gavel.transports.matrix.protocol import Invited, MatrixClient, MatrixOutput
+from gavel.transports.outputs import Notice, Registered
+
+log = logging.getLogger("gavel.matrix")
+
+SYNC_TIMEOUT_MS = 20_000
+MAX_PENDING = 500
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    homeserver: str
+    user_id: str
+    access_token: str = field(repr=False)
+    rooms: tuple[str, ...] = ()  # aliases (#room:server) or ids (!id:server)
+    reconnect_min: float = 1.0
+    reconnect_max: float = 60.0
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    room: str
+    text: str
+    topic: bool = False  # set the room topic to ``text`` instead of saying it
+    txn_id: str = field(default_factory=lambda: "gavel-" + secrets.token_hex(12))
+
+
+class MatrixConnection:
+    """One account on one homeserver: joins its rooms, turns /sync into outputs, sends what the bot says."""
+
+    def __init__(
+        self,
+        settings: MatrixSettings,
+        on_output: Callable[[MatrixOutput], None],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.settings = settings
+        self.on_output = on_output
+        self.clock = clock
+        self.rng = rng or random.Random()  # noqa: S311 -- jitter, not security
+        self.client = MatrixClient(settings.user_id)
+        self.connected = asyncio.Event()
+        self.registered = False
+        self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue()
+        self._api: ClientAPI | None = None
+        self._stopping = False
+        self.dropped = 0
+        self.attempts = 0
+        self.room_ids: dict[str, str] = {}  # configured spelling (alias or id) -> room id
+        self.configured: dict[str, str] = {}  # room id -> configured spelling
+
+    # ------------------------------------------------------------------ what the runtime calls
+
+    def bot_nick(self, room: str) -> str:
+        return self.client.bot_nick(room)
+
+    def say(self, room: str, text: str) -> None:
+        if self._queue.qsize() >= MAX_PENDING:
+            self.dropped += 1
+            if self.dropped == 1 or self.dropped % 1000 == 0:
+                log.warning("%s: reply queue full, %d replies dropped so far", self.settings.user_id, self.dropped)
+            return
+        self._queue.put_nowait(_Outgoing(room, text))
+
+    def say_now(self, room: str, text: str) -> bool:
+        """Send ahead of the queue (the failure notice); returns whether a send was started."""
+        if self._api is None:
+            return False
+        item = _Outgoing(room, text)
+        asyncio.get_running_loop().create_task(self._send(self._api, item))
+        return True
+
+    def set_topic(self, room: str, topic: str) -> bool:
+        self._queue.put_nowait(_Outgoing(room, topic, topic=True))
+        return True
+
+    def join(self, room: str, key: str | None = None) -> None:
+        if self._api is not None:
+            asyncio.get_running_loop().create_task(self._join(self._api, room))
+
+    def pending(self) -> int:
+        return self._queue.qsize()
+
+    # ------------------------------------------------------------------ the loops
+
+    async def run(self) -> None:
+        """Connect and stay connected until ``stop()``."""
+        api = ClientAPI(
+            UserID(self.settings.user_id), api=HTTPAPI(self.settings.homeserver, self.settings.access_token)
+        )
+        self._api = api
+        sender = asyncio.create_task(self._send_loop(api))
+        try:
+            while not self._stopping:
+                try:
+                    await self._session(api)
+                except (MatrixError, OSError, TimeoutError) as error:
+                    if self._stopping:
+                        break
+                    self.connected.clear()
+                    delay = self.backoff()
+                    log.warning("%s: %s; retrying in %.1f s", self.settings.homeserver, error, delay)
+                    self.attempts += 1
+                    await asyncio.sleep(delay)
+        finally:
+            sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sender
+            await api.api.session.close()
+            self._api = None
+
+    def backoff(self) -> float:
+        ceiling = min(self.settings.reconnect_max, self.settings.reconnect_min * 2.0 ** min(self.attempts, 30))
+        return ceiling * (0.5 + self.rng.random() / 2)
+
+    async def _session(self, api: ClientAPI) -> None:
+        wanted = set()
+        for room in self.settings.rooms:
+            wanted.add(await self._join(api, room))
+        self.client.wanted = wanted
+        if not self.registered:
+            # Start from now: what was said before the bot came is not part of any meeting it records.
+            first = await api.sync(since=_token(self.client.next_batch), timeout=0)
+            for output in self.client.receive_sync(_without_timeline(first)):
+                self._emit(output)
+            self.registered = True
+            self.on_output(Registered(self.settings.user_id))
+        self.connected.set()
+        self.attempts = 0
+        while not self._stopping:
+            response = await api.sync(since=_token(self.client.next_batch), timeout=SYNC_TIMEOUT_MS)
+            for output in self.client.receive_sync(response):
+                self._emit(output)
+
+    def _emit(self, output: MatrixOutput) -> None:
+        if isinstance(output, Invited):
+            if output.room in self.client.wanted and self._api is not None:
+                asyncio.get_running_loop().create_task(self._join(self._api, output.room))
+            else:
+                self.on_output(Notice(f"invited to {output.room}, which is not configured: ignored"))
+            return
+        self.on_output(output)
+
+    async def _join(self, api: ClientAPI, room: str) -> str:
+        """Join ``room`` (an alias or an id); its id, remembered for the configured spelling."""
+        room_id = str((await api.resolve_room_alias(RoomAlias(room))).room_id) if room.startswith("#") else room
+        await api.join_room(RoomID(room_id), max_retries=0)
+        self.room_ids[room] = room_id
+        self.configured[room_id] = room
+        return room_id
+
+    async def _send_loop(self, api: ClientAPI) -> None:
+        while True:
+            item = await self._queue.get()
+            await self._send(api, item)
+
+    async def _send(self, api: ClientAPI, item: _Outgoing) -> None:
+        for _ in range(20):  # bounded: a room that keeps refusing does not hold the queue for ever
+            try:
+                room = RoomID(self.room_ids.get(item.room, item.room))
+                if item.topic:
+                    await api.send_state_event(room, EventType.ROOM_TOPIC, RoomTopicStateEventContent(topic=item.text))
+                else:
+                    content = TextMessageEventContent(msgtype=MessageType.NOTICE, body=item.text)
+                    await api.send_message_event(room, EventType.ROOM_MESSAGE, content, txn_id=item.txn_id)
+                return
+            except MLimitExceeded as error:
+                await asyncio.sleep(max(0.05, (getattr(error, "retry_after_ms", None) or 1000) / 1000))
+            except MatrixRequestError as error:
+                log.warning("%s: cannot send to %s: %s", self.settings.user_id, item.room, error)
+                return
+            except (OSError, TimeoutError) as error:
+                log.warning("%s: sending to %s failed (%s); retrying", self.settings.user_id, item.room, error)
+                await asyncio.sleep(1)
+
+    async def stop(self, message: str = "gavel stopping") -> None:
+        self._stopping = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 2
+        while self._queue.qsize() and loop.time() < deadline:  # bounded: the last replies go out
+            await asyncio.sleep(0.02)
+
+
+def _token(value: str | None) -> SyncToken | None:
+    return SyncToken(value) if value is not None else None
+
+
+def _without_timeline(response: dict[str, Any]) -> dict[str, Any]:
+    """The first sync's rooms with their state but no timeline (history is not replayed into a meeting)."""
+    rooms = response.get("rooms")
+    if isinstance(rooms, dict):
+        for joined in (rooms.get("join") or {}).values():
+            if isinstance(joined, dict):
+                timeline = joined.get("timeline")
+                events = timeline.get("events") if isinstance(timeline, dict) else None
+                state = [e for e in events or [] if isinstance(e, dict) and "state_key" in e]
+                joined.setdefault("state", {}).setdefault("events", []).extend(state)
+                joined["timeline"] = {"events": []}
+    return response

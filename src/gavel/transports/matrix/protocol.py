@@ -1,0 +1,208 @@
+"""The Matrix side of the bot without I/O: /sync responses in, core events out (as IRC's ``IrcClient`` does).
+
+Identity is the Matrix user id: every message carries it as the sender's account, so a chair is a chair by user id
+whatever display name they take. The nick the core and the minutes see is the member's display name at that moment
+(the user id's localpart when there is none), with the user id beside it while two members share the name. A
+display-name change is a nick change. A message is read from its plain ``body`` (never ``formatted_body``); a body
+of several lines is one line per line (each may be a command); a reply's quoted fallback is dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from gavel.core.events import Action, Event, Join, Message, NickChange, Part
+from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
+
+MAX_BODY = 64 * 1024  # characters of one message read; the rest is cut (a huge paste never stalls the bot)
+
+
+@dataclass(frozen=True, slots=True)
+class Invited:
+    """The bot was invited to ``room`` (the runtime joins only configured rooms)."""
+
+    room: str
+
+
+MatrixOutput = Output | Invited
+
+
+@dataclass
+class RoomState:
+    room_id: str
+    names: dict[str, str] = field(default_factory=dict)  # user id -> display name ("" for none), joined members
+    encrypted: bool = False
+    alias: str | None = None
+    name: str | None = None
+    power: dict[str, int] = field(default_factory=dict)
+    default_power: int = 0
+
+    def nick(self, user_id: str) -> str:
+        """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
+        name = self.names.get(user_id) or localpart(user_id)
+        shared = sum(1 for other, shown in self.names.items() if (shown or localpart(other)) == name) > 1
+        return f"{name} ({user_id})" if shared else name
+
+
+def localpart(user_id: str) -> str:
+    """``alice`` of ``@alice:example.org``."""
+    return user_id[1:].split(":", 1)[0] if user_id.startswith("@") else user_id
+
+
+def event_time(event: Mapping[str, Any]) -> datetime:
+    stamp = event.get("origin_server_ts")
+    if type(stamp) is not int or not 0 <= stamp < 253402300800000:  # before year 10000
+        stamp = 0
+    return datetime.fromtimestamp(stamp / 1000, UTC)
+
+
+def body_lines(content: Mapping[str, Any]) -> list[str]:
+    """The lines of a message's plain body, without a reply's quoted fallback."""
+    body = content.get("body")
+    if not isinstance(body, str):
+        return []
+    lines = body[:MAX_BODY].split("\n")
+    relates = content.get("m.relates_to")
+    if isinstance(relates, Mapping) and "m.in_reply_to" in relates:
+        while lines and lines[0].startswith("> "):
+            lines.pop(0)
+        if lines and lines[0] == "":
+            lines.pop(0)
+    return [line.rstrip("\r") for line in lines if line.strip()]
+
+
+class MatrixClient:
+    """One bot account's view of its rooms, fed /sync responses."""
+
+    def __init__(self, user_id: str, rooms: Iterable[str] = ()) -> None:
+        self.user_id = user_id
+        self.wanted = set(rooms)  # room ids the bot serves (aliases resolved by the connection)
+        self.rooms: dict[str, RoomState] = {}
+        self.next_batch: str | None = None
+        self._outputs: list[MatrixOutput] = []
+
+    def bot_nick(self, room_id: str) -> str:
+        room = self.rooms.get(room_id)
+        return room.nick(self.user_id) if room is not None else localpart(self.user_id)
+
+    def receive_sync(self, response: Mapping[str, Any]) -> list[MatrixOutput]:
+        """Apply one /sync response; the outputs, in timeline order. Never raises for odd or hostile content."""
+        outputs: list[MatrixOutput] = []
+        batch = response.get("next_batch")
+        rooms = response.get("rooms")
+        rooms = rooms if isinstance(rooms, Mapping) else {}
+        for room_id, joined in _items(rooms.get("join")):
+            outputs += self._joined_room(room_id, joined)
+        for room_id, _ in _items(rooms.get("invite")):
+            outputs.append(Invited(room_id))
+        for room_id, _ in _items(rooms.get("leave")):
+            if self.rooms.pop(room_id, None) is not None:
+                outputs.append(LeftChannel(room_id, "left the room"))
+        if isinstance(batch, str):
+            self.next_batch = batch
+        return outputs
+
+    def _joined_room(self, room_id: str, joined: Mapping[str, Any]) -> list[MatrixOutput]:
+        outputs: list[MatrixOutput] = []
+        room = self.rooms.get(room_id)
+        if room is None:
+            room = self.rooms[room_id] = RoomState(room_id)
+            outputs.append(JoinedChannel(room_id))
+        state = joined.get("state")
+        for event in _events(state.get("events") if isinstance(state, Mapping) else None):
+            self._state(room, event, outputs, emit=False)
+        timeline = joined.get("timeline")
+        for event in _events(timeline.get("events") if isinstance(timeline, Mapping) else None):
+            if "state_key" in event:
+                self._state(room, event, outputs, emit=True)
+            elif event.get("type") == "m.room.message" and not room.encrypted:
+                outputs += self._message(room, event)
+        return outputs
+
+    def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
+        kind, content = event.get("type"), event.get("content")
+        content = content if isinstance(content, Mapping) else {}
+        if kind == "m.room.member":
+            self._member(room, event, content, outputs, emit=emit)
+        elif kind == "m.room.encryption" and not room.encrypted:
+            room.encrypted = True
+            outputs.append(
+                Notice(
+                    f"{room.room_id} is end-to-end encrypted: gavel cannot read it and records nothing there "
+                    "(use an unencrypted room for meetings)"
+                )
+            )
+        elif kind == "m.room.canonical_alias":
+            alias = content.get("alias")
+            room.alias = alias if isinstance(alias, str) else None
+        elif kind == "m.room.name":
+            name = content.get("name")
+            room.name = name if isinstance(name, str) else None
+        elif kind == "m.room.power_levels":
+            users = content.get("users")
+            room.power = {k: v for k, v in _items(users) if type(v) is int}
+            default = content.get("users_default")
+            room.default_power = default if type(default) is int else 0
+
+    def _member(
+        self,
+        room: RoomState,
+        event: Mapping[str, Any],
+        content: Mapping[str, Any],
+        outputs: list[MatrixOutput],
+        *,
+        emit: bool,
+    ) -> None:
+        user_id = event.get("state_key")
+        if not isinstance(user_id, str) or not user_id:
+            return
+        membership = content.get("membership")
+        shown = content.get("displayname")
+        shown = shown.replace("\n", " ")[:256] if isinstance(shown, str) else ""
+        time = event_time(event)
+        if membership == "join":
+            if user_id in room.names:
+                if room.names[user_id] != shown:
+                    old = room.nick(user_id)
+                    room.names[user_id] = shown
+                    new = room.nick(user_id)
+                    if emit and old != new:
+                        outputs.append(ChannelEvent(room.room_id, NickChange(time, old, new)))
+                return
+            room.names[user_id] = shown
+            if emit:
+                outputs.append(ChannelEvent(room.room_id, Join(time, room.nick(user_id), user_id)))
+        elif user_id in room.names:
+            nick = room.nick(user_id)
+            del room.names[user_id]
+            if emit:
+                outputs.append(ChannelEvent(room.room_id, Part(time, nick)))
+
+    def _message(self, room: RoomState, event: Mapping[str, Any]) -> list[MatrixOutput]:
+        sender, content = event.get("sender"), event.get("content")
+        if not isinstance(sender, str) or not isinstance(content, Mapping):
+            return []
+        relates = content.get("m.relates_to")
+        if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
+            return []  # an edit: the original line stays in the log (edits are not applied yet)
+        msgid = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        time, nick = event_time(event), room.nick(sender)
+        action = content.get("msgtype") == "m.emote"
+        outputs: list[MatrixOutput] = []
+        for line in body_lines(content):
+            said: Event = (
+                Action(time, nick, line, sender, msgid) if action else Message(time, nick, line, sender, msgid)
+            )
+            outputs.append(ChannelEvent(room.room_id, said))
+        return outputs
+
+
+def _items(value: object) -> list[tuple[str, Any]]:
+    return [(key, item) for key, item in value.items() if isinstance(key, str)] if isinstance(value, Mapping) else []
+
+
+def _events(value: object) -> list[Mapping[str, Any]]:
+    return [event for event in value if isinstance(event, Mapping)] if isinstance(value, list) else []
