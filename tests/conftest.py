@@ -8,12 +8,13 @@ import pytest
 
 from gavel.app.importer import parse_log
 from gavel.storage.archive import Archive, open_archive
+from homeserver import Synapse
 from ircd import Ircd
 from pg import POSTGRESQL, PostgresServer
 
 # The fixtures that start a server: a test that uses one, directly or through another fixture, gets the `servers`
 # mark. (A fixture that starts one on demand, with request.getfixturevalue, marks its own parameter: pg.POSTGRESQL.)
-SERVER_FIXTURES = frozenset({"_ircd_session", "_ircd_services_session", "_postgres_session"})
+SERVER_FIXTURES = frozenset({"_ircd_session", "_ircd_services_session", "_postgres_session", "synapse"})
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -32,6 +33,14 @@ def refuse_without_servers(request: pytest.FixtureRequest, server: str) -> None:
 def _ircd_session(request: pytest.FixtureRequest) -> Iterator[Ircd]:
     refuse_without_servers(request, "InspIRCd")
     with Ircd() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def synapse(request: pytest.FixtureRequest) -> Iterator[Synapse]:
+    """The run's Synapse homeserver (one per session: it takes a few seconds to start)."""
+    refuse_without_servers(request, "Synapse")
+    with Synapse() as server:
         yield server
 
 

@@ -91,7 +91,9 @@ class Synapse:
              "--data-directory", str(self.directory), "--generate-config", "--report-stats=no"],
             check=True, capture_output=True, timeout=120, cwd=self.directory,
         )  # fmt: skip
-        subprocess.run([python, "-c", _OVERRIDES, str(config), str(self.port)], check=True, timeout=60, cwd=self.directory)
+        subprocess.run(
+            [python, "-c", _OVERRIDES, str(config), str(self.port)], check=True, timeout=60, cwd=self.directory
+        )
         for line in config.read_text(encoding="utf-8").splitlines():
             if line.startswith("registration_shared_secret:"):
                 self.secret = line.split(":", 1)[1].strip().strip("'\"")
@@ -109,7 +111,7 @@ class Synapse:
             if self.process.poll() is not None:
                 raise RuntimeError(f"Synapse exited at start:\n{self.log()[-3000:]}")
             try:
-                with urllib.request.urlopen(f"{self.url}/_matrix/client/versions", timeout=2):  # noqa: S310
+                with urllib.request.urlopen(f"{self.url}/_matrix/client/versions", timeout=2):
                     return
             except OSError:
                 time.sleep(0.1)
@@ -121,11 +123,11 @@ class Synapse:
 
     def request(self, method: str, path: str, body: dict[str, Any] | None = None, token: str | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)  # noqa: S310
+        request = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
         request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read() or b"{}")
 
     def register(self, name: str, password: str = "gavel-test-password", *, admin: bool = False) -> str:
@@ -164,4 +166,3 @@ class Synapse:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
-

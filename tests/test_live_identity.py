@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 
 from gavel.app.config import load_config
+from gavel.transports.irc.connection import IrcConnection
 from irc_client import IrcUser, connected, line_matches
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, config_for, minutes_json, running_bot, said, write_config
@@ -97,7 +98,8 @@ def test_the_bot_logs_in_with_sasl(ircd_services: Ircd, tmp_path: Path) -> None:
         async with running_bot(loaded) as bot, connected(ircd.host, ircd.port, "erin") as (erin,):
             await erin.join(CHANNEL)
             await bot_in_channel(erin)
-            assert bot.connections["test"].client.sasl_done
+            connection = bot.connections["test"]
+            assert isinstance(connection, IrcConnection) and connection.client.sasl_done
             erin.send_line("WHOIS", "gavel")
             logged_in = await erin.wait_for(line_matches("330", "erin", "gavel"), timeout=5)  # RPL_WHOISACCOUNT
             assert logged_in.params[2] == "gavelbot"

@@ -43,6 +43,7 @@ from gavel.transports.irc.protocol import (
     Output,
     Registered,
 )
+from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
 
 log = logging.getLogger("gavel.live")
 
@@ -113,8 +114,9 @@ class ChannelRuntime:
     def settings(self) -> MeetingSettings:
         settings = self.bot.config.meeting_settings(self.network, self.channel)
         connection = self.bot.connections.get(self.network)
-        if connection is not None and connection.client.registered:
-            settings = dataclasses.replace(settings, bot_nick=connection.client.nick)
+        bot_nick = connection.bot_nick(self.channel) if connection is not None else None
+        if bot_nick is not None:
+            settings = dataclasses.replace(settings, bot_nick=bot_nick)
         return settings
 
     def _create_journal(self, started: datetime, meeting_id: str, settings: SettingsRecord) -> Journal:
@@ -179,7 +181,7 @@ class LiveBot:
         self.clock = clock
         self.journals = JournalDir(config.bot.journal_dir)
         self.archive = _open_archive(config)
-        self.connections: dict[str, IrcConnection] = {}
+        self.connections: dict[str, IrcConnection | MatrixConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
         self.exit_code = 0
         self.stopping = False
@@ -195,8 +197,19 @@ class LiveBot:
                 self.channels[(network.name, fold_nick(channel.name))] = ChannelRuntime(
                     self, network.name, channel.name
                 )
+        for account in config.matrix:
+            self.connections[account.name] = MatrixConnection(
+                MatrixSettings(account.homeserver, account.user_id, account.access_token, account.rooms),
+                functools.partial(self._on_output, account.name),
+                clock=clock,
+            )
+            for room in account.rooms:  # keyed by the configured spelling (an alias or an id)
+                self.channels[(account.name, fold_nick(room))] = ChannelRuntime(self, account.name, room)
 
     def runtime(self, network: str, channel: str) -> ChannelRuntime | None:
+        connection = self.connections.get(network)
+        if isinstance(connection, MatrixConnection):  # events name the room by id; the config may by alias
+            channel = connection.configured.get(channel, channel)
         return self.channels.get((network, fold_nick(channel)))
 
     # ------------------------------------------------------------------ effects
@@ -256,8 +269,10 @@ class LiveBot:
                 runtime.recovered_lines = 0
         elif isinstance(output, LeftChannel):
             log.warning("%s: left %s (%s); rejoining in %.0f s", network, output.channel, output.reason, REJOIN_DELAY)
-            channel = self.config.network(network).channel(output.channel)
-            key = channel.key if channel is not None else None
+            configured = (
+                None if self.config.matrix_account(network) else self.config.network(network).channel(output.channel)
+            )
+            key = configured.key if configured is not None else None
             asyncio.get_running_loop().call_later(REJOIN_DELAY, self.connections[network].join, output.channel, key)
         elif isinstance(output, Registered):
             log.info("%s: registered as %s", network, output.nick)

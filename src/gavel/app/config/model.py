@@ -296,8 +296,13 @@ class MatrixConfig:
     homeserver: str = field(metadata=setting("The homeserver's client URL, e.g. `https://matrix.example.org`."))
     user_id: str = field(metadata=setting("The bot's Matrix user id, e.g. `@meetbot:example.org`."))
     access_token: str = field(
+        default="",
         repr=False,
-        metadata=setting("The bot account's access token (give it as `access_token_env`).", secret=True),
+        metadata=setting(
+            "The bot account's access token (give it as `access_token_env`).",
+            secret=True,
+            shown_default="**required**",
+        ),
     )
     rooms: tuple[str, ...] = field(
         default=(),

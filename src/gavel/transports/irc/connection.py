@@ -118,6 +118,10 @@ class IrcConnection:
 
     # ------------------------------------------------------------------ public
 
+    def bot_nick(self, channel: str) -> str | None:
+        """The bot's nick (the same in every channel), once registered."""
+        return self.client.nick if self.client.registered else None
+
     def say(self, channel: str, text: str, *, action: bool = False) -> None:
         """Queue ``text`` for ``channel`` (split into 512-byte lines, sent under flood control).
 

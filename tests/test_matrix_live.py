@@ -1,0 +1,121 @@
+"""The bot in a Matrix room on a real Synapse: the same meetings, minutes and files as on IRC."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from gavel.app.config import load_config
+from homeserver import Synapse
+from live_support import running_bot
+
+
+def write_config(work: Path, synapse: Synapse, room: str) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "gavel.toml"
+    path.write_text(
+        f"""
+[bot]
+nick = "meetbot"
+output_dir = "{work / "out"}"
+journal_dir = "{work / "journal"}"
+url_base = "https://meetings.example.org/"
+
+[[matrix]]
+name = "test"
+homeserver = "{synapse.url}"
+user_id = "{synapse.user_id("meetbot")}"
+access_token_env = "GAVEL_TEST_MATRIX_TOKEN"
+rooms = ["{room}"]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class User:
+    """A scripted Matrix user: plain HTTP requests, no client library."""
+
+    def __init__(self, synapse: Synapse, name: str) -> None:
+        self.synapse, self.name, self.token = synapse, name, synapse.register(name)
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        return await asyncio.to_thread(self.synapse.request, method, path, body, self.token)
+
+    async def say(self, room_id: str, text: str, msgtype: str = "m.text") -> None:
+        txn = secrets.token_hex(8)
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/send/m.room.message/{txn}"
+        await self.call("PUT", path, {"msgtype": msgtype, "body": text})
+
+    async def messages(self, room_id: str) -> list[dict[str, Any]]:
+        page = await self.call("GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/messages?dir=b&limit=100")
+        events: list[dict[str, Any]] = page["chunk"]
+        return events[::-1]
+
+
+async def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # bounded
+        result = await predicate() if asyncio.iscoroutinefunction(predicate) else predicate()
+        if result:
+            return result
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s")
+
+
+def test_a_meeting_in_a_matrix_room(synapse: Synapse, tmp_path: Path) -> None:
+    bot_token = synapse.register("meetbot")
+    alias_name = "meet" + secrets.token_hex(3)
+    alias = f"#{alias_name}:{synapse.user_id('x').split(':', 1)[1]}"
+
+    async def scenario() -> None:
+        alice = User(synapse, "alice" + secrets.token_hex(2))
+        bob = User(synapse, "bob" + secrets.token_hex(2))
+        room = await alice.call(
+            "POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat", "room_alias_name": alias_name}
+        )
+        room_id = room["room_id"]
+        await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        config = load_config(write_config(tmp_path, synapse, alias), environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
+        async with running_bot(config):
+            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
+
+            async def bot_joined() -> bool:
+                joined = (await alice.call("GET", members_path))["joined"]
+                return synapse.user_id("meetbot") in joined
+
+            await wait_until(bot_joined)
+            await asyncio.sleep(0.5)  # the bot's first sync after joining: what came before is not recorded
+            await alice.say(room_id, "#startmeeting matrix test")
+            await alice.say(room_id, "#topic the first topic")
+            await bob.say(room_id, "#info said by bob\nand a second line")
+            await alice.say(room_id, "waves", "m.emote")
+            await alice.say(room_id, "#endmeeting")
+            await wait_until(lambda: list((tmp_path / "out").rglob("*.json")))
+
+            async def announced() -> bool:
+                bodies = [e["content"].get("body", "") for e in await alice.messages(room_id)]
+                return any(body.startswith("Log:") for body in bodies)
+
+            await wait_until(announced)
+            events = await alice.messages(room_id)
+        notices = [e["content"]["body"] for e in events if e["content"].get("msgtype") == "m.notice"]
+        assert notices[0].startswith("Meeting started") and any("matrix_test" in n for n in notices)
+        (path,) = (tmp_path / "out").rglob("*.json")
+        minutes = json.loads(path.read_text(encoding="utf-8"))
+        assert minutes["meeting"]["name"] == "matrix_test"
+        assert [(i["kind"], i["text"], i["nick"]) for i in minutes["items"]] == [
+            ("topic", "the first topic", alice.name),
+            ("info", "said by bob", bob.name),
+        ]
+        assert sorted(p["nick"] for p in minutes["people"]) == sorted([alice.name, bob.name])  # the bot is no person
+        log = path.with_name(path.name.replace(".json", ".log.txt")).read_text(encoding="utf-8")
+        assert f"<{bob.name}> and a second line" in log and f"* {alice.name} waves" in log
+
+    asyncio.run(scenario())

@@ -1,0 +1,127 @@
+"""The Matrix protocol without I/O: /sync responses -> core events."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gavel.core.events import Action, Event, Join, Message, NickChange, Part
+from gavel.transports.matrix.protocol import Invited, MatrixClient, body_lines
+from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice
+
+ROOM = "!room:example.org"
+TS = 1_700_000_000_000
+WHEN = datetime.fromtimestamp(TS / 1000, UTC)
+
+
+def member(user: str, name: str | None = None, membership: str = "join") -> dict[str, Any]:
+    content: dict[str, Any] = {"membership": membership}
+    if name is not None:
+        content["displayname"] = name
+    return {"type": "m.room.member", "state_key": user, "sender": user, "content": content, "origin_server_ts": TS}
+
+
+def message(user: str, body: str, **content: Any) -> dict[str, Any]:
+    return {
+        "type": "m.room.message",
+        "sender": user,
+        "event_id": "$e" + str(abs(hash(body))),
+        "origin_server_ts": TS,
+        "content": {"msgtype": "m.text", "body": body, **content},
+    }
+
+
+def sync(state: list[dict[str, Any]] = (), timeline: list[dict[str, Any]] = (), batch: str = "s1") -> dict[str, Any]:  # type: ignore[assignment]
+    return {
+        "next_batch": batch,
+        "rooms": {"join": {ROOM: {"state": {"events": list(state)}, "timeline": {"events": list(timeline)}}}},
+    }
+
+
+def events(outputs: Sequence[object]) -> list[Event]:
+    return [o.event for o in outputs if isinstance(o, ChannelEvent)]
+
+
+def test_members_messages_and_names() -> None:
+    client = MatrixClient("@bot:example.org")
+    first = client.receive_sync(sync(state=[member("@alice:example.org", "Alice"), member("@bot:example.org")]))
+    assert first == [JoinedChannel(ROOM)] and client.next_batch == "s1"
+    out = client.receive_sync(
+        sync(
+            timeline=[
+                member("@bob:example.org", "Bob"),
+                message("@alice:example.org", "#startmeeting x\n\n#topic two lines\r"),
+                message("@bob:example.org", "waves", msgtype="m.emote"),
+                member("@bob:example.org", "Robert"),
+                member("@bob:example.org", "Robert", membership="leave"),
+            ],
+            batch="s2",
+        )
+    )
+    said = events(out)
+    assert [type(e) for e in said] == [Join, Message, Message, Action, NickChange, Part]
+    assert said[0] == Join(WHEN, "Bob", "@bob:example.org")
+    assert [(e.nick, e.text, e.account) for e in said[1:4] if isinstance(e, Message | Action)] == [
+        ("Alice", "#startmeeting x", "@alice:example.org"),  # one line per line, blank lines dropped
+        ("Alice", "#topic two lines", "@alice:example.org"),
+        ("Bob", "waves", "@bob:example.org"),
+    ]
+    assert said[4:] == [NickChange(WHEN, "Bob", "Robert"), Part(WHEN, "Robert")]
+    assert client.bot_nick(ROOM) == "bot"  # no display name: the localpart
+
+
+def test_a_shared_display_name_shows_the_user_id() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:one.org", "Sam"), member("@b:two.org", "Sam")]))
+    out = events(client.receive_sync(sync(timeline=[message("@b:two.org", "#info hi")])))
+    assert isinstance(out[0], Message) and out[0].nick == "Sam (@b:two.org)" and out[0].account == "@b:two.org"
+
+
+def test_replies_lose_their_quote_and_edits_are_not_lines() -> None:
+    reply = {
+        "body": "> <@a:x> the question\n> more\n\n#agreed the answer",
+        "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}},
+    }
+    assert body_lines(reply) == ["#agreed the answer"]
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    edit = message("@a:x", "* fixed", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$old"}})
+    assert events(client.receive_sync(sync(timeline=[edit]))) == []
+
+
+def test_an_encrypted_room_is_refused_with_a_notice() -> None:
+    client = MatrixClient("@bot:example.org")
+    encryption = {"type": "m.room.encryption", "state_key": "", "content": {"algorithm": "m.megolm.v1.aes-sha2"}}
+    out = client.receive_sync(
+        sync(state=[encryption, member("@a:x", "A")], timeline=[message("@a:x", "#startmeeting")])
+    )
+    assert [type(o) for o in out] == [JoinedChannel, Notice] and "encrypted" in str(out[1])
+
+
+def test_invites_and_leaving() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync())
+    out = client.receive_sync({"rooms": {"invite": {"!other:x": {}}, "leave": {ROOM: {}}}})
+    assert out == [Invited("!other:x"), LeftChannel(ROOM, "left the room")]
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["rooms", "next_batch", "x"]), json_values, max_size=3), json_values)
+def test_any_sync_response_never_raises(response: dict[str, Any], timeline: Any) -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(response)
+    client.receive_sync({"rooms": {"join": {ROOM: {"timeline": {"events": [timeline, member("@a:x"), timeline]}}}}})
+    client.receive_sync(
+        sync(timeline=[{"type": "m.room.message", "sender": "@a:x", "content": timeline, "origin_server_ts": timeline}])
+    )
