@@ -118,3 +118,14 @@ def test_export_command(tmp_path: Path) -> None:
     assert (out / "secret_council" / "2024" / "secret_council.2024-05-01-15.00.log.txt").is_file()
     text = (out / WEEKLY / "2023" / "weekly_sync.2023-11-07-15.00.txt").read_text(encoding="utf-8")
     assert "https://m.example/weekly_sync/2023/weekly_sync.2023-11-07-15.00.log.html" in text
+
+
+@pytest.mark.parametrize("command", ["serve", "export"])
+def test_docs_show_every_option(command: str) -> None:
+    """docs/web.md's synopsis of ``gavel serve`` / ``gavel export`` names each of their options."""
+    docs = (Path(__file__).parent.parent / "docs" / "web.md").read_text(encoding="utf-8")
+    synopsis = docs.split("```", 2)[1]
+    usage = synopsis[synopsis.index(f"gavel {command}") :].split("\ngavel ")[0]
+    cli = main.commands[command]
+    options = [name for param in cli.params for name in param.opts if name.startswith("--")]
+    assert options and all(f"[{name}" in usage for name in options), (options, usage)
