@@ -200,10 +200,24 @@ def test_works_without_javascript_and_login(site: Site, browser: Browser, tmp_pa
         assert page.goto(restricted).status == 200  # type: ignore[union-attr]
         expect(page.locator("#log")).to_contain_text("zanzibar keys leaked")
         page.screenshot(path=str(tmp_path / "restricted.png"), full_page=True)
+        cookies = context.cookies()
+        assert [c["name"] for c in cookies] == ["gavel_session"] and cookies[0]["httpOnly"]
+        assert cookies[0]["sameSite"] == "Lax" and "correct" not in cookies[0]["value"]  # never the token
         page.get_by_role("button", name="Sign out").click()
+        assert page.goto(restricted).status == 404  # type: ignore[union-attr]
+        # a copy of the cookie, put back after signing out, is worth nothing
+        context.add_cookies([{"name": "gavel_session", "value": cookies[0]["value"], "url": site.base}])
         assert page.goto(restricted).status == 404  # type: ignore[union-attr]
         page.goto(site.url("/search?q=zanzibar"))
         expect(page.locator("p.count")).to_have_text("0 results.")
+        page.goto(site.url("/login"))
+        for _ in range(4):  # with the first one, five wrong tokens: this address has to wait
+            page.locator("#token").fill("wrong")
+            page.locator("form.login button").click()
+            expect(page.locator("p.error")).to_have_text("That token is not right.")
+        page.locator("#token").fill(TOKEN)
+        page.locator("form.login button").click()
+        expect(page.locator("p.error")).to_contain_text("Too many wrong tokens from your address: try again in")
     finally:
         context.close()
 

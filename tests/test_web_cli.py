@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -35,6 +36,16 @@ def fetch(url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes, 
             return response.status, response.read(), {k.lower(): v for k, v in response.headers.items()}
     except urllib.error.HTTPError as error:
         return error.code, error.read(), {k.lower(): v for k, v in error.headers.items()}
+
+
+def post_login(base: str, token: str, headers: dict[str, str]) -> int:
+    body = urllib.parse.urlencode({"token": token}).encode("ascii")
+    request = urllib.request.Request(base + "/login", data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 @pytest.mark.servers  # `gavel serve` in a process of its own
@@ -70,6 +81,9 @@ def test_serve(tmp_path: Path) -> None:
         status, body, _ = fetch(base + f"/series/{WEEKLY}")
         assert status == 200 and b"bob to publish the roadmap" in body
         assert fetch(base + "/series/..%2F..%2Fetc%2Fpasswd")[0] == 404
+        for n in range(5):  # uvicorn's own proxy headers are off: X-Forwarded-For from an untrusted peer is ignored
+            assert post_login(base, "guess", {"X-Forwarded-For": f"192.0.2.{n}"}) == 401
+        assert post_login(base, TOKEN, {"X-Forwarded-For": "192.0.2.99"}) == 429
     finally:
         server.send_signal(signal.SIGINT)
         try:
@@ -104,3 +118,14 @@ def test_export_command(tmp_path: Path) -> None:
     assert (out / "secret_council" / "2024" / "secret_council.2024-05-01-15.00.log.txt").is_file()
     text = (out / WEEKLY / "2023" / "weekly_sync.2023-11-07-15.00.txt").read_text(encoding="utf-8")
     assert "https://m.example/weekly_sync/2023/weekly_sync.2023-11-07-15.00.log.html" in text
+
+
+@pytest.mark.parametrize("command", ["serve", "export"])
+def test_docs_show_every_option(command: str) -> None:
+    """docs/web.md's synopsis of ``gavel serve`` / ``gavel export`` names each of their options."""
+    docs = (Path(__file__).parent.parent / "docs" / "web.md").read_text(encoding="utf-8")
+    synopsis = docs.split("```", 2)[1]
+    usage = synopsis[synopsis.index(f"gavel {command}") :].split("\ngavel ")[0]
+    cli = main.commands[command]
+    options = [name for param in cli.params for name in param.opts if name.startswith("--")]
+    assert options and all(f"[{name}" in usage for name in options), (options, usage)

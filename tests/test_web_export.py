@@ -130,6 +130,27 @@ def test_restricted_only_when_asked(web: Web, tmp_path: Path) -> None:
     assert minutes.restricted
 
 
+def test_every_file_naming_a_restricted_meeting_is_private(web: Web, tmp_path: Path) -> None:
+    """Indexes too: the top index (which lists the restricted series and counts the restricted meeting) and the
+    series indexes that list one get mode 0600; the rest stay 0644."""
+    export_archive(web.archive, tmp_path, include_restricted=True)
+    names = ("weekly_sync.2024-02-13", SECRET, "zanzibar")
+    private = {tmp_path / "index.html", tmp_path / WEEKLY / "index.html", tmp_path / SECRET / "index.html"}
+    for path in files_under(tmp_path):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if any(name in text for name in names) or path in private:
+            assert mode == 0o600, path
+        else:
+            assert mode == 0o644, path
+    assert "weekly_sync.2024-02-13" in (tmp_path / WEEKLY / "index.html").read_text(encoding="utf-8")
+    assert stat.S_IMODE((tmp_path / K8S / "index.html").stat().st_mode) == 0o644
+    export_archive(web.archive, tmp_path)  # again without: the indexes are public again, and name none
+    for index in (tmp_path / "index.html", tmp_path / WEEKLY / "index.html"):
+        assert stat.S_IMODE(index.stat().st_mode) == 0o644
+        assert not any(name in index.read_text(encoding="utf-8") for name in names)
+
+
 def test_export_is_repeatable(web: Web, tmp_path: Path) -> None:
     export_archive(web.archive, tmp_path)
     first = {path: path.read_bytes() for path in files_under(tmp_path)}

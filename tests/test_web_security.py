@@ -217,7 +217,7 @@ def restricted_views(web: Web) -> dict[str, str]:
     }
 
 
-def assert_hidden(web: Web, headers: dict[str, str] | None = None, **options: str | None) -> None:
+def assert_hidden(web: Web, headers: dict[str, str] | None = None, **options: object) -> None:
     client = web.client(headers=headers, **options)  # type: ignore[arg-type]
     for name, path in restricted_views(web).items():
         assert client.get(path).status_code == 404, name
@@ -226,7 +226,7 @@ def assert_hidden(web: Web, headers: dict[str, str] | None = None, **options: st
     assert "zanzibar" not in client.get(f"/series/{WEEKLY}").text
 
 
-def assert_shown(web: Web, headers: dict[str, str] | None = None, **options: str | None) -> None:
+def assert_shown(web: Web, headers: dict[str, str] | None = None, **options: object) -> None:
     client = web.client(headers=headers, **options)  # type: ignore[arg-type]
     for name, path in restricted_views(web).items():
         assert client.get(path).status_code == 200, name
@@ -253,17 +253,17 @@ def test_wrong_bearer_token_is_401(web: Web) -> None:
     assert web.client(headers={"Authorization": "Basic dXNlcjpwYXNz"}).get("/").status_code == 200  # not ours
 
 
-def test_token_cookie(web: Web) -> None:
+def test_a_cookie_holding_the_token_is_no_login(web: Web) -> None:
     client = web.client()
-    client.cookies.set("token", TOKEN)
-    assert client.get(meeting_path(web.corpus.restricted)).status_code == 200
-    wrong = web.client()
-    wrong.cookies.set("token", "nope")
-    assert wrong.get(meeting_path(web.corpus.restricted)).status_code == 404  # a stale cookie is just no login
+    client.cookies.set("token", TOKEN)  # what the login form set before sessions
+    assert client.get(meeting_path(web.corpus.restricted)).status_code == 404
+    client.cookies.set("gavel_session", TOKEN)
+    assert client.get(meeting_path(web.corpus.restricted)).status_code == 404
 
 
 def test_login_form(web: Web) -> None:
-    client = web.client()
+    app = web.app()
+    client = web.client(app=app)
     restricted = meeting_path(web.corpus.restricted)
     form = client.get("/login", params={"next": restricted})
     assert form.status_code == 200
@@ -274,13 +274,20 @@ def test_login_form(web: Web) -> None:
     assert "set-cookie" not in refused.headers
     accepted = client.post("/login", data={"token": TOKEN, "next": restricted}, follow_redirects=False)
     assert accepted.status_code == 303 and accepted.headers["location"] == restricted
-    cookie = accepted.headers["set-cookie"]
-    assert cookie.startswith("token=") and "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    cookie = accepted.headers.get_list("set-cookie")[0]
+    assert cookie.startswith("gavel_session=") and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Path=/" in cookie and "Max-Age=43200" in cookie and "Secure" not in cookie  # plain http: no Secure
+    session = client.cookies["gavel_session"]
+    assert TOKEN not in session and TOKEN.replace(" ", "+") not in session and "correct" not in session
     shown = client.get(restricted)
     assert shown.status_code == 200 and "Sign out" in shown.text
+    copy = web.client(app=app)
+    copy.cookies.set("gavel_session", session)  # whoever copied the cookie ...
+    assert copy.get(restricted).status_code == 200
     out = client.post("/logout", follow_redirects=False)
     assert out.status_code == 303 and out.headers["location"] == "/"
     assert client.get(restricted).status_code == 404
+    assert copy.get(restricted).status_code == 404  # ... is signed out too: the session is gone on the server
 
 
 OFF_SITE = ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/\tx"]
@@ -308,12 +315,21 @@ def test_without_a_token_there_is_no_login(web: Web) -> None:
 
 
 def test_trusted_user_header(web: Web) -> None:
-    assert_shown(web, headers={"X-Remote-User": "alice"}, user_header="X-Remote-User")
-    page = web.client(headers={"X-Remote-User": "<b>alice</b>"}, user_header="X-Remote-User").get("/")
+    proxy = {"user_header": "X-Remote-User", "trusted_proxies": ("127.0.0.1",), "peer": "127.0.0.1"}
+    assert_shown(web, headers={"X-Remote-User": "alice"}, **proxy)
+    page = web.client(headers={"X-Remote-User": "<b>alice</b>"}, **proxy).get("/")  # type: ignore[arg-type]
     assert "Signed in as &lt;b&gt;alice&lt;/b&gt;" in page.text
-    assert_hidden(web, headers={"X-Remote-User": ""}, user_header="X-Remote-User")
-    assert_hidden(web, headers={"X-Remote-User": "   "}, user_header="X-Remote-User")
+    assert_hidden(web, headers={"X-Remote-User": ""}, **proxy)
+    assert_hidden(web, headers={"X-Remote-User": "   "}, **proxy)
     assert_hidden(web, headers={"X-Remote-User": "alice"})  # not trusted unless configured
+
+
+@pytest.mark.parametrize("peer", ["10.0.0.7", "127.0.0.2", "::1", "testclient"])
+def test_user_header_from_anyone_but_a_trusted_proxy_is_ignored(web: Web, peer: str) -> None:
+    options = {"user_header": "X-Remote-User", "trusted_proxies": ("127.0.0.1", "192.168.0.0/16"), "peer": peer}
+    assert_hidden(web, headers={"X-Remote-User": "alice"}, **options)
+    assert_shown(web, headers={"X-Remote-User": "alice"}, **{**options, "peer": "192.168.3.4"})
+    assert_shown(web, headers={"X-Remote-User": "alice"}, **{**options, "peer": "::ffff:127.0.0.1"})
 
 
 def test_restricted_404_is_indistinguishable(web: Web) -> None:

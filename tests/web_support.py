@@ -13,7 +13,8 @@ with ``Archive.store``:
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -182,20 +183,47 @@ class Web:
     corpus: Corpus
     backend: str
 
-    def app(self, *, token: str | None = TOKEN, user_header: str | None = None) -> Starlette:
-        return create_app(self.archive, token=token, user_header=user_header)
+    def app(
+        self,
+        *,
+        token: str | None = TOKEN,
+        user_header: str | None = None,
+        trusted_proxies: tuple[str, ...] = (),
+        session_hours: float = 12,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> Starlette:
+        return create_app(
+            self.archive,
+            token=token,
+            user_header=user_header,
+            trusted_proxies=trusted_proxies,
+            session_hours=session_hours,
+            clock=clock,
+        )
 
     def client(
         self,
         *,
         token: str | None = TOKEN,
         user_header: str | None = None,
+        trusted_proxies: tuple[str, ...] = (),
         headers: dict[str, str] | None = None,
         root_path: str = "",
+        app: Starlette | None = None,
+        peer: str = "testclient",
+        base_url: str = "http://testserver",
     ) -> TestClient:
-        """A client of a fresh app; server errors are raised, so a 500 fails the test with its traceback."""
-        app = self.app(token=token, user_header=user_header)
-        return TestClient(app, raise_server_exceptions=True, headers=headers, root_path=root_path)
+        """A client of ``app`` or a fresh app, from the address ``peer``; server errors are raised, so a 500
+        fails the test with its traceback."""
+        app = app or self.app(token=token, user_header=user_header, trusted_proxies=trusted_proxies)
+        return TestClient(
+            app,
+            raise_server_exceptions=True,
+            headers=headers,
+            root_path=root_path,
+            client=(peer, 50000),
+            base_url=base_url,
+        )
 
 
 @contextmanager

@@ -206,22 +206,73 @@ def run(config_path: Path, check: bool) -> None:
     "--trust-user-header",
     "user_header",
     metavar="HEADER",
-    help="A header set by a trusted reverse proxy (e.g. X-Remote-User): any non-empty value authenticates.",
+    help="A header set by a reverse proxy (e.g. X-Remote-User): any non-empty value authenticates, on requests "
+    "from a --trusted-proxy only.",
+)
+@click.option(
+    "--trusted-proxy",
+    "trusted_proxies",
+    metavar="ADDR|CIDR",
+    multiple=True,
+    help="A reverse proxy (address or network, repeatable) whose user header, X-Forwarded-For and "
+    "X-Forwarded-Proto are believed. Needed by --trust-user-header.",
+)
+@click.option(
+    "--session-hours",
+    default=12.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="How long a sign-in through the login form lasts.",
 )
 @click.option("--root-path", default="", help="URL path prefix when a reverse proxy serves the archive below a path.")
-def serve(archive_url: str, host: str, port: int, token: str | None, user_header: str | None, root_path: str) -> None:
+def serve(
+    archive_url: str,
+    host: str,
+    port: int,
+    token: str | None,
+    user_header: str | None,
+    trusted_proxies: tuple[str, ...],
+    session_hours: float,
+    root_path: str,
+) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
 
     from gavel.web.app import create_app
+    from gavel.web.auth import AccessSettingsError, auth_settings
 
-    archive = _open_archive(archive_url)
-    app = create_app(archive, token=token, user_header=user_header, close_archive=True)
-    if user_header:
-        click.echo(
-            f"trusting the {user_header} header: make sure only your reverse proxy can reach {host}:{port}", err=True
+    try:  # checked before anything is opened
+        settings = auth_settings(
+            token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
         )
-    uvicorn.run(app, host=host, port=port, root_path=root_path.rstrip("/"), server_header=False, log_level="info")
+    except AccessSettingsError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        click.echo(f"gavel serve: {len(error.problems)} problem(s); nothing was started", err=True)
+        sys.exit(2)
+    archive = _open_archive(archive_url)
+    app = create_app(
+        archive,
+        token=token,
+        user_header=user_header,
+        trusted_proxies=trusted_proxies,
+        session_hours=session_hours,
+        close_archive=True,
+    )
+    if settings.user_header:
+        proxies = ", ".join(trusted_proxies)
+        click.echo(
+            f"trusting the {user_header} header from {proxies} only: make sure the proxy sets or strips it", err=True
+        )
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        root_path=root_path.rstrip("/"),
+        proxy_headers=False,  # the app believes X-Forwarded-* from --trusted-proxy peers only
+        server_header=False,
+        log_level="info",
+    )
 
 
 @main.command()

@@ -14,7 +14,8 @@ endpoints are in ``pages``, ``login`` and ``api``; what they share is in ``site`
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from starlette.applications import Starlette
@@ -24,11 +25,12 @@ from starlette.routing import Route
 
 from gavel.storage.archive import Archive
 from gavel.web.api import Api
-from gavel.web.auth import AuthSettings
+from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
 from gavel.web.errors import ErrorHandler, error_handler
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
+from gavel.web.proxies import TrustedProxies
 from gavel.web.site import Site
 
 
@@ -59,14 +61,22 @@ def create_app(
     *,
     token: str | None = None,
     user_header: str | None = None,
+    trusted_proxies: Sequence[str] = (),
+    session_hours: float = DEFAULT_SESSION_HOURS,
     close_archive: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Starlette:
     """The web application over ``archive``.
 
-    ``token`` and ``user_header`` (see :class:`AuthSettings`) let requests see restricted meetings.
-    With ``close_archive`` the archive is closed when the application shuts down.
+    ``token``, ``user_header``, ``trusted_proxies`` and ``session_hours`` (see :func:`auth_settings`, which
+    raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock``
+    times sessions and wrong tokens. With ``close_archive`` the archive is closed when the application shuts
+    down.
     """
-    site = Site(archive, AuthSettings(token=token or None, user_header=(user_header or "").strip() or None))
+    settings = auth_settings(
+        token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
+    )
+    site = Site(archive, Access(settings, clock))
     error = error_handler(site)
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, Exception: error}
 
@@ -80,7 +90,7 @@ def create_app(
     app = Starlette(
         routes=routes(site),
         exception_handlers=handlers,
-        middleware=[Middleware(SecurityHeaders)],
+        middleware=[Middleware(TrustedProxies, networks=settings.trusted_proxies), Middleware(SecurityHeaders)],
         lifespan=lifespan if close_archive else None,
     )
     app.state.archive = archive

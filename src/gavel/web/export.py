@@ -94,6 +94,7 @@ class Exporter:
         self.root.mkdir(parents=True, exist_ok=True)
         listed: list[tuple[SeriesSummary, str]] = []
         used: set[str] = set()
+        names_restricted = False
         for summary in self.archive.list_series(include_restricted=self.include_restricted):
             detail = self.archive.series(summary.name, include_restricted=self.include_restricted)
             if detail is None:  # gone since it was listed
@@ -102,19 +103,21 @@ class Exporter:
             if directory.lower() in used:
                 directory = safe_component(summary.name + "\x00")  # a different hash, same cleaned name
             used.add(directory.lower())
-            self.export_series(detail, directory)
+            names_restricted |= self.export_series(detail, directory)
             listed.append((summary, directory))
             self.report.series += 1
-        self.write_page("index.html", "export_index.html", series=listed)
+        self.write_page("index.html", "export_index.html", restricted=names_restricted, series=listed)
         css = self.path("gavel.css")
         write_atomic(css, stylesheet().decode("utf-8"), PUBLIC_MODE)
         self.report.files.append(css)
         return self.report
 
-    def export_series(self, series: SeriesDetail, directory: str) -> None:
-        """The series' meetings, oldest first, and its index page. Two meetings with one basename (started in
-        the same minute) would overwrite each other, as in MeetBot: the later ones get ``-2``, ``-3`` ..."""
+    def export_series(self, series: SeriesDetail, directory: str) -> bool:
+        """The series' meetings, oldest first, and its index page; whether that lists a restricted meeting (then
+        it is written with the restricted mode). Two meetings with one basename (started in the same minute)
+        would overwrite each other, as in MeetBot: the later ones get ``-2``, ``-3`` ..."""
         meetings = sorted((m for year in series.years for m in year.meetings), key=lambda m: (m.started_at, m.id))
+        restricted = any(meeting.restricted for meeting in meetings)
         exported: dict[int, list[ExportedMeeting]] = {}
         used: set[str] = set()
         for meeting in meetings:
@@ -131,7 +134,9 @@ class Exporter:
                 self.report.meetings += 1
         years = [(year, exported[year][::-1]) for year in sorted(exported, reverse=True)]  # newest first
         stems = {m.summary.id: m.stem for listed in exported.values() for m in listed}  # for action links
-        self.write_page(f"{directory}/index.html", "export_series.html", series=series, years=years, stems=stems)
+        page = f"{directory}/index.html"
+        self.write_page(page, "export_series.html", restricted=restricted, series=series, years=years, stems=stems)
+        return restricted
 
     def export_meeting(self, summary: MeetingSummary, stem: str) -> bool:
         include = self.include_restricted
@@ -170,10 +175,11 @@ class Exporter:
             self.report.files.append(target)
         return True
 
-    def write_page(self, relative: str, template: str, **values: object) -> None:
+    def write_page(self, relative: str, template: str, *, restricted: bool, **values: object) -> None:
+        """An index page; one that names a restricted meeting (or counts one) gets the restricted mode."""
         target = self.path(relative)
         html = self.env.get_template(template).render(version=gavel.__version__, **values)
-        write_atomic(target, html, PUBLIC_MODE)
+        write_atomic(target, html, RESTRICTED_MODE if restricted else PUBLIC_MODE)
         self.report.files.append(target)
 
 

@@ -14,7 +14,7 @@ from starlette.responses import Response, StreamingResponse
 import gavel
 from gavel.storage.archive import Archive, MeetingDetail, SearchResults
 from gavel.web.assets import environment
-from gavel.web.auth import AuthSettings, Viewer, viewer_of
+from gavel.web.auth import Access, Viewer
 from gavel.web.data import Urls, valid_segment
 from gavel.web.middleware import private
 from gavel.web.search_form import SearchForm, read_search, search_query
@@ -39,13 +39,14 @@ def chunked(pieces: Iterable[str]) -> Iterator[str]:
 class Site:
     """The archive behind the endpoints, and the helpers they share."""
 
-    def __init__(self, archive: Archive, auth: AuthSettings) -> None:
+    def __init__(self, archive: Archive, access: Access) -> None:
         self.archive = archive
-        self.auth = auth
+        self.access = access
+        self.auth = access.settings
         self.env = environment()
 
     def viewer(self, request: Request) -> Viewer:
-        return viewer_of(request, self.auth)
+        return self.access.viewer(request)
 
     def urls(self, request: Request) -> Urls:
         def shared() -> frozenset[tuple[str, str]]:
