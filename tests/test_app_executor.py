@@ -218,3 +218,42 @@ def test_a_restricted_meeting_s_claim_is_private(tmp_path: Path) -> None:
     assert all(p.stat().st_mode & 0o077 == 0 for p in tmp_path.glob("secret/2026/*"))
     assert (tmp_path / CLAIMS_DIR).parent.stat().st_mode & 0o077 == 0  # no listing of the claims by a web server
     assert os.access(claim, os.R_OK)
+
+
+def test_a_line_delivered_twice_is_kept_once(tmp_path: Path) -> None:
+    """A Matrix sync repeated after a crash delivers events again: an id the meeting has already is dropped, before
+    the journal (lines without an id, as on IRC without message ids, are all kept)."""
+    from gavel.storage.journal import Journal, JournalDir
+
+    chat = Chat()
+    settings = MeetingSettings(channel="#a", bot_nick="gavel")
+    journals = JournalDir(tmp_path / "journal")
+    run = MeetingExecutor(
+        lambda: settings,
+        Outputs(output_dir=tmp_path / "out"),
+        new_id=lambda: "aaaa0001",
+        chat=chat,
+        journals=lambda started, meeting_id, record: journals.create("n", "#a", started, meeting_id=meeting_id),
+    )
+    start = Message(T0, "alice", "#startmeeting twice", msgid="$1")
+    line = Message(T0 + timedelta(seconds=1), "bob", "only once", msgid="$2")
+    second = Message(T0 + timedelta(seconds=1), "bob", "the second line of $2", msgid="$2#2")
+    plain = Message(T0 + timedelta(seconds=2), "bob", "no id")
+    for event in (start, line, second, line, start, second, plain, plain):
+        run.process(event)
+    assert run.meeting.lines == 5
+    assert run.journal is not None
+    run.journal.sync()
+    path = run.journal.path
+    assert [e.text for e in Journal.read(path)[1] if isinstance(e, Message)] == [
+        "#startmeeting twice",
+        "only once",
+        "the second line of $2",
+        "no id",
+        "no id",
+    ]
+    run.journal.close()
+    again = MeetingExecutor(lambda: settings, Outputs(output_dir=tmp_path / "out"), new_id=lambda: "x")
+    again.resume(path)
+    again.journal = None
+    assert again.meeting.lines == 5

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import secrets
+import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import pytest
+
 from gavel.app.config import load_config
 from homeserver import Synapse
 from live_support import running_bot
+from test_live_crash import start_bot
 
 
 def write_config(work: Path, synapse: Synapse, room: str) -> Path:
@@ -119,3 +125,82 @@ def test_a_meeting_in_a_matrix_room(synapse: Synapse, tmp_path: Path) -> None:
         assert f"<{bob.name}> and a second line" in log and f"* {alice.name} waves" in log
 
     asyncio.run(scenario())
+
+
+def test_kill_9_mid_meeting_loses_nothing_and_doubles_nothing(
+    synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bot is killed mid-meeting; lines said while it is down reach the meeting when it comes back (its sync
+    position is saved after the journal), and none twice."""
+    bot_token = synapse.register("crashbot" + secrets.token_hex(2))
+    bot_name = synapse.user_id("x").split(":", 1)[1]
+    alias_name = "crash" + secrets.token_hex(3)
+    monkeypatch.setenv("GAVEL_TEST_MATRIX_TOKEN", bot_token)
+    bot_log = tmp_path / "bot.log"
+
+    async def scenario() -> None:
+        alice = User(synapse, "alice" + secrets.token_hex(2))
+        bob = User(synapse, "bob" + secrets.token_hex(2))
+        room_id = (
+            await alice.call(
+                "POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat", "room_alias_name": alias_name}
+            )
+        )["room_id"]
+        await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        config = write_config(tmp_path, synapse, f"#{alias_name}:{bot_name}")
+        text = config.read_text(encoding="utf-8").replace(synapse.user_id("meetbot"), whoami(synapse, bot_token))
+        config.write_text(text, encoding="utf-8")
+
+        async def notice(prefix: str) -> bool:
+            return any(
+                e["content"].get("msgtype") == "m.notice" and e["content"].get("body", "").startswith(prefix)
+                for e in await alice.messages(room_id)
+            )
+
+        bot = start_bot(config, bot_log)
+        try:
+            await wait_until(functools.partial(notice_or_joined, alice, room_id, whoami(synapse, bot_token)))
+            await asyncio.sleep(0.5)
+            await alice.say(room_id, "#startmeeting crash matrix")
+            await wait_until(functools.partial(notice, "Meeting started"))
+            for number in range(5):
+                await alice.say(room_id, f"before the crash {number}")
+            await alice.say(room_id, "#showvote")
+            await wait_until(functools.partial(notice, "alice"))  # the reply: every line before it is durable
+            os.killpg(bot.pid, signal.SIGKILL)
+            bot.wait(10)
+            await bob.say(room_id, "said while the bot was down\nand a second line")
+            bot = start_bot(config, bot_log)
+            await wait_until(functools.partial(notice, "gavel restarted"), timeout=30)
+            await alice.say(room_id, "#endmeeting")
+            await wait_until(lambda: list((tmp_path / "out").rglob("*.log.txt")), timeout=30)
+        finally:
+            if bot.poll() is None:
+                bot.send_signal(signal.SIGTERM)
+                bot.wait(10)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        print(bot_log.read_text(errors="replace")[-3000:] if bot_log.exists() else "no bot log")
+    (log,) = (tmp_path / "out").rglob("*.log.txt")
+    lines = log.read_text(encoding="utf-8").split("\n")
+    people = [line.split("> ", 1)[1] for line in lines if " <alice" in line or " <bob" in line]
+    assert people == [
+        "#startmeeting crash matrix",
+        *[f"before the crash {number}" for number in range(5)],
+        "#showvote",
+        "said while the bot was down",
+        "and a second line",
+        "#endmeeting",
+    ]
+
+
+def whoami(synapse: Synapse, token: str) -> str:
+    user_id: str = synapse.request("GET", "/_matrix/client/v3/account/whoami", None, token)["user_id"]
+    return user_id
+
+
+async def notice_or_joined(user: User, room_id: str, bot: str) -> bool:
+    joined = (await user.call("GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"))["joined"]
+    return bot in joined

@@ -171,6 +171,7 @@ class MeetingExecutor:
         self.written: list[WrittenMeeting] = []  # the files of each ended meeting (the runtime may clear it)
         self.last_ended: WrittenMeeting | None = None  # the files of the meeting that ended last
         self.closed = False  # after shutdown(): process() refuses events
+        self._seen: set[str] = set()  # message ids of the journaled meeting's lines (a repeat is dropped)
         self.lines_outside = 0
 
     # ------------------------------------------------------------------ the per-event path (live, recovery)
@@ -183,6 +184,11 @@ class MeetingExecutor:
         if self.journal is None and self._journals is not None and meeting.would_start(event):
             self._open_journal(event.time)
         if self.journal is not None:
+            msgid = getattr(event, "msgid", None)
+            if msgid is not None:
+                if msgid in self._seen:
+                    return  # delivered again (a Matrix sync repeated after a crash): the meeting has it already
+                self._seen.add(msgid)
             self.journal.append(event)
         self.execute(meeting.handle(event))
         if self.files is not None:
@@ -223,6 +229,9 @@ class MeetingExecutor:
             if ended:
                 beyond += 1
                 return
+            msgid = getattr(event, "msgid", None)
+            if msgid is not None:
+                self._seen.add(msgid)
             self.execute(self.meeting.handle(event))
             ended = self.meeting_id is None  # _finish ran: the meeting ended before the crash
 
@@ -350,6 +359,7 @@ class MeetingExecutor:
         self.journal = None
         self._work_name = None
         self.meeting_id = None
+        self._seen = set()
         ended = self.meeting
         self.meeting = Meeting(self._settings())
         time = ended.ended_at or ended.last_activity or ended.started_at

@@ -32,6 +32,7 @@ from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.records import fold_nick
 from gavel.storage.archive import Archive, open_archive
+from gavel.storage.files import fsync_dir, write_atomic
 from gavel.storage.journal import Journal, JournalDir, JournalError
 from gavel.transports.irc.connection import IrcConnection, ServerSettings
 from gavel.transports.irc.protocol import (
@@ -202,9 +203,37 @@ class LiveBot:
                 MatrixSettings(account.homeserver, account.user_id, account.access_token, account.rooms),
                 functools.partial(self._on_output, account.name),
                 clock=clock,
+                since=self._saved_sync_token(account.name),
+                checkpoint=functools.partial(self._save_sync_token, account.name),
             )
             for room in account.rooms:  # keyed by the configured spelling (an alias or an id)
                 self.channels[(account.name, fold_nick(room))] = ChannelRuntime(self, account.name, room)
+
+    # ------------------------------------------------------------------ Matrix sync positions
+
+    def _sync_token_path(self, account: str) -> Path:
+        return self.journals.root / f"matrix-{account}.sync"
+
+    def _saved_sync_token(self, account: str) -> str | None:
+        try:
+            token = self._sync_token_path(account).read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return None
+        return token or None
+
+    def _save_sync_token(self, account: str, token: str) -> None:
+        """After a sync's events went through: make their journals durable, then keep the position (so a restart
+        goes on from there: nothing said while the bot was down is missed, and a repeat is dropped by event id)."""
+        for (name, _), runtime in self.channels.items():
+            if name == account:
+                self._guarded(runtime, runtime.sync)
+                if runtime.failed:
+                    return  # never move past events that did not reach a journal
+        try:
+            write_atomic(self._sync_token_path(account), token + "\n", 0o600, durable=True)
+            fsync_dir(self.journals.root)
+        except OSError as error:
+            log.error("%s: cannot save the sync position: %s", account, error)
 
     def runtime(self, network: str, channel: str) -> ChannelRuntime | None:
         connection = self.connections.get(network)

@@ -72,12 +72,18 @@ class MatrixConnection:
         *,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
+        since: str | None = None,
+        checkpoint: Callable[[str], None] | None = None,
     ) -> None:
+        """``since``: the sync token saved by the last run (None: start from now). ``checkpoint(token)`` is called
+        after each sync's events were handed on: the runtime makes them durable, then saves the token."""
         self.settings = settings
         self.on_output = on_output
+        self.checkpoint = checkpoint
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not security
         self.client = MatrixClient(settings.user_id)
+        self.client.next_batch = since
         self.connected = asyncio.Event()
         self.registered = False
         self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue()
@@ -158,18 +164,25 @@ class MatrixConnection:
             wanted.add(await self._join(api, room))
         self.client.wanted = wanted
         if not self.registered:
-            # Start from now: what was said before the bot came is not part of any meeting it records.
-            first = await api.sync(since=_token(self.client.next_batch), timeout=0)
-            for output in self.client.receive_sync(_without_timeline(first)):
-                self._emit(output)
+            if self.client.next_batch is None:
+                # Start from now: what was said before the bot came is not part of any meeting it records.
+                first = _without_timeline(await api.sync(timeout=0))
+            else:
+                # Go on from the saved position: what was said while the bot was down reaches its meetings.
+                first = await api.sync(since=_token(self.client.next_batch), timeout=0, full_state=True)
+            self._handle(first)
             self.registered = True
             self.on_output(Registered(self.settings.user_id))
         self.connected.set()
         self.attempts = 0
         while not self._stopping:
-            response = await api.sync(since=_token(self.client.next_batch), timeout=SYNC_TIMEOUT_MS)
-            for output in self.client.receive_sync(response):
-                self._emit(output)
+            self._handle(await api.sync(since=_token(self.client.next_batch), timeout=SYNC_TIMEOUT_MS))
+
+    def _handle(self, response: dict[str, Any]) -> None:
+        for output in self.client.receive_sync(response):
+            self._emit(output)
+        if self.checkpoint is not None and self.client.next_batch is not None:
+            self.checkpoint(self.client.next_batch)
 
     def _emit(self, output: MatrixOutput) -> None:
         if isinstance(output, Invited):

@@ -188,14 +188,14 @@ class MatrixClient:
         relates = content.get("m.relates_to")
         if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
             return []  # an edit: the original line stays in the log (edits are not applied yet)
-        msgid = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
         time, nick = event_time(event), room.nick(sender)
-        action = content.get("msgtype") == "m.emote"
+        kind = Action if content.get("msgtype") == "m.emote" else Message
         outputs: list[MatrixOutput] = []
-        for line in body_lines(content):
-            said: Event = (
-                Action(time, nick, line, sender, msgid) if action else Message(time, nick, line, sender, msgid)
-            )
+        for number, line in enumerate(body_lines(content)):
+            # Each line its own id (the event id, then "#2", "#3" ...): a repeated delivery is recognised line by line.
+            msgid = event_id if event_id is None or number == 0 else f"{event_id}#{number + 1}"
+            said: Event = kind(time, nick, line, sender, msgid)
             outputs.append(ChannelEvent(room.room_id, said))
         return outputs
 
