@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gavel import __version__
+from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
@@ -39,6 +40,9 @@ archive_option = click.option(
 @click.version_option(__version__, prog_name="gavel")
 def main() -> None:
     """gavel: run and record IRC meetings (a MeetBot successor)."""
+
+
+main.add_command(schedule)
 
 
 @main.command()
@@ -209,14 +213,35 @@ def run(config_path: Path, check: bool) -> None:
     help="A header set by a trusted reverse proxy (e.g. X-Remote-User): any non-empty value authenticates.",
 )
 @click.option("--root-path", default="", help="URL path prefix when a reverse proxy serves the archive below a path.")
-def serve(archive_url: str, host: str, port: int, token: str | None, user_header: str | None, root_path: str) -> None:
+@click.option(
+    "--schedule",
+    "schedule_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A directory of meeting schedules (irc-meetings YAML): adds /schedule and each series' next meeting.",
+)
+def serve(
+    archive_url: str,
+    host: str,
+    port: int,
+    token: str | None,
+    user_header: str | None,
+    root_path: str,
+    schedule_dir: Path | None,
+) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
 
     from gavel.web.app import create_app
 
+    meetings = None
+    if schedule_dir is not None:
+        from gavel.schedule.directory import load_schedule
+
+        meetings = load_schedule(schedule_dir)
+        for problem in meetings.problems:
+            click.echo(f"warning: left out of the schedule: {problem}", err=True)
     archive = _open_archive(archive_url)
-    app = create_app(archive, token=token, user_header=user_header, close_archive=True)
+    app = create_app(archive, token=token, user_header=user_header, close_archive=True, schedule=meetings)
     if user_header:
         click.echo(
             f"trusting the {user_header} header: make sure only your reverse proxy can reach {host}:{port}", err=True

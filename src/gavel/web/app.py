@@ -14,7 +14,8 @@ endpoints are in ``pages``, ``login`` and ``api``; what they share is in ``site`
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -22,6 +23,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from gavel.schedule.model import Schedule
 from gavel.storage.archive import Archive
 from gavel.web.api import Api
 from gavel.web.auth import AuthSettings
@@ -29,12 +31,13 @@ from gavel.web.errors import ErrorHandler, error_handler
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
+from gavel.web.schedule import SchedulePages
 from gavel.web.site import Site
 
 
 def routes(site: Site) -> list[Route]:
     """Every URL of the application and its endpoint."""
-    pages, login, api = Pages(site), Login(site), Api(site)
+    pages, login, api, schedule = Pages(site), Login(site), Api(site), SchedulePages(site)
     return [
         Route("/", pages.index, name="index"),
         Route("/series", pages.index),
@@ -42,6 +45,8 @@ def routes(site: Site) -> list[Route]:
         Route("/series/{series}", pages.series),
         Route("/series/{series}/{meeting}", pages.meeting),
         Route("/search", pages.search),
+        Route("/schedule", schedule.page),
+        Route("/schedule/{name}", schedule.ics),
         Route("/login", login.form, methods=["GET"]),
         Route("/login", login.login, methods=["POST"]),
         Route("/logout", login.logout, methods=["POST"]),
@@ -51,6 +56,7 @@ def routes(site: Site) -> list[Route]:
         Route("/api/series/{series}", api.series),
         Route("/api/series/{series}/{meeting}", api.meeting),
         Route("/api/search", api.search),
+        Route("/api/schedule", schedule.api),
     ]
 
 
@@ -60,13 +66,17 @@ def create_app(
     token: str | None = None,
     user_header: str | None = None,
     close_archive: bool = False,
+    schedule: Schedule | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> Starlette:
     """The web application over ``archive``.
 
     ``token`` and ``user_header`` (see :class:`AuthSettings`) let requests see restricted meetings.
-    With ``close_archive`` the archive is closed when the application shuts down.
+    With ``close_archive`` the archive is closed when the application shuts down. With a ``schedule``
+    the application serves ``/schedule`` and shows each series' next meeting (``clock``: the time now).
     """
-    site = Site(archive, AuthSettings(token=token or None, user_header=(user_header or "").strip() or None))
+    auth = AuthSettings(token=token or None, user_header=(user_header or "").strip() or None)
+    site = Site(archive, auth, schedule, clock)
     error = error_handler(site)
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, Exception: error}
 
