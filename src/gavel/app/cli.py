@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from gavel import __version__
+from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
@@ -39,6 +40,9 @@ archive_option = click.option(
 @click.version_option(__version__, prog_name="gavel")
 def main() -> None:
     """gavel: run and record IRC meetings (a MeetBot successor)."""
+
+
+main.add_command(schedule)
 
 
 @main.command()
@@ -225,6 +229,12 @@ def run(config_path: Path, check: bool) -> None:
     help="How long a sign-in through the login form lasts.",
 )
 @click.option("--root-path", default="", help="URL path prefix when a reverse proxy serves the archive below a path.")
+@click.option(
+    "--schedule",
+    "schedule_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A directory of meeting schedules (irc-meetings YAML): adds /schedule and each series' next meeting.",
+)
 def serve(
     archive_url: str,
     host: str,
@@ -234,6 +244,7 @@ def serve(
     trusted_proxies: tuple[str, ...],
     session_hours: float,
     root_path: str,
+    schedule_dir: Path | None,
 ) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
@@ -250,6 +261,13 @@ def serve(
             click.echo(f"error: {problem}", err=True)
         click.echo(f"gavel serve: {len(error.problems)} problem(s); nothing was started", err=True)
         sys.exit(2)
+    meetings = None
+    if schedule_dir is not None:
+        from gavel.schedule.directory import load_schedule
+
+        meetings = load_schedule(schedule_dir)
+        for left_out in meetings.problems:
+            click.echo(f"warning: left out of the schedule: {left_out}", err=True)
     archive = _open_archive(archive_url)
     app = create_app(
         archive,
@@ -258,6 +276,7 @@ def serve(
         trusted_proxies=trusted_proxies,
         session_hours=session_hours,
         close_archive=True,
+        schedule=meetings,
     )
     if settings.user_header:
         proxies = ", ".join(trusted_proxies)

@@ -9,8 +9,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
+from gavel.storage.archive import SeriesDetail
 from gavel.web.data import hit_json, log_row_json, meeting_json, series_json, series_summary_json
 from gavel.web.middleware import private
+from gavel.web.schedule import series_schedule
 from gavel.web.search_form import MAX_PAGE, SearchError
 from gavel.web.site import Site, chunked
 
@@ -33,9 +35,16 @@ class Api:
         viewer = site.viewer(request)
         (name,) = site.segments(request, "series")
         found = site.archive.series(name, include_restricted=viewer.authenticated)
+        urls = site.urls(request)
+        scheduled = series_schedule(site, urls, name)
+        if found is None and scheduled:
+            found = SeriesDetail(name, 0, (), ())  # scheduled, never held yet
         if found is None:
             raise HTTPException(404, "no such series")
-        return private(JSONResponse(series_json(site.urls(request), found)))
+        body = series_json(urls, found)
+        if site.schedule is not None:  # only a server with a schedule adds the key
+            body["schedule"] = scheduled
+        return private(JSONResponse(body))
 
     def meeting(self, request: Request) -> Response:
         site = self.site

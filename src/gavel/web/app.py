@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -23,6 +24,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from gavel.schedule.model import Schedule
 from gavel.storage.archive import Archive
 from gavel.web.api import Api
 from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
@@ -31,12 +33,13 @@ from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
 from gavel.web.proxies import TrustedProxies
+from gavel.web.schedule import SchedulePages
 from gavel.web.site import Site
 
 
 def routes(site: Site) -> list[Route]:
     """Every URL of the application and its endpoint."""
-    pages, login, api = Pages(site), Login(site), Api(site)
+    pages, login, api, schedule = Pages(site), Login(site), Api(site), SchedulePages(site)
     return [
         Route("/", pages.index, name="index"),
         Route("/series", pages.index),
@@ -44,6 +47,8 @@ def routes(site: Site) -> list[Route]:
         Route("/series/{series}", pages.series),
         Route("/series/{series}/{meeting}", pages.meeting),
         Route("/search", pages.search),
+        Route("/schedule", schedule.page),
+        Route("/schedule/{name}", schedule.ics),
         Route("/login", login.form, methods=["GET"]),
         Route("/login", login.login, methods=["POST"]),
         Route("/logout", login.logout, methods=["POST"]),
@@ -53,6 +58,7 @@ def routes(site: Site) -> list[Route]:
         Route("/api/series/{series}", api.series),
         Route("/api/series/{series}/{meeting}", api.meeting),
         Route("/api/search", api.search),
+        Route("/api/schedule", schedule.api),
     ]
 
 
@@ -64,19 +70,22 @@ def create_app(
     trusted_proxies: Sequence[str] = (),
     session_hours: float = DEFAULT_SESSION_HOURS,
     close_archive: bool = False,
+    schedule: Schedule | None = None,
     clock: Callable[[], float] = time.monotonic,
+    now: Callable[[], datetime] | None = None,
 ) -> Starlette:
     """The web application over ``archive``.
 
     ``token``, ``user_header``, ``trusted_proxies`` and ``session_hours`` (see :func:`auth_settings`, which
     raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock``
     times sessions and wrong tokens. With ``close_archive`` the archive is closed when the application shuts
-    down.
+    down. With a ``schedule`` the application serves ``/schedule`` and shows each series' next meeting
+    (``now``: the time now, for tests).
     """
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
-    site = Site(archive, Access(settings, clock))
+    site = Site(archive, Access(settings, clock), schedule, now)
     error = error_handler(site)
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, Exception: error}
 

@@ -6,9 +6,11 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from gavel.storage.archive import SeriesDetail
 from gavel.web.assets import STATIC_FILES, static_file
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
 from gavel.web.logview import log_lines_html, log_page
+from gavel.web.schedule import series_schedule
 from gavel.web.search_form import MAX_FILTER_CHARS, MAX_QUERY_CHARS, SearchError, SearchForm
 from gavel.web.site import Site
 
@@ -30,9 +32,12 @@ class Pages:
         viewer = site.viewer(request)
         (name,) = site.segments(request, "series")
         found = site.archive.series(name, include_restricted=viewer.authenticated)
+        scheduled = series_schedule(site, site.urls(request), name)
+        if found is None and scheduled:
+            found = SeriesDetail(name, 0, (), ())  # scheduled, never held yet
         if found is None:
             raise HTTPException(404, "no such series")
-        return site.page("series.html", site.context(request, viewer, series=found))
+        return site.page("series.html", site.context(request, viewer, series=found, scheduled=scheduled))
 
     def meeting(self, request: Request) -> Response:
         site = self.site

@@ -3,7 +3,8 @@ and the helpers over them (who is asking, the URLs, a page's context, rendering,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 import gavel
+from gavel.schedule.model import Schedule
 from gavel.storage.archive import Archive, MeetingDetail, SearchResults
 from gavel.web.assets import environment
 from gavel.web.auth import Access, Viewer
@@ -20,6 +22,11 @@ from gavel.web.middleware import private
 from gavel.web.search_form import SearchForm, read_search, search_query
 
 CHUNK_CHARS = 1 << 16
+
+
+def utc_now() -> datetime:
+    """The server's clock (the schedule's "next meeting"); tests pass their own."""
+    return datetime.now(UTC)
 
 
 def chunked(pieces: Iterable[str]) -> Iterator[str]:
@@ -39,10 +46,18 @@ def chunked(pieces: Iterable[str]) -> Iterator[str]:
 class Site:
     """The archive behind the endpoints, and the helpers they share."""
 
-    def __init__(self, archive: Archive, access: Access) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        access: Access,
+        schedule: Schedule | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self.archive = archive
         self.access = access
         self.auth = access.settings
+        self.schedule = schedule
+        self.clock = now or utc_now
         self.env = environment()
 
     def viewer(self, request: Request) -> Viewer:
