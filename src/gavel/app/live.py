@@ -21,7 +21,7 @@ import logging
 import secrets
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from gavel.app.archiving import ParsedMeeting
@@ -31,6 +31,9 @@ from gavel.core.errors import GavelError
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.records import fold_nick
+from gavel.schedule.directory import load_schedule
+from gavel.schedule.model import Schedule
+from gavel.schedule.reminders import due_reminders
 from gavel.storage.archive import Archive, open_archive
 from gavel.storage.files import fsync_dir, write_atomic
 from gavel.storage.journal import Journal, JournalDir, JournalError
@@ -184,6 +187,8 @@ class LiveBot:
         self.archive = _open_archive(config)
         self.connections: dict[str, IrcConnection | MatrixConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
+        self.schedule = _load_schedule(config)
+        self._reminded: set[tuple[str, datetime]] = set()
         self.exit_code = 0
         self.stopping = False
         self._stop = asyncio.Event()
@@ -400,6 +405,31 @@ class LiveBot:
             now = self.clock()
             for runtime in self.channels.values():
                 self._guarded(runtime, functools.partial(runtime.tick, now))
+            self.remind(now)
+
+    def remind(self, now: datetime) -> None:
+        """Say in each scheduled channel that its meeting starts soon: once per meeting, on every network that
+        serves the channel (the schedule names IRC channels without a network)."""
+        if self.schedule is None:
+            return
+        for reminder in due_reminders(self.schedule, now, self.config.bot.remind_minutes):
+            if reminder.key in self._reminded:
+                continue
+            self._reminded.add(reminder.key)
+            for (network, key), runtime in self.channels.items():
+                if key == fold_nick(reminder.channel) and self.config.matrix_account(network) is None:
+                    self.say(network, runtime.channel, reminder.text)
+        self._reminded = {key for key in self._reminded if key[1] > now - timedelta(days=1)}  # bounded
+
+
+def _load_schedule(config: Config) -> Schedule | None:
+    directory = config.bot.schedule_dir
+    if directory is None:
+        return None
+    schedule = load_schedule(directory)
+    for problem in schedule.problems:
+        log.warning("schedule: left out: %s", problem)
+    return schedule
 
 
 def _open_archive(config: Config) -> Archive | None:

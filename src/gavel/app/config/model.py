@@ -171,6 +171,21 @@ class BotConfig:
         default=300.0,
         metadata=setting("…up to this (at least `reconnect_min_seconds`).", minimum=0, exclusive=True),
     )
+    schedule_dir: Path | None = field(
+        default=None,
+        metadata=setting(
+            "A directory of meeting schedules (OpenStack irc-meetings YAML, see docs/schedule.md): the bot reminds "
+            "each scheduled channel before its meetings.",
+            directory=True,
+        ),
+    )
+    remind_minutes: int = field(
+        default=10,
+        metadata=setting(
+            "With `schedule_dir`: how many minutes before a scheduled meeting the bot reminds its channel; 0: never.",
+            minimum=0,
+        ),
+    )
     info_url: str = field(
         default=DEFAULT_INFO_URL,
         metadata=setting("Linked from the minutes as where to learn about the bot.", kind="http(s) URL"),

@@ -1,0 +1,65 @@
+"""Reminders before scheduled meetings: decided from the time given, said once per meeting in its channel."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from gavel.schedule.directory import load_schedule
+from gavel.schedule.reminders import due_reminders
+from test_live_runtime import RecordingBot, make_config
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "schedule"
+NOVA = """\
+project: Nova Team Meeting
+agenda_url: https://wiki.example.org/Meetings/Nova
+meeting_id: nova
+chair: gibi
+description: Weekly.
+schedule:
+  - time: '1600'
+    day: Tuesday
+    irc: meet
+    frequency: weekly
+"""
+TUESDAY_1600 = datetime(2026, 12, 8, 16, 0, tzinfo=UTC)
+
+
+def schedule_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "schedule"
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "nova.yaml").write_text(NOVA, encoding="utf-8")
+    return directory
+
+
+def test_a_meeting_is_due_within_the_reminder_window_only(tmp_path: Path) -> None:
+    schedule = load_schedule(schedule_dir(tmp_path))
+    assert schedule.problems == ()
+    assert due_reminders(schedule, TUESDAY_1600 - timedelta(minutes=11), 10) == []
+    (reminder,) = due_reminders(schedule, TUESDAY_1600 - timedelta(minutes=10), 10)
+    assert reminder.channel == "#meet" and reminder.start == TUESDAY_1600
+    assert reminder.text == "nova meeting in 10 minutes; agenda: https://wiki.example.org/Meetings/Nova; chair: gibi"
+    assert due_reminders(schedule, TUESDAY_1600 - timedelta(seconds=30), 10)[0].text.startswith(
+        "nova meeting in 1 minute;"
+    )
+    assert due_reminders(schedule, TUESDAY_1600, 10) == []  # started: too late for a reminder
+    assert due_reminders(schedule, TUESDAY_1600 - timedelta(minutes=5), 0) == []  # remind_minutes = 0: never
+
+
+def test_the_example_schedule_gives_reminders_on_its_days() -> None:
+    schedule = load_schedule(EXAMPLES)
+    days = {
+        reminder.channel
+        for hour in range(7 * 24)
+        for reminder in due_reminders(schedule, datetime(2026, 12, 7, tzinfo=UTC) + timedelta(hours=hour), 60)
+    }
+    assert days  # every example meets at least once a week or is ad hoc
+
+
+def test_the_live_bot_reminds_its_channel_once(tmp_path: Path) -> None:
+    bot = RecordingBot(make_config(tmp_path, schedule_dir=str(schedule_dir(tmp_path)), remind_minutes=10))
+    for minutes in (15, 10, 9, 5, 1, 0):
+        bot.remind(TUESDAY_1600 - timedelta(minutes=minutes))
+    assert bot.said == ["nova meeting in 10 minutes; agenda: https://wiki.example.org/Meetings/Nova; chair: gibi"]
+    bot.remind(TUESDAY_1600 + timedelta(days=7, minutes=-3))  # next week's meeting: reminded again
+    assert len(bot.said) == 2 and bot.said[1].startswith("nova meeting in 3 minutes")
