@@ -50,7 +50,7 @@ from gavel.core.events import (
     row_event,
 )
 from gavel.core.naming import channel_name, normalize_name
-from gavel.core.people import People
+from gavel.core.people import People, Person
 from gavel.core.records import URL_FIRST_LETTERS, Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.replies import asctime, local_asctime
 from gavel.core.rows import COMMAND_FIRST, MAYBE_SPECIAL_FIRST, WHITESPACE
@@ -94,7 +94,8 @@ class Meeting:
         self.state = MeetingState.IDLE
         self.name = channel_name(settings.channel)
         self.title: str | None = None
-        self.owner = ""
+        self.owner = ""  # follows the owner's nick changes
+        self.started_by = ""  # the owner's nick at #startmeeting
         self.started_at: datetime | None = None
         self.ended_at: datetime | None = None
         self.end_reason: str | None = None
@@ -121,6 +122,14 @@ class Meeting:
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
         return self._people.lines_by_person(self._bot)
+
+    def persons(self) -> list[Person]:
+        """Each person who spoke (one entry across their nick changes), most lines first (ties by nick)."""
+        return self._people.persons(self._bot)
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        """The other nicks of each person who changed nick, by the nick they have now."""
+        return self._people.aliases(self._bot)
 
     def action_nicks(self) -> list[str]:
         """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
@@ -241,13 +250,13 @@ class Meeting:
     def _renamed(self, event: NickChange) -> None:
         """What a logged nick change means: the bot, chairs, the owner, named nicks, accounts and votes follow it."""
         old = fold_nick(event.old)
+        # The person follows the nick; the bot's lines under its old nick stay uncounted.
+        self._people.rename(event.old, event.new, self._bot)
         if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
-            self._people.settle(self._bot)  # the lines it said under its old nick stay uncounted
             self._bot = fold_nick(event.new)
         self._chairs.rename(event.old, event.new)
         if fold_nick(self.owner) == old:
             self.owner = event.new
-        self._people.rename(event.old, event.new)
         self._chairs.track_account(event)
         if self.open_vote is not None:
             self.open_vote.rename(event.old, event.new)
@@ -266,7 +275,7 @@ class Meeting:
     def _start(self, event: Message, arg: str) -> list[Effect]:
         self.state = MeetingState.RUNNING
         self.started_at = event.time
-        self.owner = event.nick
+        self.owner = self.started_by = event.nick
         self._chairs.chair(event.nick, event.account)
         effects: list[Effect] = [
             MeetingStarted(event.time),

@@ -57,7 +57,10 @@ def _members(view: MinutesView) -> dict[str, Any]:
         "actions": (item.text for item in view.actions),
         "actions_by_person": {owner.nick: (item.text for item in owner.actions) for owner in view.actions_by_person},
         "unassigned_actions": (item.text for item in view.unassigned_actions),
-        "people": ({"nick": person.nick, "lines": person.lines} for person in view.people),
+        "people": (
+            {"nick": person.nick, "lines": person.lines, "also_known_as": list(person.also_known_as)}
+            for person in view.people
+        ),
         "votes": map(_vote, view.votes),
     }
 

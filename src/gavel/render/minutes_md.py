@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from gavel.render.links import hms, split_links
 from gavel.render.minutes_text import line_chunks
-from gavel.render.view import ItemView, MinutesView, VoteView
+from gavel.render.view import ItemView, MinutesView, Person, VoteView
 
 _PUNCTUATION = "\\`*_[]{}()#!|~^$"
 # At the start of a block these would begin a list, a heading, a quote or a thematic break.
@@ -94,6 +94,12 @@ def _votes(view: MinutesView) -> Iterator[str]:
     yield ""
 
 
+def _also_known_as(person: Person) -> str:
+    if not person.also_known_as:
+        return ""
+    return f" (also {', '.join(escape_text(nick) for nick in person.also_known_as)})"
+
+
 def _lines(view: MinutesView) -> Iterator[str]:
     """Every line of the document; the last is empty, so the document ends with a line break."""
     log = f"[full logs]({view.log_href})"
@@ -112,7 +118,7 @@ def _lines(view: MinutesView) -> Iterator[str]:
     yield ""
     yield from _actions(view)
     yield from ("## People present (lines said)", "")
-    yield from (f"- {escape_text(person.nick)} ({person.lines})" for person in view.people)
+    yield from (f"- {escape_text(person.nick)} ({person.lines}){_also_known_as(person)}" for person in view.people)
     yield ""
     yield from _votes(view)
     gavel = f"[gavel]({quote(view.info_url, safe=_URL_SAFE)})" if view.info_url else "gavel"

@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 
 from gavel.render.links import hms
-from gavel.render.view import ItemView, MinutesView
+from gavel.render.view import ItemView, MinutesView, Person
 
 WIDTH = 72
 _SPACES = re.compile("( +)")
@@ -113,9 +113,14 @@ def _actions_by_person(view: MinutesView) -> Iterator[str]:
             yield from (_fill(item.text, 2) for item in owner.actions)
 
 
+def also_known_as(person: Person) -> str:
+    """`` (also sdake, sdake_away)`` after a person who used other nicks, else nothing."""
+    return f" (also {', '.join(person.also_known_as)})" if person.also_known_as else ""
+
+
 def _people(view: MinutesView) -> Iterator[str]:
     yield _heading("People present (lines said)")
-    yield from (f"* {p.nick} ({p.lines})" for p in view.people)
+    yield from (_fill(f"{p.nick} ({p.lines}){also_known_as(p)}") for p in view.people)
 
 
 def _votes(view: MinutesView) -> Iterator[str]:

@@ -53,8 +53,11 @@ class Owner:
 
 @dataclass(frozen=True)
 class Person:
+    """One person: the nick they had last, their lines under every nick, and their other nicks."""
+
     nick: str
     lines: int
+    also_known_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def build_view(
     items = tuple(view_of(item) for item in meeting.items)
     actions = tuple(view for view in items if view.kind == ItemKind.ACTION.value)
     action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
-    owned, unassigned = actions_by_person(action_items, meeting.action_nicks())
+    owned, unassigned = actions_by_person(action_items, meeting.action_nicks(), meeting.aliases())
     by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True)}
     owners = [Owner(nick, tuple(by_item[id(item)] for item in owned_items)) for nick, owned_items in owned.items()]
     unassigned_views = tuple(by_item[id(item)] for item in unassigned)
@@ -161,7 +164,7 @@ def build_view(
         channel=meeting.settings.channel,
         title=meeting.title,
         page_title=_page_title(meeting.settings.channel, meeting.title),
-        owner=meeting.owner,
+        owner=meeting.started_by,
         chairs=tuple(meeting.chairs),
         started_at=utc(meeting.started_at),
         ended_at=ended_at,
@@ -176,7 +179,7 @@ def build_view(
         actions=actions,
         actions_by_person=tuple(owners),
         unassigned_actions=unassigned_views,
-        people=tuple(Person(nick, lines) for nick, lines in meeting.people()),
+        people=tuple(Person(p.nick, p.lines, p.also_known_as()) for p in meeting.persons()),
         votes=tuple(_vote_view(vote, log_href) for vote in meeting.votes),
         version=gavel.__version__,
         info_url=meeting.settings.info_url if starts_with_url(meeting.settings.info_url) else "",
