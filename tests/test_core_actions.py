@@ -215,5 +215,5 @@ def test_an_action_for_an_old_nick_belongs_to_the_person() -> None:
     assert [(owner.nick, [item.text for item in owner.actions]) for owner in view.actions_by_person] == [
         ("sdake_", ["sdake to write the spec", "sdake_ to review it"])
     ]
-    assert view.owner == "sdake"  # who started it, under the nick of the time
+    assert (view.started_by, view.owner) == ("sdake", "sdake_")  # the start line names the nick of the time
     assert view.people[0] == Person("sdake_", 3, ("sdake",))

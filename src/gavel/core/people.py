@@ -113,6 +113,14 @@ class People:
                 found[person.nick] = found.get(person.nick, ()) + aka
         return found
 
+    def nicks_of(self, nick: str) -> set[str]:
+        """Every nick (folded) of the person who holds ``nick`` now (just ``nick`` for someone unsettled)."""
+        key = fold_nick(nick)
+        index = self._holder.get(key)
+        if index is None:
+            return {key}
+        return {key} | {fold_nick(name) for name in self._people[index].names}
+
     def name(self, nick: str) -> None:
         """Make ``nick`` known (``#nick``, ``#chair``) though it may never speak."""
         self._named.setdefault(fold_nick(nick), nick)

@@ -39,6 +39,7 @@ class Item:
     line: int
     topic: str | None
     ref: str | None = None  # for DONE: the archive's id of the action marked done
+    corrected_from: str | None = None  # the text as first said, when a correction changed it
 
 
 LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")

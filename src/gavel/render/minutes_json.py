@@ -18,6 +18,7 @@ def _item(item: ItemView) -> dict[str, Any]:
         "time": iso(item.time),
         "topic": item.topic,
         "line": item.line,
+        "corrected_from": item.corrected_from,
     }
 
 
@@ -43,6 +44,7 @@ def _members(view: MinutesView) -> dict[str, Any]:
             "channel": view.channel,
             "title": view.title,
             "owner": view.owner,
+            "started_by": view.started_by,
             "chairs": list(view.chairs),
             "started_at": iso(view.started_at),
             "ended_at": iso(view.ended_at) if view.ended_at is not None else None,
@@ -62,6 +64,7 @@ def _members(view: MinutesView) -> dict[str, Any]:
             for person in view.people
         ),
         "votes": map(_vote, view.votes),
+        "attendance": {"present": iter(view.present), "regrets": iter(view.regrets)},
     }
 
 

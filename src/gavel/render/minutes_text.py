@@ -71,7 +71,7 @@ def _heading(title: str) -> str:
 
 
 def _entry(item: ItemView) -> str:
-    text = f"{item.label}: {item.text}" if item.label else item.text
+    text = f"{item.label}: {item.marked_text}" if item.label else item.marked_text
     return f"{text}  ({item.nick}, {hms(item.time)})"
 
 
@@ -123,6 +123,14 @@ def _people(view: MinutesView) -> Iterator[str]:
     yield from (_fill(f"{p.nick} ({p.lines}){also_known_as(p)}") for p in view.people)
 
 
+def _attendance(view: MinutesView) -> Iterator[str]:
+    if not view.attendance_taken:
+        return
+    yield _heading("Attendance")
+    yield _fill(f"Present: {', '.join(view.present) or 'nobody'}")
+    yield _fill(f"Regrets: {', '.join(view.regrets) or 'none'}")
+
+
 def _votes(view: MinutesView) -> Iterator[str]:
     if not view.votes:
         return
@@ -137,7 +145,7 @@ def _votes(view: MinutesView) -> Iterator[str]:
 def _head(view: MinutesView) -> Iterator[str]:
     rule = "=" * len(view.page_title)
     # MeetBot breaks this sentence at a fixed place rather than wrapping it, so a long URL stays on the line.
-    start = f"Meeting started by {view.owner} at {hms(view.started_at)} UTC.  The full logs are\n"
+    start = f"Meeting started by {view.started_by} at {hms(view.started_at)} UTC.  The full logs are\n"
     start += f"available at {view.log_url} ."
     yield f"{rule}\n{view.page_title}\n{rule}\n\n\n{start}"
     if view.restricted:
@@ -152,7 +160,7 @@ def _generated(view: MinutesView) -> Iterator[str]:
 def _lines(view: MinutesView) -> Iterator[str]:
     """Every line of the document, in order, a ``_SECTION_BREAK`` between sections; a section that gives no
     lines (no action items, no votes) is left out, break and all."""
-    sections = (_head, _summary, _ending, _actions, _actions_by_person, _people, _votes, _generated)
+    sections = (_head, _summary, _ending, _actions, _actions_by_person, _people, _attendance, _votes, _generated)
     first = True
     for section in sections:
         lines = section(view)

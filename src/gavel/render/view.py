@@ -33,6 +33,12 @@ class ItemView:
     line: int
     topic: str | None
     href: str
+    corrected_from: str | None = None  # the text as first said, when corrected
+
+    @property
+    def marked_text(self) -> str:
+        """The text, with " (corrected)" after it when a correction changed it."""
+        return f"{self.text} (corrected)" if self.corrected_from is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,8 @@ class MinutesView:
     channel: str
     title: str | None
     page_title: str  # "#channel: title", or "#channel Meeting" without a title
-    owner: str
+    owner: str  # the owner's nick now (it follows nick changes)
+    started_by: str  # the owner's nick at #startmeeting: the minutes' "Meeting started by"
     chairs: tuple[str, ...]
     started_at: datetime
     ended_at: datetime | None
@@ -97,6 +104,9 @@ class MinutesView:
     votes: tuple[VoteView, ...]
     version: str
     info_url: str  # "" unless it is a safe (http, https, ...) URL
+    present: tuple[str, ...] = ()  # who spoke (as in people) then who was declared present
+    regrets: tuple[str, ...] = ()
+    attendance_taken: bool = False  # someone used #present+, #here or #regrets+: the minutes show Attendance
     meeting_id: str | None = None  # the runtime's id of the meeting (journal, JSON minutes, file ownership)
 
     @property
@@ -145,6 +155,7 @@ def build_view(
             item.line,
             item.topic,
             f"{log_href}#l-{item.line}",
+            item.corrected_from,
         )
 
     items = tuple(view_of(item) for item in meeting.items)
@@ -164,7 +175,8 @@ def build_view(
         channel=meeting.settings.channel,
         title=meeting.title,
         page_title=_page_title(meeting.settings.channel, meeting.title),
-        owner=meeting.started_by,
+        owner=meeting.owner,
+        started_by=meeting.started_by,
         chairs=tuple(meeting.chairs),
         started_at=utc(meeting.started_at),
         ended_at=ended_at,
@@ -184,6 +196,9 @@ def build_view(
         version=gavel.__version__,
         info_url=meeting.settings.info_url if starts_with_url(meeting.settings.info_url) else "",
         meeting_id=meeting_id,
+        present=tuple(meeting.present()),
+        regrets=tuple(meeting.regrets()),
+        attendance_taken=bool(meeting.attendance.declared or meeting.attendance.regrets),
     )
 
 
