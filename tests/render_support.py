@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -42,12 +43,37 @@ def run(lines: Iterable[str], settings: MeetingSettings = SETTINGS) -> tuple[Mee
     return meeting, logged
 
 
-def fixture_meeting() -> tuple[Meeting, list[LogLine]]:
+@dataclass(frozen=True)
+class Fixture:
+    """A log in tests/data whose every output is a golden file."""
+
+    basename: str
+    channel: str
+    day: date
+    bot_nick: str
+    log_url: str
+
+    @property
+    def log(self) -> Path:
+        return TESTS / "data" / f"{self.basename}.log.txt"
+
+    @property
+    def settings(self) -> MeetingSettings:
+        return MeetingSettings(channel=self.channel, bot_nick=self.bot_nick)
+
+
+K8S = Fixture(BASENAME, CHANNEL, DAY, "openstack", LOG_URL)
+# A small hand-written meeting using attendance, corrections and a nick change.
+TOOLS = Fixture("gavel_tools.2024-05-01-09.00", "#gavel", date(2024, 5, 1), "gavelbot", "")
+FIXTURES = (K8S, TOOLS)
+
+
+def fixture_meeting(fixture: Fixture = K8S) -> tuple[Meeting, list[LogLine]]:
     """The fixture log through the replay transport and the core, as ``gavel replay`` runs it."""
-    meeting = Meeting(SETTINGS)
+    meeting = Meeting(fixture.settings)
     logged: list[LogLine] = []
-    with open(FIXTURE, "rb") as stream:
-        for event in read_events(stream, DAY, ReplayReport(str(FIXTURE))):
+    with open(fixture.log, "rb") as stream:
+        for event in read_events(stream, fixture.day, ReplayReport(str(fixture.log))):
             logged.extend(effect for effect in meeting.handle(event) if isinstance(effect, LogLine))
     return meeting, logged
 
@@ -69,28 +95,29 @@ def render_logs(logged: Iterable[LogLine], title: str = f"{CHANNEL} log") -> tup
     return text.getvalue(), html.getvalue()
 
 
-def render_all() -> dict[str, str]:
+def render_all(fixture: Fixture = K8S) -> dict[str, str]:
     """Every output for the fixture, by extension (what tests/golden/ holds)."""
-    meeting, logged = fixture_meeting()
-    view = build_view(meeting, log_basename=BASENAME, log_url=LOG_URL, meeting_id=MEETING_ID)
-    log_text, log_html = render_logs(logged)
+    meeting, logged = fixture_meeting(fixture)
+    view = build_view(meeting, log_basename=fixture.basename, log_url=fixture.log_url or None, meeting_id=MEETING_ID)
+    log_text, log_html = render_logs(logged, title=f"{fixture.channel} log")
     outputs = {".log.txt": log_text, ".log.html": log_html}
     outputs.update({extension: render(view) for extension, render in MINUTES_WRITERS.items()})
     return outputs
 
 
-def golden_path(extension: str) -> Path:
-    return GOLDEN / f"{BASENAME}{extension}"
+def golden_path(extension: str, fixture: Fixture = K8S) -> Path:
+    return GOLDEN / f"{fixture.basename}{extension}"
 
 
 def write_goldens() -> list[Path]:
-    """Rewrite every golden file from the current writers (scripts/regen-golden)."""
+    """Rewrite every golden file of every fixture from the current writers (scripts/regen-golden)."""
     GOLDEN.mkdir(exist_ok=True)
     written = []
-    for extension, text in render_all().items():
-        path = golden_path(extension)
-        path.write_text(text, encoding="utf-8", newline="")
-        written.append(path)
+    for fixture in FIXTURES:
+        for extension, text in render_all(fixture).items():
+            path = golden_path(extension, fixture)
+            path.write_text(text, encoding="utf-8", newline="")
+            written.append(path)
     return written
 
 

@@ -183,6 +183,7 @@ def texts_for(pool: Sequence[str] = NICKS) -> st.SearchStrategy[str]:
         command_lines(pool),
         _weird,
         st.sampled_from(("https://example.org/a b", "see http://x", "ftp://f", "#info-ish x", "hello", "")),
+        st.sampled_from(("s/a/b/", "s///", "s/x/y", "s/ /", "S/a/b/", "s/a/b/c/", "#fix 1 s/a/b/", "#fix 99 s/x/y/")),
         _huge,
     )
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from gavel.core import MeetingSettings
 from gavel.core.records import Item, ItemKind, actions_by_person, fold_nick, mentions
+from gavel.render.view import Person, build_view
 from strategies import T0, started
 
 
@@ -175,10 +176,44 @@ def test_commands_and_refused_lines_count_as_lines_said() -> None:
     assert session.meeting.people() == [("bob", 3), ("alice", 1)]
 
 
-def test_a_new_nick_is_counted_on_its_own() -> None:
+def test_a_person_is_counted_once_across_nick_changes() -> None:
     session = started()
     session.say("bob", "one")
     session.rename("bob", "rob")
     session.say("rob", "two")
     session.say("rob", "three")
-    assert session.meeting.people() == [("rob", 2), ("alice", 1), ("bob", 1)]
+    assert session.meeting.people() == [("rob", 3), ("alice", 1)]
+    assert session.meeting.aliases() == {"rob": ("bob",)}
+
+
+def test_whoever_takes_a_freed_nick_is_someone_else() -> None:
+    session = started()
+    session.say("sdake", "one")
+    session.rename("sdake", "sdake_")
+    session.say("sdake", "I am new here")
+    session.say("SDAKE_", "two")
+    assert session.meeting.people() == [("sdake_", 2), ("alice", 1), ("sdake", 1)]
+    assert session.meeting.aliases() == {"sdake_": ("sdake",)}
+
+
+def test_a_nick_change_back_lists_the_person_once() -> None:
+    session = started()
+    session.say("bob", "one")
+    session.rename("bob", "bob_away")
+    session.rename("bob_away", "Bob")
+    session.say("Bob", "back")
+    assert session.meeting.people() == [("Bob", 2), ("alice", 1)]
+    assert session.meeting.aliases() == {"Bob": ("bob_away",)}
+
+
+def test_an_action_for_an_old_nick_belongs_to_the_person() -> None:
+    session = started(owner="sdake")
+    session.say("sdake", "#action sdake to write the spec")
+    session.rename("sdake", "sdake_")
+    session.say("sdake_", "#action sdake_ to review it")
+    view = build_view(session.meeting, log_basename="x")
+    assert [(owner.nick, [item.text for item in owner.actions]) for owner in view.actions_by_person] == [
+        ("sdake_", ["sdake to write the spec", "sdake_ to review it"])
+    ]
+    assert (view.started_by, view.owner) == ("sdake", "sdake_")  # the start line names the nick of the time
+    assert view.people[0] == Person("sdake_", 3, ("sdake",))

@@ -15,25 +15,48 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 class FoldedAtOnce:
-    """The plain definition: each logged line counts at once under its folded nick, unless the bot said it."""
+    """The plain definition: each logged line counts at once for the person holding its folded nick (a nick change
+    hands the person on to the new nick), unless the bot said it."""
 
     def __init__(self, bot_nick: str | None) -> None:
         self.bot = fold_nick(bot_nick) if bot_nick else None
-        self.lines: dict[str, int] = {}
-        self.first_seen: dict[str, str] = {}
+        self.holder: dict[str, int] = {}  # folded nick -> person number
+        self.lines: dict[int, int] = {}
+        self.nick: dict[int, str] = {}  # person -> listed nick
+        self.names: dict[int, list[str]] = {}
 
     def add(self, event: Event, effects: list[object]) -> None:
         logged = any(isinstance(effect, LogLine) for effect in effects)
         if logged and isinstance(event, Message | Action) and fold_nick(event.nick) != self.bot:
-            key = fold_nick(event.nick)
-            self.lines[key] = self.lines.get(key, 0) + 1
-            self.first_seen.setdefault(key, event.nick)
-        if logged and isinstance(event, NickChange) and fold_nick(event.old) == self.bot:
-            self.bot = fold_nick(event.new)
+            person = self.holder.setdefault(fold_nick(event.nick), len(self.nick))
+            self.nick.setdefault(person, event.nick)
+            self.names.setdefault(person, [event.nick])
+            self.lines[person] = self.lines.get(person, 0) + 1
+        if logged and isinstance(event, NickChange):
+            old, new = fold_nick(event.old), fold_nick(event.new)
+            if old == self.bot:
+                self.bot = new
+                return
+            person = self.holder.pop(old, len(self.nick))
+            self.holder[new] = person
+            self.nick[person] = event.new
+            names = self.names.setdefault(person, [event.old])
+            if new not in {fold_nick(name) for name in names}:
+                names.append(event.new)
 
     def people(self) -> list[tuple[str, int]]:
-        rows = [(self.first_seen[key], count) for key, count in self.lines.items()]
+        rows = [(self.nick[person], count) for person, count in self.lines.items()]
         return sorted(rows, key=lambda row: (-row[1], row[0].lower(), row[0]))
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, tuple[str, ...]] = {}
+        order = sorted(self.lines, key=lambda p: (-self.lines[p], self.nick[p].lower(), self.nick[p]))
+        for person in order:
+            nick = self.nick[person]
+            others = tuple(name for name in self.names[person] if fold_nick(name) != fold_nick(nick))
+            if others:
+                found[nick] = found.get(nick, ()) + others
+        return found
 
 
 @FAST
@@ -45,6 +68,7 @@ def test_people_are_counted_as_if_each_line_were_folded_at_once(
     for event in events:
         plain.add(event, list(meeting.handle(event)))
         assert meeting.people() == plain.people()
+        assert meeting.aliases() == plain.aliases()
 
 
 def test_the_bots_lines_stay_uncounted_under_every_nick_it_had() -> None:
@@ -72,6 +96,8 @@ def test_queries_change_nothing(meeting_settings: MeetingSettings, events: list[
         meeting.handle(event)
         before = pickle.dumps(meeting)
         meeting.people()
+        meeting.persons()
+        meeting.aliases()
         meeting.action_nicks()
         meeting.chairs  # noqa: B018
         meeting.known_accounts()

@@ -68,7 +68,7 @@ def test_empty_meeting() -> None:
     assert "No items were recorded." in md and "Action items" not in md
     data = json.loads(render_json(view))
     assert (data["items"], data["topics"], data["actions"], data["votes"]) == ([], [], [], [])
-    assert data["people"] == [{"nick": "alice", "lines": 2}]
+    assert data["people"] == [{"nick": "alice", "lines": 2, "also_known_as": []}]
 
 
 def test_meeting_without_title() -> None:
@@ -170,7 +170,7 @@ def test_unicode_round_trips_in_json() -> None:
     data = json.loads(raw)
     assert data["items"][0]["text"] == text
     assert data["meeting"]["title"] == "Ünïcode" and data["meeting"]["owner"] == "álvaro"
-    assert data["people"] == [{"nick": "álvaro", "lines": 3}]
+    assert data["people"] == [{"nick": "álvaro", "lines": 3, "also_known_as": []}]
     assert text in render_text(view) and text in render_markdown(view)
     assert "café ☕ 日本語 — “quoted” \U0001f600" in render_html(view)
 
@@ -185,8 +185,11 @@ def test_json_is_stable_sorted_and_one_line_per_element() -> None:
         return dict(pairs)
 
     data = json.loads(raw, object_pairs_hook=sorted_object)
-    assert raw.startswith('{\n  "actions": [],\n  "actions_by_person": {},\n  "generator": "gavel 0.1.0",\n')
-    assert '\n  "people": [\n    {"lines": 4, "nick": "alice"},\n    {"lines": 1, "nick": "bob"},\n' in raw
+    assert raw.startswith('{\n  "actions": [],\n  "actions_by_person": {},\n  "attendance": {\n    "present": [')
+    assert (
+        '\n  "people": [\n    {"also_known_as": [], "lines": 4, "nick": "alice"},\n'
+        '    {"also_known_as": [], "lines": 1, "nick": "bob"},\n'
+    ) in raw
     assert len(data["votes"]) == 1 and raw.endswith("\n  ]\n}\n")
 
 

@@ -133,6 +133,7 @@ def test_json_minutes_content() -> None:
         "channel": "#k8s_integration_discussion",
         "title": "k8s integration discussion",
         "owner": "apuimedo",
+        "started_by": "apuimedo",
         "chairs": ["apuimedo"],
         "started_at": "2016-03-16T14:30:39Z",
         "ended_at": "2016-03-16T15:32:45Z",
@@ -154,6 +155,7 @@ def test_json_minutes_content() -> None:
         "time": "2016-03-16T15:30:58Z",
         "topic": "direct k8s/cni",
         "line": 316,
+        "corrected_from": None,
     }
     assert data["actions"] == [ACTION]
     assert data["actions_by_person"] == {"mspreitz": [ACTION]}

@@ -92,13 +92,25 @@ COMMANDS: tuple[Command, ...] = (
         "the list shown at #startmeeting or by (part of) its text.",
         "<number or text>",
     ),
+    Command("present+", _A, "Declare nicks present (without nicks: yourself).", "[nick ...]"),
+    Command("here", _A, "Declare yourself present."),
+    Command("present-", _A, "Take back that nicks were declared present.", "<nick> [nick ...]"),
+    Command("regrets+", _A, "Record that nicks sent regrets (could not come).", "<nick> [nick ...]"),
+    Command(
+        "fix",
+        _C,
+        "Correct item N (in meeting order, as in the JSON minutes): its first `old` becomes `new` (plain text). "
+        "Anyone corrects their own latest item with a line `s/old/new/`.",
+        "<N> s/old/new/",
+        verb="correct items",
+    ),
     Command("commands", _A, "List the available commands."),
 )
 
 _BY_NAME: dict[str, Command] = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
 
-# ``#cmd arg``, ``#CMD: arg``; the first word must be the command (``#info-ish`` is not ``#info``).
-_COMMAND_LINE = re.compile(r"\s*#(\w+):?(?:[ \t]+(.*))?\s*\Z", re.DOTALL)
+# ``#cmd arg``, ``#CMD: arg``, ``#present+ arg``; the first word must be the command (``#info-ish`` is not ``#info``).
+_COMMAND_LINE = re.compile(r"\s*#(\w+[+-]?):?(?:[ \t]+(.*))?\s*\Z", re.DOTALL)
 
 
 def lookup(name: str) -> Command | None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from gavel.core import replies
 from gavel.core.commands import Command, Permission
+from gavel.core.corrections import parse_correction
 from gavel.core.effects import Effect, SaveMinutes
 from gavel.core.events import Message
 from gavel.core.naming import normalize_name
@@ -148,12 +149,108 @@ def set_topic(meeting: Meeting, arg: str, event: Message, effects: list[Effect])
 
 
 def undo(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
-    item = meeting.undo_item()
-    if item is None:
+    topic = meeting.current_topic
+    undone = meeting.undo_last()
+    if undone is None:
         meeting.say(effects, replies.nothing_to_undo(event.nick))
+    elif undone.attendance is not None:
+        meeting.say(effects, replies.attendance_restored())
+    elif undone.items is not None:
+        meeting.say(effects, replies.correction_undone(undone.index + 1, undone.items[undone.index]))
+        if meeting.current_topic != topic:
+            meeting.show_topic(effects)
+    elif undone.item is not None:
+        meeting.say(effects, replies.removed(undone.item))
+        if undone.item.kind is ItemKind.TOPIC:
+            meeting.show_topic(effects)
+
+
+# ---------------------------------------------------------------------------- attendance
+
+
+def declare_present(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
+    """``#present+ [nick ...]`` and ``#here``: without nicks, the speaker."""
+    nicks = [nick for nick in nick_list(arg) if not meeting.is_bot(nick)] or [event.nick]
+    attendance = meeting.change_attendance()
+    for nick in nicks:
+        attendance.add_present(nick)
+    meeting.say(effects, replies.present(meeting.present()))
+
+
+def here(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
+    declare_present(meeting, "", event, effects)
+
+
+def withdraw_present(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
+    nicks = nick_list(arg)
+    if not nicks:
+        meeting.say(effects, replies.usage(event.nick, "#present- <nick> [nick ...]"))
         return
-    meeting.say(effects, replies.removed(item))
-    if item.kind is ItemKind.TOPIC:
+    unknown = [nick for nick in nicks if fold_nick(nick) not in meeting.attendance.declared]
+    if unknown:
+        meeting.say(effects, replies.not_declared(event.nick, unknown))
+    known = [nick for nick in nicks if nick not in unknown]
+    if known:
+        attendance = meeting.change_attendance()
+        for nick in known:
+            attendance.remove_present(nick)
+        meeting.say(effects, replies.present(meeting.present()))
+
+
+def add_regrets(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
+    nicks = nick_list(arg)
+    if not nicks:
+        meeting.say(effects, replies.usage(event.nick, "#regrets+ <nick> [nick ...]"))
+        return
+    attendance = meeting.change_attendance()
+    for nick in nicks:
+        attendance.add_regrets(nick)
+    meeting.say(effects, replies.regrets(meeting.regrets()))
+
+
+# ---------------------------------------------------------------------------- corrections
+
+
+def correct_own(meeting: Meeting, text: str, event: Message, effects: list[Effect]) -> None:
+    """A line ``s/old/new/``: the speaker's latest item containing ``old`` (under any nick they had)."""
+    correction = parse_correction(text)
+    if correction is None:
+        return
+    if not correction.old:
+        meeting.say(effects, replies.empty_correction(event.nick))
+        return
+    mine = meeting.nicks_of(event.nick)
+    for index in range(len(meeting.items) - 1, -1, -1):
+        item = meeting.items[index]
+        if fold_nick(item.nick) in mine and correction.old in item.text:
+            corrected = meeting.correct_item(index, correction.apply(item.text))
+            meeting.say(effects, replies.corrected(index + 1, corrected))
+            return
+    meeting.say(effects, replies.no_item_to_correct(event.nick, correction.old, own=True))
+
+
+def fix(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> None:
+    """``#fix N s/old/new/``: a chair corrects any item."""
+    number, _, rest = arg.partition(" ")
+    correction = parse_correction(rest.strip())
+    if not number.isdigit() or correction is None:
+        meeting.say(effects, replies.usage(event.nick, "#fix <N> s/old/new/"))
+        return
+    if not correction.old:
+        meeting.say(effects, replies.empty_correction(event.nick))
+        return
+    index = int(number) - 1
+    if not 0 <= index < len(meeting.items):
+        meeting.say(effects, replies.no_such_item(event.nick, number, len(meeting.items)))
+        return
+    item = meeting.items[index]
+    if correction.old not in item.text:
+        meeting.say(effects, replies.no_item_to_correct(event.nick, correction.old, own=False))
+        return
+    topic = meeting.current_topic
+    corrected = meeting.correct_item(index, correction.apply(item.text))
+    meeting.say(effects, replies.corrected(index + 1, corrected))
+    if meeting.current_topic != topic:
         meeting.show_topic(effects)
 
 
@@ -238,6 +335,11 @@ HANDLERS: dict[str, Handler] = {
     "unlurk": unlurk,
     "restrictlogs": restrict_logs,
     "commands": list_commands,
+    "present+": declare_present,
+    "here": here,
+    "present-": withdraw_present,
+    "regrets+": add_regrets,
+    "fix": fix,
     "nick": add_nicks,
     "chair": add_chairs,
     "unchair": remove_chairs,

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import assert_never
 
 from gavel.core import commands, handlers, replies
+from gavel.core.attendance import Attendance
 from gavel.core.chairs import Chairs
 from gavel.core.effects import (
     AnnounceMinutes,
@@ -50,10 +51,10 @@ from gavel.core.events import (
     row_event,
 )
 from gavel.core.naming import channel_name, normalize_name
-from gavel.core.people import People
-from gavel.core.records import URL_FIRST_LETTERS, Item, ItemKind, fold_nick, starts_with_url
+from gavel.core.people import People, Person
+from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.replies import asctime, local_asctime
-from gavel.core.rows import COMMAND_FIRST, MAYBE_SPECIAL_FIRST, WHITESPACE
+from gavel.core.rows import BARE_PREFIXES, COMMAND_FIRST, LETTER_FIRST, MAYBE_SPECIAL_FIRST, WHITESPACE
 from gavel.core.settings import MeetingSettings
 from gavel.core.votes import Vote
 
@@ -78,12 +79,16 @@ class MeetingState(enum.Enum):
 
 
 @dataclass(slots=True)
-class _Undo:
-    """What an item changed, so ``#undo`` can restore it."""
+class Undo:
+    """What one change to the minutes changed, so ``#undo`` can restore it: a new ``item`` (and the topic or
+    vote it changed), the ``attendance`` before a change to it, or the ``items`` before a correction."""
 
-    item: Item
+    item: Item | None
     previous_topic: str | None
     vote: Vote | None = None
+    attendance: Attendance | None = None
+    items: list[Item] | None = None
+    index: int = -1  # the item a correction changed
 
 
 class Meeting:
@@ -94,7 +99,8 @@ class Meeting:
         self.state = MeetingState.IDLE
         self.name = channel_name(settings.channel)
         self.title: str | None = None
-        self.owner = ""
+        self.owner = ""  # follows the owner's nick changes
+        self.started_by = ""  # the owner's nick at #startmeeting
         self.started_at: datetime | None = None
         self.ended_at: datetime | None = None
         self.end_reason: str | None = None
@@ -107,7 +113,8 @@ class Meeting:
         self.votes: list[Vote] = []
         self.open_vote: Vote | None = None
         self.series_open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings, numbered from 1
-        self._undo: list[_Undo] = []
+        self._undo: list[Undo] = []
+        self.attendance = Attendance()
         self._chairs = Chairs(settings.chairs_by_account)
         self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
@@ -121,6 +128,14 @@ class Meeting:
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
         return self._people.lines_by_person(self._bot)
+
+    def persons(self) -> list[Person]:
+        """Each person who spoke (one entry across their nick changes), most lines first (ties by nick)."""
+        return self._people.persons(self._bot)
+
+    def aliases(self) -> dict[str, tuple[str, ...]]:
+        """The other nicks of each person who changed nick, by the nick they have now."""
+        return self._people.aliases(self._bot)
 
     def action_nicks(self) -> list[str]:
         """Nicks an action item can be assigned to: everyone who spoke or was named by #nick/#chair."""
@@ -161,9 +176,26 @@ class Meeting:
             return f"{topic} (Meeting topic: {self.title})" if topic else f"Meeting topic: {self.title}"
         return topic
 
-    def minutes_state(self) -> tuple[tuple[Item, ...], str | None, int]:
-        """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes."""
-        return tuple(self.items), self.current_topic, len(self.votes)
+    def minutes_state(
+        self,
+    ) -> tuple[tuple[Item, ...], str | None, int, tuple[tuple[str, ...], tuple[str, ...]]]:
+        """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes, attendance."""
+        return tuple(self.items), self.current_topic, len(self.votes), self.attendance.snapshot()
+
+    def present(self) -> list[str]:
+        """Everyone present: who spoke (as in ``people()``), then who was declared present and did not speak."""
+        persons = self.persons()
+        spoke = {fold_nick(name) for person in persons for name in (person.nick, *person.names)}
+        declared = [nick for key, nick in self.attendance.declared.items() if key not in spoke and key != self._bot]
+        return [person.nick for person in persons] + sorted(declared, key=lambda nick: (nick.lower(), nick))
+
+    def regrets(self) -> list[str]:
+        """Who sent regrets, as given."""
+        return list(self.attendance.regrets.values())
+
+    def nicks_of(self, nick: str) -> set[str]:
+        """Every nick (folded) of the person who holds ``nick`` now."""
+        return self._people.nicks_of(nick)
 
     def done_refs(self) -> set[str]:
         """Archive ids of the earlier action items this meeting marked done."""
@@ -235,19 +267,22 @@ class Meeting:
         parsed = commands.parse(text)
         if parsed is not None:
             handlers.run(self, parsed[0], parsed[1], event, effects)
+        elif text.startswith(BARE_PREFIXES):
+            handlers.correct_own(self, text, event, effects)
         elif starts_with_url(text.lstrip()):
             self.add_item(ItemKind.LINK, text.strip(), event)
 
     def _renamed(self, event: NickChange) -> None:
         """What a logged nick change means: the bot, chairs, the owner, named nicks, accounts and votes follow it."""
         old = fold_nick(event.old)
+        # The person follows the nick; the bot's lines under its old nick stay uncounted.
+        self._people.rename(event.old, event.new, self._bot)
         if old == self._bot:  # the bot itself was renamed (e.g. it got its nick back)
-            self._people.settle(self._bot)  # the lines it said under its old nick stay uncounted
             self._bot = fold_nick(event.new)
         self._chairs.rename(event.old, event.new)
+        self.attendance.rename(event.old, event.new)
         if fold_nick(self.owner) == old:
             self.owner = event.new
-        self._people.rename(event.old, event.new)
         self._chairs.track_account(event)
         if self.open_vote is not None:
             self.open_vote.rename(event.old, event.new)
@@ -266,7 +301,7 @@ class Meeting:
     def _start(self, event: Message, arg: str) -> list[Effect]:
         self.state = MeetingState.RUNNING
         self.started_at = event.time
-        self.owner = event.nick
+        self.owner = self.started_by = event.nick
         self._chairs.chair(event.nick, event.account)
         effects: list[Effect] = [
             MeetingStarted(event.time),
@@ -330,17 +365,20 @@ class Meeting:
         tally = self._people.lines_as_written
         get = tally.get
         message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
-        maybe_special, url_first = MAYBE_SPECIAL_FIRST, URL_FIRST_LETTERS
+        maybe_special, letter_first, bare = MAYBE_SPECIAL_FIRST, LETTER_FIRST, BARE_PREFIXES
         base = self.lines + 1 - start
         run = start  # rows[run:index] wait to be logged as one LogLines
         for index in range(start, len(rows)):
             kind, time, _, nick, text = rows[index]
             if kind is message:
-                # Plain when its first character can start neither a command nor a link (rows.py), or it starts
-                # like a link scheme but holds no URL there: what _said looks for, decided mostly in one look.
+                # Plain when its first character can start neither a command, a bare command nor a link (rows.py),
+                # or it starts with a letter but neither like a bare command nor with a URL: what _said looks for,
+                # decided mostly in one look.
                 first = text[:1]
                 if first not in maybe_special or (
-                    first in url_first and ("://" not in text or not starts_with_url(text))
+                    first in letter_first
+                    and ("://" not in text or not starts_with_url(text))
+                    and not text.startswith(bare)
                 ):
                     tally[nick] = get(nick, 0) + 1  # counted now, logged with its run
                     continue
@@ -416,20 +454,46 @@ class Meeting:
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)
-        self._undo.append(_Undo(item, previous_topic, vote))
+        self._undo.append(Undo(item, previous_topic, vote))
         return item
 
-    def undo_item(self) -> Item | None:
-        """Take the last item out of the minutes, restoring the topic or vote it changed (None: no item)."""
+    def change_attendance(self) -> Attendance:
+        """The attendance, to change now; ``#undo`` takes the change back."""
+        self._undo.append(Undo(None, self.current_topic, attendance=self.attendance.copy()))
+        return self.attendance
+
+    def correct_item(self, index: int, text: str) -> Item:
+        """Give ``items[index]`` the text ``text`` (a topic's items and the current topic follow); ``#undo`` takes
+        it back."""
+        self._undo.append(Undo(None, self.current_topic, items=list(self.items), index=index))
+        item = self.items[index]
+        corrected = replace(item, text=text, corrected_from=item.corrected_from or item.text)
+        self.items[index] = corrected
+        if item.kind is ItemKind.TOPIC:  # the items under it, up to the next topic, fall under the new text
+            later = index
+            while later < len(self.items) and (later == index or self.items[later].kind is not ItemKind.TOPIC):
+                self.items[later] = replace(self.items[later], topic=text)
+                later += 1
+        self.current_topic = self.items[-1].topic  # (every item falls under the topic current when it came)
+        return corrected
+
+    def undo_last(self) -> Undo | None:
+        """Take back the last change to the minutes (an item, attendance, a correction); None: nothing to undo."""
         if not self._undo:
             return None
         undo = self._undo.pop()
-        self.items.pop()
-        if undo.vote is not None:
-            self.votes.remove(undo.vote)
-        if undo.item.kind is ItemKind.TOPIC:
+        if undo.attendance is not None:
+            self.attendance = undo.attendance
+        elif undo.items is not None:
+            self.items = undo.items
             self.current_topic = undo.previous_topic
-        return undo.item
+        elif undo.item is not None:
+            self.items.pop()
+            if undo.vote is not None:
+                self.votes.remove(undo.vote)
+            if undo.item.kind is ItemKind.TOPIC:  # the topic of the item before, which a correction may have changed
+                self.current_topic = self.items[-1].topic if self.items else undo.previous_topic
+        return undo
 
     def add_nick(self, nick: str) -> None:
         """Make ``nick`` someone actions can be assigned to, though it may never speak."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -38,6 +39,7 @@ class Item:
     line: int
     topic: str | None
     ref: str | None = None  # for DONE: the archive's id of the action marked done
+    corrected_from: str | None = None  # the text as first said, when a correction changed it
 
 
 LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")
@@ -97,28 +99,36 @@ def fold_nick(nick: str) -> str:
     return nick.lower().translate(_FOLD)
 
 
-def actions_by_person(actions: list[Item], nicks: list[str]) -> tuple[dict[str, list[Item]], list[Item]]:
+def actions_by_person(
+    actions: list[Item], nicks: list[str], aliases: Mapping[str, Sequence[str]] | None = None
+) -> tuple[dict[str, list[Item]], list[Item]]:
     """Assign each action to every nick it names as a whole word; the rest are unassigned.
 
-    ``nicks`` are the people who spoke or were ``#nick``-ed; the result is ordered by nick
+    ``nicks`` are the people who spoke or were ``#nick``-ed; ``aliases`` the other nicks of a person (by the
+    nick in ``nicks``): an action naming one of those belongs to that person. The result is ordered by nick
     (case-insensitively) and keeps each person's actions in meeting order.
     """
     owners: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
-    lowered_nicks = [(nick, nick.lower(), nick.isascii()) for nick in ordered]
+    also = aliases or {}
+    lowered_nicks = [
+        (nick, name, name.lower(), name.isascii()) for nick in ordered for name in (nick, *also.get(nick, ()))
+    ]
     patterns: dict[str, re.Pattern[str]] = {}  # compiled when first needed (compiling costs more than searching)
     for action in actions:
         owned = False
         text = action.text
         lowered, plain = text.lower(), not _ODD_CASE.intersection(text)
-        for nick, lowered_nick, ascii_nick in lowered_nicks:
+        for nick, name, lowered_nick, ascii_nick in lowered_nicks:
+            if (owned_by := owners.get(nick)) and owned_by[-1] is action:  # named already under another nick
+                continue
             if plain and ascii_nick and lowered_nick:  # no pattern needed (see _ODD_CASE)
                 named = _names(text, lowered, lowered_nick)
             else:
-                pattern = patterns.get(nick)
+                pattern = patterns.get(name)
                 if pattern is None:
-                    pattern = patterns[nick] = mention_pattern(nick)
+                    pattern = patterns[name] = mention_pattern(name)
                 named = pattern.search(text) is not None
             if named:
                 owners.setdefault(nick, []).append(action)

@@ -170,3 +170,44 @@ def already_done(nick: str, number: int) -> str:
 
 def marked_done(number: int, action: OpenAction) -> str:
     return f"Marked done: [{number}] {action.text}"
+
+
+# ---------------------------------------------------------------------------- attendance and corrections
+
+
+def present(nicks: Sequence[str]) -> str:
+    return f"Present: {', '.join(nicks)}"
+
+
+def not_declared(nick: str, nicks: Sequence[str]) -> str:
+    return f"{nick}: {', '.join(nicks)} had not been declared present."
+
+
+def regrets(nicks: Sequence[str]) -> str:
+    return f"Regrets: {', '.join(nicks)}"
+
+
+def attendance_restored() -> str:
+    return "Undid the last change to attendance."
+
+
+def corrected(number: int, item: Item) -> str:
+    label = f"{item.kind.label}: " if item.kind.label else ""
+    return f"Corrected item {number}: {label}{item.text}"
+
+
+def correction_undone(number: int, item: Item) -> str:
+    return f"Undid the correction of item {number}: {item.text}"
+
+
+def empty_correction(nick: str) -> str:
+    return f"{nick}: nothing to replace: say s/old text/new text/"
+
+
+def no_item_to_correct(nick: str, old: str, own: bool) -> str:
+    whose = "of yours " if own else ""
+    return f"{nick}: no item {whose}contains {old!r}; nothing was changed."
+
+
+def no_such_item(nick: str, number: str, count: int) -> str:
+    return f"{nick}: there is no item {number} (the minutes have {count} items, numbered from 1)."

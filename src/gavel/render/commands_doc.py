@@ -24,6 +24,10 @@ A line is a command when its first word is `#` and a command name: `#topic Budge
 - A line that starts with a URL (`http`, `https`, `ftp`, `irc`, `ircs`) is recorded as a `#link`.
 - The nicks named in an `#action` (as whole words, in any case) own it; they must have spoken or been named with
   `#nick`.
+- A line `s/old/new/` (scribe.perl's correction) corrects the speaker's own latest minutes item that contains
+  `old`: plain text, not a pattern. The log keeps what was said; the minutes mark the item "(corrected)".
+- Someone who changes nick stays one person: "People present" lists them once, under their current nick with
+  the others beside it, and an action naming any of their nicks is theirs.
 - Meeting names (`#startmeeting name`, `#meetingname`) are lower-cased and reduced to `[a-z0-9_]`; they name the
   output files `name/YYYY/name.YYYY-MM-DD-HH.MM.*`.
 """

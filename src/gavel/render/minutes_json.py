@@ -18,6 +18,7 @@ def _item(item: ItemView) -> dict[str, Any]:
         "time": iso(item.time),
         "topic": item.topic,
         "line": item.line,
+        "corrected_from": item.corrected_from,
     }
 
 
@@ -43,6 +44,7 @@ def _members(view: MinutesView) -> dict[str, Any]:
             "channel": view.channel,
             "title": view.title,
             "owner": view.owner,
+            "started_by": view.started_by,
             "chairs": list(view.chairs),
             "started_at": iso(view.started_at),
             "ended_at": iso(view.ended_at) if view.ended_at is not None else None,
@@ -57,8 +59,12 @@ def _members(view: MinutesView) -> dict[str, Any]:
         "actions": (item.text for item in view.actions),
         "actions_by_person": {owner.nick: (item.text for item in owner.actions) for owner in view.actions_by_person},
         "unassigned_actions": (item.text for item in view.unassigned_actions),
-        "people": ({"nick": person.nick, "lines": person.lines} for person in view.people),
+        "people": (
+            {"nick": person.nick, "lines": person.lines, "also_known_as": list(person.also_known_as)}
+            for person in view.people
+        ),
         "votes": map(_vote, view.votes),
+        "attendance": {"present": iter(view.present), "regrets": iter(view.regrets)},
     }
 
 

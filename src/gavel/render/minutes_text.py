@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 
 from gavel.render.links import hms
-from gavel.render.view import ItemView, MinutesView
+from gavel.render.view import ItemView, MinutesView, Person
 
 WIDTH = 72
 _SPACES = re.compile("( +)")
@@ -71,7 +71,7 @@ def _heading(title: str) -> str:
 
 
 def _entry(item: ItemView) -> str:
-    text = f"{item.label}: {item.text}" if item.label else item.text
+    text = f"{item.label}: {item.marked_text}" if item.label else item.marked_text
     return f"{text}  ({item.nick}, {hms(item.time)})"
 
 
@@ -113,9 +113,22 @@ def _actions_by_person(view: MinutesView) -> Iterator[str]:
             yield from (_fill(item.text, 2) for item in owner.actions)
 
 
+def also_known_as(person: Person) -> str:
+    """`` (also sdake, sdake_away)`` after a person who used other nicks, else nothing."""
+    return f" (also {', '.join(person.also_known_as)})" if person.also_known_as else ""
+
+
 def _people(view: MinutesView) -> Iterator[str]:
     yield _heading("People present (lines said)")
-    yield from (f"* {p.nick} ({p.lines})" for p in view.people)
+    yield from (_fill(f"{p.nick} ({p.lines}){also_known_as(p)}") for p in view.people)
+
+
+def _attendance(view: MinutesView) -> Iterator[str]:
+    if not view.attendance_taken:
+        return
+    yield _heading("Attendance")
+    yield _fill(f"Present: {', '.join(view.present) or 'nobody'}")
+    yield _fill(f"Regrets: {', '.join(view.regrets) or 'none'}")
 
 
 def _votes(view: MinutesView) -> Iterator[str]:
@@ -132,7 +145,7 @@ def _votes(view: MinutesView) -> Iterator[str]:
 def _head(view: MinutesView) -> Iterator[str]:
     rule = "=" * len(view.page_title)
     # MeetBot breaks this sentence at a fixed place rather than wrapping it, so a long URL stays on the line.
-    start = f"Meeting started by {view.owner} at {hms(view.started_at)} UTC.  The full logs are\n"
+    start = f"Meeting started by {view.started_by} at {hms(view.started_at)} UTC.  The full logs are\n"
     start += f"available at {view.log_url} ."
     yield f"{rule}\n{view.page_title}\n{rule}\n\n\n{start}"
     if view.restricted:
@@ -147,7 +160,7 @@ def _generated(view: MinutesView) -> Iterator[str]:
 def _lines(view: MinutesView) -> Iterator[str]:
     """Every line of the document, in order, a ``_SECTION_BREAK`` between sections; a section that gives no
     lines (no action items, no votes) is left out, break and all."""
-    sections = (_head, _summary, _ending, _actions, _actions_by_person, _people, _votes, _generated)
+    sections = (_head, _summary, _ending, _actions, _actions_by_person, _people, _attendance, _votes, _generated)
     first = True
     for section in sections:
         lines = section(view)

@@ -33,6 +33,12 @@ class ItemView:
     line: int
     topic: str | None
     href: str
+    corrected_from: str | None = None  # the text as first said, when corrected
+
+    @property
+    def marked_text(self) -> str:
+        """The text, with " (corrected)" after it when a correction changed it."""
+        return f"{self.text} (corrected)" if self.corrected_from is not None else self.text
 
 
 @dataclass(frozen=True)
@@ -53,8 +59,11 @@ class Owner:
 
 @dataclass(frozen=True)
 class Person:
+    """One person: the nick they had last, their lines under every nick, and their other nicks."""
+
     nick: str
     lines: int
+    also_known_as: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,8 @@ class MinutesView:
     channel: str
     title: str | None
     page_title: str  # "#channel: title", or "#channel Meeting" without a title
-    owner: str
+    owner: str  # the owner's nick now (it follows nick changes)
+    started_by: str  # the owner's nick at #startmeeting: the minutes' "Meeting started by"
     chairs: tuple[str, ...]
     started_at: datetime
     ended_at: datetime | None
@@ -94,6 +104,9 @@ class MinutesView:
     votes: tuple[VoteView, ...]
     version: str
     info_url: str  # "" unless it is a safe (http, https, ...) URL
+    present: tuple[str, ...] = ()  # who spoke (as in people) then who was declared present
+    regrets: tuple[str, ...] = ()
+    attendance_taken: bool = False  # someone used #present+, #here or #regrets+: the minutes show Attendance
     meeting_id: str | None = None  # the runtime's id of the meeting (journal, JSON minutes, file ownership)
 
     @property
@@ -142,12 +155,13 @@ def build_view(
             item.line,
             item.topic,
             f"{log_href}#l-{item.line}",
+            item.corrected_from,
         )
 
     items = tuple(view_of(item) for item in meeting.items)
     actions = tuple(view for view in items if view.kind == ItemKind.ACTION.value)
     action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
-    owned, unassigned = actions_by_person(action_items, meeting.action_nicks())
+    owned, unassigned = actions_by_person(action_items, meeting.action_nicks(), meeting.aliases())
     by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True)}
     owners = [Owner(nick, tuple(by_item[id(item)] for item in owned_items)) for nick, owned_items in owned.items()]
     unassigned_views = tuple(by_item[id(item)] for item in unassigned)
@@ -162,6 +176,7 @@ def build_view(
         title=meeting.title,
         page_title=_page_title(meeting.settings.channel, meeting.title),
         owner=meeting.owner,
+        started_by=meeting.started_by,
         chairs=tuple(meeting.chairs),
         started_at=utc(meeting.started_at),
         ended_at=ended_at,
@@ -176,11 +191,14 @@ def build_view(
         actions=actions,
         actions_by_person=tuple(owners),
         unassigned_actions=unassigned_views,
-        people=tuple(Person(nick, lines) for nick, lines in meeting.people()),
+        people=tuple(Person(p.nick, p.lines, p.also_known_as()) for p in meeting.persons()),
         votes=tuple(_vote_view(vote, log_href) for vote in meeting.votes),
         version=gavel.__version__,
         info_url=meeting.settings.info_url if starts_with_url(meeting.settings.info_url) else "",
         meeting_id=meeting_id,
+        present=tuple(meeting.present()),
+        regrets=tuple(meeting.regrets()),
+        attendance_taken=bool(meeting.attendance.declared or meeting.attendance.regrets),
     )
 
 

@@ -226,6 +226,7 @@ def rebuild_view(
         title=meeting.title,
         page_title=f"{meeting.channel}: {meeting.title}" if meeting.title else f"{meeting.channel} Meeting",
         owner=meeting.owner,
+        started_by=meeting.owner,  # the archive keeps only the owner's last nick
         chairs=meeting.chairs,
         started_at=meeting.started_at,
         ended_at=ended,
@@ -245,6 +246,8 @@ def rebuild_view(
         version=gavel.__version__,
         info_url=info_url,
         meeting_id=meeting.runtime_id,
+        # The archive does not store declared attendance, other nicks or corrections yet: who spoke is present.
+        present=tuple(person.nick for person in meeting.people),
     )
 
 
