@@ -57,11 +57,22 @@ def test_a_correction_changes_the_speakers_latest_matching_item() -> None:
     assert [i.text for i in session.meeting.items][1:] == ["the relase notes are long", "relase? carol's item"]
 
 
+def test_of_two_matching_items_the_latest_is_corrected() -> None:
+    session = started()
+    session.say("bob", "#info teh first")
+    session.say("bob", "#info teh second")
+    session.say("bob", "s/teh/the/")
+    assert [i.text for i in session.meeting.items] == ["teh first", "the second"]
+
+
 def test_a_correction_is_plain_text_never_a_pattern() -> None:
     session = started()
     session.say("bob", "#info costs (a+)+ money.*")
     session.say("bob", "s/(a+)+ money.*/nothing/")
     assert session.meeting.items[0].text == "costs nothing"
+    session.say("bob", "#info a cat and a dog")
+    session.say("bob", "s/a /one /")
+    assert session.meeting.items[1].text == "one cat and a dog"  # the first place only, as scribe.perl does
 
 
 def test_a_correction_follows_the_person_across_nick_changes() -> None:
