@@ -97,7 +97,7 @@ class Meeting:
     def __init__(self, settings: MeetingSettings) -> None:
         self.settings = settings
         self.state = MeetingState.IDLE
-        self.name = channel_name(settings.channel)
+        self.name = normalize_name(settings.default_name or "") or channel_name(settings.channel)
         self.title: str | None = None
         self.owner = ""  # follows the owner's nick changes
         self.started_by = ""  # the owner's nick at #startmeeting

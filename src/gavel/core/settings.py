@@ -21,3 +21,6 @@ class MeetingSettings:
     info_url: str = "https://pypi.org/project/gavel-meetbot/"
     # The zone the bot's replies show times in (as MeetBot's timeZone); files and minutes stay in UTC.
     timezone: tzinfo = UTC
+    # The meeting's name when #startmeeting gives none (normalized); None: the channel's name. A Matrix room's is
+    # its alias's localpart ("#weekly-sync:example.org" -> weekly_sync), not the whole alias.
+    default_name: str | None = None

@@ -97,7 +97,16 @@ class MatrixConnection:
     # ------------------------------------------------------------------ what the runtime calls
 
     def bot_nick(self, room: str) -> str:
-        return self.client.bot_nick(room)
+        return self.client.bot_nick(self.room_ids.get(room, room))
+
+    def room_name(self, room: str) -> str | None:
+        """What a meeting in ``room`` is called when ``#startmeeting`` names none: the localpart of its alias (the
+        configured one, else the room's canonical alias), else the room's name; None when nothing is known yet."""
+        state = self.client.rooms.get(self.room_ids.get(room, room))
+        alias = room if room.startswith("#") else (state.alias if state is not None else None)
+        if alias:
+            return alias[1:].split(":", 1)[0]
+        return state.name if state is not None else None
 
     def say(self, room: str, text: str) -> None:
         if self._queue.qsize() >= MAX_PENDING:

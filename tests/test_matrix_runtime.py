@@ -1,0 +1,63 @@
+"""Matrix rooms in the live runtime, without a homeserver: names, nicks and routing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from gavel.app.config import load_config
+from gavel.app.live import LiveBot
+from gavel.core.events import Message
+from gavel.transports.matrix.connection import MatrixConnection
+from gavel.transports.outputs import ChannelEvent
+
+T0 = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def matrix_bot(tmp_path: Path) -> LiveBot:
+    path = tmp_path / "gavel.toml"
+    path.write_text(
+        f"""
+[bot]
+nick = "meetbot"
+output_dir = "{tmp_path / "out"}"
+journal_dir = "{tmp_path / "journal"}"
+
+[[matrix]]
+name = "m"
+homeserver = "https://matrix.example.org"
+user_id = "@meetbot:example.org"
+access_token_env = "TOKEN"
+rooms = ["#weekly-sync:example.org", "!abc:example.org"]
+""",
+        encoding="utf-8",
+    )
+    return LiveBot(load_config(path, environ={"TOKEN": "secret"}))
+
+
+def test_a_room_s_meeting_is_named_after_its_alias(tmp_path: Path) -> None:
+    bot = matrix_bot(tmp_path)
+    by_alias = bot.runtime("m", "#weekly-sync:example.org")
+    assert by_alias is not None and by_alias.meeting.name == "weekly_sync"
+    by_id = bot.runtime("m", "!abc:example.org")
+    assert by_id is not None and by_id.meeting.name == "abc_example_org"  # nothing known of the room yet
+    connection = bot.connections["m"]
+    assert isinstance(connection, MatrixConnection)
+    alias = {"type": "m.room.canonical_alias", "state_key": "", "content": {"alias": "#board:example.org"}}
+    connection.client.receive_sync({"rooms": {"join": {"!abc:example.org": {"state": {"events": [alias]}}}}})
+    by_id.renew_idle()
+    assert by_id.meeting.name == "board"
+
+
+def test_events_of_a_room_reach_the_runtime_configured_by_alias(tmp_path: Path) -> None:
+    bot = matrix_bot(tmp_path)
+    connection = bot.connections["m"]
+    assert isinstance(connection, MatrixConnection)
+    connection.room_ids["#weekly-sync:example.org"] = "!xyz:example.org"  # what joining the alias resolved
+    connection.configured["!xyz:example.org"] = "#weekly-sync:example.org"
+    sent: list[tuple[str, str]] = []
+    connection.say = lambda room, text: sent.append((room, text))  # type: ignore[method-assign]
+    bot._on_output("m", ChannelEvent("!xyz:example.org", Message(T0, "Alice", "#startmeeting", "@alice:example.org")))
+    runtime = bot.runtime("m", "#weekly-sync:example.org")
+    assert runtime is not None and runtime.meeting.name == "weekly_sync" and runtime.meeting.owner == "Alice"
+    assert sent and sent[0][0] == "#weekly-sync:example.org" and sent[0][1].startswith("Meeting started")
