@@ -63,3 +63,18 @@ def test_the_live_bot_reminds_its_channel_once(tmp_path: Path) -> None:
     assert bot.said == ["nova meeting in 10 minutes; agenda: https://wiki.example.org/Meetings/Nova; chair: gibi"]
     bot.remind(TUESDAY_1600 + timedelta(days=7, minutes=-3))  # next week's meeting: reminded again
     assert len(bot.said) == 2 and bot.said[1].startswith("nova meeting in 3 minutes")
+
+
+def test_startmeeting_without_a_name_at_a_scheduled_time_takes_the_scheduled_name(tmp_path: Path) -> None:
+    from gavel.core.events import Message
+
+    bot = RecordingBot(make_config(tmp_path, schedule_dir=str(schedule_dir(tmp_path))))
+    bot.feed(Message(TUESDAY_1600 - timedelta(hours=3), "alice", "#startmeeting"))  # nothing scheduled now
+    runtime = bot.runtime("test", "#meet")
+    assert runtime is not None and runtime.meeting.name == "meet"
+    bot.feed(Message(TUESDAY_1600 - timedelta(hours=2), "alice", "#endmeeting"))
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=2), "alice", "#startmeeting"))
+    assert runtime.meeting.name == "nova"
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=3), "alice", "#endmeeting"))
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=4), "alice", "#startmeeting weekly sync"))  # a name given
+    assert runtime.meeting.name == "weekly_sync"

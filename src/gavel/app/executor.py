@@ -364,8 +364,20 @@ class MeetingExecutor:
         self.meeting = Meeting(self._settings())
         time = ended.ended_at or ended.last_activity or ended.started_at
         if time is not None:
-            for nick, account in ended.known_accounts():
-                self.meeting.handle(AccountChange(time, nick, account))
+            self._carry_accounts(ended, time)
+
+    def _carry_accounts(self, previous: Meeting, time: datetime) -> None:
+        for nick, account in previous.known_accounts():
+            self.meeting.handle(AccountChange(time, nick, account))
+
+    def renew(self, settings: MeetingSettings, time: datetime) -> None:
+        """Between meetings: the next one runs with ``settings`` (e.g. the name of a meeting scheduled now), and
+        knows the accounts the current idle one knows."""
+        if self.meeting.state is not MeetingState.IDLE:
+            raise RuntimeError("a meeting's settings change only between meetings")
+        previous = self.meeting
+        self.meeting = Meeting(settings)
+        self._carry_accounts(previous, time)
 
     def _unplaced_view(self, meeting: Meeting, unfinished_at: datetime | None) -> MinutesView:
         assert meeting.started_at is not None

@@ -33,7 +33,7 @@ from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.records import fold_nick
 from gavel.schedule.directory import load_schedule
 from gavel.schedule.model import Schedule
-from gavel.schedule.reminders import due_reminders
+from gavel.schedule.reminders import due_reminders, scheduled_series
 from gavel.storage.archive import Archive, open_archive
 from gavel.storage.files import fsync_dir, write_atomic
 from gavel.storage.journal import Journal, JournalDir, JournalError
@@ -133,6 +133,11 @@ class ChannelRuntime:
     def handle(self, event: Event) -> None:
         """One live event through the executor (journal first, then the core and its effects)."""
         was_idle = self.meeting.state is MeetingState.IDLE
+        schedule = self.bot.schedule
+        if was_idle and schedule is not None and self.meeting.would_start(event):
+            name = scheduled_series(schedule, self.channel, event.time)
+            if name is not None and name != self.meeting.settings.default_name:
+                self.executor.renew(dataclasses.replace(self.settings(), default_name=name), event.time)
         self.executor.process(event)
         self.executor.written.clear()  # a long-running bot keeps nothing of ended meetings
         if was_idle and self.meeting.state is MeetingState.RUNNING:

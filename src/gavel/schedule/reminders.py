@@ -46,3 +46,20 @@ def reminder_text(meeting: MeetingSchedule, left: timedelta) -> str:
     if meeting.chair:
         text += f"; chair: {meeting.chair}"
     return text
+
+
+EARLY = timedelta(minutes=15)  # a meeting started this early still counts as the scheduled one
+
+
+def scheduled_series(schedule: Schedule, channel: str, now: datetime) -> str | None:
+    """The series of the meeting scheduled in ``channel`` at ``now`` (from ``EARLY`` before its start to its end):
+    what ``#startmeeting`` without a name is called then. None when nothing is scheduled."""
+    wanted = channel.lstrip("#").lower()
+    for meeting in schedule.meetings:
+        for entry in meeting.entries:
+            if entry.channel.lower() != wanted:
+                continue
+            start = next_meeting(entry, now)
+            if start is not None and start - now <= EARLY:
+                return meeting.series
+    return None
