@@ -18,7 +18,10 @@ import pytest
 
 from gavel.app.config import load_config
 from homeserver import Synapse
-from live_support import running_bot
+from irc_client import connected
+from ircd import Ircd
+from live_support import CHANNEL, bot_in_channel, running_bot
+from live_support import write_config as live_config
 from test_live_crash import start_bot
 
 
@@ -204,3 +207,58 @@ def whoami(synapse: Synapse, token: str) -> str:
 async def notice_or_joined(user: User, room_id: str, bot: str) -> bool:
     joined = (await user.call("GET", f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"))["joined"]
     return bot in joined
+
+
+def test_one_process_serves_an_irc_channel_and_a_matrix_room_at_once(
+    synapse: Synapse, ircd: Ircd, tmp_path: Path
+) -> None:
+    """Two meetings at once, one on InspIRCd and one on Synapse, from one bot into one output tree; in the Matrix
+    room two members share a display name and the minutes tell them apart by user id."""
+    bot_token = synapse.register("bothbot" + secrets.token_hex(2))
+    bot_id = whoami(synapse, bot_token)
+    alias_name = "both" + secrets.token_hex(3)
+    server = bot_id.split(":", 1)[1]
+
+    async def scenario() -> None:
+        alice = User(synapse, "alice" + secrets.token_hex(2))
+        twin_a = User(synapse, "twina" + secrets.token_hex(2))
+        twin_b = User(synapse, "twinb" + secrets.token_hex(2))
+        room_id = (
+            await alice.call(
+                "POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat", "room_alias_name": alias_name}
+            )
+        )["room_id"]
+        for twin in (twin_a, twin_b):
+            await twin.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+            await twin.call("PUT", f"/_matrix/client/v3/profile/{quote(twin.synapse.user_id(twin.name))}/displayname",
+                            {"displayname": "Sam"})  # fmt: skip
+        path = live_config(ircd, tmp_path, tls=False, nick="bothbot")
+        matrix = (
+            f'\n[[matrix]]\nname = "mx"\nhomeserver = "{synapse.url}"\nuser_id = "{bot_id}"\n'
+            f'access_token_env = "GAVEL_TEST_MATRIX_TOKEN"\nrooms = ["#{alias_name}:{server}"]\n'
+        )
+        path.write_text(path.read_text(encoding="utf-8") + matrix, encoding="utf-8")
+        config = load_config(path, environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
+        async with connected(ircd.host, ircd.port, "carol") as (carol,):
+            await carol.join(CHANNEL)
+            async with running_bot(config):
+                await bot_in_channel(carol, nick="bothbot")
+                await wait_until(functools.partial(notice_or_joined, alice, room_id, bot_id))
+                await asyncio.sleep(0.5)
+                carol.say(CHANNEL, "#startmeeting irc side")
+                await alice.say(room_id, "#startmeeting matrix side")
+                carol.say(CHANNEL, "#info from irc")
+                await twin_a.say(room_id, "#info from the first Sam")
+                await twin_b.say(room_id, "#info from the second Sam")
+                carol.say(CHANNEL, "#endmeeting")
+                await alice.say(room_id, "#endmeeting")
+                await wait_until(lambda: len(list((tmp_path / "out").rglob("*.json"))) == 2, timeout=30)
+        minutes = {
+            data["meeting"]["name"]: data
+            for data in (json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "out").rglob("*.json"))
+        }
+        assert [i["text"] for i in minutes["irc_side"]["items"]] == ["from irc"]
+        nicks = [i["nick"] for i in minutes["matrix_side"]["items"]]
+        assert nicks == [f"Sam ({synapse.user_id(twin_a.name)})", f"Sam ({synapse.user_id(twin_b.name)})"]
+
+    asyncio.run(scenario())
