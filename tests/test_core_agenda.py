@@ -7,6 +7,9 @@ from datetime import timedelta
 from gavel.core import Meeting, MeetingSettings, Message
 from gavel.core.agenda import Status
 from gavel.core.records import ItemKind
+from gavel.render.minutes import render_html, render_markdown, render_text
+from gavel.render.minutes_json import as_data
+from gavel.render.view import build_view
 from strategies import T0, Session, says, started, topics
 
 
@@ -173,3 +176,24 @@ def test_queue_lines_outside_a_meeting_do_nothing() -> None:
     meeting = Meeting(MeetingSettings(channel="#x"))
     for text in ("q+", "q?", "agenda+ x", "ack next", "take up agendum 1"):
         assert meeting.handle(Message(T0, "bob", text)) == []
+
+
+def test_unfinished_minutes_count_the_current_agendum_up_to_the_end_of_the_log() -> None:
+    session = with_agenda("Budget", "Party")
+    session.say("alice", "#take 1", at=timedelta(minutes=1))
+    session.say("alice", "#timebox 3")
+    session.say("bob", "still talking", at=timedelta(minutes=5, seconds=30))
+    view = build_view(session.meeting, log_basename="x")
+    budget, party = view.agenda
+    assert (budget.status, budget.minutes_spent, budget.timebox_minutes) == ("current", 4.5, 3)
+    assert budget.time_text == "current, 4.5 of 3 minutes (over)"
+    assert (party.status, party.minutes_spent, party.time_text) == ("open", None, "open")
+    data = as_data(view)["agenda"]
+    assert data[0]["taken_at"] == "2016-03-16T14:31:39Z" and data[0]["closed_at"] is None
+    assert "1. Budget (bob): current, 4.5 of 3 minutes (over)" in render_text(view)
+    assert "## Agenda" in render_markdown(view) and 'id="agenda"' in render_html(view)
+
+
+def test_minutes_without_an_agenda_have_no_agenda_section() -> None:
+    view = build_view(started().meeting, log_basename="x")
+    assert "Agenda" not in render_text(view) + render_markdown(view) and 'id="agenda"' not in render_html(view)
