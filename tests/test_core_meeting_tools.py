@@ -99,6 +99,12 @@ def test_chairs_fix_any_item_by_number() -> None:
     assert session.meeting.current_topic == "Budjet" and session.meeting.items[1].topic == "Budjet"
 
 
+def test_fix_with_a_digit_that_is_no_number_gets_the_usage() -> None:
+    session = started()
+    session.say("alice", "#info a")
+    assert says(session.say("alice", "#fix ² s/a/b/")) == ["alice: usage: #fix <N> s/old/new/"]
+
+
 def test_undo_takes_back_attendance() -> None:
     session = started()
     session.say("alice", "#regrets+ bob")

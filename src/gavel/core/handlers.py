@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from gavel.core import agenda_commands, bare, replies
+from gavel.core.agenda import is_number
 from gavel.core.commands import Command, Permission
 from gavel.core.corrections import PREFIX as CORRECTION_PREFIX
 from gavel.core.corrections import parse_correction
@@ -247,7 +248,7 @@ def fix(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> No
     """``#fix N s/old/new/``: a chair corrects any item."""
     number, _, rest = arg.partition(" ")
     correction = parse_correction(rest.strip())
-    if not number.isdigit() or correction is None:
+    if not is_number(number) or correction is None:
         meeting.say(effects, replies.usage(event.nick, "#fix <N> s/old/new/"))
         return
     if not correction.old:
