@@ -65,7 +65,9 @@ class Fixture:
 K8S = Fixture(BASENAME, CHANNEL, DAY, "openstack", LOG_URL)
 # A small hand-written meeting using attendance, corrections and a nick change.
 TOOLS = Fixture("gavel_tools.2024-05-01-09.00", "#gavel", date(2024, 5, 1), "gavelbot", "")
-FIXTURES = (K8S, TOOLS)
+# A small hand-written meeting using the agenda, timeboxes and the speaker queue.
+AGENDA = Fixture("gavel_agenda.2024-05-08-09.00", "#gavel", date(2024, 5, 8), "gavelbot", "")
+FIXTURES = (K8S, TOOLS, AGENDA)
 
 
 def fixture_meeting(fixture: Fixture = K8S) -> tuple[Meeting, list[LogLine]]:

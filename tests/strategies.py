@@ -184,6 +184,29 @@ def texts_for(pool: Sequence[str] = NICKS) -> st.SearchStrategy[str]:
         _weird,
         st.sampled_from(("https://example.org/a b", "see http://x", "ftp://f", "#info-ish x", "hello", "")),
         st.sampled_from(("s/a/b/", "s///", "s/x/y", "s/ /", "S/a/b/", "s/a/b/c/", "#fix 1 s/a/b/", "#fix 99 s/x/y/")),
+        st.sampled_from(
+            (
+                "q+",
+                "q+ a note",
+                "q-",
+                "q?",
+                "q+1",
+                "Q+",
+                "ack next",
+                "ack bob",
+                "ack, ok",
+                "agenda+ Budget",
+                "agenda+",
+                "take up agendum 1",
+                "take up item 2",
+                "take up the slack",
+                "#agenda",
+                "#next",
+                "#take 1",
+                "#timebox 1",
+                "#agenda- 1",
+            )
+        ),
         _huge,
     )
 

@@ -37,11 +37,11 @@ ITEM_SPELLINGS = [
 
 
 def test_registry_names_are_unique_lowercase_words() -> None:
-    """A lower-case ASCII word, perhaps ending in + or - (Zakim's ``present+``)."""
+    """A lower-case ASCII word, perhaps ending in +, - or ? (Zakim's ``present+``, ``q?``)."""
     names = [name for command in COMMANDS for name in (command.name, *command.aliases)]
     assert len(names) == len(set(names))
     for name in names:
-        word = name.removesuffix("+").removesuffix("-")
+        word = name.removesuffix("+").removesuffix("-").removesuffix("?")
         assert word.isascii() and word.isalpha() and name == name.lower(), name
 
 

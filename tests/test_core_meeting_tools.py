@@ -99,6 +99,12 @@ def test_chairs_fix_any_item_by_number() -> None:
     assert session.meeting.current_topic == "Budjet" and session.meeting.items[1].topic == "Budjet"
 
 
+def test_fix_with_a_digit_that_is_no_number_gets_the_usage() -> None:
+    session = started()
+    session.say("alice", "#info a")
+    assert says(session.say("alice", "#fix ² s/a/b/")) == ["alice: usage: #fix <N> s/old/new/"]
+
+
 def test_undo_takes_back_attendance() -> None:
     session = started()
     session.say("alice", "#regrets+ bob")
@@ -136,6 +142,18 @@ TOOL_LINES = st.sampled_from(
         "#regrets+ carol",
         "#undo",
         "hello",
+        "#agenda+ Budget",
+        "agenda+ Party",
+        "#agenda- 1",
+        "#agenda 2 = Release",
+        "#agenda 9 = x",
+        "#next",
+        "#take 1",
+        "take up agendum 2",
+        "#timebox 5",
+        "#timebox -5",
+        "q+ me",
+        "ack next",
     )
 )
 
@@ -144,7 +162,7 @@ TOOL_LINES = st.sampled_from(
 @given(st.lists(st.tuples(st.sampled_from(("alice", "bob", "carol")), TOOL_LINES), max_size=25))
 def test_undo_restores_the_minutes_after_any_change(lines: list[tuple[str, str]]) -> None:
     """Any interleaving of these commands never raises, and whenever a line changed the minutes (items, topic,
-    votes, attendance), ``#undo`` right after it restores them."""
+    votes, attendance, agenda and timebox), ``#undo`` right after it restores them."""
     meeting = Meeting(MeetingSettings(channel="#x"))
     meeting.handle(Message(T0, "alice", "#startmeeting"))
     meeting.handle(Message(T0, "alice", "#chair bob"))

@@ -78,6 +78,9 @@ _schemes = st.builds(lambda scheme, case: case(scheme), st.sampled_from(LINK_SCH
 _starts = st.one_of(
     st.builds(str.__add__, _schemes, st.sampled_from(("://", ":/", "://x", ":// "))),
     st.sampled_from(("#", "#info ", "#INFO: ", "#link", "#nope ", "h", "F", "ı", "İ", "://", "", "s/", "s", "S/")),
+    st.sampled_from(
+        ("q+", "q", "q-", "q?", "Q+", "ack ", "ack", "a", "agenda+ ", "agenda", "take up ", "take up agendum 1")
+    ),
 )
 _special = st.builds(lambda lead, start, rest: lead + start + rest, _leads, _starts, st.text(max_size=12))
 special_texts = st.one_of(_special, _special, _special, texts, st.text(max_size=12))

@@ -185,7 +185,9 @@ def test_json_is_stable_sorted_and_one_line_per_element() -> None:
         return dict(pairs)
 
     data = json.loads(raw, object_pairs_hook=sorted_object)
-    assert raw.startswith('{\n  "actions": [],\n  "actions_by_person": {},\n  "attendance": {\n    "present": [')
+    assert raw.startswith(
+        '{\n  "actions": [],\n  "actions_by_person": {},\n  "agenda": [],\n  "attendance": {\n    "present": ['
+    )
     assert (
         '\n  "people": [\n    {"also_known_as": [], "lines": 4, "nick": "alice"},\n'
         '    {"also_known_as": [], "lines": 1, "nick": "bob"},\n'

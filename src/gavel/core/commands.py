@@ -25,6 +25,8 @@ class Command:
     aliases: tuple[str, ...] = ()
     # Completes "only chairs can ..." when someone else tries the command.
     verb: str = ""
+    # Also said without "#" at the start of a line, as Zakim has it (``q+``, ``ack next``); see core/bare.py.
+    bare: bool = False
 
 
 _A = Permission.ANYONE
@@ -104,13 +106,67 @@ COMMANDS: tuple[Command, ...] = (
         "<N> s/old/new/",
         verb="correct items",
     ),
+    Command(
+        "agenda+",
+        _A,
+        "Add an item to the agenda (also said without `#`: `agenda+ text`).",
+        "<text>",
+        bare=True,
+    ),
+    Command(
+        "agenda",
+        _A,
+        "List the agenda, numbered, with each item's status; chairs retitle item N with `#agenda N = text`.",
+        "[N = text]",
+    ),
+    Command(
+        "agenda-",
+        _C,
+        "Mark agenda item N skipped (numbers never change).",
+        "<N>",
+        verb="change the agenda",
+    ),
+    Command(
+        "next",
+        _C,
+        "Close the current agenda item and take up the next open one as the topic.",
+        verb="move to the next agenda item",
+    ),
+    Command(
+        "take",
+        _C,
+        "Take up agenda item N as the topic (Zakim's `take up agendum N` works too).",
+        "<N>",
+        verb="take up agenda items",
+    ),
+    Command(
+        "timebox",
+        _C,
+        "Give the current topic M minutes from its start; the bot warns at 80% and when the time is up.",
+        "<minutes>",
+        verb="set timeboxes",
+    ),
+    Command("q+", _A, "Ask to speak: join the speaker queue (logged, not minuted).", "[note]", bare=True),
+    Command("q-", _A, "Leave the speaker queue.", bare=True),
+    Command("q?", _A, "List the speaker queue.", bare=True),
+    Command(
+        "ack",
+        _C,
+        "Give the floor to a nick, or to the first in the queue (`ack next`); they leave the queue.",
+        "<nick> or next",
+        verb="give the floor",
+        bare=True,
+    ),
     Command("commands", _A, "List the available commands."),
 )
+
+# ``#agenda N = text`` changes the agenda: a chair's command, said with ``#agenda``.
+AGENDA_EDIT = Command("agenda", _C, "Retitle agenda item N.", "<N> = <text>", verb="change the agenda")
 
 _BY_NAME: dict[str, Command] = {name: command for command in COMMANDS for name in (command.name, *command.aliases)}
 
 # ``#cmd arg``, ``#CMD: arg``, ``#present+ arg``; the first word must be the command (``#info-ish`` is not ``#info``).
-_COMMAND_LINE = re.compile(r"\s*#(\w+[+-]?):?(?:[ \t]+(.*))?\s*\Z", re.DOTALL)
+_COMMAND_LINE = re.compile(r"\s*#(\w+[+?-]?):?(?:[ \t]+(.*))?\s*\Z", re.DOTALL)
 
 
 def lookup(name: str) -> Command | None:

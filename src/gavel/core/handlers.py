@@ -10,8 +10,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from gavel.core import replies
+from gavel.core import agenda_commands, bare, replies
+from gavel.core.agenda import is_number
 from gavel.core.commands import Command, Permission
+from gavel.core.corrections import PREFIX as CORRECTION_PREFIX
 from gavel.core.corrections import parse_correction
 from gavel.core.effects import Effect, SaveMinutes
 from gavel.core.events import Message
@@ -49,6 +51,17 @@ def run(meeting: Meeting, command: Command, arg: str, event: Message, effects: l
         meeting.say(effects, replies.usage(event.nick, f"#{command.name} {command.usage}"))
     else:
         meeting.add_item(kind, arg, event)
+
+
+def run_bare(meeting: Meeting, text: str, event: Message, effects: list[Effect]) -> None:
+    """A line that starts like a bare command (core/bare.py): a correction, ``q+`` ... When someone who is not a
+    chair says a chair's bare command (``ack ...``), it is taken for chat: no reply."""
+    if text.startswith(CORRECTION_PREFIX):
+        correct_own(meeting, text, event, effects)
+        return
+    parsed = bare.parse(text)
+    if parsed is not None and may_use(meeting, parsed[0], event):
+        HANDLERS[parsed[0].name](meeting, parsed[1], event, effects)
 
 
 def may_use(meeting: Meeting, command: Command, event: Message) -> bool:
@@ -153,6 +166,8 @@ def undo(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> N
     undone = meeting.undo_last()
     if undone is None:
         meeting.say(effects, replies.nothing_to_undo(event.nick))
+    elif undone.agenda is not None and undone.item is None:
+        meeting.say(effects, replies.agenda_restored())
     elif undone.attendance is not None:
         meeting.say(effects, replies.attendance_restored())
     elif undone.items is not None:
@@ -233,7 +248,7 @@ def fix(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> No
     """``#fix N s/old/new/``: a chair corrects any item."""
     number, _, rest = arg.partition(" ")
     correction = parse_correction(rest.strip())
-    if not number.isdigit() or correction is None:
+    if not is_number(number) or correction is None:
         meeting.say(effects, replies.usage(event.nick, "#fix <N> s/old/new/"))
         return
     if not correction.old:
@@ -350,4 +365,5 @@ HANDLERS: dict[str, Handler] = {
     "vote": cast_vote,
     "showvote": show_vote,
     "endvote": end_vote,
+    **agenda_commands.HANDLERS,
 }

@@ -20,6 +20,7 @@ from functools import partial
 from typing import assert_never
 
 from gavel.core import commands, handlers, replies
+from gavel.core.agenda import Agenda
 from gavel.core.attendance import Attendance
 from gavel.core.chairs import Chairs
 from gavel.core.effects import (
@@ -56,6 +57,7 @@ from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.replies import asctime, local_asctime
 from gavel.core.rows import BARE_PREFIXES, COMMAND_FIRST, LETTER_FIRST, MAYBE_SPECIAL_FIRST, WHITESPACE
 from gavel.core.settings import MeetingSettings
+from gavel.core.speakers import SpeakerQueue
 from gavel.core.votes import Vote
 
 __all__ = [
@@ -81,7 +83,8 @@ class MeetingState(enum.Enum):
 @dataclass(slots=True)
 class Undo:
     """What one change to the minutes changed, so ``#undo`` can restore it: a new ``item`` (and the topic or
-    vote it changed), the ``attendance`` before a change to it, or the ``items`` before a correction."""
+    vote it changed), the ``attendance`` before a change to it, or the ``items`` before a correction; and the
+    ``agenda`` before a change to it (a new topic ends the timebox, taking up an agendum is a new topic)."""
 
     item: Item | None
     previous_topic: str | None
@@ -89,6 +92,7 @@ class Undo:
     attendance: Attendance | None = None
     items: list[Item] | None = None
     index: int = -1  # the item a correction changed
+    agenda: Agenda | None = None
 
 
 class Meeting:
@@ -115,6 +119,8 @@ class Meeting:
         self.series_open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings, numbered from 1
         self._undo: list[Undo] = []
         self.attendance = Attendance()
+        self.agenda = Agenda()
+        self.queue = SpeakerQueue()  # logged, never minuted, never undone
         self._chairs = Chairs(settings.chairs_by_account)
         self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
@@ -178,9 +184,16 @@ class Meeting:
 
     def minutes_state(
         self,
-    ) -> tuple[tuple[Item, ...], str | None, int, tuple[tuple[str, ...], tuple[str, ...]]]:
-        """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes, attendance."""
-        return tuple(self.items), self.current_topic, len(self.votes), self.attendance.snapshot()
+    ) -> tuple[tuple[Item, ...], str | None, int, tuple[tuple[str, ...], tuple[str, ...]], tuple[object, ...]]:
+        """A comparable snapshot of what ``#undo`` restores: items, current topic, recorded votes, attendance,
+        agenda (with the timebox)."""
+        return (
+            tuple(self.items),
+            self.current_topic,
+            len(self.votes),
+            self.attendance.snapshot(),
+            self.agenda.snapshot(),
+        )
 
     def present(self) -> list[str]:
         """Everyone present: who spoke (as in ``people()``), then who was declared present and did not speak."""
@@ -268,7 +281,7 @@ class Meeting:
         if parsed is not None:
             handlers.run(self, parsed[0], parsed[1], event, effects)
         elif text.startswith(BARE_PREFIXES):
-            handlers.correct_own(self, text, event, effects)
+            handlers.run_bare(self, text, event, effects)
         elif starts_with_url(text.lstrip()):
             self.add_item(ItemKind.LINK, text.strip(), event)
 
@@ -281,6 +294,7 @@ class Meeting:
             self._bot = fold_nick(event.new)
         self._chairs.rename(event.old, event.new)
         self.attendance.rename(event.old, event.new)
+        self.queue.rename(event.old, event.new)
         if fold_nick(self.owner) == old:
             self.owner = event.new
         self._chairs.track_account(event)
@@ -319,13 +333,28 @@ class Meeting:
         return effects
 
     def _tick(self, now: datetime) -> list[Effect]:
+        effects = self._timebox(now)
         settings = self.settings
         start, last = self.started_at, self.last_activity
         if settings.max_length_minutes and start and now - start >= timedelta(minutes=settings.max_length_minutes):
-            return self.end(now, "overlong", replies.ended_overlong(settings.max_length_minutes))
+            return effects + self.end(now, "overlong", replies.ended_overlong(settings.max_length_minutes))
         if settings.idle_end_minutes and last and now - last >= timedelta(minutes=settings.idle_end_minutes):
-            return self.end(now, "idle", replies.ended_idle(settings.idle_end_minutes))
-        return []
+            return effects + self.end(now, "idle", replies.ended_idle(settings.idle_end_minutes))
+        return effects
+
+    def _timebox(self, now: datetime) -> list[Effect]:
+        """Once at 80% of the current topic's timebox, once at its end (one Tick past both: only the end)."""
+        effects: list[Effect] = []
+        box = self.agenda.timebox
+        if box is None or box.expired:
+            return effects
+        if now >= box.deadline:
+            self.agenda.timebox = replace(box, warned=True, expired=True)
+            self.say(effects, replies.time_is_up(box.topic))
+        elif now >= box.warning_time and not box.warned:
+            self.agenda.timebox = replace(box, warned=True)
+            self.say(effects, replies.minutes_left(box.minutes_left(now), box.topic))
+        return effects
 
     def _open_actions(self, event: OpenActions) -> list[Effect]:
         self.series_open_actions = event.actions
@@ -444,18 +473,41 @@ class Meeting:
             effects.append(SetTopic(self.topic_text()))
 
     def add_item(
-        self, kind: ItemKind, text: str, event: Message, *, ref: str | None = None, vote: Vote | None = None
+        self,
+        kind: ItemKind,
+        text: str,
+        event: Message,
+        *,
+        ref: str | None = None,
+        vote: Vote | None = None,
+        agenda: Agenda | None = None,
     ) -> Item:
-        """Add an item that ``#undo`` can take back; a TOPIC item starts a topic, a VOTE item records ``vote``."""
+        """Add an item that ``#undo`` can take back; a TOPIC item starts a topic (ending the timebox), a VOTE item
+        records ``vote``. ``agenda``: the agenda before a change made with this item (``take_up``)."""
         previous_topic = self.current_topic
         if kind is ItemKind.TOPIC:
             self.current_topic = text
+            agenda = agenda or self.agenda.copy()
+            self.agenda.start_topic(text, event.time)
         item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref)
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)
-        self._undo.append(Undo(item, previous_topic, vote))
+        self._undo.append(Undo(item, previous_topic, vote, agenda=agenda))
         return item
+
+    def change_agenda(self) -> Agenda:
+        """The agenda, to change now (without a new topic); ``#undo`` takes the change back."""
+        self._undo.append(Undo(None, self.current_topic, agenda=self.agenda.copy()))
+        return self.agenda
+
+    def take_up(self, number: int, event: Message) -> Item:
+        """Close the current agendum and take up agendum ``number`` as the new topic (one ``#undo`` step); the
+        speaker queue starts empty."""
+        before = self.agenda.copy()
+        agendum = self.agenda.take(number, event.time)
+        self.queue.clear()
+        return self.add_item(ItemKind.TOPIC, agendum.title, event, agenda=before)
 
     def change_attendance(self) -> Attendance:
         """The attendance, to change now; ``#undo`` takes the change back."""
@@ -482,6 +534,8 @@ class Meeting:
         if not self._undo:
             return None
         undo = self._undo.pop()
+        if undo.agenda is not None:
+            self._restore_agenda(undo.agenda)
         if undo.attendance is not None:
             self.attendance = undo.attendance
         elif undo.items is not None:
@@ -494,6 +548,23 @@ class Meeting:
             if undo.item.kind is ItemKind.TOPIC:  # the topic of the item before, which a correction may have changed
                 self.current_topic = self.items[-1].topic if self.items else undo.previous_topic
         return undo
+
+    def _restore_agenda(self, agenda: Agenda) -> None:
+        """Restore ``agenda``; a timebox that is still the same keeps what the bot said of it (said once)."""
+        now = self.agenda.timebox
+        then = agenda.timebox
+        if (
+            now is not None
+            and then is not None
+            and (now.topic, now.started, now.minutes)
+            == (
+                then.topic,
+                then.started,
+                then.minutes,
+            )
+        ):
+            agenda.timebox = replace(then, warned=now.warned, expired=now.expired)
+        self.agenda = agenda
 
     def add_nick(self, nick: str) -> None:
         """Make ``nick`` someone actions can be assigned to, though it may never speak."""
@@ -511,6 +582,7 @@ class Meeting:
 
     def end(self, time: datetime, reason: str, notice: str = "") -> list[Effect]:
         self.state = MeetingState.ENDED
+        self.agenda.close(time)
         self.ended_at = time
         self.end_reason = reason
         effects: list[Effect] = [MeetingEnded(time, reason)]

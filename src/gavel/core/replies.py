@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 
 from gavel.core import commands
+from gavel.core.agenda import Agenda, Agendum, Timebox
 from gavel.core.commands import Command, Permission
 from gavel.core.events import OpenAction
 from gavel.core.records import Item
@@ -211,3 +212,104 @@ def no_item_to_correct(nick: str, old: str, own: bool) -> str:
 
 def no_such_item(nick: str, number: str, count: int) -> str:
     return f"{nick}: there is no item {number} (the minutes have {count} items, numbered from 1)."
+
+
+# ---------------------------------------------------------------------------- the agenda and the timebox
+
+
+def _minutes(minutes: int) -> str:
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def agendum_added(agendum: Agendum) -> str:
+    return f"Agendum {agendum.number} added: {agendum.title}"
+
+
+def agendum_retitled(agendum: Agendum) -> str:
+    return f"Agendum {agendum.number} is now: {agendum.title}"
+
+
+def agendum_skipped(agendum: Agendum) -> str:
+    return f"Agendum {agendum.number} skipped: {agendum.title}"
+
+
+def agendum_taken(agendum: Agendum) -> str:
+    return f"Agendum {agendum.number} taken up: {agendum.title}"
+
+
+def agenda_empty() -> str:
+    return "The agenda is empty; add to it with #agenda+ <text>."
+
+
+def agenda_lines(agenda: Agenda, now: datetime) -> list[str]:
+    """``#agenda``: a heading, then each agendum numbered with its status (and time, once taken up)."""
+    if not agenda.items:
+        return [agenda_empty()]
+    lines = ["Agenda:"]
+    for agendum in agenda.items:
+        spent = agenda.spent(agendum, now)
+        time = ""
+        if agendum.taken_at is not None:
+            time = f", {round(spent.total_seconds() / 60)} min"
+            if agendum.timebox_minutes is not None:
+                time += f" of {agendum.timebox_minutes}"
+        lines.append(f"{agendum.number}. {agendum.title} [{agendum.status.value}{time}]")
+    return lines
+
+
+def no_such_agendum(nick: str, number: str, count: int) -> str:
+    return f"{nick}: there is no agendum {number}; the agenda has {count}."
+
+
+def agendum_closed_already(nick: str, agendum: Agendum) -> str:
+    return f"{nick}: agendum {agendum.number} is {agendum.status.value} already."
+
+
+def agendum_current_already(nick: str, agendum: Agendum) -> str:
+    return f"{nick}: agendum {agendum.number} is the current one already."
+
+
+def no_open_agendum(closed: Agendum | None) -> str:
+    done = f"Agendum {closed.number} closed; " if closed is not None else ""
+    return f"{done}no open agendum is left."
+
+
+def agenda_restored() -> str:
+    return "Undid the last change to the agenda."
+
+
+def timebox_usage(nick: str, most: int) -> str:
+    return f"{nick}: usage: #timebox <minutes>, a whole number from 1 to {most}."
+
+
+def no_topic_to_timebox(nick: str) -> str:
+    return f"{nick}: there is no topic to timebox; set one with #topic or #take first."
+
+
+def timebox_set(box: Timebox, left: int) -> str:
+    return f"Timebox for {box.topic}: {_minutes(box.minutes)} ({_minutes(left)} left)."
+
+
+def minutes_left(left: int, topic: str) -> str:
+    return f"{_minutes(left)} left for {topic}"
+
+
+def time_is_up(topic: str) -> str:
+    return f"Time is up for {topic}."
+
+
+# ---------------------------------------------------------------------------- the speaker queue
+
+
+def not_queued(nick: str) -> str:
+    return f"{nick}: you were not on the queue."
+
+
+def queue(entries: Sequence[tuple[str, str]]) -> str:
+    if not entries:
+        return "The queue is empty."
+    return "Queue: " + ", ".join(f"{nick} ({note})" if note else nick for nick, note in entries)
+
+
+def floor(nick: str, note: str) -> str:
+    return f"{nick} has the floor" + (f" ({note})." if note else ".")

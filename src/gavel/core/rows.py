@@ -11,7 +11,7 @@ looks for (``commands.parse`` and ``starts_with_url``): ``test_a_message_row_mea
 
 from __future__ import annotations
 
-from gavel.core.corrections import PREFIX as CORRECTION_PREFIX
+from gavel.core.bare import PREFIXES as BARE_COMMAND_PREFIXES
 from gavel.core.records import URL_FIRST_LETTERS
 
 # Every character for which str.isspace() is true (a test checks the list is complete).
@@ -21,8 +21,9 @@ WHITESPACE = frozenset(
 )
 # A message starting with one of these may be a command (commands.parse allows spaces before the "#") ...
 COMMAND_FIRST = frozenset("#") | WHITESPACE
-# Commands said without "#" at the very start of a line (``s/old/new/``): a line starting otherwise is no such one.
-BARE_PREFIXES = (CORRECTION_PREFIX,)
+# Commands said without "#" at the very start of a line (``s/old/new/``, ``q+`` ...: core/bare.py): a line starting
+# otherwise is no such one.
+BARE_PREFIXES = BARE_COMMAND_PREFIXES
 # The letters a link or a bare command starts with: such a line is plain unless it starts like one.
 LETTER_FIRST = URL_FIRST_LETTERS | frozenset(prefix[0] for prefix in BARE_PREFIXES)
 # ... so a message starting with one of these may be a command, a bare command or a link (a link's scheme is one of

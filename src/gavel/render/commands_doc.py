@@ -26,6 +26,13 @@ A line is a command when its first word is `#` and a command name: `#topic Budge
   `#nick`.
 - A line `s/old/new/` (scribe.perl's correction) corrects the speaker's own latest minutes item that contains
   `old`: plain text, not a pattern. The log keeps what was said; the minutes mark the item "(corrected)".
+- Zakim's lines work without `#` too, in lower case at the very start of a line: `q+ [note]`, `q-`, `q?`,
+  `ack <nick>` / `ack next`, `agenda+ <text>` and `take up agendum N` (or `item N`). The speaker queue is logged,
+  never minuted, and starts empty with each agenda item taken up. A non-chair's `ack ...` is taken for chat.
+- Agenda items keep their numbers (`#agenda- N` marks one skipped). Taking one up (`#next`, `#take N`) is a
+  `#topic` with its title; `#undo` takes back any change to the agenda. `#timebox M` counts from the start of the
+  current topic; the bot warns once at 80% and once when the time is up (checked every 30 seconds). The minutes
+  list the agenda with each item's status and time spent against its timebox.
 - Someone who changes nick stays one person: "People present" lists them once, under their current nick with
   the others beside it, and an action naming any of their nicks is theirs.
 - Meeting names (`#startmeeting name`, `#meetingname`) are lower-cased and reduced to `[a-z0-9_]`; they name the

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gavel.render.links import iso
-from gavel.render.view import ItemView, MinutesView, VoteView
+from gavel.render.view import AgendumView, ItemView, MinutesView, VoteView
 
 
 def _item(item: ItemView) -> dict[str, Any]:
@@ -31,6 +31,19 @@ def _vote(vote: VoteView) -> dict[str, Any]:
         "time": iso(vote.time),
         "ended_at": iso(vote.ended_at) if vote.ended_at is not None else None,
         "line": vote.line,
+    }
+
+
+def _agendum(agendum: AgendumView) -> dict[str, Any]:
+    return {
+        "number": agendum.number,
+        "title": agendum.title,
+        "proposer": agendum.proposer,
+        "status": agendum.status,
+        "taken_at": iso(agendum.taken_at) if agendum.taken_at is not None else None,
+        "closed_at": iso(agendum.closed_at) if agendum.closed_at is not None else None,
+        "minutes_spent": agendum.minutes_spent,
+        "timebox_minutes": agendum.timebox_minutes,
     }
 
 
@@ -65,6 +78,7 @@ def _members(view: MinutesView) -> dict[str, Any]:
         ),
         "votes": map(_vote, view.votes),
         "attendance": {"present": iter(view.present), "regrets": iter(view.regrets)},
+        "agenda": map(_agendum, view.agenda),
     }
 
 

@@ -131,6 +131,14 @@ def _attendance(view: MinutesView) -> Iterator[str]:
     yield _fill(f"Regrets: {', '.join(view.regrets) or 'none'}")
 
 
+def _agenda(view: MinutesView) -> Iterator[str]:
+    if not view.agenda:
+        return
+    yield _heading("Agenda")
+    for agendum in view.agenda:
+        yield _fill(f"{agendum.number}. {agendum.title} ({agendum.proposer}): {agendum.time_text}")
+
+
 def _votes(view: MinutesView) -> Iterator[str]:
     if not view.votes:
         return
@@ -160,7 +168,18 @@ def _generated(view: MinutesView) -> Iterator[str]:
 def _lines(view: MinutesView) -> Iterator[str]:
     """Every line of the document, in order, a ``_SECTION_BREAK`` between sections; a section that gives no
     lines (no action items, no votes) is left out, break and all."""
-    sections = (_head, _summary, _ending, _actions, _actions_by_person, _people, _attendance, _votes, _generated)
+    sections = (
+        _head,
+        _summary,
+        _ending,
+        _actions,
+        _actions_by_person,
+        _people,
+        _attendance,
+        _agenda,
+        _votes,
+        _generated,
+    )
     first = True
     for section in sections:
         lines = section(view)

@@ -79,6 +79,31 @@ class VoteView:
 
 
 @dataclass(frozen=True)
+class AgendumView:
+    """One agenda item; ``minutes_spent`` (None until taken up) is the time it was current, in minutes."""
+
+    number: int
+    title: str
+    proposer: str
+    status: str  # "open", "current", "done", "skipped"
+    taken_at: datetime | None
+    closed_at: datetime | None
+    minutes_spent: float | None
+    timebox_minutes: int | None
+
+    @property
+    def time_text(self) -> str:
+        """``done, 7.5 of 5 minutes (over)``: the status, and the time spent against the timebox if any."""
+        if self.minutes_spent is None:
+            return self.status
+        spent = f"{self.minutes_spent:g}"
+        if self.timebox_minutes is None:
+            return f"{self.status}, {spent} minutes"
+        over = " (over)" if self.minutes_spent > self.timebox_minutes else ""
+        return f"{self.status}, {spent} of {self.timebox_minutes} minutes{over}"
+
+
+@dataclass(frozen=True)
 class MinutesView:
     name: str
     channel: str
@@ -107,6 +132,7 @@ class MinutesView:
     present: tuple[str, ...] = ()  # who spoke (as in people) then who was declared present
     regrets: tuple[str, ...] = ()
     attendance_taken: bool = False  # someone used #present+, #here or #regrets+: the minutes show Attendance
+    agenda: tuple[AgendumView, ...] = ()  # the minutes show Agenda when there is one
     meeting_id: str | None = None  # the runtime's id of the meeting (journal, JSON minutes, file ownership)
 
     @property
@@ -199,6 +225,25 @@ def build_view(
         present=tuple(meeting.present()),
         regrets=tuple(meeting.regrets()),
         attendance_taken=bool(meeting.attendance.declared or meeting.attendance.regrets),
+        agenda=_agenda_view(meeting, ended_at or unfinished_at or meeting.started_at),
+    )
+
+
+def _agenda_view(meeting: Meeting, now: datetime) -> tuple[AgendumView, ...]:
+    """The agenda, with the current item's time counted up to ``now`` (the end of the log)."""
+    agenda = meeting.agenda
+    return tuple(
+        AgendumView(
+            agendum.number,
+            agendum.title,
+            agendum.proposer,
+            agendum.status.value,
+            None if agendum.taken_at is None else utc(agendum.taken_at),
+            None if agendum.closed_at is None else utc(agendum.closed_at),
+            None if agendum.taken_at is None else round(agenda.spent(agendum, now).total_seconds() / 60, 1),
+            agendum.timebox_minutes,
+        )
+        for agendum in agenda.items
     )
 
 
