@@ -13,7 +13,9 @@ from starlette.testclient import TestClient
 
 from gavel.storage.archive import open_archive
 from gavel.web.app import create_app
-from gavel.web.feeds import recent_meetings, xml_text
+from gavel.web.data import Urls
+from gavel.web.feed_pages import ServedLinks
+from gavel.web.feeds import FeedHead, atom_feed, newest_first, recent_meetings, xml_text
 from render_support import MEETING_ID
 from web_support import (
     BACKENDS,
@@ -215,3 +217,17 @@ def test_a_feed_holds_a_bounded_number_of_the_newest_meetings(web: Web) -> None:
 def test_xml_text_drops_what_xml_cannot_hold() -> None:
     assert xml_text("a\x00b\x01c\x1fd\tk\ne\x02f\x0312,4g\x04ff00AAh\x0f\ud800i\ufffej") == "abcd\tk\nefghij"
     assert xml_text("Grüße 🎉 \x7f") == "Grüße 🎉 \x7f"
+
+
+def test_the_feed_writer_drops_a_restricted_meeting_it_is_given(web: Web) -> None:
+    """The second line of defence: whatever a caller passes, a restricted row never becomes an entry."""
+    corpus = web.corpus
+    detail = web.archive.meeting(WEEKLY, corpus.restricted.id, include_restricted=True)
+    public = web.archive.meeting(WEEKLY, corpus.roadmap.id)
+    assert detail is not None and detail.restricted and public is not None
+    assert newest_first([detail, public]) == [public]
+    head = FeedHead(None, f"{ORIGIN}/feed.atom", f"{ORIGIN}/", "testserver")
+    links = ServedLinks(ORIGIN, Urls())
+    body = atom_feed(head, [detail, public], links)
+    assert b"zanzibar" not in body
+    assert minutes_links(parse(body)) == [ORIGIN + meeting_path(corpus.roadmap)]
