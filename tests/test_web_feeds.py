@@ -79,14 +79,14 @@ def test_restricted_meetings_are_in_no_feed_whoever_asks(web: Web) -> None:
     signed_in = web.client()
     assert signed_in.post("/login", data={"token": TOKEN}, follow_redirects=False).status_code == 303
     proxied = web.client(user_header="X-Remote-User", trusted_proxies=("10.0.0.1",), peer="10.0.0.1")
-    askers = [
-        (web.client(), {}),
-        (web.client(), {"authorization": f"Bearer {TOKEN}"}),
-        (signed_in, {}),
-        (proxied, {"x-remote-user": "alice"}),
+    askers: list[tuple[TestClient, dict[str, str], int]] = [
+        (web.client(), {}, 404),
+        (web.client(), {"authorization": f"Bearer {TOKEN}"}, 200),
+        (signed_in, {}, 200),
+        (proxied, {"x-remote-user": "alice"}, 200),
     ]
-    for client, headers in askers:
-        assert client.get(meeting_path(web.corpus.restricted), headers=headers).status_code == 200 or not headers
+    for client, headers, page_status in askers:
+        assert client.get(meeting_path(web.corpus.restricted), headers=headers).status_code == page_status
         for path in ("/feed.atom", f"/series/{WEEKLY}/feed.atom"):
             response = client.get(path, headers=headers)
             feed = parse(response.content)

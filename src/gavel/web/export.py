@@ -190,15 +190,9 @@ class Exporter:
     def write_feed(self, series: str | None, directory: str, meetings: list[tuple[MeetingSummary, str]]) -> None:
         """A feed of the newest of ``meetings`` (paths relative to ``directory``); never a restricted one."""
         target = self.path(f"{directory}/{FEED_FILE}" if directory else FEED_FILE)
-        url_base = self.url_base
+        url_base, mode = self.url_base, PUBLIC_MODE
         write_feed(
-            self.archive,
-            target,
-            series=series,
-            url_base=url_base,
-            folder=directory,
-            meetings=meetings,
-            mode=PUBLIC_MODE,
+            self.archive, target, series=series, url_base=url_base, folder=directory, meetings=meetings, mode=mode
         )
         self.report.files.append(target)
 
