@@ -184,7 +184,7 @@ def test_paths_stay_inside_the_directory(tmp_path: Path, name: str, basename: st
         if path.is_file() and path.name != "archive.db":
             assert root in path.resolve().parents, path
     files = files_under(out)
-    assert len(files) == 2 + 1 + 6  # two index pages, the stylesheet, the meeting's six files
+    assert len(files) == 2 + 2 + 1 + 6  # two index pages, two feeds, the stylesheet, the meeting's six files
     index = (out / "index.html").read_text(encoding="utf-8")
     for href in re.findall(r'href="([^"#]+)"', index):
         assert (out / href).resolve().is_file()

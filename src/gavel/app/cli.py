@@ -301,7 +301,9 @@ def serve(
     "--include-restricted", is_flag=True, help="Export #restrictlogs meetings too (their files get mode 0600)."
 )
 @click.option(
-    "--url-base", default="", help="URL of DIRECTORY on the web server, for the log links in the .txt minutes."
+    "--url-base",
+    default="",
+    help="URL of DIRECTORY on the web server: the log links in the minutes, absolute links in the feeds.",
 )
 def export(archive_url: str, directory: Path, include_restricted: bool, url_base: str) -> None:
     """Write the archive as a MeetBot-layout tree with index pages, for plain web hosting."""

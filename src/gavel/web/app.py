@@ -29,6 +29,7 @@ from gavel.storage.archive import Archive
 from gavel.web.api import Api
 from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
 from gavel.web.errors import ErrorHandler, error_handler
+from gavel.web.feed_pages import FeedPages
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
@@ -40,11 +41,14 @@ from gavel.web.site import Site
 def routes(site: Site) -> list[Route]:
     """Every URL of the application and its endpoint."""
     pages, login, api, schedule = Pages(site), Login(site), Api(site), SchedulePages(site)
+    feeds = FeedPages(site)
     return [
         Route("/", pages.index, name="index"),
         Route("/series", pages.index),
         Route("/series/", pages.index),
         Route("/series/{series}", pages.series),
+        Route("/feed.atom", feeds.all),
+        Route("/series/{series}/feed.atom", feeds.series),
         Route("/series/{series}/{meeting}", pages.meeting),
         Route("/search", pages.search),
         Route("/schedule", schedule.page),

@@ -2,7 +2,8 @@
 
 ``DIR/<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.{html,txt,md,json,log.html,log.txt}`` rebuilt from the
 archive's rows by the same writers that wrote them (``gavel.render``), ``DIR/index.html`` listing the
-series and ``DIR/<name>/index.html`` each series' meetings. Names that are not plain file names are
+series and ``DIR/<name>/index.html`` each series' meetings, and the Atom feeds ``DIR/feed.atom`` and
+``DIR/<name>/feed.atom`` of the newest public meetings (``export_feeds``). Names that are not plain file names are
 made safe, and every path is checked to stay inside ``DIR``.
 
 What the archive does not keep, the rebuilt minutes cannot show exactly as first written: the URL
@@ -30,11 +31,13 @@ from gavel.storage.archive import Archive, MeetingSummary, SeriesDetail, SeriesS
 from gavel.storage.files import safe_path, write_atomic
 from gavel.web.assets import environment, stylesheet
 from gavel.web.data import DEFAULT_INFO_URL, log_line, rebuild_view
+from gavel.web.export_feeds import FEED_FILE, write_feed
+from gavel.web.feeds import newest_first
 
 RESTRICTED_MODE = 0o600
 PUBLIC_MODE = 0o644
 _SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]{0,150}\Z")
-_RESERVED = frozenset({"index.html", "gavel.css"})
+_RESERVED = frozenset({"index.html", "gavel.css", FEED_FILE})
 
 
 def safe_component(name: str) -> str:
@@ -86,6 +89,7 @@ class Exporter:
         self.url_base = url_base
         self.env = environment()
         self.report = ExportReport()
+        self.feed_meetings: list[tuple[MeetingSummary, str]] = []  # the newest public ones, with their paths
 
     def path(self, relative: str) -> Path:
         return safe_path(self.root, relative)
@@ -107,6 +111,7 @@ class Exporter:
             listed.append((summary, directory))
             self.report.series += 1
         self.write_page("index.html", "export_index.html", restricted=names_restricted, series=listed)
+        self.write_feed(None, "", self.feed_meetings)
         css = self.path("gavel.css")
         write_atomic(css, stylesheet().decode("utf-8"), PUBLIC_MODE)
         self.report.files.append(css)
@@ -134,8 +139,15 @@ class Exporter:
                 self.report.meetings += 1
         years = [(year, exported[year][::-1]) for year in sorted(exported, reverse=True)]  # newest first
         stems = {m.summary.id: m.stem for listed in exported.values() for m in listed}  # for action links
+        public = [(m.summary, m.stem) for listed in exported.values() for m in listed if not m.summary.restricted]
+        if public:
+            self.write_feed(series.name, directory, public)
+            newest = {m.id for m in newest_first(summary for summary, _ in [*self.feed_meetings, *public])}
+            everything = [*self.feed_meetings, *((summary, f"{directory}/{stem}") for summary, stem in public)]
+            self.feed_meetings = [(summary, path) for summary, path in everything if summary.id in newest]
         page = f"{directory}/index.html"
-        self.write_page(page, "export_series.html", restricted=restricted, series=series, years=years, stems=stems)
+        values = {"series": series, "years": years, "stems": stems, "feed": bool(public)}
+        self.write_page(page, "export_series.html", restricted=restricted, **values)
         return restricted
 
     def export_meeting(self, summary: MeetingSummary, stem: str) -> bool:
@@ -174,6 +186,15 @@ class Exporter:
             write_atomic(target, render(view), mode)
             self.report.files.append(target)
         return True
+
+    def write_feed(self, series: str | None, directory: str, meetings: list[tuple[MeetingSummary, str]]) -> None:
+        """A feed of the newest of ``meetings`` (paths relative to ``directory``); never a restricted one."""
+        target = self.path(f"{directory}/{FEED_FILE}" if directory else FEED_FILE)
+        url_base, mode = self.url_base, PUBLIC_MODE
+        write_feed(
+            self.archive, target, series=series, url_base=url_base, folder=directory, meetings=meetings, mode=mode
+        )
+        self.report.files.append(target)
 
     def write_page(self, relative: str, template: str, *, restricted: bool, **values: object) -> None:
         """An index page; one that names a restricted meeting (or counts one) gets the restricted mode."""

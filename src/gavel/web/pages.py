@@ -37,7 +37,9 @@ class Pages:
             found = SeriesDetail(name, 0, (), ())  # scheduled, never held yet
         if found is None:
             raise HTTPException(404, "no such series")
-        return site.page("series.html", site.context(request, viewer, series=found, scheduled=scheduled))
+        feed = any(not meeting.restricted for year in found.years for meeting in year.meetings)
+        context = site.context(request, viewer, series=found, scheduled=scheduled, feed=feed)
+        return site.page("series.html", context)
 
     def meeting(self, request: Request) -> Response:
         site = self.site
