@@ -80,6 +80,7 @@ def mail_message(written: WrittenMeeting, meeting_id: str, message_key: str, sen
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     absolute = dataclasses.replace(view, log_href=view.log_url) if view.log_url else view
     message.add_alternative(render_html(absolute), subtype="html", charset="utf-8", cte="quoted-printable")
+    message.set_boundary(f"=_gavel.{message_key}")  # never in quoted-printable text ("=" is "=3D" there)
     return message.as_string()
 
 
