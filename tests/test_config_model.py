@@ -104,7 +104,10 @@ def test_shown_types_and_defaults_come_from_the_fields() -> None:
 
 def test_the_prose_lists_the_secrets_and_required_keys_of_the_model() -> None:
     text = config_markdown()
-    assert "(`server_password`, `sasl_password`, `nickserv_password`, `access_token`, channel `key`)" in text
+    assert (
+        "(`server_password`, `sasl_password`, `nickserv_password`, `access_token`, `password`, `webhook_secret`, "
+        "channel `key`)" in text
+    )
     assert "**`nick`, `output_dir` and `journal_dir` are required**" in text
     assert "`idle_end_minutes = 120`, `max_length_minutes = 480`" in text
 

@@ -112,6 +112,10 @@ class RecoveryError(GavelError):
 ArchiveTarget: TypeAlias = "Callable[[Meeting, ParsedMeeting], None]"
 """Receives each ended meeting with its minutes and spooled lines (it owns the spool from then on)."""
 
+DeliverTarget: TypeAlias = Callable[[WrittenMeeting], None]
+"""Receives each ended meeting's written files and minutes, before its journal is finished (so what it persists
+survives a crash: recovery would end the meeting again)."""
+
 
 @dataclass(frozen=True)
 class Outputs:
@@ -123,6 +127,7 @@ class Outputs:
     durable: bool = False  # fsync every file (the live bot removes a journal once its files are written)
     archive: ArchiveTarget | None = None
     spool_dir: str | None = None
+    deliver: DeliverTarget | None = None  # mail, webhooks (live: the outbox)
     snapshots: bool = False  # carry out #save (live: minutes published while the meeting goes on; replay: no use)
 
 
@@ -349,6 +354,8 @@ class MeetingExecutor:
             self.spool = None
             assert self.outputs.archive is not None
             self.outputs.archive(meeting, parsed)
+        if self.outputs.deliver is not None and self.last_ended is not None and self.last_ended.view is view:
+            self.outputs.deliver(self.last_ended)
         if self.journal is not None:
             self.journal.finish()  # only once the minutes are on disk
         self._reset()

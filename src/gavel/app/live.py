@@ -26,7 +26,12 @@ from pathlib import Path
 
 from gavel.app.archiving import ParsedMeeting
 from gavel.app.config import Config, NetworkConfig
+from gavel.app.delivery.compose import deliveries
+from gavel.app.delivery.courier import Courier
+from gavel.app.delivery.outbox import Outbox
+from gavel.app.delivery.send import Sender
 from gavel.app.executor import MeetingExecutor, Outputs, SettingsRecord
+from gavel.app.output_tree import WrittenMeeting
 from gavel.core.errors import GavelError
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
@@ -55,6 +60,7 @@ SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
 TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
 EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
+DELIVERIES_DIR = "deliveries"  # the outbox, inside the journal directory
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug stopped a connection or loop; the supervisor restarts the bot
 
 
@@ -95,6 +101,7 @@ class ChannelRuntime:
             url_base=config.url_base,
             durable=True,
             archive=self._archive if bot.archive is not None else None,
+            deliver=self._deliver if bot.courier is not None else None,
             snapshots=True,
         )
         self.executor = MeetingExecutor(
@@ -167,6 +174,18 @@ class ChannelRuntime:
         except Exception:  # the files are written; `gavel import` can add the meeting to the archive later
             log.exception("%s %s: cannot store the meeting in the archive", self.network, self.channel)
 
+    def _deliver(self, written: WrittenMeeting) -> None:
+        """Persist the ended meeting's deliveries in the outbox (an ``OSError`` is a recording failure: the journal
+        stays open and recovery ends the meeting again), then send them in the background."""
+        courier, config = self.bot.courier, self.bot.config
+        assert courier is not None
+        try:
+            batch = deliveries(written, config.deliver, config.mail)
+        except Exception:  # a bug composing them must not keep the meeting from ending
+            log.exception("%s %s: cannot compose the deliveries of %s", self.network, self.channel, written.basename)
+            return
+        courier.put(batch)
+
     def recover(self, path: Path) -> None:
         """Rebuild an unfinished meeting from its journal (the same path as replay: events through the core)."""
         self.recovered_lines = self.executor.resume(path)
@@ -192,6 +211,7 @@ class LiveBot:
         self.clock = clock
         self.journals = JournalDir(config.bot.journal_dir)
         self.archive = _open_archive(config)
+        self.courier = _courier(config, self.journals.root)
         self.connections: dict[str, IrcConnection | MatrixConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
         self.schedule = _load_schedule(config)
@@ -368,6 +388,8 @@ class LiveBot:
         resumed = self.recover()
         if resumed:
             log.info("resumed %d unfinished meeting(s) from their journals", resumed)
+        if self.courier is not None:
+            self.courier.start()  # what the outbox holds: a crashed bot's, and what recovery just ended
         loops = [asyncio.create_task(self._sync_loop()), asyncio.create_task(self._tick_loop())]
         tasks = [asyncio.create_task(connection.run()) for connection in self.connections.values()] + loops
         for task in tasks:
@@ -384,6 +406,8 @@ class LiveBot:
                         runtime.executor.shutdown()
                     except Exception:
                         log.exception("%s %s: cannot close the journal cleanly", runtime.network, runtime.channel)
+            if self.courier is not None:
+                await self.courier.stop()  # what is left stays in the outbox
             for connection in self.connections.values():
                 await connection.stop("gavel stopping" if not self.exit_code else "gavel stopping: recording failed")
             for task in tasks:
@@ -437,6 +461,14 @@ def _load_schedule(config: Config) -> Schedule | None:
     for problem in schedule.problems:
         log.warning("schedule: left out: %s", problem)
     return schedule
+
+
+def _courier(config: Config, journal_dir: Path) -> Courier | None:
+    """The outbox (``deliveries/`` next to the journals) and its courier, when ``[[deliver]]`` rules exist."""
+    if not config.deliver:
+        return None
+    secrets = {rule.webhook: rule.webhook_secret for rule in config.deliver if rule.webhook and rule.webhook_secret}
+    return Courier(Outbox(journal_dir / DELIVERIES_DIR), Sender(config.mail, secrets))
 
 
 def _open_archive(config: Config) -> Archive | None:

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gavel.app.config.delivery_model import DeliverConfig, MailConfig
 from gavel.app.config.model import TLS_PORT, BotConfig, ChannelConfig, Config, MatrixConfig, NetworkConfig
 from gavel.app.config.setting import Option, options
 
@@ -135,6 +136,8 @@ def config_markdown() -> str:
         _section("## `[[networks]]`", top["networks"].setting.help, NetworkConfig),
         _section("### Channel tables", _CHANNEL_TABLES, ChannelConfig),
         _section("## `[[matrix]]`", top["matrix"].setting.help, MatrixConfig),
+        _section("## `[mail]`", top["mail"].setting.help, MailConfig),
+        _section("## `[[deliver]]`", top["deliver"].setting.help, DeliverConfig),
         _TAIL.format(
             tls_port=TLS_PORT,
             idle_end=_default(BotConfig, "idle_end_minutes"),
@@ -199,7 +202,10 @@ def _section(heading: str, intro: str, model: type[DataclassInstance]) -> str:
 
 def _secrets() -> str:
     names = [
-        f"`{o.name}`" for model in (BotConfig, NetworkConfig, MatrixConfig) for o in options(model) if o.setting.secret
+        f"`{o.name}`"
+        for model in (BotConfig, NetworkConfig, MatrixConfig, MailConfig, DeliverConfig)
+        for o in options(model)
+        if o.setting.secret
     ]
     names += [f"channel `{o.name}`" for o in options(ChannelConfig) if o.setting.secret]
     return ", ".join(names)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Final
 
 from gavel.app.config.bot_table import read_bot
 from gavel.app.config.context import Context, describe
+from gavel.app.config.delivery_model import DeliverConfig, MailConfig
+from gavel.app.config.delivery_table import read_deliver, read_mail
 from gavel.app.config.errors import ConfigError
 from gavel.app.config.matrix_table import read_matrix
 from gavel.app.config.model import BotConfig, ChannelConfig, Config, MatrixConfig, NetworkConfig
@@ -28,6 +30,8 @@ _PLACES: Final[tuple[tuple[type[DataclassInstance], str], ...]] = (
     (NetworkConfig, "a [[networks]] table"),
     (MatrixConfig, "a [[matrix]] table"),
     (ChannelConfig, "a channel table {{name = ..., {key} = ...}}"),
+    (MailConfig, "[mail]"),
+    (DeliverConfig, "a [[deliver]] table"),
 )
 
 
@@ -113,9 +117,47 @@ def _read(ctx: Context, data: Mapping[str, object], path: Path) -> Config | None
         if account.name.lower() in names:
             ctx.problem(f"matrix[{index}].name", f"{account.name!r} is already the name of a network or account")
         names.append(account.name.lower())
+    mail, deliver = _delivery(ctx, top)
     if bot is None or ctx.problems:
         return None
-    return Config(path=path, bot=bot, networks=tuple(networks), matrix=tuple(matrix), warnings=tuple(ctx.warnings))
+    return Config(
+        path=path,
+        bot=bot,
+        networks=tuple(networks),
+        matrix=tuple(matrix),
+        mail=mail,
+        deliver=deliver,
+        warnings=tuple(ctx.warnings),
+    )
+
+
+def _delivery(ctx: Context, top: Table) -> tuple[MailConfig | None, tuple[DeliverConfig, ...]]:
+    """``[mail]`` and the ``[[deliver]]`` rules."""
+    raw_mail = top.raw("mail")
+    mail: MailConfig | None = None
+    if raw_mail is not ABSENT and not isinstance(raw_mail, dict):
+        ctx.problem("mail", f"must be a table ([mail]) (got {describe(raw_mail)})")
+    elif isinstance(raw_mail, dict):
+        mail = read_mail(Table(ctx, "mail", raw_mail, MailConfig, _ELSEWHERE))
+    raw = top.raw("deliver")
+    if raw is ABSENT:
+        if mail is not None:
+            ctx.warn("mail", "no [[deliver]] table: nothing is mailed")
+        return mail, ()
+    if not isinstance(raw, list):
+        ctx.problem("deliver", f"must be an array of tables ([[deliver]]) (got {describe(raw)})")
+        return mail, ()
+    rules: list[DeliverConfig] = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict):
+            ctx.problem(f"deliver[{index}]", f"must be a table ([[deliver]]) (got {describe(item)})")
+            continue
+        rule = read_deliver(
+            Table(ctx, f"deliver[{index}]", item, DeliverConfig, _ELSEWHERE), mail, raw_mail is not ABSENT
+        )
+        if rule is not None:
+            rules.append(rule)
+    return mail, tuple(rules)
 
 
 def _matrix_accounts(ctx: Context, top: Table) -> list[MatrixConfig]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
+from gavel.app.config.delivery_model import DeliverConfig, MailConfig
 from gavel.app.config.setting import NOT_IN_FILE, setting
 from gavel.app.output_tree import ALL_FORMATS
 from gavel.core.meeting import MeetingSettings
@@ -344,6 +345,16 @@ class Config:
     )
     matrix: tuple[MatrixConfig, ...] = field(
         default=(), metadata=setting("One table per Matrix account (`[[matrix]]`); see docs/matrix.md.")
+    )
+    mail: MailConfig | None = field(
+        default=None, metadata=setting("The SMTP server that mails the minutes (`[mail]`), for `[[deliver]]`.")
+    )
+    deliver: tuple[DeliverConfig, ...] = field(
+        default=(),
+        metadata=setting(
+            "Where the minutes of each ended meeting are sent (`[[deliver]]`, one table per rule): by mail, to a "
+            "webhook, or both. Meetings under `#restrictlogs` are never sent. See README (Delivery)."
+        ),
     )
     # Valid but worth a look (a password sent without TLS, ...); `gavel run` prints them.
     warnings: tuple[str, ...] = field(default=(), metadata=NOT_IN_FILE)

@@ -36,6 +36,7 @@ class Setting:
     secret: bool = False  # may instead come from the environment variable named by `<key>_env`
     must_exist: bool = False  # a path that must name an existing file
     directory: bool = False  # a path that, if it exists, must be a directory
+    key: str = ""  # the TOML key, when it cannot be the field's name (`from`, a Python keyword); "" = the field's
 
 
 def _as_metadata(make: Callable[_P, Setting]) -> Callable[_P, Mapping[str, Setting | None]]:
@@ -62,6 +63,12 @@ class Option:
     type: object  # the field's type, resolved (``int``, ``Path | None``, ...)
     default: Any  # the field's default; ``dataclasses.MISSING`` if it has none
     setting: Setting
+    field: str = ""  # the dataclass field, when the key is another name ("" = the same)
+
+    @property
+    def attribute(self) -> str:
+        """The dataclass field the key fills."""
+        return self.field or self.name
 
     @property
     def required(self) -> bool:
@@ -92,7 +99,8 @@ def options(model: type[DataclassInstance]) -> tuple[Option, ...]:
         default: Any = item.default
         if item.default_factory is not dataclasses.MISSING:
             default = item.default_factory()
-        found.append(Option(item.name, types[item.name], default, described))
+        key = described.key or item.name
+        found.append(Option(key, types[item.name], default, described, "" if key == item.name else item.name))
     return tuple(found)
 
 

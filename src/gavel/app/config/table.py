@@ -198,7 +198,9 @@ class Table:
 
     def remaining(self) -> dict[str, Any]:
         """Every key not read yet, read by its type: the model's keys that need no rule of their own."""
-        return {name: self._plain(option) for name, option in self.options.items() if name not in self.taken}
+        return {
+            option.attribute: self._plain(option) for name, option in self.options.items() if name not in self.taken
+        }
 
     def _plain(self, option: Option) -> Any:
         """The key read by its type; absent or invalid, the model's default (None for a required key)."""
