@@ -186,6 +186,16 @@ def texts_for(pool: Sequence[str] = NICKS) -> st.SearchStrategy[str]:
         st.sampled_from(("s/a/b/", "s///", "s/x/y", "s/ /", "S/a/b/", "s/a/b/c/", "#fix 1 s/a/b/", "#fix 99 s/x/y/")),
         st.sampled_from(
             (
+                "!sm weekly",
+                "!startmeeting",
+                "!EM",
+                "!t a topic",
+                "!topic",
+                "^info said the maubot way",
+                "^halp",
+                "^link https://example.org",
+                "!smx not a command",
+                "^",
                 "q+",
                 "q+ a note",
                 "q-",
@@ -222,6 +232,7 @@ settings_strategy = st.builds(
     chairs_by_account=st.booleans(),
     idle_end_minutes=st.sampled_from((0, 0, 1, 30)),
     max_length_minutes=st.sampled_from((0, 0, 5, 120)),
+    maubot_spellings=st.booleans(),
 )
 
 

@@ -57,7 +57,7 @@ def test_events_of_a_room_reach_the_runtime_configured_by_alias(tmp_path: Path) 
     connection.configured["!xyz:example.org"] = "#weekly-sync:example.org"
     sent: list[tuple[str, str]] = []
     connection.say = lambda room, text: sent.append((room, text))  # type: ignore[method-assign]
-    bot._on_output("m", ChannelEvent("!xyz:example.org", Message(T0, "Alice", "#startmeeting", "@alice:example.org")))
+    bot._on_output("m", ChannelEvent("!xyz:example.org", Message(T0, "Alice", "!sm", "@alice:example.org")))  # maubot
     runtime = bot.runtime("m", "#weekly-sync:example.org")
     assert runtime is not None and runtime.meeting.name == "weekly_sync" and runtime.meeting.owner == "Alice"
     assert sent and sent[0][0] == "#weekly-sync:example.org" and sent[0][1].startswith("Meeting started")

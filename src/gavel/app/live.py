@@ -128,8 +128,10 @@ class ChannelRuntime:
         bot_nick = connection.bot_nick(self.channel) if connection is not None else None
         if bot_nick is not None:
             settings = dataclasses.replace(settings, bot_nick=bot_nick)
-        if isinstance(connection, MatrixConnection):
-            settings = dataclasses.replace(settings, default_name=connection.room_name(self.channel))
+        if isinstance(connection, MatrixConnection):  # rooms that move from maubot-meetings keep its spellings
+            settings = dataclasses.replace(
+                settings, default_name=connection.room_name(self.channel), maubot_spellings=True
+            )
         return settings
 
     def _create_journal(self, started: datetime, meeting_id: str, settings: SettingsRecord) -> Journal:

@@ -174,8 +174,42 @@ def lookup(name: str) -> Command | None:
     return _BY_NAME.get(name.lower())
 
 
-def parse(text: str) -> tuple[Command, str] | None:
-    """``(command, argument)`` when the first word of ``text`` is a known ``#command``, else None."""
+# maubot-meetings' spellings (Fedora's Matrix meeting bot) -> our command names, for rooms that move from it.
+MAUBOT_SPELLINGS = {
+    "!startmeeting": "startmeeting",
+    "!sm": "startmeeting",
+    "!endmeeting": "endmeeting",
+    "!em": "endmeeting",
+    "!topic": "topic",
+    "!t": "topic",
+    "!meetingname": "meetingname",
+    "!mn": "meetingname",
+    "^info": "info",
+    "^action": "action",
+    "^agreed": "agreed",
+    "^rejected": "rejected",
+    "^idea": "idea",
+    "^link": "link",
+    "^halp": "help",
+}
+MAUBOT_FIRST = frozenset(spelling[0] for spelling in MAUBOT_SPELLINGS)
+
+
+def parse_maubot(text: str) -> tuple[Command, str] | None:
+    """``(command, argument)`` when ``text`` starts with one of maubot-meetings' spellings (a whole word)."""
+    if text[:1] not in MAUBOT_FIRST:
+        return None
+    word, _, rest = text.partition(" ")
+    name = MAUBOT_SPELLINGS.get(word.rstrip(":").lower())
+    command = _BY_NAME.get(name) if name is not None else None
+    return (command, rest.strip()) if command is not None else None
+
+
+def parse(text: str, *, maubot: bool = False) -> tuple[Command, str] | None:
+    """``(command, argument)`` when the first word of ``text`` is a known ``#command`` (with ``maubot``, also one
+    of maubot-meetings' spellings), else None."""
+    if maubot and text[:1] in MAUBOT_FIRST:
+        return parse_maubot(text)
     if not text.startswith("#") and not (text[:1].isspace() and text.lstrip().startswith("#")):
         return None
     match = _COMMAND_LINE.match(text)

@@ -165,7 +165,7 @@ class Meeting:
         if self.state is not MeetingState.IDLE or type(event) is not Message:
             return False
         assert isinstance(event, Message)
-        parsed = commands.parse(event.text)
+        parsed = commands.parse(event.text, maubot=self.settings.maubot_spellings)
         return parsed is not None and parsed[0].name == "startmeeting" and not self.is_bot(event.nick)
 
     def known_accounts(self) -> list[tuple[str, str]]:
@@ -232,7 +232,7 @@ class Meeting:
         return []
 
     def _idle_message(self, event: Message) -> list[Effect]:
-        parsed = commands.parse(event.text)
+        parsed = commands.parse(event.text, maubot=self.settings.maubot_spellings)
         if parsed is None or parsed[0].name != "startmeeting" or self.is_bot(event.nick):
             return []
         return self._start(event, parsed[1])
@@ -277,7 +277,7 @@ class Meeting:
             return
         self._count(event.nick, event.account)
         text = event.text
-        parsed = commands.parse(text)
+        parsed = commands.parse(text, maubot=self.settings.maubot_spellings)
         if parsed is not None:
             handlers.run(self, parsed[0], parsed[1], event, effects)
         elif text.startswith(BARE_PREFIXES):
@@ -395,6 +395,8 @@ class Meeting:
         get = tally.get
         message, action, raw = LineKind.MESSAGE, LineKind.ACTION, LineKind.RAW
         maybe_special, letter_first, bare = MAYBE_SPECIAL_FIRST, LETTER_FIRST, BARE_PREFIXES
+        if self.settings.maubot_spellings:
+            maybe_special = maybe_special | commands.MAUBOT_FIRST
         base = self.lines + 1 - start
         run = start  # rows[run:index] wait to be logged as one LogLines
         for index in range(start, len(rows)):
@@ -447,13 +449,14 @@ class Meeting:
     def _rows_not_running(self, rows: Sequence[Row], start: int) -> tuple[list[Effect], int]:
         """Before a meeting only ``#startmeeting`` lines (and nick changes, for accounts) can matter."""
         idle = self.state is MeetingState.IDLE
+        command_first = COMMAND_FIRST | commands.MAUBOT_FIRST if self.settings.maubot_spellings else COMMAND_FIRST
         index, stop = start, len(rows)
         while index < stop:
             row = rows[index]
             index += 1
             kind = row[0]
             # Only a message whose first character may start a command (commands.parse) can start a meeting.
-            if idle and kind is not LineKind.NICK and (kind is not LineKind.MESSAGE or row[4][:1] not in COMMAND_FIRST):
+            if idle and kind is not LineKind.NICK and (kind is not LineKind.MESSAGE or row[4][:1] not in command_first):
                 continue
             effects = self.handle(row_event(row))
             if effects or self.state is not MeetingState.IDLE:

@@ -24,3 +24,6 @@ class MeetingSettings:
     # The meeting's name when #startmeeting gives none (normalized); None: the channel's name. A Matrix room's is
     # its alias's localpart ("#weekly-sync:example.org" -> weekly_sync), not the whole alias.
     default_name: str | None = None
+    # maubot-meetings' spellings as well (!startmeeting, !sm, ^info ...: commands.MAUBOT_SPELLINGS), for Matrix rooms
+    # that move from it.
+    maubot_spellings: bool = False
