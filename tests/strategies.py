@@ -233,6 +233,7 @@ settings_strategy = st.builds(
     idle_end_minutes=st.sampled_from((0, 0, 1, 30)),
     max_length_minutes=st.sampled_from((0, 0, 5, 120)),
     maubot_spellings=st.booleans(),
+    default_name=st.sampled_from((None, "Weekly Sync")),
 )
 
 

@@ -131,7 +131,9 @@ def test_a_meeting_rebuilt_from_its_journal_equals_the_live_one(
         # meeting ran with.
         after = meeting_settings
         if changed:
-            after = replace(meeting_settings, bot_nick="Gavel_", idle_end_minutes=1, max_length_minutes=2)
+            after = replace(
+                meeting_settings, bot_nick="Gavel_", idle_end_minutes=1, max_length_minutes=2, default_name=None
+            )
         rebuilt = MeetingExecutor(lambda: after, Outputs(output_dir=root / "out"), new_id=lambda: "new0001")
         lines = rebuilt.resume(path)
         assert rebuilt.meeting_id == "live0001"

@@ -78,3 +78,21 @@ def test_startmeeting_without_a_name_at_a_scheduled_time_takes_the_scheduled_nam
     bot.feed(Message(TUESDAY_1600 + timedelta(minutes=3), "alice", "#endmeeting"))
     bot.feed(Message(TUESDAY_1600 + timedelta(minutes=4), "alice", "#startmeeting weekly sync"))  # a name given
     assert runtime.meeting.name == "weekly_sync"
+
+
+def test_a_meeting_named_by_the_schedule_keeps_its_name_after_a_crash(tmp_path: Path) -> None:
+    """The scheduled name is a setting of that meeting only: the journal keeps it, and recovery (whose settings of
+    the moment do not have it) replays under it."""
+    from gavel.core.events import Message
+
+    config = make_config(tmp_path, schedule_dir=str(schedule_dir(tmp_path)))
+    bot = RecordingBot(config)
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=2), "alice", "#startmeeting"))
+    runtime = bot.runtime("test", "#meet")
+    assert runtime is not None and runtime.meeting.name == "nova" and runtime.journal is not None
+    runtime.journal.sync()
+    runtime.journal.close()  # the process dies
+    again = RecordingBot(config)
+    assert again.recover() == 1
+    resumed = again.runtime("test", "#meet")
+    assert resumed is not None and resumed.meeting.name == "nova"

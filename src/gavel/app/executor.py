@@ -91,9 +91,18 @@ def settings_from_record(record: SettingsRecord | None, current: MeetingSettings
             zone = _zone(value)
             if zone is not None:
                 changes["timezone"] = zone
-        elif value is None or type(value) is type(getattr(current, field.name)) or field.name == "bot_nick":
+        elif _fits(str(field.type), value):
             changes[field.name] = value
     return replace(current, **changes)
+
+
+_PLAIN_TYPES = {"str": str, "int": int, "bool": bool, "None": type(None)}
+
+
+def _fits(annotation: str, value: object) -> bool:
+    """Whether ``value`` is of the field's declared type (``"str | None"`` ...): a header value of another type (a
+    damaged or foreign journal) leaves today's setting in place."""
+    return any(type(value) is _PLAIN_TYPES.get(part.strip()) for part in annotation.split("|"))
 
 
 def _zone(name: object) -> tzinfo | None:
