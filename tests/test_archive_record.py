@@ -17,8 +17,8 @@ from gavel.storage.archive import (
     ItemRecord,
     MeetingDetail,
     MeetingRecord,
-    PersonRecord,
-    VoteRecord,
+    PersonRow,
+    VoteRow,
 )
 
 START = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
@@ -48,10 +48,10 @@ FINISHED = MeetingRecord(
         ItemRecord("action", "carol and bob to tag it", "bob", at(6), 6, "the plan", ("carol", "bob")),
         ItemRecord("agreed", "ship on Friday", "alice", at(9), 9, "the plan", ()),
     ),
-    people=(PersonRecord("alice", 6), PersonRecord("bob", 3), PersonRecord("carol", 1)),
+    people=(PersonRow("alice", 6), PersonRow("bob", 3), PersonRow("carol", 1)),
     votes=(
-        VoteRecord("Ship it?", ("yes", "no"), (("yes", ("bob", "carol")), ("no", ())), "alice", at(7), at(8), 7),
-        VoteRecord("Lunch?", ("pizza",), (("pizza", ()),), "bob", at(10), None, 10),
+        VoteRow("Ship it?", ("yes", "no"), (("yes", ("bob", "carol")), ("no", ())), "alice", at(7), at(8), 7),
+        VoteRow("Lunch?", ("pizza",), (("pizza", ()),), "bob", at(10), None, 10),
     ),
 )
 UNFINISHED = replace(
@@ -104,9 +104,9 @@ def as_record(detail: MeetingDetail) -> MeetingRecord:
             )
             for item in detail.items
         ),
-        people=tuple(PersonRecord(person.nick, person.lines) for person in detail.people),
+        people=tuple(PersonRow(person.nick, person.lines) for person in detail.people),
         votes=tuple(
-            VoteRecord(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
+            VoteRow(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
             for vote in detail.votes
         ),
     )
@@ -176,7 +176,7 @@ def test_the_minutes_view_becomes_the_record(tmp_path: Path) -> None:
         ("bob and carol to fix the backups", ("bob", "carol")),
         ("nobody in particular writes docs", ()),
     ]
-    assert record.people == tuple(PersonRecord(p.nick, p.lines) for p in view.people)
+    assert record.people == tuple(PersonRow(p.nick, p.lines) for p in view.people)
     [vote] = record.votes
     assert (vote.question, vote.options, vote.results, vote.nick, vote.line) == (
         "Friday?",

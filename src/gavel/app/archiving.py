@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gavel.render.view import UNASSIGNED, MinutesView
-from gavel.storage.archive import Archive, ItemRecord, MeetingRecord, PersonRecord, VoteRecord
+from gavel.storage.archive import Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
 from gavel.storage.archive.spool import LineSpool
 
 
@@ -37,9 +37,9 @@ def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingR
             )
             for item in view.items
         ),
-        people=tuple(PersonRecord(person.nick, person.lines) for person in view.people),
+        people=tuple(PersonRow(person.nick, person.lines) for person in view.people),
         votes=tuple(
-            VoteRecord(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
+            VoteRow(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
             for vote in view.votes
         ),
     )

@@ -35,7 +35,7 @@ from gavel.storage.archive.model import (
     VoteRow,
     YearMeetings,
 )
-from gavel.storage.archive.record import ItemRecord, MeetingRecord, PersonRecord, VoteRecord
+from gavel.storage.archive.record import ItemRecord, MeetingRecord
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
 __all__ = [
@@ -50,7 +50,6 @@ __all__ = [
     "MeetingDetail",
     "MeetingRecord",
     "MeetingSummary",
-    "PersonRecord",
     "PersonRow",
     "SchemaTooNewError",
     "SearchHit",
@@ -59,7 +58,6 @@ __all__ = [
     "SeriesDetail",
     "SeriesSummary",
     "SnippetPart",
-    "VoteRecord",
     "VoteRow",
     "YearMeetings",
     "open_archive",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from gavel.storage.archive.model import PersonRow, VoteRow
+
 
 @dataclass(frozen=True, slots=True)
 class ItemRecord:
@@ -28,25 +30,6 @@ class ItemRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class PersonRecord:
-    """Someone who spoke in the meeting, and how many lines."""
-
-    nick: str
-    lines: int
-
-
-@dataclass(frozen=True, slots=True)
-class VoteRecord:
-    question: str
-    options: tuple[str, ...]
-    results: tuple[tuple[str, tuple[str, ...]], ...]  # (option, voters), in option order
-    nick: str
-    time: datetime
-    ended_at: datetime | None
-    line: int
-
-
-@dataclass(frozen=True, slots=True)
 class MeetingRecord:
     """A meeting's minutes as the archive stores them. A meeting is known by ``series``, ``started_at`` and
     ``channel``: storing one again replaces it."""
@@ -63,8 +46,8 @@ class MeetingRecord:
     restricted: bool
     log_basename: str  # "<name>.<YYYY-MM-DD-HH.MM>"
     items: tuple[ItemRecord, ...]  # in meeting order
-    people: tuple[PersonRecord, ...]  # in the minutes' order
-    votes: tuple[VoteRecord, ...]
+    people: tuple[PersonRow, ...]  # in the minutes' order (the same rows the archive reads back)
+    votes: tuple[VoteRow, ...]
 
     @property
     def unfinished(self) -> bool:
