@@ -22,7 +22,7 @@ import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -33,6 +33,7 @@ from gavel.storage.journal_codec import (
     JournalHeader,
     decode_event,
     encode_event,
+    in_utc,
 )
 
 __all__ = ["VERSION", "Journal", "JournalDir", "JournalError", "JournalHeader", "decode_event", "encode_event"]
@@ -353,11 +354,7 @@ def _slug(text: str) -> str:
 
 
 def _stamp(moment: datetime) -> str:
-    offset = moment.utcoffset()
-    if offset is None:
-        raise JournalError(f"refusing a naive start time {moment!r}")
-    if offset:
-        moment = moment.astimezone(UTC)
+    moment = in_utc(moment, "start time")
     return (
         f"{moment.year:04d}{moment.month:02d}{moment.day:02d}T"
         f"{moment.hour:02d}{moment.minute:02d}{moment.second:02d}.{moment.microsecond:06d}Z"

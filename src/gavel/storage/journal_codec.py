@@ -72,13 +72,16 @@ class JournalError(GavelError):
     """A journal cannot be read, created or written (its events are never silently damaged)."""
 
 
-def _time(moment: datetime) -> str:
+def in_utc(moment: datetime, what: str = "time") -> datetime:
+    """``moment`` in UTC; ``JournalError`` for a naive time (a journal never guesses a zone)."""
     offset = moment.utcoffset()
     if offset is None:
-        raise JournalError(f"refusing to journal a naive time {moment!r}: event times are timezone-aware UTC")
-    if offset:
-        moment = moment.astimezone(UTC)
-    return moment.isoformat(timespec="microseconds")
+        raise JournalError(f"refusing to journal a naive {what} {moment!r}: journal times are timezone-aware UTC")
+    return moment.astimezone(UTC) if offset else moment
+
+
+def _time(moment: datetime) -> str:
+    return in_utc(moment).isoformat(timespec="microseconds")
 
 
 def encode_event(event: Event) -> bytes:
