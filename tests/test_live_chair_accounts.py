@@ -18,7 +18,7 @@ import pytest
 from irc_client import IrcUser
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, minutes_json, said, write_config
-from test_live_crash import start_bot
+from test_live_crash import show_bot_log, start_bot, stop_bot
 
 
 @pytest.mark.parametrize("crash", [False, True], ids=["running", "after-kill-9"])
@@ -59,13 +59,11 @@ def test_a_logged_in_chair_who_never_spoke_cannot_be_impersonated(
                 starter.say(CHANNEL, "#endmeeting")
                 await said(starter, "Log:            ", timeout=20)
             finally:
-                if bot.poll() is None:
-                    bot.send_signal(signal.SIGTERM)
-                    bot.wait(10)
+                stop_bot(bot)
 
     try:
         asyncio.run(scenario())
     finally:
-        print(bot_log.read_text(errors="replace")[-3000:] if bot_log.exists() else "no bot log")
+        show_bot_log(bot_log)
     items = minutes_json(tmp_path)["items"]
     assert [item["text"] for item in items if item["kind"] == "topic"] == []

@@ -27,6 +27,18 @@ def start_bot(config: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def stop_bot(bot: subprocess.Popen[bytes]) -> None:
+    """SIGTERM a bot still running, and wait for it (bounded)."""
+    if bot.poll() is None:
+        bot.send_signal(signal.SIGTERM)
+        bot.wait(10)
+
+
+def show_bot_log(log: Path) -> None:
+    """The end of the bot's output, for a failing test's report."""
+    print(log.read_text(errors="replace")[-3000:] if log.exists() else "no bot log")
+
+
 async def bot_joined(user: IrcUser) -> None:
     """Wait for the (re)started bot's JOIN."""
     await bot_in_channel(user, timeout=20)
@@ -92,7 +104,7 @@ def test_kill_9_at_random_points_loses_no_acknowledged_line(ircd: Ircd, tmp_path
     finally:
         for leftover in (tmp_path / "journal").glob("*.journal"):
             print("journal left:", leftover)
-        print(bot_log.read_text(errors="replace")[-3000:] if bot_log.exists() else "no bot log")
+        show_bot_log(bot_log)
     print(f"sent {len(sent)}, acknowledged {len(acknowledged)}")
     assert restarts_announced == KILLS
     (log,) = (tmp_path / "out").rglob("*.log.txt")

@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import errno
 import os
-import signal
 import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
@@ -25,7 +24,7 @@ from gavel.storage.journal import Journal
 from irc_client import IrcUser
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, said, write_config
-from test_live_crash import start_bot
+from test_live_crash import show_bot_log, start_bot, stop_bot
 from test_live_runtime import T0, RecordingBot, make_config
 
 FAILURE_NOTICE = "gavel stopped recording this channel"
@@ -128,14 +127,12 @@ def test_the_bot_says_why_exits_75_and_resumes_when_there_is_space_again(ircd: I
                     alice.say(CHANNEL, "#endmeeting")
                     await said(alice, "Log:            ", timeout=20)
                 finally:
-                    if bot.poll() is None:
-                        bot.send_signal(signal.SIGTERM)
-                        bot.wait(10)
+                    stop_bot(bot)
 
         try:
             asyncio.run(scenario())
         finally:
-            print(bot_log.read_text(errors="replace")[-3000:] if bot_log.exists() else "no bot log")
+            show_bot_log(bot_log)
         (log,) = (tmp_path / "out").rglob("*.log.txt")
         kept = [
             line.split("> ", 1)[1] for line in log.read_text(encoding="utf-8").split("\n") if "<alice> round" in line

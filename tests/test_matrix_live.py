@@ -22,7 +22,7 @@ from irc_client import connected
 from ircd import Ircd
 from live_support import CHANNEL, bot_in_channel, running_bot
 from live_support import write_config as live_config
-from test_live_crash import start_bot
+from test_live_crash import show_bot_log, start_bot, stop_bot
 
 
 def write_config(work: Path, synapse: Synapse, room: str) -> Path:
@@ -178,14 +178,12 @@ def test_kill_9_mid_meeting_loses_nothing_and_doubles_nothing(
             await alice.say(room_id, "#endmeeting")
             await wait_until(lambda: list((tmp_path / "out").rglob("*.log.txt")), timeout=30)
         finally:
-            if bot.poll() is None:
-                bot.send_signal(signal.SIGTERM)
-                bot.wait(10)
+            stop_bot(bot)
 
     try:
         asyncio.run(scenario())
     finally:
-        print(bot_log.read_text(errors="replace")[-3000:] if bot_log.exists() else "no bot log")
+        show_bot_log(bot_log)
     (log,) = (tmp_path / "out").rglob("*.log.txt")
     lines = log.read_text(encoding="utf-8").split("\n")
     people = [line.split("> ", 1)[1] for line in lines if " <alice" in line or " <bob" in line]
