@@ -65,3 +65,10 @@ def test_replay_of_one_log_loads_only_what_it_needs(tmp_path: Path, quiet: list[
     names = loaded(tmp_path, "replay", FIXTURE, "--output-dir", tmp_path / "out", *quiet)
     assert among(names, HEAVY_FOR_REPLAY) == []
     assert "gavel.app.replay" in names and "jinja2" in names  # the probe saw the replay
+
+
+def test_an_irc_bot_loads_no_matrix_or_webhook_client() -> None:
+    """mautrix and aiohttp (about 18 MiB) are for a bot that serves Matrix rooms or posts webhooks."""
+    probe = "import sys, gavel.app.live; print(sorted(m for m in sys.modules if m.startswith(('mautrix', 'aiohttp'))))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -23,6 +23,7 @@ import signal
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gavel.app.archiving import ParsedMeeting
 from gavel.app.config import Config, NetworkConfig
@@ -52,7 +53,9 @@ from gavel.transports.irc.protocol import (
     Output,
     Registered,
 )
-from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
+
+if TYPE_CHECKING:
+    from gavel.transports.matrix.connection import MatrixConnection
 
 log = logging.getLogger("gavel.live")
 
@@ -128,7 +131,7 @@ class ChannelRuntime:
         bot_nick = connection.bot_nick(self.channel) if connection is not None else None
         if bot_nick is not None:
             settings = dataclasses.replace(settings, bot_nick=bot_nick)
-        if isinstance(connection, MatrixConnection):  # rooms that move from maubot-meetings keep its spellings
+        if connection is not None and connection.maubot_spellings:  # Matrix rooms that move from maubot-meetings
             settings = dataclasses.replace(
                 settings, default_name=connection.room_name(self.channel), maubot_spellings=True
             )
@@ -232,6 +235,8 @@ class LiveBot:
                 self.channels[(network.name, fold_nick(channel.name))] = ChannelRuntime(
                     self, network.name, channel.name
                 )
+        if config.matrix:  # mautrix (and aiohttp) only for a bot that serves Matrix rooms: ~18 MiB otherwise saved
+            from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
         for account in config.matrix:
             self.connections[account.name] = MatrixConnection(
                 MatrixSettings(account.homeserver, account.user_id, account.access_token, account.rooms),
@@ -271,8 +276,8 @@ class LiveBot:
 
     def runtime(self, network: str, channel: str) -> ChannelRuntime | None:
         connection = self.connections.get(network)
-        if isinstance(connection, MatrixConnection):  # events name the room by id; the config may by alias
-            channel = connection.configured.get(channel, channel)
+        if connection is not None:  # a Matrix event names its room by id; the config may name it by alias
+            channel = connection.configured_name(channel)
         return self.channels.get((network, fold_nick(channel)))
 
     # ------------------------------------------------------------------ effects

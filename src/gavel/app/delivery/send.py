@@ -13,8 +13,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.utils import parseaddr
 
-import aiohttp
-
 from gavel.app.config.delivery_model import MailConfig
 from gavel.app.delivery.record import Delivery, DeliveryError
 
@@ -73,6 +71,8 @@ class Sender:
         body = delivery.body.encode("ascii")
         headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature(secret, body)}
         headers["X-Gavel-Meeting"] = delivery.meeting_id
+        import aiohttp  # only a bot that posts webhooks loads it
+
         timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
         try:
             async with (

@@ -118,9 +118,19 @@ class IrcConnection:
 
     # ------------------------------------------------------------------ public
 
+    maubot_spellings = False  # maubot-meetings' command spellings are a Matrix room's (see the Matrix connection)
+
     def bot_nick(self, channel: str) -> str | None:
         """The bot's nick (the same in every channel), once registered."""
         return self.client.nick if self.client.registered else None
+
+    def room_name(self, channel: str) -> str | None:
+        """A meeting started without a name is named after the channel (the core's default)."""
+        return None
+
+    def configured_name(self, channel: str) -> str:
+        """The channel as the configuration spells it (IRC events already do)."""
+        return channel
 
     def say(self, channel: str, text: str, *, action: bool = False) -> None:
         """Queue ``text`` for ``channel`` (split into 512-byte lines, sent under flood control).

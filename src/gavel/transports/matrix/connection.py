@@ -96,6 +96,12 @@ class MatrixConnection:
 
     # ------------------------------------------------------------------ what the runtime calls
 
+    maubot_spellings = True  # rooms that move from maubot-meetings keep its command spellings
+
+    def configured_name(self, room: str) -> str:
+        """The configured spelling (an alias, perhaps) of a room its events name by id."""
+        return self.configured.get(room, room)
+
     def bot_nick(self, room: str) -> str:
         return self.client.bot_nick(self.room_ids.get(room, room))
 
