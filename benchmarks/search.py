@@ -78,8 +78,9 @@ class Plan:
     restricted: bool
 
 
-def plan_tree(total: int, seed: int) -> list[Plan]:
-    """Which meetings to write (as import_archive.generate_tree lays them out): at least ``total`` lines."""
+def plan_tree(total: int, seed: int, meeting_lines: int | None = None) -> list[Plan]:
+    """Which meetings to write (as import_archive.generate_tree lays them out): at least ``total`` lines, in
+    meetings of ``meeting_lines`` lines each (default: 300-5,000 lines, drawn)."""
     rng = random.Random(seed)
     day = datetime(2014, 1, 6, 14, 0)
     plans: list[Plan] = []
@@ -88,7 +89,7 @@ def plan_tree(total: int, seed: int) -> list[Plan]:
         index = len(plans)
         name = SERIES[index % len(SERIES)]
         start = day + timedelta(days=25 * (index // len(SERIES)), hours=index % len(SERIES))
-        count = rng.randint(300, 5000)
+        count = rng.randint(300, 5000) if meeting_lines is None else meeting_lines
         plans.append(Plan(index, name, start, count, rng.random() < 0.03))
         lines += count
     return plans
@@ -151,9 +152,9 @@ def _write_chunk(args: tuple[Path, list[Plan], int]) -> int:
     return sum(write_meeting(root, plan, seed) for plan in plans)
 
 
-def generate_tree(root: Path, total: int, seed: int, jobs: int) -> None:
+def generate_tree(root: Path, total: int, seed: int, jobs: int, meeting_lines: int | None) -> None:
     started = time.perf_counter()
-    plans = plan_tree(total, seed)
+    plans = plan_tree(total, seed, meeting_lines)
     chunks = [(root, plans[i :: max(1, jobs)], seed) for i in range(max(1, jobs))]
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
         lines = sum(pool.map(_write_chunk, chunks))
@@ -168,12 +169,12 @@ def import_tree(url: str, root: Path, jobs: int) -> None:
     print(f"imported {report.meetings} meetings, {report.lines:,} lines in {time.perf_counter() - started:.1f} s")
 
 
-def build_archive(db: Path, total: int, seed: int, jobs: int) -> None:
+def build_archive(db: Path, total: int, seed: int, jobs: int, meeting_lines: int | None) -> None:
     """Generate the tree in a temporary directory and import it into ``db`` (written under another name first,
     so an interrupted run never leaves a half-filled cache)."""
     work = Path(tempfile.mkdtemp(prefix="gavel-search-bench-", dir=db.parent))
     try:
-        generate_tree(work / "tree", total, seed, jobs)
+        generate_tree(work / "tree", total, seed, jobs, meeting_lines)
         partial = work / "archive.db"
         import_tree(f"sqlite://{partial}", work / "tree", jobs)
         with sqlite3.connect(partial) as conn:
@@ -184,7 +185,7 @@ def build_archive(db: Path, total: int, seed: int, jobs: int) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def fill_postgres(url: str, total: int, seed: int, jobs: int) -> None:
+def fill_postgres(url: str, total: int, seed: int, jobs: int, meeting_lines: int | None) -> None:
     """Generate and import the tree into an empty PostgreSQL archive (then ANALYZE: the planner needs the
     statistics to choose between the GIN index and the primary key)."""
     with psycopg.connect(url, autocommit=True) as conn:
@@ -196,7 +197,7 @@ def fill_postgres(url: str, total: int, seed: int, jobs: int) -> None:
                 return
     work = Path(tempfile.mkdtemp(prefix="gavel-search-bench-"))
     try:
-        generate_tree(work / "tree", total, seed, jobs)
+        generate_tree(work / "tree", total, seed, jobs, meeting_lines)
         import_tree(url, work / "tree", jobs)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("ANALYZE")
@@ -355,6 +356,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=3_000_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--meeting-lines", type=int, help="lines per meeting (default: 300-5,000 each; the issue's shape: 100000)"
+    )
     parser.add_argument("--db", type=Path, help="the archive file (generated when missing; default: in $TMPDIR)")
     parser.add_argument(
         "--archive", help="a postgresql:// archive instead (filled when it has no meetings; not cached otherwise)"
@@ -367,14 +371,14 @@ def main() -> None:
     args = parser.parse_args()
     if args.archive:
         url = args.archive
-        fill_postgres(url, args.lines, args.seed, args.jobs)
+        fill_postgres(url, args.lines, args.seed, args.jobs, args.meeting_lines)
     else:
         db: Path = args.db or Path(tempfile.gettempdir()) / (
-            f"gavel-search-bench-{args.lines}-s{args.seed}-v{GENERATOR_VERSION}.db"
+            f"gavel-search-bench-{args.lines}-s{args.seed}-m{args.meeting_lines or 'mixed'}-v{GENERATOR_VERSION}.db"
         )
         db.parent.mkdir(parents=True, exist_ok=True)
         if not db.exists():
-            build_archive(db, args.lines, args.seed, args.jobs)
+            build_archive(db, args.lines, args.seed, args.jobs, args.meeting_lines)
         else:
             print(f"using the cached archive {db} ({db.stat().st_size / 2**20:,.0f} MiB)")
         url = f"sqlite://{db}"

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gavel.storage.archive.database import Database
 from gavel.storage.archive.model import SchemaTooNewError
 
-Migration = tuple[int, tuple[str, ...]]
-"""A schema version and the statements that bring the previous version to it."""
+Migration = tuple[int, tuple[str | Callable[[Any], None], ...]]
+"""A schema version and the steps that bring the previous version to it: SQL statements, or functions of the
+archive being migrated (for what SQL alone cannot do, such as tokenizing every stored line again)."""
 
 
 class Migrating(Database):
@@ -48,7 +50,10 @@ class Migrating(Database):
                 if version <= found:
                     continue
                 for statement in statements:
-                    self._run(statement)
+                    if isinstance(statement, str):
+                        self._run(statement)
+                    else:
+                        statement(self)
                 if version == 1:
                     self._run("INSERT INTO gavel_schema (version) VALUES (?)", (version,))
                 else:

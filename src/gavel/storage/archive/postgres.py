@@ -1,8 +1,9 @@
-"""The PostgreSQL archive (psycopg 3): ``timestamptz`` times, a generated ``tsvector`` column and a GIN index
-per searchable table, log lines loaded with ``COPY``.
+"""The PostgreSQL archive (psycopg 3): ``timestamptz`` times, a ``tsvector`` column and a GIN index per
+searchable table, log lines loaded with ``COPY``.
 
-Text search uses the ``simple`` configuration (lower-casing, no stemming, no stop words), the
-closest match to SQLite's ``unicode61`` tokenizer, so both backends find the same words.
+No text search configuration parses the text: the ``tsvector`` is written by gavel from its own tokens
+(:mod:`tokens`, as SQLite's index is) and queries are ``tsquery`` literals of the same tokens, so both backends
+find the same words.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ import psycopg
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
-from gavel.storage.archive.model import SearchQuery
-from gavel.storage.archive.query import Candidate, Term, tsquery
-from gavel.storage.archive.search import SearchScope
+from gavel.storage.archive.query import tsquery
+from gavel.storage.archive.search import ITEMS, LINES, Matching, Ranked
 from gavel.storage.archive.spool import LineRow, from_micros
+from gavel.storage.archive.tokens import tsvector_literal
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
+_RETOKENIZE_BATCH = 20_000
 
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -134,15 +136,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN runtime_id text",
         ),
     ),
+    (
+        6,
+        (  # gavel's own tokens (storage/archive/tokens.py, the same as SQLite's), written by gavel, not to_tsvector
+            "ALTER TABLE log_lines ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
+            "ALTER TABLE items ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
+            "DROP INDEX log_lines_search",
+            lambda archive: archive._tokenize_everything(),
+            "CREATE INDEX log_lines_search ON log_lines USING gin (tsv)",
+        ),
+    ),
 )
 
 
 class PostgresArchive(Archive):
     """The archive in a PostgreSQL database (``postgresql://user:password@host:port/dbname``)."""
-
-    _ITEM_SOURCE = "items i"
-    _ITEM_MATCH = "i.tsv @@ to_tsquery('simple', ?)"
-    _ITEM_ORDER = "i.id DESC"
 
     migrations = MIGRATIONS
 
@@ -218,24 +226,52 @@ class PostgresArchive(Archive):
         last_micros, last_time = None, None
         with (
             self._conn.cursor() as cursor,
-            cursor.copy("COPY log_lines (meeting_id, number, time, kind, nick, text) FROM STDIN") as copy,
+            cursor.copy("COPY log_lines (meeting_id, number, time, kind, nick, text, tsv) FROM STDIN") as copy,
         ):
             for number, when, kind, nick, text in rows:
                 if when != last_micros:
                     last_micros, last_time = when, from_micros(when)
-                copy.write_row((meeting_id, number, last_time, kind, nick, text))
+                copy.write_row((meeting_id, number, last_time, kind, nick, text, tsvector_literal(text)))
 
     def _finish_lines(self, meeting_id: int) -> None:
-        """The generated ``tsv`` column and its GIN index follow every row by themselves."""
+        """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index)."""
 
     def _delete_lines(self, meeting_id: int) -> None:
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
 
     def _index_items(self, meeting_id: int) -> None:
-        """Indexed by the generated column."""
+        rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
+        self._run_many(
+            "UPDATE items SET tsv = ?::tsvector WHERE id = ?", [(tsvector_literal(text), item) for item, text in rows]
+        )
+
+    def _tokenize_everything(self) -> None:
+        """Write every stored line's and item's ``tsv`` again, from gavel's tokens (migration 6)."""
+        with self._conn.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE gavel_tokens (meeting_id bigint, number bigint, tsv tsvector) ON COMMIT DROP"
+            )
+        after = (-1, -1)
+        while rows := self._query(
+            "SELECT meeting_id, number, text FROM log_lines WHERE (meeting_id, number) > (?, ?) "
+            "ORDER BY meeting_id, number LIMIT ?",
+            (*after, _RETOKENIZE_BATCH),
+        ):
+            with self._conn.cursor() as cursor, cursor.copy("COPY gavel_tokens FROM STDIN") as copy:
+                for meeting_id, number, text in rows:
+                    copy.write_row((meeting_id, number, tsvector_literal(text)))
+            after = (rows[-1][0], rows[-1][1])
+        self._run(
+            "UPDATE log_lines l SET tsv = t.tsv FROM gavel_tokens t WHERE l.meeting_id = t.meeting_id "
+            "AND l.number = t.number"
+        )
+        self._run_many(
+            "UPDATE items SET tsv = ?::tsvector WHERE id = ?",
+            [(tsvector_literal(text), item) for item, text in self._query("SELECT id, text FROM items")],
+        )
 
     def _unindex_items(self, meeting_id: int) -> None:
-        """Indexed by the generated column."""
+        """The index entries go with the rows."""
 
     def _line_page(self, meeting_id: int, after: int, count: int) -> list[Row]:
         return self._query(
@@ -246,35 +282,60 @@ class PostgresArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _line_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[Candidate]:
-        """The same candidates as SQLite's: the ``limit`` most recently stored matches, by ``(meeting_id, number)``
-        newest first. For a common word the planner walks the primary key backwards and stops early, for a
-        rare one it reads the GIN index."""
-        where: list[str] = ["l.tsv @@ to_tsquery('simple', ?)"]
-        params: list[Any] = [tsquery(terms)]
+    def _ts_source(self, matching: Matching) -> tuple[str, list[str], list[Any]]:
+        """The alias (``l`` a log line, ``i`` an item), conditions and parameters of a search."""
+        query, scope = matching.query, matching.scope
+        alias = "l" if matching.src == LINES else "i"
+        where: list[str] = [f"{alias}.tsv @@ ?::tsquery"]
+        params: list[Any] = [tsquery(matching.terms)]
+        if matching.src == ITEMS and query.kind is not None:
+            where.append("i.kind = ?")
+            params.append(query.kind)
         if scope.where is not None:
-            where.append(f"l.meeting_id BETWEEN ? AND ? AND l.meeting_id IN ({scope.where})")
+            where.append(f"{alias}.meeting_id BETWEEN ? AND ? AND {alias}.meeting_id IN ({scope.where})")
             params.extend((scope.first, scope.last, *scope.params))
-        since, until = self._search_bounds(query)
-        line_where, line_params = self._line_filters(query, since, until, "l")
-        return self._candidates(
-            "SELECT 0, 0, l.meeting_id, l.number, l.text FROM log_lines l "  # noqa: S608
-            f"WHERE {' AND '.join(where + line_where)} ORDER BY l.meeting_id DESC, l.number DESC LIMIT ?",
-            [*params, *line_params, limit],
-        )
+        row_where, row_params = self._line_filters(query, matching.since, matching.until, alias)
+        return alias, where + row_where, params + row_params
 
-    def _match_param(self, terms: tuple[Term, ...]) -> str:
-        return tsquery(terms)
+    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
+        """For a common word the planner walks the primary key backwards and stops early, for a rare one it
+        reads the GIN index."""
+        _alias, where, params = self._ts_source(matching)
+        if matching.src == LINES:
+            inner = "SELECT (l.meeting_id << 32) + l.number AS k FROM log_lines l"
+            order = "l.meeting_id DESC, l.number DESC"
+        else:
+            inner, order = "SELECT i.id AS k FROM items i", "i.id DESC"
+        count, oldest = self._query(
+            f"SELECT count(*), min(k) FROM ({inner} WHERE {' AND '.join(where)} "  # noqa: S608
+            f"ORDER BY {order} LIMIT ?) c",
+            [*params, limit],
+        )[0]
+        return count, oldest
 
-    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
+    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
+        """ts_rank(), divided by 1 + the logarithm of the text's length (shorter texts first)."""
+        alias, where, params = self._ts_source(matching)
+        rank = [f"ts_rank({alias}.tsv, ?::tsquery, 1)"]
+        if matching.src == LINES:
+            if oldest is not None:
+                where = [*where, "(l.meeting_id, l.number) >= (?, ?)"]
+                params = [*params, oldest >> 32, oldest & 0xFFFFFFFF]
+            rows = self._query(
+                f"SELECT {rank[0]} AS score, l.meeting_id, l.number FROM log_lines l "  # noqa: S608
+                f"WHERE {' AND '.join(where)} ORDER BY score DESC, l.meeting_id DESC, l.number DESC LIMIT ?",
+                [params[0], *params, limit],
+            )
+            return [(float(score), LINES, 0, meeting_id, number) for score, meeting_id, number in rows]
+        if oldest is not None:
+            where = [*where, "i.id >= ?"]
+            params = [*params, oldest]
         rows = self._query(
-            "SELECT meeting_id, number FROM log_lines WHERE tsv @@ to_tsquery('simple', ?) "
-            "ORDER BY meeting_id DESC, number DESC LIMIT ?",
-            (tsquery((term,)), limit),
+            f"SELECT {rank[0]} AS score, i.id, i.meeting_id, i.line FROM items i "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY score DESC, i.id DESC LIMIT ?",
+            [params[0], *params, limit],
         )
-        return len(rows), (rows[-1][0], rows[-1][1]) if rows else None
+        return [(float(score), ITEMS, item, meeting_id, line) for score, item, meeting_id, line in rows]
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

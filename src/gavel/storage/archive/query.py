@@ -2,25 +2,23 @@
 
 What a person types is never passed to FTS5's or PostgreSQL's query syntax. It is reduced to
 *terms*: each term is a run of words that must occur next to each other (one word, or a phrase),
-optionally with a prefix match on its last word. Words are runs of letters and digits, so a term
-can always be quoted safely; ``AND``, ``NEAR(``, ``-``, ``*`` or a lone ``"`` are just words or
-separators.
+optionally with a prefix match on its last word. Words become the index's tokens (:mod:`tokens`:
+runs of letters and digits, folded), so a term can always be quoted safely; ``AND``, ``NEAR(``,
+``-``, ``*`` or a lone ``"`` are just words or separators.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from typing import TypeVar
 
 from gavel.storage.archive.model import SnippetPart
+from gavel.storage.archive.tokens import quote_lexeme, strip_marks, word_tokens
 
 MAX_TERMS = 16
-MAX_WORD = 64
 MIN_PREFIX = 3  # a shorter word* is matched as a whole word: FTS5 would merge the index entries of thousands of words
 SNIPPET_CHARS = 240  # a longer text is cut to about this much around its first match
-_WORD = re.compile(r"[^\W_]+")
+_WORD = re.compile(r"\w+")
 _CHUNK = re.compile(r'"([^"]*)"|([^\s"]+)')
 
 
@@ -37,7 +35,9 @@ def parse_query(text: str) -> tuple[Term, ...]:
 
     ``"a b"`` in balanced quotes is a phrase; an unbalanced ``"`` is ignored; a bare chunk such as
     ``foo-bar`` or ``don't`` is a phrase of its words; a ``*`` right after a word of at least
-    ``MIN_PREFIX`` characters makes it a prefix (after a shorter one it is ignored).
+    ``MIN_PREFIX`` characters makes it a prefix (after a shorter one it is ignored). Words become
+    tokens as the index makes them (:mod:`tokens`: folded, identifiers split, whole form first);
+    the last word of a prefix term gives only its parts (``getUs*`` is ``get`` then ``us*``).
     """
     if text.count('"') % 2:
         last = text.rfind('"')
@@ -45,13 +45,17 @@ def parse_query(text: str) -> tuple[Term, ...]:
     terms: list[Term] = []
     seen: set[Term] = set()
     for match in _CHUNK.finditer(text):
-        chunk = match.group(1) if match.group(1) is not None else match.group(2)
-        words = list(_WORD.finditer(chunk))
-        if not words:
+        chunk = strip_marks(match.group(1) if match.group(1) is not None else match.group(2))
+        found = list(_WORD.finditer(chunk))
+        if not found:
             continue
-        end = words[-1].end()
-        prefix = match.group(2) is not None and chunk[end : end + 1] == "*" and len(words[-1].group()) >= MIN_PREFIX
-        term = Term(tuple(m.group()[:MAX_WORD] for m in words[:MAX_TERMS]), prefix)
+        end = found[-1].end()
+        prefix = match.group(2) is not None and chunk[end : end + 1] == "*" and _prefix_long_enough(found[-1].group())
+        term_words = [token for word in found[:-1] for token in word_tokens(word.group())]
+        term_words += word_tokens(found[-1].group(), whole=not prefix)
+        if not term_words:
+            continue
+        term = Term(tuple(term_words[:MAX_TERMS]), prefix and len(term_words) <= MAX_TERMS)
         if term not in seen:
             seen.add(term)
             terms.append(term)
@@ -60,21 +64,22 @@ def parse_query(text: str) -> tuple[Term, ...]:
     return tuple(terms)
 
 
+def _prefix_long_enough(word: str) -> bool:
+    parts = word_tokens(word, whole=False)
+    return bool(parts) and len(parts[-1]) >= MIN_PREFIX
+
+
 def fts5_query(terms: tuple[Term, ...]) -> str:
     """An SQLite FTS5 MATCH expression: every term as a quoted string (an implicit AND)."""
     return " ".join('"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms)
 
 
-def index_words(text: str) -> tuple[str, ...]:
-    """The words of ``text`` as the full-text index splits it (runs of letters and digits)."""
-    return tuple(match.group() for match in _WORD.finditer(text))
-
-
 def tsquery(terms: tuple[Term, ...]) -> str:
-    """A PostgreSQL ``to_tsquery`` expression: quoted lexemes, ``<->`` within a phrase, ``&`` between terms."""
+    """A PostgreSQL ``tsquery`` literal (cast with ``::tsquery``, never parsed by a text search configuration):
+    quoted lexemes, ``<->`` within a phrase, ``&`` between terms."""
     parts = []
     for term in terms:
-        lexemes = [f"'{word}'" for word in term.words]
+        lexemes = [quote_lexeme(word) for word in term.words]
         if term.prefix:
             lexemes[-1] += ":*"
         parts.append("(" + " <-> ".join(lexemes) + ")")
@@ -87,12 +92,12 @@ def snippet(text: str, terms: tuple[Term, ...], width: int = SNIPPET_CHARS) -> t
     A text longer than ``width`` is cut to a window around its first highlighted word, with "…"
     where it was cut.
     """
-    exact = {word.casefold() for term in terms for word in term.words}
-    prefixes = tuple(term.words[-1].casefold() for term in terms if term.prefix)
+    exact = {word for term in terms for word in term.words}
+    prefixes = tuple(term.words[-1] for term in terms if term.prefix)
     spans = [
         (m.start(), m.end())
         for m in _WORD.finditer(text)
-        if (folded := m.group().casefold()) in exact or (prefixes and folded.startswith(prefixes))
+        if any(token in exact or (prefixes and token.startswith(prefixes)) for token in word_tokens(m.group()))
     ]
     start, end = 0, len(text)
     if end > width:
@@ -130,114 +135,3 @@ def _merge(parts: list[SnippetPart]) -> list[SnippetPart]:
         else:
             merged.append(part)
     return merged
-
-
-# ---------------------------------------------------------------------------------------------- ranking
-
-BM25_K1 = 1.2  # the constants of FTS5's bm25()
-BM25_B = 0.75
-# ASCII text is split by a byte table (~4x faster than the regular expression): letters (lower-cased) and digits
-# stay, every other byte becomes a space.
-_ASCII_WORDS = bytes(
-    c if c >= 128 else (c | 0x20) if chr(c).isalpha() else c if chr(c).isdigit() else 0x20 for c in range(256)
-)
-
-T = TypeVar("T", str, bytes)
-Candidate = tuple[int, int, int, int, str]
-"""A search candidate: ``(src, id, meeting_id, line, text)``, ``src`` 0 for a log line, 1 for a minutes item."""
-Ranked = tuple[float, int, int, int, int]
-"""A ranked hit: ``(score, src, id, meeting_id, line)``."""
-
-
-def idf(matches: float, documents: int) -> float:
-    """A term's weight from how many of the ``documents`` it occurs in (bm25()'s, never below a millionth)."""
-    return max(1e-6, math.log((documents - matches + 0.5) / (matches + 0.5)))
-
-
-def term_frequencies(text: str, terms: tuple[Term, ...]) -> tuple[int, list[int]]:
-    """The number of words in ``text`` and how often each term occurs in it (words split and folded as the index
-    does, near enough: runs of letters and digits, lower-cased)."""
-    return _Counter(terms).count(text)
-
-
-def rank(candidates: list[Candidate], terms: tuple[Term, ...], weights: list[float]) -> list[Ranked]:
-    """The candidates scored with Okapi BM25 (k1 1.2, b 0.75, as FTS5's bm25()), best first.
-
-    ``weights`` are the terms' idf; lengths are compared with the candidates' average length. Ties:
-    the most recently stored first (larger meeting id, then line), a log line before the item
-    recorded from it.
-    """
-    if not candidates:
-        return []
-    counter = _Counter(terms)
-    measured = [counter.count(candidate[4]) for candidate in candidates]
-    average = sum(length for length, _counts in measured) / len(measured) or 1.0
-    base = BM25_K1 * (1 - BM25_B)
-    per_word = BM25_K1 * BM25_B / average
-    keyed: list[tuple[float, int, int, int, int]] = []
-    add = keyed.append
-    if len(weights) == 1:
-        weight = weights[0] * (BM25_K1 + 1)
-        for (src, item, meeting_id, line, _text), (length, (count,)) in zip(candidates, measured, strict=True):
-            add((weight * count / (count + base + per_word * length), meeting_id, line, -src, -item))
-    else:
-        gains = [weight * (BM25_K1 + 1) for weight in weights]
-        for (src, item, meeting_id, line, _text), (length, counts) in zip(candidates, measured, strict=True):
-            norm = base + per_word * length
-            score = 0.0
-            for count, gain in zip(counts, gains, strict=True):
-                if count:
-                    score += gain * count / (count + norm)
-            add((score, meeting_id, line, -src, -item))
-    keyed.sort(reverse=True)
-    return [(score, -src, -item, meeting_id, line) for score, meeting_id, line, src, item in keyed]
-
-
-class _Counter:
-    """Counts the words of a text and the occurrences of each term in it.
-
-    Fast path, on UTF-8 bytes: ASCII letters and digits stay (lower-cased), every other ASCII byte
-    separates words, other characters stay in their word. That is the index's split for ASCII
-    text. In other text a symbol (``—``, ``✓``) counts as a word and hides a term stuck to it: a
-    text where some term is not found at all is counted again with ``_WORD`` (a term found at least
-    once may still be undercounted; lengths are near enough).
-    """
-
-    def __init__(self, terms: tuple[Term, ...]) -> None:
-        self.words = [(tuple(word.lower() for word in term.words), term.prefix) for term in terms]
-        self.encoded = [(tuple(word.encode() for word in words), prefix) for words, prefix in self.words]
-        self.single = len(terms) == 1 and len(terms[0].words) == 1 and not terms[0].prefix
-
-    def count(self, text: str) -> tuple[int, list[int]]:
-        folded = text.lower()
-        tokens = folded.encode().translate(_ASCII_WORDS).split()
-        if self.single:
-            counts = [tokens.count(self.encoded[0][0][0])]
-        else:
-            counts = [_occurrences(tokens, words, prefix) for words, prefix in self.encoded]
-        if all(counts) or folded.isascii():
-            return len(tokens), counts
-        words = _WORD.findall(folded)
-        return len(words), [_occurrences(words, term, prefix) for term, prefix in self.words]
-
-
-def _occurrences(tokens: list[T], words: tuple[T, ...], prefix: bool) -> int:
-    """How often ``words`` occur one after another in ``tokens`` (the last one as a prefix when ``prefix``)."""
-    first = words[0]
-    if len(words) == 1:
-        if not prefix:
-            return tokens.count(first)
-        return sum(1 for token in tokens if token.startswith(first))
-    size = len(words)
-    found = 0
-    start = -1
-    while True:
-        try:
-            start = tokens.index(first, start + 1)
-        except ValueError:
-            return found
-        end = start + size
-        if end <= len(tokens) and tokens[start + 1 : end - 1] == list(words[1:-1]):
-            word = tokens[end - 1]
-            if word.startswith(words[-1]) if prefix else word == words[-1]:
-                found += 1

@@ -1,7 +1,8 @@
-"""Full-text search over log lines and minutes items, ranked alike (BM25) by both backends.
+"""Full-text search over log lines and minutes items, on both backends alike.
 
-A backend finds the candidates (the newest matches, in its full-text index); counting, ranking,
-paging and snippets are done here, the same for both.
+Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits: a search first counts
+the matches (exactly, up to :data:`SEARCH_CAP`), then has the backend's engine rank them (SQLite: FTS5's
+bm25(); PostgreSQL: ts_rank()) and return the best of one page; rows and snippets are read for that page only.
 """
 
 from __future__ import annotations
@@ -10,18 +11,22 @@ from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from operator import itemgetter
 from typing import Any
 
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
 from gavel.storage.archive.model import SearchHit, SearchQuery, SearchResults
-from gavel.storage.archive.query import Candidate, Term, idf, parse_query, rank, snippet
+from gavel.storage.archive.query import Term, parse_query, snippet
 
 MAX_PER_PAGE = 100
-SEARCH_CAP = 2_000
-"""At most this many hits of a search are counted and ranked (the most recently stored ones)."""
+SEARCH_CAP = 10_000
+"""Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+"),
+and ranks the most recently stored this many of each kind (log lines, minutes items)."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
+LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
+
+Ranked = tuple[float, int, int, int, int]
+"""A ranked hit: ``(score, src, id, meeting_id, line)`` (``src`` LINES or ITEMS; ``id`` 0 for a line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,57 +40,34 @@ class SearchScope:
     last: int | None
 
 
+@dataclass(frozen=True, slots=True)
+class Matching:
+    """What a backend needs to find the hits of one kind (LINES or ITEMS): the query, its terms, the meetings in
+    scope, and the database's times for the date filters."""
+
+    src: int
+    query: SearchQuery
+    terms: tuple[Term, ...]
+    scope: SearchScope
+    since: Any
+    until: Any
+
+
 class Searching(Database):
     """:meth:`search`, over the backend's full-text index."""
 
-    #: At most this many hits of a search are counted and ranked (see :meth:`search`).
+    #: Totals are exact up to this many hits (see :meth:`search`).
     search_cap: int = SEARCH_CAP
 
     @abstractmethod
-    def _line_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[Candidate]:
-        """The log lines in ``scope`` matching ``terms`` and the query's nick and date filters, the most recently
-        stored first, at most ``limit``: ``(0, 0, meeting_id, number, text)``."""
-
-    # How a backend finds minutes items by their words: the FROM clause (``i`` is the items table), the
-    # condition taking the match parameter, the newest-first order, and that parameter for some terms.
-    _ITEM_SOURCE: str
-    _ITEM_MATCH: str
-    _ITEM_ORDER: str
+    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
+        """How many lines or items match (counting at most ``limit``, the most recently stored first), and the
+        key of the oldest one counted: ``meeting_id << 32 | number`` for a line, the id for an item."""
 
     @abstractmethod
-    def _match_param(self, terms: tuple[Term, ...]) -> str:
-        """``terms`` in the backend's full-text query syntax."""
-
-    def _item_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int, first: int | None
-    ) -> list[Candidate]:
-        """The same for minutes items (of the query's kind, if it names one; of meetings numbered ``first`` or
-        more when given): ``(1, id, meeting_id, line, text)``."""
-        where: list[str] = [self._ITEM_MATCH]
-        params: list[Any] = [self._match_param(terms)]
-        if query.kind is not None:
-            where.append("i.kind = ?")
-            params.append(query.kind)
-        if first is not None:
-            where.append("i.meeting_id >= ?")
-            params.append(first)
-        if scope.where is not None:
-            where.append(f"i.meeting_id IN ({scope.where})")
-            params.extend(scope.params)
-        since, until = self._search_bounds(query)
-        item_where, item_params = self._line_filters(query, since, until, "i")
-        return self._candidates(
-            f"SELECT 1, i.id, i.meeting_id, i.line, i.text FROM {self._ITEM_SOURCE} "  # noqa: S608
-            f"WHERE {' AND '.join(where + item_where)} ORDER BY {self._ITEM_ORDER} LIMIT ?",
-            [*params, *item_params, limit],
-        )
-
-    @abstractmethod
-    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
-        """How many log lines (in any meeting) hold ``term``, counting at most ``limit``, and the
-        ``(meeting_id, number)`` of the oldest one counted."""
+    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
+        """The ``limit`` best matching lines or items whose key is ``oldest`` or more (all when None), best first
+        (the engine's score, higher is better; ties: the most recently stored first)."""
 
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
@@ -97,19 +79,15 @@ class Searching(Database):
         """True when ``error`` came from the full-text engine refusing a query (it then finds nothing)."""
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Log lines and minutes items matching ``query``, best first (BM25), one page.
+        """Log lines and minutes items matching ``query``, best first, one page.
 
-        At most :attr:`search_cap` hits are counted and ranked: when more match, the most recently
-        stored ``search_cap`` of them are (``total`` is then ``search_cap`` and ``total_capped`` is
-        true). This bounds the work a query does whatever the size of the archive: the index is
-        read newest first until enough candidates pass the filters, only they are scored, only the
-        page's rows are read in full and only their snippets are made.
-
-        The score is BM25 (k1 1.2, b 0.75, as FTS5's bm25()), computed here from the candidates'
-        text by both backends alike, so SQLite and PostgreSQL rank the same hits the same way: a
-        term's weight comes from the number of log lines it occurs in (counted up to the cap, then
-        estimated from how far back the newest ``search_cap`` matches reach), lengths are compared
-        with the candidates' average. Never raises for what a person typed (see :class:`SearchQuery`).
+        Every hit is counted up to :attr:`search_cap` (10,000): ``total`` is exact up to there; past it
+        ``total`` is the cap and ``total_capped`` is true (a lower bound: "10,000+"). Filters (series,
+        channel, nick, kind, dates) narrow the count. When at most the cap match, every hit is ranked;
+        past it, the most recently stored ``search_cap`` lines and ``search_cap`` items are. Ranking is
+        the engine's own (SQLite: FTS5's bm25(); PostgreSQL: ts_rank() normalized by length), so the
+        two backends find the same hits and totals but may order them differently. Never raises for
+        what a person typed (see :class:`SearchQuery`).
         """
         page = max(1, query.page)
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
@@ -118,45 +96,47 @@ class Searching(Database):
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return empty
         cap = max(1, self.search_cap)
+        offset = (page - 1) * per_page
+        ranked: list[Ranked] = []
+        counted = 0
         with self._lock:
             scope = self._search_scope(query)
             if scope is None:
                 return empty
+            since, until = self._search_bounds(query)
+            kinds = [LINES] if query.kind == "line" else [ITEMS] if query.kind is not None else [LINES, ITEMS]
             try:
-                candidates = (
-                    [] if query.kind not in (None, "line") else self._line_candidates(query, terms, scope, cap + 1)
-                )
-                if query.kind != "line":
-                    # with more lines than the cap, only items of their meetings can be among the newest
-                    first = candidates[-1][2] if len(candidates) > cap else None
-                    candidates += self._item_candidates(query, terms, scope, cap + 1, first)
-                weights = self._term_weights(terms, cap + 1) if len(terms) > 1 and candidates else [1.0] * len(terms)
+                for src in kinds:
+                    matching = Matching(src, query, terms, scope, since, until)
+                    count, oldest = self._count_matches(matching, cap + 1)
+                    counted += count
+                    if count and offset < cap:
+                        window = oldest if count > cap else None
+                        ranked += self._best_matches(matching, window, min(cap, offset + per_page))
             except Exception as error:
                 if self._bad_search(error):
                     return empty
                 raise
-        counted = len(candidates)
-        if counted > cap:  # rank the newest `cap` of them (both kinds together)
-            candidates.sort(key=itemgetter(2, 3), reverse=True)
-            del candidates[cap:]
-        ranked = rank(candidates, terms, weights)
-        offset = (page - 1) * per_page
-        page_rows = ranked[offset : offset + per_page]
+        # best first; ties: the most recently stored first, a log line before the item recorded from it
+        ranked.sort(key=lambda hit: (-hit[0], -hit[3], -hit[4], hit[1], -hit[2]))
+        page_rows = ranked[:cap][offset : offset + per_page]
         with self._lock:
             lines = {
                 (row[0], row[1]): row
                 for row in self._line_hits(
-                    [(meeting_id, line) for _s, src, _i, meeting_id, line in page_rows if src == 0]
+                    [(meeting_id, line) for _s, src, _i, meeting_id, line in page_rows if src == LINES]
                 )
             }
-            items = {row[0]: row for row in self._item_hits([item for _s, src, item, _m, _l in page_rows if src == 1])}
+            items = {
+                row[0]: row for row in self._item_hits([item for _s, src, item, _m, _l in page_rows if src == ITEMS])
+            }
         f = self._from_db_time
         hits = []
         for score, src, item, meeting_id, line in page_rows:
-            found = lines.get((meeting_id, line)) if src == 0 else items.get(item)
+            found = lines.get((meeting_id, line)) if src == LINES else items.get(item)
             if found is None:  # stored again since it was found
                 continue
-            if src == 0:
+            if src == LINES:
                 _m, _l, when, nick, text, series, basename, channel = found
                 kind = "line"
             else:
@@ -177,27 +157,6 @@ class Searching(Database):
                 )
             )
         return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
-
-    def _term_weights(self, terms: tuple[Term, ...], limit: int) -> list[float]:
-        """Each term's BM25 weight (idf) from the number of log lines it occurs in: counted when at most
-        ``limit - 1``, else estimated from the lines the newest ``limit`` of them span."""
-        documents = self._query("SELECT coalesce(sum(line_count), 0) FROM meetings")[0][0]
-        weights = []
-        for term in terms:
-            count, oldest = self._term_matches(term, limit)
-            if count >= limit and oldest is not None:  # the newest `limit` span this many lines: extrapolate
-                meeting_id, number = oldest
-                later, own = self._query(
-                    "SELECT coalesce(sum(CASE WHEN id > ? THEN line_count END), 0), "
-                    "coalesce(max(CASE WHEN id = ? THEN line_count END), 0) FROM meetings WHERE id >= ?",
-                    (meeting_id, meeting_id, meeting_id),
-                )[0]
-                spanned = later + max(1, own - number + 1)
-                matches = min(documents, count * documents / spanned)
-            else:
-                matches = count
-            weights.append(idf(matches, documents))
-        return weights
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:
         """The meetings a search can find hits in (None: no meeting can have any).
@@ -240,10 +199,6 @@ class Searching(Database):
             first,
             last,
         )
-
-    def _candidates(self, sql: str, params: Sequence[Any]) -> list[Candidate]:
-        """The rows of a query selecting ``(src, id, meeting_id, line, text)``."""
-        return self._query(sql, params)
 
     def _item_hits(self, ids: Sequence[int]) -> list[Row]:
         """The items ``ids``: ``(id, kind, time, nick, text, series, basename, channel)`` rows, in any order."""

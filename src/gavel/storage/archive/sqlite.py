@@ -23,10 +23,11 @@ from typing import Any
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
-from gavel.storage.archive.model import ArchiveError, SearchQuery
-from gavel.storage.archive.query import Candidate, Term, fts5_query, index_words
-from gavel.storage.archive.search import SearchScope
+from gavel.storage.archive.model import ArchiveError
+from gavel.storage.archive.query import fts5_query
+from gavel.storage.archive.search import ITEMS, LINES, Matching, Ranked
 from gavel.storage.archive.spool import LineRow, from_micros, micros
+from gavel.storage.archive.tokens import token_text
 
 _PRAGMAS = (
     "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
@@ -62,6 +63,10 @@ def _pragma(conn: sqlite3.Connection, pragma: str) -> None:
 
 _SPAN = 1 << 32  # log line ids of meeting m: m << 32 .. (m << 32) + 2**32 - 1
 _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
+# FTS5 indexes token strings made by tokens.py: their tokens are runs of ASCII letters and digits or of non-ASCII
+# characters, which the ascii tokenizer keeps whole; contentless (the text is in the tables already)
+_TOKEN_INDEX = "content = '', tokenize = 'ascii'"  # noqa: S105 (not a password)
+_REINDEX_BATCH = 20_000
 
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -171,15 +176,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN runtime_id TEXT",
         ),
     ),
+    (
+        5,
+        (  # gavel's own tokens (storage/archive/tokens.py, the same as PostgreSQL's) in contentless FTS5 tables
+            "DROP TABLE log_lines_fts",
+            "DROP TABLE items_fts",
+            f"CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, {_TOKEN_INDEX})",
+            f"CREATE VIRTUAL TABLE items_fts USING fts5 (text, {_TOKEN_INDEX})",
+            lambda archive: archive._index_everything(),
+        ),
+    ),
 )
 
 
 class SqliteArchive(Archive):
     """The archive in one SQLite file (``path``; ``":memory:"`` for a private in-memory database)."""
-
-    _ITEM_SOURCE = "items_fts f CROSS JOIN items i ON i.id = f.rowid"
-    _ITEM_MATCH = "items_fts MATCH ?"
-    _ITEM_ORDER = "f.rowid DESC"
 
     migrations = MIGRATIONS
 
@@ -273,33 +284,56 @@ class SqliteArchive(Archive):
             "INSERT INTO log_lines (id, time, kind, nick, text) VALUES (?, ?, ?, ?, ?)",
             [(base + number, when, kind, nick, text) for number, when, kind, nick, text in rows],
         )
-
-    def _finish_lines(self, meeting_id: int) -> None:
-        base = meeting_id << 32
-        self._conn.execute(
-            "INSERT INTO log_lines_fts (rowid, text, nick) "
-            "SELECT id, text, nick FROM log_lines WHERE id >= ? AND id < ?",
-            (base, base + _SPAN),
+        nicks = _NickTokens()
+        self._conn.executemany(
+            "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
+            [(base + number, token_text(text), nicks(nick)) for number, _when, _kind, nick, text in rows],
         )
 
+    def _finish_lines(self, meeting_id: int) -> None:
+        """Indexed as they came (:meth:`_insert_lines`)."""
+
     def _delete_lines(self, meeting_id: int) -> None:
+        """Remove the lines and their index entries (a contentless FTS5 table forgets a row when given the
+        tokens it indexed: the same text gives the same tokens)."""
         base = meeting_id << 32
-        self._conn.execute(
-            "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) "
-            "SELECT 'delete', id, text, nick FROM log_lines WHERE id >= ? AND id < ?",
-            (base, base + _SPAN),
+        nicks = _NickTokens()
+        self._conn.executemany(
+            "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) VALUES ('delete', ?, ?, ?)",
+            [
+                (row_id, token_text(text), nicks(nick))
+                for row_id, nick, text in self._query(
+                    "SELECT id, nick, text FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN)
+                )
+            ],
         )
         self._conn.execute("DELETE FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN))
 
     def _index_items(self, meeting_id: int) -> None:
-        self._conn.execute(
-            "INSERT INTO items_fts (rowid, text) SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,)
-        )
+        self._item_index("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", meeting_id)
 
     def _unindex_items(self, meeting_id: int) -> None:
-        self._conn.execute(
-            "INSERT INTO items_fts (items_fts, rowid, text) SELECT 'delete', id, text FROM items WHERE meeting_id = ?",
-            (meeting_id,),
+        self._item_index("INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', ?, ?)", meeting_id)
+
+    def _item_index(self, sql: str, meeting_id: int) -> None:
+        rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
+        self._conn.executemany(sql, [(item_id, token_text(text)) for item_id, text in rows])
+
+    def _index_everything(self) -> None:
+        """Fill the (empty) full-text tables from every stored line and item (migration 5)."""
+        after = -1
+        nicks = _NickTokens()
+        while rows := self._query(
+            "SELECT id, nick, text FROM log_lines WHERE id > ? ORDER BY id LIMIT ?", (after, _REINDEX_BATCH)
+        ):
+            self._conn.executemany(
+                "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
+                [(row_id, token_text(text), nicks(nick)) for row_id, nick, text in rows],
+            )
+            after = rows[-1][0]
+        self._conn.executemany(
+            "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
+            [(item_id, token_text(text)) for item_id, text in self._query("SELECT id, text FROM items")],
         )
 
     def _line_page(self, meeting_id: int, after: int, count: int) -> list[Row]:
@@ -311,45 +345,65 @@ class SqliteArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _line_candidates(
-        self, query: SearchQuery, terms: tuple[Term, ...], scope: SearchScope, limit: int
-    ) -> list[Candidate]:
-        """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters.
+    def _fts_source(self, matching: Matching) -> tuple[str, str, list[str], list[Any]]:
+        """The FTS5 table, the FROM clause (``f`` the FTS5 table; ``l`` the log line or ``i`` the item, joined
+        when a filter needs it), the conditions and their parameters of a search.
 
-        (``ORDER BY rank`` or bm25() would score every match: ~0.4 s for a word on 220,000 lines, and
-        bm25() reads every match of every term once more to weigh it.) A log line's rowid holds its
-        meeting's id, so the meetings in scope bound the rowid range FTS5 reads and are checked
-        without reading the line; a nick filter is a second list in the index (the lines with the
-        nick's words in their nick: a superset, checked exactly on the line).
-        """
-        match = f"text : ({fts5_query(terms)})"
-        nick = index_words(query.nick or "")
-        if nick:
-            match += ' AND nick : "' + " ".join(nick) + '"'
-        where: list[str] = ["log_lines_fts MATCH ?"]
-        params: list[Any] = [match]
+        A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5 reads and
+        are checked without reading the line; a nick filter is a second list in the index (the lines with the
+        nick's tokens in their nick: a superset, checked exactly on the line)."""
+        query, scope = matching.query, matching.scope
+        if matching.src == LINES:
+            match = f"text : ({fts5_query(matching.terms)})"
+            nick = token_text(query.nick or "")
+            if nick:
+                match += ' AND nick : "' + nick + '"'
+            where: list[str] = ["log_lines_fts MATCH ?"]
+            params: list[Any] = [match]
+            if scope.where is not None:
+                assert scope.first is not None and scope.last is not None
+                where.append(f"f.rowid >= ? AND f.rowid < ? AND f.rowid >> 32 IN ({scope.where})")
+                params.extend((scope.first << 32, (scope.last + 1) << 32, *scope.params))
+            row_where, row_params = self._line_filters(query, matching.since, matching.until, "l")
+            source = "log_lines_fts f" + (" CROSS JOIN log_lines l ON l.id = f.rowid" if row_where else "")
+            return "log_lines_fts", source, where + row_where, params + row_params
+        where = ["items_fts MATCH ?"]
+        params = [fts5_query(matching.terms)]
+        if query.kind is not None:
+            where.append("i.kind = ?")
+            params.append(query.kind)
         if scope.where is not None:
-            assert scope.first is not None and scope.last is not None
-            where.append(f"f.rowid >= ? AND f.rowid < ? AND f.rowid >> 32 IN ({scope.where})")
-            params.extend((scope.first << 32, (scope.last + 1) << 32, *scope.params))
-        since, until = self._search_bounds(query)
-        line_where, line_params = self._line_filters(query, since, until, "l")
-        return self._candidates(
-            "SELECT 0, 0, f.rowid >> 32, f.rowid & 4294967295, l.text "  # noqa: S608
-            "FROM log_lines_fts f CROSS JOIN log_lines l ON l.id = f.rowid "
-            f"WHERE {' AND '.join(where + line_where)} ORDER BY f.rowid DESC LIMIT ?",
-            [*params, *line_params, limit],
-        )
+            where.append(f"i.meeting_id IN ({scope.where})")
+            params.extend(scope.params)
+        row_where, row_params = self._line_filters(query, matching.since, matching.until, "i")
+        return "items_fts", "items_fts f CROSS JOIN items i ON i.id = f.rowid", where + row_where, params + row_params
 
-    def _match_param(self, terms: tuple[Term, ...]) -> str:
-        return fts5_query(terms)
+    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
+        """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters."""
+        _table, source, where, params = self._fts_source(matching)
+        count, oldest = self._query(
+            f"SELECT count(*), min(k) FROM (SELECT f.rowid AS k FROM {source} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?)",
+            [*params, limit],
+        )[0]
+        return count, oldest
 
-    def _term_matches(self, term: Term, limit: int) -> tuple[int, tuple[int, int] | None]:
+    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
+        """FTS5's bm25() (of the text only: a nick filter's matches in the nick column weigh nothing)."""
+        table, source, where, params = self._fts_source(matching)
+        if oldest is not None:
+            where = [*where, "f.rowid >= ?"]
+            params = [*params, oldest]
+        weights = ", 1.0, 0.0" if matching.src == LINES else ""
+        key = "f.rowid >> 32, f.rowid & 4294967295" if matching.src == LINES else "i.meeting_id, i.line"
         rows = self._query(
-            "SELECT rowid FROM log_lines_fts WHERE log_lines_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (f"text : ({fts5_query((term,))})", limit),
+            f"SELECT -bm25({table}{weights}) AS score, f.rowid, {key} FROM {source} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY score DESC, f.rowid DESC LIMIT ?",
+            [*params, limit],
         )
-        return len(rows), (rows[-1][0] >> 32, rows[-1][0] & 0xFFFFFFFF) if rows else None
+        if matching.src == LINES:
+            return [(score, LINES, 0, meeting_id, number) for score, _rowid, meeting_id, number in rows]
+        return [(score, ITEMS, item, meeting_id, line) for score, item, meeting_id, line in rows]
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:
@@ -364,3 +418,16 @@ class SqliteArchive(Archive):
     def _bad_search(self, error: Exception) -> bool:
         """A query the tokenizer still trips on: no hits, not a crash."""
         return isinstance(error, sqlite3.OperationalError) and ("fts5" in str(error) or "MATCH" in str(error))
+
+
+class _NickTokens:
+    """A nick's token string, remembered (a meeting has few nicks and many lines)."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, str] = {}
+
+    def __call__(self, nick: str) -> str:
+        found = self.known.get(nick)
+        if found is None:
+            found = self.known[nick] = token_text(nick)
+        return found

@@ -1,0 +1,95 @@
+"""The index tokenizer (storage/archive/tokens.py), without a database: what it splits and folds, its fast path
+held equal to the reference, and the properties both backends' indexes rely on."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gavel.storage.archive.query import Term, parse_query
+from gavel.storage.archive.tokens import MAX_TOKEN, reference_tokens, tokens, tsvector_literal
+
+# FTS5's ascii tokenizer: ASCII letters and digits and every non-ASCII character are token characters
+_FTS5_ASCII = re.compile(r"(?:[A-Za-z0-9]|[^\x00-\x7f])+")
+
+
+def test_words_inside_urls_paths_addresses_and_markup() -> None:
+    assert tokens("see https://bugs.launchpad.net/ubuntu/+bug/1000085 now") == [
+        *("see", "https", "bugs", "launchpad", "net", "ubuntu", "bug", "1000085", "now"),
+    ]
+    assert tokens("/etc/nginx/sites-enabled/default.conf") == ["etc", "nginx", "sites", "enabled", "default", "conf"]
+    assert tokens("mail John.Doe@Example.COM") == ["mail", "john", "doe", "example", "com"]
+    assert tokens("<script>alert(1)</script>") == ["script", "alert", "1", "script"]
+    assert tokens("a&amp;b") == ["a", "amp", "b"]
+
+
+def test_identifiers_give_their_whole_form_then_their_parts() -> None:
+    assert tokens("getUserName") == ["getusername", "get", "user", "name"]
+    assert tokens("get_user_name") == ["getusername", "get", "user", "name"]
+    assert tokens("HTTPServer ipv6Address") == ["httpserver", "http", "server", "ipv6address", "ipv6", "address"]
+    assert tokens("Hello WORLD user3 _x_ __") == ["hello", "world", "user3", "x"]
+
+
+def test_unicode_is_folded() -> None:
+    assert tokens("Café CRÈME naïve Straße") == ["cafe", "creme", "naive", "strasse"]
+    assert tokens("cafe\u0301") == tokens("café") == ["cafe"]  # decomposed or not
+    assert tokens("李雷 says ﬁne ①") == ["李雷", "says", "fine", "1"]
+    assert tokens("İstanbul") == ["istanbul"]
+    assert tokens("— ✓ 😀 ...") == []
+
+
+def test_long_tokens_are_cut() -> None:
+    assert tokens("x" * 100) == ["x" * MAX_TOKEN]
+    assert tokens("É" * 100) == ["e" * MAX_TOKEN]
+
+
+def test_tsvector_literal_has_positions() -> None:
+    assert tsvector_literal("the cat and the hat") == "'the':1,4 'cat':2 'and':3 'hat':5"
+    assert tsvector_literal("") == ""
+
+
+def test_queries_use_the_same_tokens() -> None:
+    assert parse_query("snake_case") == (Term(("snakecase", "snake", "case")),)
+    assert parse_query("getUser*") == (Term(("get", "user"), prefix=True),)
+    assert parse_query('"Café Crème" +bug/1000085') == (Term(("cafe", "creme")), Term(("bug", "1000085")))
+    assert parse_query("<script>") == (Term(("script",)),)
+
+
+_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from("aZ_9 -./@<>:'\"éÉßİ\u0301ﬁ①李"),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=60,
+)
+
+
+@given(_TEXT)
+def test_the_fast_path_equals_the_reference(text: str) -> None:
+    assert tokens(text) == reference_tokens(text)
+
+
+@given(st.text(alphabet=st.sampled_from("abXY_09 .-<>/@"), max_size=40))
+def test_the_fast_path_equals_the_reference_on_ascii(text: str) -> None:
+    assert tokens(text) == reference_tokens(text)
+
+
+@given(_TEXT)
+def test_tokens_are_words_of_their_own(text: str) -> None:
+    """Every token is a token of itself (so a query word finds it) and FTS5's ascii tokenizer keeps it whole."""
+    for token in tokens(text):
+        assert 0 < len(token) <= MAX_TOKEN
+        assert tokens(token) == [token]
+        assert _FTS5_ASCII.fullmatch(token), token
+        assert token == token.casefold()
+
+
+@given(_TEXT)
+def test_a_text_searched_for_finds_itself(text: str) -> None:
+    """The phrase of a text's tokens, as a query makes it, is the text's token list (so both backends match it)."""
+    found = tokens(text)
+    for term in parse_query('"' + text.replace('"', " ") + '"'):
+        size = len(term.words)
+        assert any(tuple(found[i : i + size]) == term.words for i in range(len(found) - size + 1)), (term, found)
