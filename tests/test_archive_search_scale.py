@@ -67,6 +67,20 @@ def test_the_cap_counts_and_ranks_the_newest_hits(archive: Archive, store_log: S
     assert summary(archive.search(SearchQuery("needle", series="old"))) == (29, True, 20)
 
 
+def test_the_rank_window_ranks_the_newest_hits(archive: Archive, store_log: StoreLog) -> None:
+    store_log(archive, "old.2024-01-01-14.00.log.txt", log(*(f"<bob> needle {i}" for i in range(30))))
+    store_log(archive, "new.2023-01-01-14.00.log.txt", log("<bob> needle", *(f"<bob> needle {i}" for i in range(29))))
+    archive.rank_window = 40
+    results = archive.search(SearchQuery("needle"))
+    assert (results.total, results.total_capped, results.ranked, results.pages) == (60, False, 40, 2)
+    hits = every_page(archive, SearchQuery("needle"))
+    assert len(hits) == 40  # the newest 40, best first: the shortest line, then the newest
+    assert hits[0] == ("new.2023-01-01-14.00", "line", 2)
+    assert {line for name, _kind, line in hits if name.startswith("old")} == set(range(22, 32))
+    archive.rank_window = 60
+    assert archive.search(SearchQuery("needle")).ranked == 60
+
+
 def test_the_cap_counts_items_and_lines_together(archive: Archive, store_log: StoreLog) -> None:
     said = [f"<bob> #info zebra fact {i}" if i % 2 else f"<bob> zebra chat {i}" for i in range(20)]
     store_log(archive, "zoo.2024-01-01-14.00.log.txt", log(*said))

@@ -19,7 +19,8 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.query import tsquery
-from gavel.storage.archive.search import ITEMS, LINES, Matching, Ranked
+from gavel.storage.archive.ranking import Candidate
+from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
 from gavel.storage.archive.tokens import tsvector_literal
 
@@ -313,29 +314,17 @@ class PostgresArchive(Archive):
         )[0]
         return count, oldest
 
-    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
-        """ts_rank(), divided by 1 + the logarithm of the text's length (shorter texts first)."""
-        alias, where, params = self._ts_source(matching)
-        rank = [f"ts_rank({alias}.tsv, ?::tsquery, 1)"]
+    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
+        _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
-            if oldest is not None:
-                where = [*where, "(l.meeting_id, l.number) >= (?, ?)"]
-                params = [*params, oldest >> 32, oldest & 0xFFFFFFFF]
-            rows = self._query(
-                f"SELECT {rank[0]} AS score, l.meeting_id, l.number FROM log_lines l "  # noqa: S608
-                f"WHERE {' AND '.join(where)} ORDER BY score DESC, l.meeting_id DESC, l.number DESC LIMIT ?",
-                [params[0], *params, limit],
-            )
-            return [(float(score), LINES, 0, meeting_id, number) for score, meeting_id, number in rows]
-        if oldest is not None:
-            where = [*where, "i.id >= ?"]
-            params = [*params, oldest]
-        rows = self._query(
-            f"SELECT {rank[0]} AS score, i.id, i.meeting_id, i.line FROM items i "  # noqa: S608
-            f"WHERE {' AND '.join(where)} ORDER BY score DESC, i.id DESC LIMIT ?",
-            [params[0], *params, limit],
+            head = "SELECT 0, 0, l.meeting_id, l.number, l.text FROM log_lines l"
+            order = "l.meeting_id DESC, l.number DESC"
+        else:
+            head, order = "SELECT 1, i.id, i.meeting_id, i.line, i.text FROM items i", "i.id DESC"
+        return self._query(
+            f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
+            [*params, limit],
         )
-        return [(float(score), ITEMS, item, meeting_id, line) for score, item, meeting_id, line in rows]
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

@@ -1,8 +1,9 @@
 """Full-text search over log lines and minutes items, on both backends alike.
 
-Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits: a search first counts
-the matches (exactly, up to :data:`SEARCH_CAP`), then has the backend's engine rank them (SQLite: FTS5's
-bm25(); PostgreSQL: ts_rank()) and return the best of one page; rows and snippets are read for that page only.
+Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search counts the
+matches of each kind (log lines, minutes items) exactly up to :data:`SEARCH_CAP`, reads the newest
+:data:`RANK_WINDOW` of them with their text and ranks those here (BM25, :mod:`ranking`), the same for both
+backends; rows and snippets are read for one page only.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
 from gavel.storage.archive.model import SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Term, parse_query, snippet
+from gavel.storage.archive.ranking import Candidate, idf, rank
 
 MAX_PER_PAGE = 100
 SEARCH_CAP = 10_000
-"""Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+"),
-and ranks the most recently stored this many of each kind (log lines, minutes items)."""
+"""Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+")."""
+RANK_WINDOW = 2_000
+"""At most this many hits of each kind are ranked (all of them when no more match, else the most recently stored)."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
-
-Ranked = tuple[float, int, int, int, int]
-"""A ranked hit: ``(score, src, id, meeting_id, line)`` (``src`` LINES or ITEMS; ``id`` 0 for a line)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +40,13 @@ class SearchScope:
     last: int | None
 
 
+EVERY_MEETING = SearchScope(None, (), None, None)
+
+
 @dataclass(frozen=True, slots=True)
 class Matching:
-    """What a backend needs to find the hits of one kind (LINES or ITEMS): the query, its terms, the meetings in
-    scope, and the database's times for the date filters."""
+    """What a backend needs to find the hits of one kind (LINES or ITEMS): the query (for its filters), its terms,
+    the meetings in scope, and the database's times for the date filters."""
 
     src: int
     query: SearchQuery
@@ -58,6 +61,8 @@ class Searching(Database):
 
     #: Totals are exact up to this many hits (see :meth:`search`).
     search_cap: int = SEARCH_CAP
+    #: At most this many hits of each kind are ranked (see :meth:`search`).
+    rank_window: int = RANK_WINDOW
 
     @abstractmethod
     def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
@@ -65,9 +70,9 @@ class Searching(Database):
         key of the oldest one counted: ``meeting_id << 32 | number`` for a line, the id for an item."""
 
     @abstractmethod
-    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
-        """The ``limit`` best matching lines or items whose key is ``oldest`` or more (all when None), best first
-        (the engine's score, higher is better; ties: the most recently stored first)."""
+    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
+        """The ``limit`` most recently stored matching lines (``(0, 0, meeting_id, number, text)``) or items
+        (``(1, id, meeting_id, line, text)``), newest first."""
 
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
@@ -79,15 +84,19 @@ class Searching(Database):
         """True when ``error`` came from the full-text engine refusing a query (it then finds nothing)."""
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Log lines and minutes items matching ``query``, best first, one page.
+        """Log lines and minutes items matching ``query``, best first (BM25), one page.
 
-        Every hit is counted up to :attr:`search_cap` (10,000): ``total`` is exact up to there; past it
-        ``total`` is the cap and ``total_capped`` is true (a lower bound: "10,000+"). Filters (series,
-        channel, nick, kind, dates) narrow the count. When at most the cap match, every hit is ranked;
-        past it, the most recently stored ``search_cap`` lines and ``search_cap`` items are. Ranking is
-        the engine's own (SQLite: FTS5's bm25(); PostgreSQL: ts_rank() normalized by length), so the
-        two backends find the same hits and totals but may order them differently. Never raises for
-        what a person typed (see :class:`SearchQuery`).
+        Every match is counted up to :attr:`search_cap` (10,000): ``total`` is exact up to there; past
+        it ``total`` is the cap and ``total_capped`` is true (a lower bound: "10,000+"). Filters
+        (series, channel, nick, kind, dates) narrow the count. When at most :attr:`rank_window`
+        (2,000) lines match, every one is ranked; past it, the most recently stored ``rank_window``
+        are (the same for items); ``ranked`` says how many hits the pages hold.
+
+        The score is BM25 (k1 1.2, b 0.75, as FTS5's bm25()), computed here from the candidates'
+        text by both backends alike, so SQLite and PostgreSQL rank the same hits the same way: a
+        term's weight comes from the number of log lines it occurs in (counted up to the cap, then
+        estimated from how far back the newest ``search_cap`` matches reach), lengths are compared
+        with the candidates' average. Never raises for what a person typed (see :class:`SearchQuery`).
         """
         page = max(1, query.page)
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
@@ -95,9 +104,8 @@ class Searching(Database):
         terms = parse_query(query.text)
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return empty
-        cap = max(1, self.search_cap)
-        offset = (page - 1) * per_page
-        ranked: list[Ranked] = []
+        cap, window = max(1, self.search_cap), max(1, self.rank_window)
+        candidates: list[Candidate] = []
         counted = 0
         with self._lock:
             scope = self._search_scope(query)
@@ -108,18 +116,18 @@ class Searching(Database):
             try:
                 for src in kinds:
                     matching = Matching(src, query, terms, scope, since, until)
-                    count, oldest = self._count_matches(matching, cap + 1)
+                    count, _oldest = self._count_matches(matching, cap + 1)
                     counted += count
-                    if count and offset < cap:
-                        window = oldest if count > cap else None
-                        ranked += self._best_matches(matching, window, min(cap, offset + per_page))
+                    if count:
+                        candidates += self._newest_matches(matching, window)
+                weights = self._term_weights(terms, cap + 1) if len(terms) > 1 and candidates else [1.0] * len(terms)
             except Exception as error:
                 if self._bad_search(error):
                     return empty
                 raise
-        # best first; ties: the most recently stored first, a log line before the item recorded from it
-        ranked.sort(key=lambda hit: (-hit[0], -hit[3], -hit[4], hit[1], -hit[2]))
-        page_rows = ranked[:cap][offset : offset + per_page]
+        ranked = rank(candidates, terms, weights)[:cap]  # the pages never hold more than the total
+        offset = (page - 1) * per_page
+        page_rows = ranked[offset : offset + per_page]
         with self._lock:
             lines = {
                 (row[0], row[1]): row
@@ -156,7 +164,31 @@ class Searching(Database):
                     score=score,
                 )
             )
-        return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
+        total = min(counted, cap)
+        return SearchResults(total, page, per_page, tuple(hits), total_capped=counted > cap, ranked=len(ranked))
+
+    def _term_weights(self, terms: tuple[Term, ...], limit: int) -> list[float]:
+        """Each term's BM25 weight (idf) from the number of log lines it occurs in: counted when at most
+        ``limit - 1``, else estimated from the lines the newest ``limit`` of them span."""
+        documents = self._query("SELECT coalesce(sum(line_count), 0) FROM meetings")[0][0]
+        weights = []
+        for term in terms:
+            count, oldest = self._count_matches(
+                Matching(LINES, SearchQuery(""), (term,), EVERY_MEETING, None, None), limit
+            )
+            if count >= limit and oldest is not None:  # the newest `limit` span this many lines: extrapolate
+                meeting_id, number = oldest >> 32, oldest & 0xFFFFFFFF
+                later, own = self._query(
+                    "SELECT coalesce(sum(CASE WHEN id > ? THEN line_count END), 0), "
+                    "coalesce(max(CASE WHEN id = ? THEN line_count END), 0) FROM meetings WHERE id >= ?",
+                    (meeting_id, meeting_id, meeting_id),
+                )[0]
+                spanned = later + max(1, own - number + 1)
+                matches = min(documents, count * documents / spanned)
+            else:
+                matches = count
+            weights.append(idf(matches, documents))
+        return weights
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:
         """The meetings a search can find hits in (None: no meeting can have any).

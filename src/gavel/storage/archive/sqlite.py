@@ -25,7 +25,8 @@ from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.query import fts5_query
-from gavel.storage.archive.search import ITEMS, LINES, Matching, Ranked
+from gavel.storage.archive.ranking import Candidate
+from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
 from gavel.storage.archive.tokens import token_text
 
@@ -345,9 +346,9 @@ class SqliteArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _fts_source(self, matching: Matching) -> tuple[str, str, list[str], list[Any]]:
-        """The FTS5 table, the FROM clause (``f`` the FTS5 table; ``l`` the log line or ``i`` the item, joined
-        when a filter needs it), the conditions and their parameters of a search.
+    def _fts_source(self, matching: Matching, text: bool = False) -> tuple[str, list[str], list[Any]]:
+        """The FROM clause (``f`` the FTS5 table; ``l`` the log line or ``i`` the item, joined when a filter or
+        the ``text`` needs it), the conditions and their parameters of a search.
 
         A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5 reads and
         are checked without reading the line; a nick filter is a second list in the index (the lines with the
@@ -365,8 +366,8 @@ class SqliteArchive(Archive):
                 where.append(f"f.rowid >= ? AND f.rowid < ? AND f.rowid >> 32 IN ({scope.where})")
                 params.extend((scope.first << 32, (scope.last + 1) << 32, *scope.params))
             row_where, row_params = self._line_filters(query, matching.since, matching.until, "l")
-            source = "log_lines_fts f" + (" CROSS JOIN log_lines l ON l.id = f.rowid" if row_where else "")
-            return "log_lines_fts", source, where + row_where, params + row_params
+            source = "log_lines_fts f" + (" CROSS JOIN log_lines l ON l.id = f.rowid" if row_where or text else "")
+            return source, where + row_where, params + row_params
         where = ["items_fts MATCH ?"]
         params = [fts5_query(matching.terms)]
         if query.kind is not None:
@@ -376,11 +377,11 @@ class SqliteArchive(Archive):
             where.append(f"i.meeting_id IN ({scope.where})")
             params.extend(scope.params)
         row_where, row_params = self._line_filters(query, matching.since, matching.until, "i")
-        return "items_fts", "items_fts f CROSS JOIN items i ON i.id = f.rowid", where + row_where, params + row_params
+        return "items_fts f CROSS JOIN items i ON i.id = f.rowid", where + row_where, params + row_params
 
     def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
         """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters."""
-        _table, source, where, params = self._fts_source(matching)
+        source, where, params = self._fts_source(matching)
         count, oldest = self._query(
             f"SELECT count(*), min(k) FROM (SELECT f.rowid AS k FROM {source} "  # noqa: S608
             f"WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?)",
@@ -388,22 +389,18 @@ class SqliteArchive(Archive):
         )[0]
         return count, oldest
 
-    def _best_matches(self, matching: Matching, oldest: int | None, limit: int) -> list[Ranked]:
-        """FTS5's bm25() (of the text only: a nick filter's matches in the nick column weigh nothing)."""
-        table, source, where, params = self._fts_source(matching)
-        if oldest is not None:
-            where = [*where, "f.rowid >= ?"]
-            params = [*params, oldest]
-        weights = ", 1.0, 0.0" if matching.src == LINES else ""
-        key = "f.rowid >> 32, f.rowid & 4294967295" if matching.src == LINES else "i.meeting_id, i.line"
-        rows = self._query(
-            f"SELECT -bm25({table}{weights}) AS score, f.rowid, {key} FROM {source} "  # noqa: S608
-            f"WHERE {' AND '.join(where)} ORDER BY score DESC, f.rowid DESC LIMIT ?",
+    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
+        source, where, params = self._fts_source(matching, text=True)
+        columns = (
+            "0, 0, f.rowid >> 32, f.rowid & 4294967295, l.text"
+            if matching.src == LINES
+            else "1, i.id, i.meeting_id, i.line, i.text"
+        )
+        return self._query(
+            f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608
+            "ORDER BY f.rowid DESC LIMIT ?",
             [*params, limit],
         )
-        if matching.src == LINES:
-            return [(score, LINES, 0, meeting_id, number) for score, _rowid, meeting_id, number in rows]
-        return [(score, ITEMS, item, meeting_id, line) for score, item, meeting_id, line in rows]
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

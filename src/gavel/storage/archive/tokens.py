@@ -18,7 +18,9 @@ gives the tokens ``snakecase snake case``. So ``snake_case``, ``snakeCase``, ``s
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import cache
 
 MAX_TOKEN = 64
 TOKENIZER_VERSION = 1  # bump when tokens change: the index must then be rebuilt (a migration)
@@ -27,25 +29,31 @@ _WORD = re.compile(r"\w+")
 _PART = re.compile(r"[^\W_]+")
 # a case change inside an ASCII word ("getUser", "ipv6Address", "HTTPServer"): the word has parts
 _CASE_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
+_LATIN_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks
 # ASCII letters lower-cased, digits kept, every other ASCII character a space
 _ASCII_SPLIT = "".join(chr(c).lower() if chr(c).isalnum() else " " for c in range(128))
 
 
 def tokens(text: str) -> list[str]:
     """The index tokens of ``text``, in order (see the module's description)."""
-    if text.isascii() and "_" not in text and (text.islower() or not _CASE_CHANGE.search(text)):
-        # fast path: no word has parts, so the tokens are the runs of letters and digits, lower-cased
+    if not text.isascii():
+        text = strip_marks(text)  # most text in Latin scripts is ASCII without its diacritics
+        if not text.isascii():
+            return [token for word in _WORD.findall(text) for token in _word_tokens_fast(word)]
+    if "_" not in text and (text.islower() or not _CASE_CHANGE.search(text)):
+        # no word has parts: the tokens are the runs of letters and digits, lower-cased
         found = text.translate(_ASCII_SPLIT).split()
         if len(text) > MAX_TOKEN and max(map(len, found), default=0) > MAX_TOKEN:
             return [token[:MAX_TOKEN] for token in found]
         return found
-    out: list[str] = []
-    for word in _WORD.findall(strip_marks(text)):
-        if word.isascii() and word.isalnum() and (word.islower() or word.isupper() or word[1:].islower()):
-            out.append(word.lower()[:MAX_TOKEN])  # a plain ASCII word, one part
-        else:
-            out.extend(word_tokens(word))
-    return out
+    return [token for word in _WORD.findall(text) for token in _word_tokens_fast(word)]
+
+
+def _word_tokens_fast(word: str) -> list[str]:
+    """:func:`word_tokens` with a shortcut for a word of one part."""
+    if word.isalnum() and (word.islower() or word.isupper() or word[1:].islower()) and word.isascii():
+        return [word.lower()[:MAX_TOKEN]]
+    return word_tokens(word)
 
 
 def reference_tokens(text: str) -> list[str]:
@@ -75,7 +83,14 @@ def strip_marks(text: str) -> str:
     """``text`` decomposed (NFKD) without its combining marks."""
     if text.isascii():
         return text
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    decomposed = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text))  # fast for the usual marks
+    return decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
+
+
+@cache
+def _combining_marks() -> dict[int, None]:
+    """Every combining character (a ``str.translate`` table deleting them), built on first use (~0.1 s)."""
+    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
 
 
 def _fold(part: str) -> str:
