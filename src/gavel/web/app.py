@@ -25,7 +25,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from gavel.schedule.model import Schedule
-from gavel.storage.archive import Archive
+from gavel.storage.archive import Archive, ArchiveBusyError
 from gavel.web.api import Api
 from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
 from gavel.web.errors import ErrorHandler, error_handler
@@ -91,7 +91,8 @@ def create_app(
     )
     site = Site(archive, Access(settings, clock), schedule, now)
     error = error_handler(site)
-    handlers: dict[Any, ErrorHandler] = {HTTPException: error, Exception: error}
+    # ArchiveBusyError has its own entry: handled there, it is not re-raised as an unhandled error would be
+    handlers: dict[Any, ErrorHandler] = {HTTPException: error, ArchiveBusyError: error, Exception: error}
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -19,6 +19,7 @@ from gavel.storage.archive.database import redact
 from gavel.storage.archive.model import (
     ActionRow,
     ActionStatus,
+    ArchiveBusyError,
     ArchiveError,
     ItemRow,
     LogRow,
@@ -43,6 +44,7 @@ __all__ = [
     "ActionRow",
     "ActionStatus",
     "Archive",
+    "ArchiveBusyError",
     "ArchiveError",
     "ItemRecord",
     "ItemRow",

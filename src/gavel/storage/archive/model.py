@@ -19,6 +19,15 @@ class ArchiveError(GavelError):
     """The archive cannot be opened or used (bad URL, unreachable server, ...)."""
 
 
+class ArchiveBusyError(ArchiveError):
+    """The archive could not answer in time (a search ran past its time limit, the database was locked or its
+    server unreachable): asking again later may work. ``retry_after``: seconds to wait before asking again."""
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class SchemaTooNewError(ArchiveError):
     """The database was written by a newer gavel (its schema version is above what this code knows).
 

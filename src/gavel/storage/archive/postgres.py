@@ -9,7 +9,7 @@ find the same words.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -335,6 +335,21 @@ class PostgresArchive(Archive):
             f"WHERE (l.meeting_id, l.number) IN ({', '.join(['(?, ?)'] * len(keys))})",
             [value for key in keys for value in key],
         )
+
+    @contextmanager
+    def _time_limit(self, seconds: float) -> Iterator[None]:
+        """``statement_timeout`` for the statements of the block (PostgreSQL cancels one running longer)."""
+        with self._lock:
+            self._conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{max(1, int(seconds * 1000))}",))
+        try:
+            yield
+        finally:
+            with self._lock, suppress(psycopg.Error):  # a lost connection has no timeout to reset
+                self._conn.execute("SELECT set_config('statement_timeout', '0', false)")
+
+    def _busy(self, error: Exception) -> bool:
+        """A cancelled statement (the time limit), a lock not granted, a lost connection."""
+        return isinstance(error, psycopg.OperationalError)
 
     def _bad_search(self, error: Exception) -> bool:
         """The parser tripped on a word: no hits."""

@@ -8,15 +8,17 @@ backends; rows and snippets are read for one page only.
 
 from __future__ import annotations
 
+import time as clock
 from abc import abstractmethod
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
-from gavel.storage.archive.model import SearchHit, SearchQuery, SearchResults
+from gavel.storage.archive.model import ArchiveBusyError, SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Term, parse_query, snippet
 from gavel.storage.archive.ranking import Candidate, idf, rank
 
@@ -25,6 +27,8 @@ SEARCH_CAP = 10_000
 """Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+")."""
 RANK_WINDOW = 2_000
 """At most this many hits of each kind are ranked (all of them when no more match, else the most recently stored)."""
+SEARCH_TIMEOUT = 10.0
+"""Seconds of database work a search may take before it is stopped."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
 
@@ -63,6 +67,8 @@ class Searching(Database):
     search_cap: int = SEARCH_CAP
     #: At most this many hits of each kind are ranked (see :meth:`search`).
     rank_window: int = RANK_WINDOW
+    #: A search whose database work takes longer (seconds) is stopped (see :meth:`search`).
+    search_timeout: float = SEARCH_TIMEOUT
 
     @abstractmethod
     def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
@@ -83,7 +89,33 @@ class Searching(Database):
     def _bad_search(self, error: Exception) -> bool:
         """True when ``error`` came from the full-text engine refusing a query (it then finds nothing)."""
 
+    @abstractmethod
+    def _time_limit(self, seconds: float) -> AbstractContextManager[None]:
+        """Stop the statements run inside the block once they have run ``seconds``."""
+
+    @abstractmethod
+    def _busy(self, error: Exception) -> bool:
+        """True when ``error`` says the database could not answer now: the time limit, a lock, a lost server."""
+
     def search(self, query: SearchQuery) -> SearchResults:
+        """:meth:`_search`, stopped after :attr:`search_timeout` seconds of database work.
+
+        Raises :class:`ArchiveBusyError` (the web answers 503, with Retry-After) when the search ran out of time,
+        the database was locked or its server unreachable: never a bare database error.
+        """
+        started = clock.monotonic()
+        try:
+            with self._time_limit(self.search_timeout):
+                return self._search(query)
+        except Exception as error:
+            if not self._busy(error):
+                raise
+            elapsed = clock.monotonic() - started
+            raise ArchiveBusyError(
+                f"search for {query.text[:80]!r} stopped after {elapsed:.1f} s ({type(error).__name__}: {error})"
+            ) from error
+
+    def _search(self, query: SearchQuery) -> SearchResults:
         """Log lines and minutes items matching ``query``, best first (BM25), one page.
 
         Every match is counted up to :attr:`search_cap` (10,000): ``total`` is exact up to there; past

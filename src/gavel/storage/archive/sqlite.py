@@ -68,6 +68,7 @@ _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
 # characters, which the ascii tokenizer keeps whole; contentless (the text is in the tables already)
 _TOKEN_INDEX = "content = '', tokenize = 'ascii'"  # noqa: S105 (not a password)
 _REINDEX_BATCH = 20_000
+_PROGRESS_STEPS = 10_000  # virtual machine steps between two looks at the clock while a search has a time limit
 
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -410,6 +411,28 @@ class SqliteArchive(Archive):
             "FROM log_lines l JOIN meetings m ON m.id = l.id >> 32 JOIN series s ON s.id = m.series_id "
             f"WHERE l.id IN ({', '.join('?' * len(keys))})",
             [meeting_id << 32 | number for meeting_id, number in keys],
+        )
+
+    @contextmanager
+    def _time_limit(self, seconds: float) -> Iterator[None]:
+        """A progress handler interrupts a statement once the time is up (SQLite raises "interrupted")."""
+        deadline = time.monotonic() + seconds
+
+        def out_of_time() -> bool:
+            return time.monotonic() > deadline
+
+        with self._lock:
+            self._conn.set_progress_handler(out_of_time, _PROGRESS_STEPS)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._conn.set_progress_handler(None, 0)
+
+    def _busy(self, error: Exception) -> bool:
+        message = str(error)
+        return isinstance(error, sqlite3.OperationalError) and any(
+            word in message for word in ("interrupted", "locked", "busy")
         )
 
     def _bad_search(self, error: Exception) -> bool:
