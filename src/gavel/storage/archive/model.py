@@ -221,20 +221,17 @@ class SearchHit:
 class SearchResults:
     """One page of a search's hits.
 
-    ``total`` counts the hits, exactly up to ``Archive.search_cap`` (10,000); when more match, ``total`` is
-    that cap and ``total_capped`` is true (a lower bound: "10,000+"). ``ranked`` is how many hits the pages
-    hold, best first: every hit when at most ``Archive.rank_window`` (2,000) of each kind (log lines,
-    minutes items) match, else the most recently stored ``rank_window`` of that kind.
+    ``total`` counts the hits on all pages, exactly up to ``Archive.search_cap`` (10,000); when more match,
+    ``total`` is that cap and ``total_capped`` is true (a lower bound: "10,000+"), and the pages hold the first
+    ``total`` hits in rank order (among all the matches).
     """
 
-    total: int  # hits matching (up to the cap)
+    total: int  # hits on all pages
     page: int
     per_page: int
     hits: tuple[SearchHit, ...]
     total_capped: bool = False  # more hits match than ``total``: it is a lower bound
-    ranked: int | None = None  # hits on all pages (None: ``total``)
 
     @property
     def pages(self) -> int:
-        shown = self.total if self.ranked is None else min(self.total, self.ranked)
-        return max(1, -(-shown // self.per_page))
+        return max(1, -(-self.total // self.per_page))

@@ -19,14 +19,15 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.query import tsquery
-from gavel.storage.archive.ranking import Candidate
-from gavel.storage.archive.search import ITEMS, LINES, Matching
+from gavel.storage.archive.ranking import Ordered
+from gavel.storage.archive.search import ITEMS, LINES, Candidate, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
-from gavel.storage.archive.tokens import tsvector_literal
+from gavel.storage.archive.tokens import indexed_tsvector
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
 _RETOKENIZE_BATCH = 20_000
+_SET_ITEM_INDEX = "UPDATE items SET tsv = ?::tsvector, text_length = ? WHERE id = ?"
 
 MIGRATIONS: tuple[Migration, ...] = (
     (
@@ -139,12 +140,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     (
         6,
-        (  # gavel's own tokens (storage/archive/tokens.py, the same as SQLite's), written by gavel, not to_tsvector
+        (  # gavel's own tokens (storage/archive/tokens.py, the same as SQLite's), written by gavel, not to_tsvector;
+            # each text's length (its number of tokens, the rank order) and an index to read matches in that order
             "ALTER TABLE log_lines ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
             "ALTER TABLE items ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
-            "DROP INDEX log_lines_search",
+            "ALTER TABLE log_lines ADD COLUMN IF NOT EXISTS text_length smallint",
+            "ALTER TABLE items ADD COLUMN IF NOT EXISTS text_length smallint",
+            "DROP INDEX IF EXISTS log_lines_search",
+            "DROP INDEX IF EXISTS log_lines_by_length",
             lambda archive: archive._tokenize_everything(),
             "CREATE INDEX log_lines_search ON log_lines USING gin (tsv)",
+            "CREATE INDEX log_lines_by_length ON log_lines (text_length, meeting_id DESC, number DESC)",
+            "CREATE INDEX IF NOT EXISTS items_by_length ON items (text_length, id DESC)",
         ),
     ),
 )
@@ -227,12 +234,14 @@ class PostgresArchive(Archive):
         last_micros, last_time = None, None
         with (
             self._conn.cursor() as cursor,
-            cursor.copy("COPY log_lines (meeting_id, number, time, kind, nick, text, tsv) FROM STDIN") as copy,
+            cursor.copy(
+                "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length) FROM STDIN"
+            ) as copy,
         ):
             for number, when, kind, nick, text in rows:
                 if when != last_micros:
                     last_micros, last_time = when, from_micros(when)
-                copy.write_row((meeting_id, number, last_time, kind, nick, text, tsvector_literal(text)))
+                copy.write_row((meeting_id, number, last_time, kind, nick, text, *indexed_tsvector(text)))
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index)."""
@@ -242,15 +251,14 @@ class PostgresArchive(Archive):
 
     def _index_items(self, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
-        self._run_many(
-            "UPDATE items SET tsv = ?::tsvector WHERE id = ?", [(tsvector_literal(text), item) for item, text in rows]
-        )
+        self._run_many(_SET_ITEM_INDEX, [(*indexed_tsvector(text), item) for item, text in rows])
 
     def _tokenize_everything(self) -> None:
         """Write every stored line's and item's ``tsv`` again, from gavel's tokens (migration 6)."""
         with self._conn.cursor() as cursor:
             cursor.execute(
-                "CREATE TEMPORARY TABLE gavel_tokens (meeting_id bigint, number bigint, tsv tsvector) ON COMMIT DROP"
+                "CREATE TEMPORARY TABLE gavel_tokens (meeting_id bigint, number bigint, tsv tsvector, "
+                "text_length smallint) ON COMMIT DROP"
             )
         after = (-1, -1)
         while rows := self._query(
@@ -260,16 +268,14 @@ class PostgresArchive(Archive):
         ):
             with self._conn.cursor() as cursor, cursor.copy("COPY gavel_tokens FROM STDIN") as copy:
                 for meeting_id, number, text in rows:
-                    copy.write_row((meeting_id, number, tsvector_literal(text)))
+                    copy.write_row((meeting_id, number, *indexed_tsvector(text)))
             after = (rows[-1][0], rows[-1][1])
         self._run(
-            "UPDATE log_lines l SET tsv = t.tsv FROM gavel_tokens t WHERE l.meeting_id = t.meeting_id "
-            "AND l.number = t.number"
+            "UPDATE log_lines l SET tsv = t.tsv, text_length = t.text_length FROM gavel_tokens t "
+            "WHERE l.meeting_id = t.meeting_id AND l.number = t.number"
         )
-        self._run_many(
-            "UPDATE items SET tsv = ?::tsvector WHERE id = ?",
-            [(tsvector_literal(text), item) for item, text in self._query("SELECT id, text FROM items")],
-        )
+        items = self._query("SELECT id, text FROM items")
+        self._run_many(_SET_ITEM_INDEX, [(*indexed_tsvector(text), item) for item, text in items])
 
     def _unindex_items(self, meeting_id: int) -> None:
         """The index entries go with the rows."""
@@ -325,6 +331,18 @@ class PostgresArchive(Archive):
             f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
             [*params, limit],
         )
+
+    def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
+        """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
+        ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts."""
+        _alias, where, params = self._ts_source(matching)
+        if matching.src == LINES:
+            head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
+            order = "l.text_length, l.meeting_id DESC, l.number DESC"
+        else:
+            head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
+            order = "i.text_length, i.id DESC"
+        return self._query(f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit])
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

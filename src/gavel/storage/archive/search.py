@@ -1,9 +1,9 @@
 """Full-text search over log lines and minutes items, on both backends alike.
 
 Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search counts the
-matches of each kind (log lines, minutes items) exactly up to :data:`SEARCH_CAP`, reads the newest
-:data:`RANK_WINDOW` of them with their text and ranks those here (BM25, :mod:`ranking`), the same for both
-backends; rows and snippets are read for one page only.
+matches of each kind (log lines, minutes items) exactly up to :data:`SEARCH_CAP`, then reads the best of them
+in rank order (:mod:`ranking`: shortest first): a few matches are read with their text and ordered here, many are
+read in order from the backend's index of lengths. Rows and snippets are read for one page only.
 """
 
 from __future__ import annotations
@@ -20,17 +20,20 @@ from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
 from gavel.storage.archive.model import ArchiveBusyError, SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Term, parse_query, snippet
-from gavel.storage.archive.ranking import Candidate, idf, rank
+from gavel.storage.archive.ranking import Ordered, order_key, score
+from gavel.storage.archive.tokens import length, tokens
 
 MAX_PER_PAGE = 100
 SEARCH_CAP = 10_000
 """Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+")."""
-RANK_WINDOW = 2_000
-"""At most this many hits of each kind are ranked (all of them when no more match, else the most recently stored)."""
+FEW_MATCHES = 1_000
+"""At most this many matches of a kind are read with their text and ordered here; more are read in rank order."""
 SEARCH_TIMEOUT = 10.0
 """Seconds of database work a search may take before it is stopped."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
+Candidate = tuple[int, int, int, int, str]
+"""A match read with its text: ``(src, id, meeting_id, line, text)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +45,6 @@ class SearchScope:
     params: tuple[Any, ...]
     first: int | None
     last: int | None
-
-
-EVERY_MEETING = SearchScope(None, (), None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +65,8 @@ class Searching(Database):
 
     #: Totals are exact up to this many hits (see :meth:`search`).
     search_cap: int = SEARCH_CAP
-    #: At most this many hits of each kind are ranked (see :meth:`search`).
-    rank_window: int = RANK_WINDOW
+    #: At most this many matches of a kind are ordered from their text (more are read in order from the index).
+    few_matches: int = FEW_MATCHES
     #: A search whose database work takes longer (seconds) is stopped (see :meth:`search`).
     search_timeout: float = SEARCH_TIMEOUT
 
@@ -79,6 +79,11 @@ class Searching(Database):
     def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
         """The ``limit`` most recently stored matching lines (``(0, 0, meeting_id, number, text)``) or items
         (``(1, id, meeting_id, line, text)``), newest first."""
+
+    @abstractmethod
+    def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
+        """The first ``limit`` matching lines or items in rank order (:func:`ranking.order_key`), read from the
+        index of the texts' lengths."""
 
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
@@ -116,19 +121,14 @@ class Searching(Database):
             ) from error
 
     def _search(self, query: SearchQuery) -> SearchResults:
-        """Log lines and minutes items matching ``query``, best first (BM25), one page.
+        """Log lines and minutes items matching ``query``, best first, one page.
 
         Every match is counted up to :attr:`search_cap` (10,000): ``total`` is exact up to there; past
         it ``total`` is the cap and ``total_capped`` is true (a lower bound: "10,000+"). Filters
-        (series, channel, nick, kind, dates) narrow the count. When at most :attr:`rank_window`
-        (2,000) lines match, every one is ranked; past it, the most recently stored ``rank_window``
-        are (the same for items); ``ranked`` says how many hits the pages hold.
-
-        The score is BM25 (k1 1.2, b 0.75, as FTS5's bm25()), computed here from the candidates'
-        text by both backends alike, so SQLite and PostgreSQL rank the same hits the same way: a
-        term's weight comes from the number of log lines it occurs in (counted up to the cap, then
-        estimated from how far back the newest ``search_cap`` matches reach), lengths are compared
-        with the candidates' average. Never raises for what a person typed (see :class:`SearchQuery`).
+        (series, channel, nick, kind, dates) narrow the count. Every match is ranked (see
+        :mod:`ranking`: shortest text first, then the most recently stored), the same on both
+        backends; the pages hold the first ``total`` of them. Never raises for what a person typed
+        (see :class:`SearchQuery`).
         """
         page = max(1, query.page)
         per_page = min(max(1, query.per_page), MAX_PER_PAGE)
@@ -136,8 +136,10 @@ class Searching(Database):
         terms = parse_query(query.text)
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return empty
-        cap, window = max(1, self.search_cap), max(1, self.rank_window)
-        candidates: list[Candidate] = []
+        cap = max(1, self.search_cap)
+        offset = (page - 1) * per_page
+        wanted = min(cap, offset + per_page)  # the hits up to the end of this page, in rank order
+        ordered: list[Ordered] = []
         counted = 0
         with self._lock:
             scope = self._search_scope(query)
@@ -150,16 +152,17 @@ class Searching(Database):
                     matching = Matching(src, query, terms, scope, since, until)
                     count, _oldest = self._count_matches(matching, cap + 1)
                     counted += count
-                    if count:
-                        candidates += self._newest_matches(matching, window)
-                weights = self._term_weights(terms, cap + 1) if len(terms) > 1 and candidates else [1.0] * len(terms)
+                    if count and offset < cap:
+                        ordered += self._best(matching, count, wanted)
             except Exception as error:
                 if self._bad_search(error):
                     return empty
                 raise
-        ranked = rank(candidates, terms, weights)[:cap]  # the pages never hold more than the total
-        offset = (page - 1) * per_page
-        page_rows = ranked[offset : offset + per_page]
+        ordered.sort(key=order_key)
+        page_rows = [
+            (score(size), src, item, meeting_id, line)
+            for size, src, item, meeting_id, line in ordered[:wanted][offset : offset + per_page]
+        ]
         with self._lock:
             lines = {
                 (row[0], row[1]): row
@@ -172,7 +175,7 @@ class Searching(Database):
             }
         f = self._from_db_time
         hits = []
-        for score, src, item, meeting_id, line in page_rows:
+        for hit_score, src, item, meeting_id, line in page_rows:
             found = lines.get((meeting_id, line)) if src == LINES else items.get(item)
             if found is None:  # stored again since it was found
                 continue
@@ -193,34 +196,20 @@ class Searching(Database):
                     text=text,
                     snippet=snippet(text, terms),
                     line=line,
-                    score=score,
+                    score=hit_score,
                 )
             )
-        total = min(counted, cap)
-        return SearchResults(total, page, per_page, tuple(hits), total_capped=counted > cap, ranked=len(ranked))
+        return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
 
-    def _term_weights(self, terms: tuple[Term, ...], limit: int) -> list[float]:
-        """Each term's BM25 weight (idf) from the number of log lines it occurs in: counted when at most
-        ``limit - 1``, else estimated from the lines the newest ``limit`` of them span."""
-        documents = self._query("SELECT coalesce(sum(line_count), 0) FROM meetings")[0][0]
-        weights = []
-        for term in terms:
-            count, oldest = self._count_matches(
-                Matching(LINES, SearchQuery(""), (term,), EVERY_MEETING, None, None), limit
-            )
-            if count >= limit and oldest is not None:  # the newest `limit` span this many lines: extrapolate
-                meeting_id, number = oldest >> 32, oldest & 0xFFFFFFFF
-                later, own = self._query(
-                    "SELECT coalesce(sum(CASE WHEN id > ? THEN line_count END), 0), "
-                    "coalesce(max(CASE WHEN id = ? THEN line_count END), 0) FROM meetings WHERE id >= ?",
-                    (meeting_id, meeting_id, meeting_id),
-                )[0]
-                spanned = later + max(1, own - number + 1)
-                matches = min(documents, count * documents / spanned)
-            else:
-                matches = count
-            weights.append(idf(matches, documents))
-        return weights
+    def _best(self, matching: Matching, count: int, wanted: int) -> list[Ordered]:
+        """The first ``wanted`` of the ``count`` matches (more when capped) in rank order: a few are read with their
+        text and ordered here, more from the backend's index of lengths."""
+        if count <= self.few_matches:
+            found = self._newest_matches(matching, count)
+            ordered = [(length(tokens(text)), src, item, meeting, line) for src, item, meeting, line, text in found]
+            ordered.sort(key=order_key)
+            return ordered[:wanted]
+        return self._ordered_matches(matching, wanted)
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:
         """The meetings a search can find hits in (None: no meeting can have any).

@@ -24,11 +24,11 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
-from gavel.storage.archive.query import fts5_query
-from gavel.storage.archive.ranking import Candidate
-from gavel.storage.archive.search import LINES, Matching
+from gavel.storage.archive.query import Term, fts5_query
+from gavel.storage.archive.ranking import Ordered
+from gavel.storage.archive.search import LINES, Candidate, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
-from gavel.storage.archive.tokens import token_text
+from gavel.storage.archive.tokens import MAX_LENGTH, index_text, length_token, token_text
 
 _PRAGMAS = (
     "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
@@ -289,7 +289,7 @@ class SqliteArchive(Archive):
         nicks = _NickTokens()
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-            [(base + number, token_text(text), nicks(nick)) for number, _when, _kind, nick, text in rows],
+            [(base + number, index_text(text), nicks(nick)) for number, _when, _kind, nick, text in rows],
         )
 
     def _finish_lines(self, meeting_id: int) -> None:
@@ -303,7 +303,7 @@ class SqliteArchive(Archive):
         self._conn.executemany(
             "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) VALUES ('delete', ?, ?, ?)",
             [
-                (row_id, token_text(text), nicks(nick))
+                (row_id, index_text(text), nicks(nick))
                 for row_id, nick, text in self._query(
                     "SELECT id, nick, text FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN)
                 )
@@ -319,7 +319,7 @@ class SqliteArchive(Archive):
 
     def _item_index(self, sql: str, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
-        self._conn.executemany(sql, [(item_id, token_text(text)) for item_id, text in rows])
+        self._conn.executemany(sql, [(item_id, index_text(text)) for item_id, text in rows])
 
     def _index_everything(self) -> None:
         """Fill the (empty) full-text tables from every stored line and item (migration 5)."""
@@ -330,12 +330,12 @@ class SqliteArchive(Archive):
         ):
             self._conn.executemany(
                 "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-                [(row_id, token_text(text), nicks(nick)) for row_id, nick, text in rows],
+                [(row_id, index_text(text), nicks(nick)) for row_id, nick, text in rows],
             )
             after = rows[-1][0]
         self._conn.executemany(
             "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
-            [(item_id, token_text(text)) for item_id, text in self._query("SELECT id, text FROM items")],
+            [(item_id, index_text(text)) for item_id, text in self._query("SELECT id, text FROM items")],
         )
 
     def _line_page(self, meeting_id: int, after: int, count: int) -> list[Row]:
@@ -347,16 +347,20 @@ class SqliteArchive(Archive):
 
     # ------------------------------------------------------------------ search
 
-    def _fts_source(self, matching: Matching, text: bool = False) -> tuple[str, list[str], list[Any]]:
+    def _fts_source(
+        self, matching: Matching, text: bool = False, size: int | None = None
+    ) -> tuple[str, list[str], list[Any]]:
         """The FROM clause (``f`` the FTS5 table; ``l`` the log line or ``i`` the item, joined when a filter or
         the ``text`` needs it), the conditions and their parameters of a search.
 
         A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5 reads and
         are checked without reading the line; a nick filter is a second list in the index (the lines with the
-        nick's tokens in their nick: a superset, checked exactly on the line)."""
+        nick's tokens in their nick: a superset, checked exactly on the line). With a ``size``, only the texts of
+        that length match (their length token)."""
         query, scope = matching.query, matching.scope
+        terms = matching.terms if size is None else (*matching.terms, Term((length_token(size),)))
         if matching.src == LINES:
-            match = f"text : ({fts5_query(matching.terms)})"
+            match = f"text : ({fts5_query(terms)})"
             nick = token_text(query.nick or "")
             if nick:
                 match += ' AND nick : "' + nick + '"'
@@ -370,7 +374,7 @@ class SqliteArchive(Archive):
             source = "log_lines_fts f" + (" CROSS JOIN log_lines l ON l.id = f.rowid" if row_where or text else "")
             return source, where + row_where, params + row_params
         where = ["items_fts MATCH ?"]
-        params = [fts5_query(matching.terms)]
+        params = [fts5_query(terms)]
         if query.kind is not None:
             where.append("i.kind = ?")
             params.append(query.kind)
@@ -402,6 +406,23 @@ class SqliteArchive(Archive):
             "ORDER BY f.rowid DESC LIMIT ?",
             [*params, limit],
         )
+
+    def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
+        """The matches of each length in turn (the text's length token among the terms), newest first: FTS5 reads
+        the two lists together and stops after ``limit`` (the shortest texts come first, a common word's soon)."""
+        found: list[Ordered] = []
+        for size in range(MAX_LENGTH + 1):
+            if len(found) >= limit:
+                break
+            source, where, params = self._fts_source(matching, size=size)
+            key = "0, f.rowid >> 32, f.rowid & 4294967295" if matching.src == LINES else "f.rowid, i.meeting_id, i.line"
+            rows = self._query(
+                f"SELECT {key} FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608
+                "ORDER BY f.rowid DESC LIMIT ?",
+                [*params, limit - len(found)],
+            )
+            found += [(size, matching.src, item, meeting_id, line) for item, meeting_id, line in rows]
+        return found
 
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         if not keys:

@@ -23,6 +23,8 @@ import unicodedata
 from functools import cache
 
 MAX_TOKEN = 64
+MAX_LENGTH = 255  # longer texts rank as if they were this long
+LENGTH_MARK = "\ue000"
 TOKENIZER_VERSION = 1  # bump when tokens change: the index must then be rebuilt (a migration)
 
 _WORD = re.compile(r"\w+")
@@ -117,17 +119,41 @@ def _camel_parts(piece: str) -> list[str]:
 
 
 def token_text(text: str) -> str:
-    """The tokens of ``text`` joined by spaces: what SQLite's FTS5 (``ascii`` tokenizer) indexes."""
+    """The tokens of ``text`` joined by spaces."""
     return " ".join(tokens(text))
+
+
+def length(found: list[str]) -> int:
+    """A text's length for ranking: its number of tokens, at most ``MAX_LENGTH``."""
+    return min(len(found), MAX_LENGTH)
+
+
+def length_token(size: int) -> str:
+    """The token that SQLite's index holds, after a text's own, for the text's :func:`length`: a private-use
+    character then the number, which no text's token can be (private-use characters are not word characters)."""
+    return f"{LENGTH_MARK}{size}"
+
+
+def index_text(text: str) -> str:
+    """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token."""
+    found = tokens(text)
+    return " ".join([*found, length_token(length(found))])
 
 
 def tsvector_literal(text: str) -> str:
     """The tokens of ``text`` as a PostgreSQL ``tsvector`` literal with positions (1-based; PostgreSQL keeps
     positions up to 16,383 and at most 256 of them per lexeme)."""
+    return indexed_tsvector(text)[0]
+
+
+def indexed_tsvector(text: str) -> tuple[str, int]:
+    """:func:`tsvector_literal` and the text's :func:`length` (both from one tokenizing)."""
+    found = tokens(text)
     positions: dict[str, list[int]] = {}
-    for index, token in enumerate(tokens(text), 1):
+    for index, token in enumerate(found, 1):
         positions.setdefault(token, []).append(min(index, 16_383))
-    return " ".join(f"{quote_lexeme(token)}:{','.join(map(str, spots[:256]))}" for token, spots in positions.items())
+    literal = " ".join(f"{quote_lexeme(token)}:{','.join(map(str, spots[:256]))}" for token, spots in positions.items())
+    return literal, length(found)
 
 
 def quote_lexeme(token: str) -> str:
