@@ -137,8 +137,8 @@ def test_a_capped_total_is_shown(web: Web, monkeypatch: pytest.MonkeyPatch) -> N
     assert 'rel="next"' not in web.client().get("/api/search?q=pagination&page=2").headers.get("link", "")
     html = web.client().get("/search?q=pagination").text
     assert "25+ results, page 1 of 2." in html
-    assert "Only the 25 most recent matches are ranked" in html
-    assert "Only the" not in web.client().get("/search?q=roadmap").text
+    assert "More match: the pages hold the best 25 of them" in html
+    assert "More match" not in web.client().get("/search?q=roadmap").text
 
 
 def test_restricted_meetings_are_not_searched_without_auth(web: Web) -> None:
