@@ -176,10 +176,7 @@ def store_many(archive: Archive, series: str, day: datetime, count: int, short: 
     )
     archive.store(
         record,
-        (
-            LogLine(n + 1, day + timedelta(seconds=n), LineKind.MESSAGE, f"u{n % 7}", text(n))
-            for n in range(count)
-        ),
+        (LogLine(n + 1, day + timedelta(seconds=n), LineKind.MESSAGE, f"u{n % 7}", text(n)) for n in range(count)),
     )
 
 

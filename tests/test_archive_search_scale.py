@@ -80,15 +80,21 @@ def test_ranking_walks_lengths_like_ordering_the_texts(archive: Archive, store_l
             said.append(f"<u{i % 4}> {'#info ' if i % 9 == 0 else ''}{' '.join(words)}")
         store_log(archive, f"s{day % 2}.2024-01-0{day}-14.00.log.txt", log(*said))
     queries = [
-        SearchQuery(text, per_page=7, **filters)
+        query
         for text in ("alpha", "alpha beta", '"release plan"', "relea*", "naive", "xy", "y")
-        for filters in ({}, {"nick": "u1"}, {"series": "s1"}, {"kind": "line"}, {"kind": "info"})
+        for query in (
+            SearchQuery(text, per_page=7),
+            SearchQuery(text, per_page=7, nick="u1"),
+            SearchQuery(text, per_page=7, series="s1"),
+            SearchQuery(text, per_page=7, kind="line"),
+            SearchQuery(text, per_page=7, kind="info"),
+        )
     ]
     for query in queries:
-        archive.few_matches = 10**6  # every match read with its text
+        archive.sort_limit = 10**6  # every match read (with its length) and sorted
         by_text = every_page(archive, query)
         total = archive.search(query).total
-        archive.few_matches = 0  # every match read in order from the index
+        archive.sort_limit = 0  # the best matches read in order from the index of lengths
         assert every_page(archive, query) == by_text, query
         assert archive.search(query).total == total == len(by_text)
     assert sum(len(every_page(archive, query)) for query in queries) > 300
@@ -259,6 +265,8 @@ OLD_SQLITE_INDEX = (
     "INSERT INTO log_lines_fts (log_lines_fts) VALUES ('rebuild')",
 )
 OLD_SQLITE_ITEMS_INDEX = (
+    "ALTER TABLE log_lines DROP COLUMN text_length",
+    "ALTER TABLE items DROP COLUMN text_length",
     "DROP TABLE items_fts",
     "CREATE VIRTUAL TABLE items_fts USING fts5 (text, content = 'items', content_rowid = 'id', "
     "tokenize = 'unicode61 remove_diacritics 0')",
@@ -268,6 +276,7 @@ OLD_POSTGRES_INDEX = tuple(
     statement
     for table in ("log_lines", "items")
     for statement in (
+        f"ALTER TABLE {table} DROP COLUMN text_length",
         f"ALTER TABLE {table} DROP COLUMN tsv",
         f"ALTER TABLE {table} ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) "
         "STORED",

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from conftest import StoreLog
 from gavel.storage.archive import Archive, ArchiveBusyError, SearchQuery, sqlite_path
+from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import Matching
 from gavel.web.app import create_app
 
@@ -34,13 +35,13 @@ def log(*said: str) -> str:
 def slow_counting(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the search's first statement a slow one (then count as usual)."""
     slow = SLOW["sqlite" if sqlite_path(archive.url) is not None else "postgresql"]
-    count: Callable[[Matching, int], tuple[int, int | None]] = archive._count_matches
+    matches: Callable[[Matching, int], list[Ordered]] = archive._matches
 
-    def slow_count(matching: Matching, limit: int) -> tuple[int, int | None]:
+    def slow_matches(matching: Matching, limit: int) -> list[Ordered]:
         archive._query(slow)
-        return count(matching, limit)
+        return matches(matching, limit)
 
-    monkeypatch.setattr(archive, "_count_matches", slow_count)
+    monkeypatch.setattr(archive, "_matches", slow_matches)
 
 
 def test_a_slow_search_stops_at_its_time_limit(

@@ -20,7 +20,7 @@ from gavel.storage.archive.database import Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.query import tsquery
 from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import ITEMS, LINES, Candidate, Matching
+from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
 from gavel.storage.archive.tokens import indexed_tsvector
 
@@ -304,33 +304,16 @@ class PostgresArchive(Archive):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, alias)
         return alias, where + row_where, params + row_params
 
-    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
+    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """For a common word the planner walks the primary key backwards and stops early, for a rare one it
         reads the GIN index."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
-            inner = "SELECT (l.meeting_id << 32) + l.number AS k FROM log_lines l"
+            head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
             order = "l.meeting_id DESC, l.number DESC"
         else:
-            inner, order = "SELECT i.id AS k FROM items i", "i.id DESC"
-        count, oldest = self._query(
-            f"SELECT count(*), min(k) FROM ({inner} WHERE {' AND '.join(where)} "  # noqa: S608
-            f"ORDER BY {order} LIMIT ?) c",
-            [*params, limit],
-        )[0]
-        return count, oldest
-
-    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
-        _alias, where, params = self._ts_source(matching)
-        if matching.src == LINES:
-            head = "SELECT 0, 0, l.meeting_id, l.number, l.text FROM log_lines l"
-            order = "l.meeting_id DESC, l.number DESC"
-        else:
-            head, order = "SELECT 1, i.id, i.meeting_id, i.line, i.text FROM items i", "i.id DESC"
-        return self._query(
-            f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?",
-            [*params, limit],
-        )
+            head, order = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i", "i.id DESC"
+        return self._query(f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit])
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's

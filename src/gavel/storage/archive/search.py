@@ -1,9 +1,9 @@
 """Full-text search over log lines and minutes items, on both backends alike.
 
-Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search counts the
-matches of each kind (log lines, minutes items) exactly up to :data:`SEARCH_CAP`, then reads the best of them
-in rank order (:mod:`ranking`: shortest first): a few matches are read with their text and ordered here, many are
-read in order from the backend's index of lengths. Rows and snippets are read for one page only.
+Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search reads the matches of
+each kind (log lines, minutes items), newest first, with each text's stored length, up to :data:`SEARCH_CAP` (the
+exact count); when no more match they are sorted here (:mod:`ranking`: shortest first), else the best are read
+in that order from the backend's index of lengths. Rows and snippets are read for one page only.
 """
 
 from __future__ import annotations
@@ -21,19 +21,17 @@ from gavel.storage.archive.database import Database, Row, utc
 from gavel.storage.archive.model import ArchiveBusyError, SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Term, parse_query, snippet
 from gavel.storage.archive.ranking import Ordered, order_key, score
-from gavel.storage.archive.tokens import length, tokens
 
 MAX_PER_PAGE = 100
 SEARCH_CAP = 10_000
 """Totals are exact up to this many hits; past it a search reports this many, as a lower bound ("10,000+")."""
-FEW_MATCHES = 1_000
-"""At most this many matches of a kind are read with their text and ordered here; more are read in rank order."""
+SORT_LIMIT = SEARCH_CAP
+"""At most this many matches of a kind are sorted here (when counted, with their lengths); more are read from the
+backend in rank order."""
 SEARCH_TIMEOUT = 10.0
 """Seconds of database work a search may take before it is stopped."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
-Candidate = tuple[int, int, int, int, str]
-"""A match read with its text: ``(src, id, meeting_id, line, text)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,20 +63,15 @@ class Searching(Database):
 
     #: Totals are exact up to this many hits (see :meth:`search`).
     search_cap: int = SEARCH_CAP
-    #: At most this many matches of a kind are ordered from their text (more are read in order from the index).
-    few_matches: int = FEW_MATCHES
+    #: At most this many matches of a kind are sorted here (more are read in rank order from the backend).
+    sort_limit: int = SORT_LIMIT
     #: A search whose database work takes longer (seconds) is stopped (see :meth:`search`).
     search_timeout: float = SEARCH_TIMEOUT
 
     @abstractmethod
-    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
-        """How many lines or items match (counting at most ``limit``, the most recently stored first), and the
-        key of the oldest one counted: ``meeting_id << 32 | number`` for a line, the id for an item."""
-
-    @abstractmethod
-    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
-        """The ``limit`` most recently stored matching lines (``(0, 0, meeting_id, number, text)``) or items
-        (``(1, id, meeting_id, line, text)``), newest first."""
+    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
+        """The ``limit`` most recently stored matching lines or items (log lines by meeting and number, items by
+        id), newest first, as ``(length, src, id, meeting_id, line)``."""
 
     @abstractmethod
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
@@ -150,10 +143,10 @@ class Searching(Database):
             try:
                 for src in kinds:
                     matching = Matching(src, query, terms, scope, since, until)
-                    count, _oldest = self._count_matches(matching, cap + 1)
-                    counted += count
-                    if count and offset < cap:
-                        ordered += self._best(matching, count, wanted)
+                    newest = self._matches(matching, cap + 1)
+                    counted += len(newest)
+                    if newest and offset < cap:
+                        ordered += self._best(matching, newest, wanted)
             except Exception as error:
                 if self._bad_search(error):
                     return empty
@@ -201,14 +194,12 @@ class Searching(Database):
             )
         return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
 
-    def _best(self, matching: Matching, count: int, wanted: int) -> list[Ordered]:
-        """The first ``wanted`` of the ``count`` matches (more when capped) in rank order: a few are read with their
-        text and ordered here, more from the backend's index of lengths."""
-        if count <= self.few_matches:
-            found = self._newest_matches(matching, count)
-            ordered = [(length(tokens(text)), src, item, meeting, line) for src, item, meeting, line, text in found]
-            ordered.sort(key=order_key)
-            return ordered[:wanted]
+    def _best(self, matching: Matching, found: list[Ordered], wanted: int) -> list[Ordered]:
+        """The first ``wanted`` matches in rank order, given the newest of them (all when no more than the cap):
+        sorted here, or when there are more than :attr:`sort_limit`, read in order from the backend."""
+        if len(found) <= self.sort_limit:
+            found.sort(key=order_key)
+            return found[:wanted]
         return self._ordered_matches(matching, wanted)
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:

@@ -26,9 +26,9 @@ from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.query import Term, fts5_query
 from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import LINES, Candidate, Matching
+from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
-from gavel.storage.archive.tokens import MAX_LENGTH, index_text, length_token, token_text
+from gavel.storage.archive.tokens import MAX_LENGTH, index_text, indexed_text, length_token, token_text
 
 _PRAGMAS = (
     "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
@@ -185,6 +185,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP TABLE items_fts",
             f"CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, {_TOKEN_INDEX})",
             f"CREATE VIRTUAL TABLE items_fts USING fts5 (text, {_TOKEN_INDEX})",
+            # each text's length in tokens (the rank order), also as a token in the index
+            lambda archive: archive._add_length_columns(),
             lambda archive: archive._index_everything(),
         ),
     ),
@@ -282,14 +284,18 @@ class SqliteArchive(Archive):
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
         base = meeting_id << 32
+        indexed = [indexed_text(row[4]) for row in rows]
         self._conn.executemany(
-            "INSERT INTO log_lines (id, time, kind, nick, text) VALUES (?, ?, ?, ?, ?)",
-            [(base + number, when, kind, nick, text) for number, when, kind, nick, text in rows],
+            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (base + number, when, kind, nick, text, size)
+                for (number, when, kind, nick, text), (_index, size) in zip(rows, indexed, strict=True)
+            ],
         )
         nicks = _NickTokens()
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-            [(base + number, index_text(text), nicks(nick)) for number, _when, _kind, nick, text in rows],
+            [(base + row[0], index, nicks(row[3])) for row, (index, _size) in zip(rows, indexed, strict=True)],
         )
 
     def _finish_lines(self, meeting_id: int) -> None:
@@ -312,31 +318,42 @@ class SqliteArchive(Archive):
         self._conn.execute("DELETE FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN))
 
     def _index_items(self, meeting_id: int) -> None:
-        self._item_index("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", meeting_id)
+        rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
+        indexed = [(item_id, *indexed_text(text)) for item_id, text in rows]
+        self._conn.executemany("UPDATE items SET text_length = ? WHERE id = ?", [(s, i) for i, _t, s in indexed])
+        self._conn.executemany("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", [(i, t) for i, t, _s in indexed])
 
     def _unindex_items(self, meeting_id: int) -> None:
-        self._item_index("INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', ?, ?)", meeting_id)
-
-    def _item_index(self, sql: str, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
-        self._conn.executemany(sql, [(item_id, index_text(text)) for item_id, text in rows])
+        self._conn.executemany(
+            "INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', ?, ?)",
+            [(item_id, index_text(text)) for item_id, text in rows],
+        )
+
+    def _add_length_columns(self) -> None:
+        """``text_length`` on ``log_lines`` and ``items`` (unless there already: SQLite has no IF NOT EXISTS)."""
+        for table in ("log_lines", "items"):
+            if not any(row[1] == "text_length" for row in self._query(f"PRAGMA table_xinfo({table})")):
+                self._run(f"ALTER TABLE {table} ADD COLUMN text_length INTEGER")
 
     def _index_everything(self) -> None:
-        """Fill the (empty) full-text tables from every stored line and item (migration 5)."""
+        """Fill the (empty) full-text tables and the lengths from every stored line and item (migration 5)."""
         after = -1
         nicks = _NickTokens()
         while rows := self._query(
             "SELECT id, nick, text FROM log_lines WHERE id > ? ORDER BY id LIMIT ?", (after, _REINDEX_BATCH)
         ):
+            indexed = [(row_id, nick, *indexed_text(text)) for row_id, nick, text in rows]
             self._conn.executemany(
                 "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-                [(row_id, index_text(text), nicks(nick)) for row_id, nick, text in rows],
+                [(row_id, index, nicks(nick)) for row_id, nick, index, _size in indexed],
+            )
+            self._conn.executemany(
+                "UPDATE log_lines SET text_length = ? WHERE id = ?", [(size, row_id) for row_id, *_, size in indexed]
             )
             after = rows[-1][0]
-        self._conn.executemany(
-            "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
-            [(item_id, index_text(text)) for item_id, text in self._query("SELECT id, text FROM items")],
-        )
+        for (meeting_id,) in self._query("SELECT DISTINCT meeting_id FROM items ORDER BY meeting_id"):
+            self._index_items(meeting_id)
 
     def _line_page(self, meeting_id: int, after: int, count: int) -> list[Row]:
         base = meeting_id << 32
@@ -351,7 +368,7 @@ class SqliteArchive(Archive):
         self, matching: Matching, text: bool = False, size: int | None = None
     ) -> tuple[str, list[str], list[Any]]:
         """The FROM clause (``f`` the FTS5 table; ``l`` the log line or ``i`` the item, joined when a filter or
-        the ``text`` needs it), the conditions and their parameters of a search.
+        the columns (``text``) need it), the conditions and their parameters of a search.
 
         A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5 reads and
         are checked without reading the line; a nick filter is a second list in the index (the lines with the
@@ -384,22 +401,13 @@ class SqliteArchive(Archive):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, "i")
         return "items_fts f CROSS JOIN items i ON i.id = f.rowid", where + row_where, params + row_params
 
-    def _count_matches(self, matching: Matching, limit: int) -> tuple[int, int | None]:
+    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters."""
-        source, where, params = self._fts_source(matching)
-        count, oldest = self._query(
-            f"SELECT count(*), min(k) FROM (SELECT f.rowid AS k FROM {source} "  # noqa: S608
-            f"WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?)",
-            [*params, limit],
-        )[0]
-        return count, oldest
-
-    def _newest_matches(self, matching: Matching, limit: int) -> list[Candidate]:
         source, where, params = self._fts_source(matching, text=True)
         columns = (
-            "0, 0, f.rowid >> 32, f.rowid & 4294967295, l.text"
+            "l.text_length, 0, 0, f.rowid >> 32, f.rowid & 4294967295"
             if matching.src == LINES
-            else "1, i.id, i.meeting_id, i.line, i.text"
+            else "i.text_length, 1, i.id, i.meeting_id, i.line"
         )
         return self._query(
             f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608

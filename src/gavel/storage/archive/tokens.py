@@ -136,8 +136,14 @@ def length_token(size: int) -> str:
 
 def index_text(text: str) -> str:
     """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token."""
+    return indexed_text(text)[0]
+
+
+def indexed_text(text: str) -> tuple[str, int]:
+    """:func:`index_text` and the text's :func:`length` (both from one tokenizing)."""
     found = tokens(text)
-    return " ".join([*found, length_token(length(found))])
+    size = length(found)
+    return " ".join([*found, length_token(size)]), size
 
 
 def tsvector_literal(text: str) -> str:
