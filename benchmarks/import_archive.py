@@ -24,7 +24,7 @@ from pathlib import Path
 
 from gavel.app.importer import import_logs
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
-from gavel.storage.archive import SearchQuery, open_archive
+from gavel.storage.archive import Archive, SearchQuery, open_archive, sqlite_path
 
 TARGET_LINES_PER_SECOND = 100_000
 SERIES = [f"team_{name}" for name in ("infra", "docs", "release", "security", "qa", "web", "core", "i18n")]
@@ -94,6 +94,16 @@ def generate_tree(root: Path, total: int, seed: int = 1) -> tuple[int, int]:
     return files, lines
 
 
+def server_cpu_reader(archive: Archive) -> Callable[[], float]:
+    """A function giving the CPU seconds used so far by the PostgreSQL backend of ``archive``'s connection (from
+    /proc/PID/schedstat; 0 for SQLite, which runs in this process)."""
+    if sqlite_path(archive.url) is not None:
+        return lambda: 0.0
+    (pid,) = archive._query("SELECT pg_backend_pid()")[0]
+    stat = Path(f"/proc/{pid}/schedstat")
+    return lambda: int(stat.read_text().split()[0]) / 1e9 if stat.exists() else 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -109,15 +119,35 @@ def main() -> None:
         url = args.archive or f"sqlite://{work / 'archive.db'}"
         logs = find_logs([work / "tree"], MEETBOT_LOGS)
         with open_archive(url) as archive:
+            server = server_cpu_reader(archive)
+            server_started = server()
+            cpu_started = time.process_time()
+            children_started = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             report = import_logs(archive, logs, jobs=args.jobs)
             elapsed = time.perf_counter() - started
+            writer_cpu = time.process_time() - cpu_started
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
+            parse_cpu = children.ru_utime + children.ru_stime - children_started.ru_utime - children_started.ru_stime
+            server_cpu = server() - server_started
             assert report.failed == 0, report.errors
             rate = report.lines / elapsed
             rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             print(
                 f"imported {report.meetings} meetings, {report.lines:,} lines in {elapsed:.1f} s with --jobs "
                 f"{args.jobs}: {rate:,.0f} lines/s; writer peak RSS {rss:.0f} MiB"
+            )
+            # CPU seconds, whatever else the machine runs: the writer (this process), the parsing processes, and
+            # the PostgreSQL backend serving the writer's connection (its own CPU, from /proc)
+            print(
+                f"CPU: writer {writer_cpu:.1f} s ({report.lines / max(writer_cpu, 1e-9):,.0f} lines per writer CPU "
+                f"second), parsers {parse_cpu:.1f} s"
+                + (
+                    f", PostgreSQL backend {server_cpu:.1f} s (writer + backend: "
+                    f"{report.lines / max(writer_cpu + server_cpu, 1e-9):,.0f} lines per CPU second)"
+                    if server_cpu
+                    else ""
+                )
             )
             for text in ("zebra", "kubernetes backup", '"mailing list"', "relea*", "李雷"):
                 started = time.perf_counter()
