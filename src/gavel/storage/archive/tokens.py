@@ -18,9 +18,7 @@ gives the tokens ``snakecase snake case``. So ``snake_case``, ``snakeCase``, ``s
 from __future__ import annotations
 
 import re
-import sys
 import unicodedata
-from functools import cache
 
 MAX_TOKEN = 64
 MAX_LENGTH = 255  # longer texts rank as if they were this long
@@ -31,7 +29,9 @@ _WORD = re.compile(r"\w+")
 _PART = re.compile(r"[^\W_]+")
 # a case change inside an ASCII word ("getUser", "ipv6Address", "HTTPServer"): the word has parts
 _CASE_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
-_LATIN_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks
+_USUAL_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks (most marks in text)
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 # ASCII letters lower-cased, digits kept, every other ASCII character a space
 _ASCII_SPLIT = "".join(chr(c).lower() if chr(c).isalnum() else " " for c in range(128))
 
@@ -39,9 +39,11 @@ _ASCII_SPLIT = "".join(chr(c).lower() if chr(c).isalnum() else " " for c in rang
 def tokens(text: str) -> list[str]:
     """The index tokens of ``text``, in order (see the module's description)."""
     if not text.isascii():
-        text = strip_marks(text)  # most text in Latin scripts is ASCII without its diacritics
-        if not text.isascii():
-            return [token for word in _WORD.findall(text) for token in _word_tokens_fast(word)]
+        decomposed = unicodedata.normalize("NFKD", text)
+        if any(map(str.isalnum, set(_NON_ASCII.findall(decomposed)))):  # letters or digits beyond ASCII
+            return [token for word in _WORD.findall(strip_marks(text)) for token in _word_tokens_fast(word)]
+        # most text in Latin scripts: ASCII once its marks are gone and its symbols (dashes, emoji) are spaces
+        text = _NON_ASCII_RUN.sub(_without_marks, decomposed)
     if "_" not in text and (text.islower() or not _CASE_CHANGE.search(text)):
         # no word has parts: the tokens are the runs of letters and digits, lower-cased
         found = text.translate(_ASCII_SPLIT).split()
@@ -49,6 +51,12 @@ def tokens(text: str) -> list[str]:
             return [token[:MAX_TOKEN] for token in found]
         return found
     return [token for word in _WORD.findall(text) for token in _word_tokens_fast(word)]
+
+
+def _without_marks(run: re.Match[str]) -> str:
+    """A run of non-ASCII characters that are not letters or digits: nothing if all are combining marks (the
+    word goes on), else a space (they separate words)."""
+    return "" if all(map(unicodedata.combining, run.group())) else " "
 
 
 def _word_tokens_fast(word: str) -> list[str]:
@@ -85,14 +93,10 @@ def strip_marks(text: str) -> str:
     """``text`` decomposed (NFKD) without its combining marks."""
     if text.isascii():
         return text
-    decomposed = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", text))  # fast for the usual marks
-    return decomposed if decomposed.isascii() else decomposed.translate(_combining_marks())
-
-
-@cache
-def _combining_marks() -> dict[int, None]:
-    """Every combining character (a ``str.translate`` table deleting them), built on first use (~0.1 s)."""
-    return {code: None for code in range(sys.maxunicode + 1) if unicodedata.combining(chr(code))}
+    decomposed = _USUAL_MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if any(map(unicodedata.combining, _NON_ASCII.findall(decomposed))):
+        return "".join(char for char in decomposed if not unicodedata.combining(char))
+    return decomposed
 
 
 def _fold(part: str) -> str:
@@ -153,13 +157,12 @@ def tsvector_literal(text: str) -> str:
 
 
 def indexed_tsvector(text: str) -> tuple[str, int]:
-    """:func:`tsvector_literal` and the text's :func:`length` (both from one tokenizing)."""
+    """:func:`tsvector_literal` and the text's :func:`length` (both from one tokenizing).
+
+    A token needs no quotes (letters and digits only); PostgreSQL merges a repeated one's positions (keeping
+    256) and takes positions past 16,383 as 16,383."""
     found = tokens(text)
-    positions: dict[str, list[int]] = {}
-    for index, token in enumerate(found, 1):
-        positions.setdefault(token, []).append(min(index, 16_383))
-    literal = " ".join(f"{quote_lexeme(token)}:{','.join(map(str, spots[:256]))}" for token, spots in positions.items())
-    return literal, length(found)
+    return " ".join([f"{token}:{index}" for index, token in enumerate(found, 1)]), length(found)
 
 
 def quote_lexeme(token: str) -> str:
