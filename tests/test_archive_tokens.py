@@ -38,6 +38,7 @@ def test_unicode_is_folded() -> None:
     assert tokens("李雷 says ﬁne ①") == ["李雷", "says", "fine", "1"]
     assert tokens("İstanbul") == ["istanbul"]
     assert tokens("— ✓ 😀 ...") == []
+    assert tokens("a\u20d7b שָׁלוֹם") == ["ab", "שלום"]  # marks beyond the usual block go too
 
 
 def test_long_tokens_are_cut() -> None:
@@ -59,7 +60,7 @@ def test_queries_use_the_same_tokens() -> None:
 
 _TEXT = st.text(
     alphabet=st.one_of(
-        st.sampled_from("aZ_9 -./@<>:'\"éÉßİ\u0301\u0903ﬁ①李—👍"),
+        st.sampled_from("aZ_9 -./@<>:'\"éÉßİ\u0301\u20d7\u05b0\u0903ﬁ①李—👍"),
         st.characters(codec="utf-8"),
     ),
     max_size=60,
