@@ -36,6 +36,8 @@ class Agendum:
     closed_at: datetime | None = None  # when it was last closed
     spent: timedelta = timedelta(0)
     timebox_minutes: int | None = None
+    line: int = 0  # the log line that added it (0: not known)
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +86,8 @@ class Agenda:
     def get(self, number: int) -> Agendum | None:
         return self.items[number - 1] if 1 <= number <= len(self.items) else None
 
-    def add(self, title: str, proposer: str) -> Agendum:
-        agendum = Agendum(len(self.items) + 1, title, proposer)
+    def add(self, title: str, proposer: str, line: int = 0, added_at: datetime | None = None) -> Agendum:
+        agendum = Agendum(len(self.items) + 1, title, proposer, line=line, added_at=added_at)
         self.items.append(agendum)
         return agendum
 

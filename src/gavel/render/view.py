@@ -90,6 +90,8 @@ class AgendumView:
     closed_at: datetime | None
     minutes_spent: float | None
     timebox_minutes: int | None
+    line: int = 0  # the log line that added it (0: not known)
+    added_at: datetime | None = None
 
     @property
     def time_text(self) -> str:
@@ -242,6 +244,8 @@ def _agenda_view(meeting: Meeting, now: datetime) -> tuple[AgendumView, ...]:
             None if agendum.closed_at is None else utc(agendum.closed_at),
             None if agendum.taken_at is None else round(agenda.spent(agendum, now).total_seconds() / 60, 1),
             agendum.timebox_minutes,
+            agendum.line,
+            None if agendum.added_at is None else utc(agendum.added_at),
         )
         for agendum in agenda.items
     )
