@@ -37,11 +37,15 @@ def test_the_agenda_is_stored_and_read_back(archive: Archive) -> None:
     assert stored.agenda == (
         AgendumRow(1, "Release plan", "sdake", "done", at("09:00:40"), at("09:07:05"), 6.4, 5, 5, at("09:00:10")),
         AgendumRow(2, "Bug triage", "alice", "skipped", None, None, None, None, 7, at("09:00:15")),
-        AgendumRow(3, "Travel budget", "bob", "done", at("09:07:05"), at("09:09:20"), 2.2, 10, 9, at("09:00:20")),
+        AgendumRow(3, "Travel budget", "bob", "done", at("09:07:05"), at("09:11:50"), 4.8, 10, 9, at("09:00:20")),
     )
     # the agenda titles are searchable items, but no minutes items
     assert AGENDUM_KIND not in {item.kind for item in stored.items}
-    assert [item.kind for item in stored.items] == ["topic", "info", "topic", "action"]
+    assert [item.kind for item in stored.items] == ["topic", "info", "topic", "action", "topic", "info"]
+    # every timeboxed topic keeps its timebox and the time it took (the last one is no agendum)
+    timeboxes = [(i.text, i.timebox_minutes, i.minutes_spent) for i in stored.items if i.kind == "topic"]
+    assert timeboxes == [("Release plan", 5, 6.4), ("Travel budget", 10, 2.2), ("Any other business", 2, 2.5)]
+    assert {(i.timebox_minutes, i.minutes_spent) for i in stored.items if i.kind != "topic"} == {(None, None)}
     assert (stored.started_by, stored.attendance_taken, stored.regrets) == ("sdake", False, ())
     assert stored.present == ("sdake", "bob", "alice", "carol")
 
@@ -82,7 +86,10 @@ def test_the_meeting_page_shows_agenda_attendance_nicks_and_corrections(archive:
         '<span class="status">done, 6.4 of 5 minutes (over)</span></li>'
     ) in html
     assert '<span class="status">skipped</span>' in html
-    assert '<span class="status">done, 2.2 of 10 minutes</span>' in html
+    assert '<span class="status">done, 4.8 of 10 minutes</span>' in html
+    assert (
+        'Any other business</span> <span class="details timebox">(timebox: 2.5 of 2 minutes, over)</span>'
+    ) in html
     assert '<section id="attendance">' not in html  # nobody took attendance
 
     html = client.get(f"/series/gavel_tools/{tools.log_basename}").text
@@ -111,6 +118,8 @@ def test_the_api_has_agenda_attendance_nicks_and_corrections(archive: Archive) -
         "line": 5,
     }
     assert [a["status"] for a in data["agenda"]] == ["done", "skipped", "done"]
+    topics = [(i["text"], i["timebox_minutes"], i["minutes_spent"]) for i in data["items"] if i["kind"] == "topic"]
+    assert topics[2] == ("Any other business", 2, 2.5)
     assert AGENDUM_KIND not in {item["kind"] for item in data["items"]}
 
     data = client.get(f"/api/series/gavel_tools/{tools.log_basename}").json()

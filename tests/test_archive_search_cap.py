@@ -267,6 +267,8 @@ def test_schema_1_archives_are_upgraded(archive_url: str, store_log: StoreLog) -
         "ALTER TABLE meetings DROP COLUMN started_by",
         "ALTER TABLE meetings DROP COLUMN attendance_taken",
         "ALTER TABLE items DROP COLUMN corrected_from",
+        "ALTER TABLE items DROP COLUMN timebox_minutes",
+        "ALTER TABLE items DROP COLUMN minutes_spent",
         "ALTER TABLE people DROP COLUMN also_known_as",
         "ALTER TABLE meetings DROP COLUMN runtime_id",
         "ALTER TABLE meetings DROP COLUMN first_line_at",

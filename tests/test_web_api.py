@@ -168,6 +168,8 @@ def test_meeting(web: Web) -> None:
         "line": 18,
         "topic": None,
         "corrected_from": None,
+        "timebox_minutes": None,
+        "minutes_spent": None,
         "url": f"{meeting_path(stored)}#i-18",
     }
     assert [item["kind"] for item in data["items"]] == [item.kind for item in detail.items]

@@ -41,6 +41,8 @@ def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingR
                 item.topic,
                 tuple(owners.get(id(item), ())),
                 item.corrected_from,
+                item.timebox_minutes,
+                item.minutes_spent,
             )
             for item in view.items
         ),

@@ -194,7 +194,17 @@ def rebuild_view(
         label = "" if item.kind in _BARE_KINDS else item.kind.upper()
         href = f"{log_href}#l-{item.line}"
         return ItemView(
-            item.kind, label, item.text, item.nick, item.time, item.line, item.topic, href, item.corrected_from
+            item.kind,
+            label,
+            item.text,
+            item.nick,
+            item.time,
+            item.line,
+            item.topic,
+            href,
+            item.corrected_from,
+            item.timebox_minutes,
+            item.minutes_spent,
         )
 
     items = tuple(view_of(item) for item in meeting.items)
@@ -359,6 +369,8 @@ def meeting_json(urls: Urls, meeting: MeetingDetail) -> dict[str, Any]:
             "line": item.line,
             "topic": item.topic,
             "corrected_from": item.corrected_from,
+            "timebox_minutes": item.timebox_minutes,
+            "minutes_spent": item.minutes_spent,
             "url": urls.item(meeting.series, meeting.log_basename, item.line, meeting.id),
         }
         for item in meeting.items

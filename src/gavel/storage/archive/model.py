@@ -71,6 +71,8 @@ class ItemRow:
     line: int
     topic: str | None
     corrected_from: str | None = None  # the text as first said, when a correction (``s/old/new/``) changed it
+    timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
+    minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,7 +139,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         (  # agenda, attendance, other nicks, corrections, the nick that started it; NULL/empty before
             "ALTER TABLE meetings ADD COLUMN started_by text, "
             "ADD COLUMN attendance_taken boolean NOT NULL DEFAULT false",
-            "ALTER TABLE items ADD COLUMN corrected_from text",
+            "ALTER TABLE items ADD COLUMN corrected_from text, ADD COLUMN timebox_minutes integer, "
+            "ADD COLUMN minutes_spent double precision",  # a timeboxed topic's minutes and the time it took
             "ALTER TABLE people ADD COLUMN also_known_as text NOT NULL DEFAULT '[]'",
             """CREATE TABLE agenda (
                 meeting_id bigint NOT NULL REFERENCES meetings (id),

@@ -127,9 +127,10 @@ class Reading(Actions):
             meeting_id = summary.id
             f = self._from_db_time
             items = tuple(
-                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6], row[7])
+                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6], *row[7:])
                 for row in self._query(
-                    "SELECT id, kind, text, nick, time, line, topic, corrected_from FROM items "
+                    "SELECT id, kind, text, nick, time, line, topic, corrected_from, timebox_minutes, minutes_spent "
+                    "FROM items "
                     "WHERE meeting_id = ? AND kind <> ? ORDER BY position",
                     (meeting_id, AGENDUM_KIND),
                 )

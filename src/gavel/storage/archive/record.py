@@ -28,6 +28,8 @@ class ItemRecord:
     topic: str | None
     owners: tuple[str, ...]
     corrected_from: str | None = None  # the text as first said, when a correction changed it
+    timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
+    minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,6 +177,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN started_by TEXT",
             "ALTER TABLE meetings ADD COLUMN attendance_taken INTEGER NOT NULL DEFAULT 0",
             "ALTER TABLE items ADD COLUMN corrected_from TEXT",
+            "ALTER TABLE items ADD COLUMN timebox_minutes INTEGER",  # a timeboxed topic's minutes ...
+            "ALTER TABLE items ADD COLUMN minutes_spent REAL",  # ... and the time it took
             "ALTER TABLE people ADD COLUMN also_known_as TEXT NOT NULL DEFAULT '[]'",
             """CREATE TABLE agenda (
                 meeting_id INTEGER NOT NULL REFERENCES meetings (id),

@@ -160,8 +160,8 @@ class Storing(Database):
             for a in record.agenda
         ]
         self._run_many(
-            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic, corrected_from) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
+            "timebox_minutes, minutes_spent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     meeting_id,
@@ -173,6 +173,8 @@ class Storing(Database):
                     item.line,
                     None if item.topic is None else clean(item.topic),
                     None if item.corrected_from is None else clean(item.corrected_from),
+                    item.timebox_minutes,
+                    item.minutes_spent,
                 )
                 for position, item in enumerate((*record.items, *titles))
             ],
