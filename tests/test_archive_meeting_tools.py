@@ -87,9 +87,7 @@ def test_the_meeting_page_shows_agenda_attendance_nicks_and_corrections(archive:
     ) in html
     assert '<span class="status">skipped</span>' in html
     assert '<span class="status">done, 4.8 of 10 minutes</span>' in html
-    assert (
-        'Any other business</span> <span class="details timebox">(timebox: 2.5 of 2 minutes, over)</span>'
-    ) in html
+    assert ('Any other business</span> <span class="details timebox">(timebox: 2.5 of 2 minutes, over)</span>') in html
     assert '<section id="attendance">' not in html  # nobody took attendance
 
     html = client.get(f"/series/gavel_tools/{tools.log_basename}").text
