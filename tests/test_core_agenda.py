@@ -81,6 +81,9 @@ def test_bad_agenda_numbers_get_a_clear_reply() -> None:
     assert says(session.say("alice", "#take 0")) == ["alice: there is no agendum 0; the agenda has 1."]
     assert says(session.say("alice", "#take ²")) == ["alice: usage: #take <N>"]
     assert says(session.say("alice", "#agenda- x")) == ["alice: usage: #agenda- <N>"]
+    assert says(session.say("alice", "#agenda- 99")) == ["alice: there is no agendum 99; the agenda has 1."]
+    assert says(session.say("alice", "#agenda 99 = Party")) == ["alice: there is no agendum 99; the agenda has 1."]
+    assert statuses(session) == ["open"] and session.meeting.agenda.items[0].title == "Budget"
     assert says(session.say("alice", "#agenda 1 Budget")) == ["alice: usage: #agenda <N> = <text>"]
     assert says(session.say("alice", "#agenda+")) == ["alice: usage: #agenda+ <text>"]
     assert says(started().say("alice", "#next")) == ["The agenda is empty; add to it with #agenda+ <text>."]
