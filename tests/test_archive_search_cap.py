@@ -259,9 +259,17 @@ def raw(url: str, *statements: str) -> None:
 
 def test_schema_1_archives_are_upgraded(archive_url: str, store_log: StoreLog) -> None:
     with open_archive(archive_url) as archive:
-        assert archive.schema_version == (3 if sqlite_path(archive_url) else 4)
+        assert archive.schema_version == (4 if sqlite_path(archive_url) else 5)
         store_log(archive, "old.2024-05-01-14.00.log.txt", log("<bob> needle one", "<carol> needle two", end=False))
     downgrade: tuple[str, ...] = (
+        "DROP TABLE agenda",
+        "DROP TABLE attendance",
+        "ALTER TABLE meetings DROP COLUMN started_by",
+        "ALTER TABLE meetings DROP COLUMN attendance_taken",
+        "ALTER TABLE items DROP COLUMN corrected_from",
+        "ALTER TABLE items DROP COLUMN timebox_minutes",
+        "ALTER TABLE items DROP COLUMN minutes_spent",
+        "ALTER TABLE people DROP COLUMN also_known_as",
         "ALTER TABLE meetings DROP COLUMN runtime_id",
         "ALTER TABLE meetings DROP COLUMN first_line_at",
         "ALTER TABLE meetings DROP COLUMN last_line_at",

@@ -145,7 +145,16 @@ def test_series(web: Web) -> None:
 def test_meeting(web: Web) -> None:
     stored = web.corpus.k8s
     data = get(web, f"/api{meeting_path(stored)}")
-    assert set(data) == MEETING_KEYS | {"items", "actions", "votes", "people", "log"}
+    assert set(data) == MEETING_KEYS | {
+        "items",
+        "actions",
+        "votes",
+        "people",
+        "log",
+        "agenda",
+        "attendance",
+        "started_by",
+    }
     detail = web.archive.meeting(K8S, stored.basename)
     assert detail is not None
     assert data["id"] == stored.id and data["lines"] == detail.line_count == len(data["log"])
@@ -158,10 +167,18 @@ def test_meeting(web: Web) -> None:
         "time": "2016-03-16T14:32:28Z",
         "line": 18,
         "topic": None,
+        "corrected_from": None,
+        "timebox_minutes": None,
+        "minutes_spent": None,
         "url": f"{meeting_path(stored)}#i-18",
     }
     assert [item["kind"] for item in data["items"]] == [item.kind for item in detail.items]
-    assert data["people"][:2] == [{"nick": "apuimedo", "lines": 121}, {"nick": "mspreitz", "lines": 98}]
+    assert data["people"][:2] == [
+        {"nick": "apuimedo", "lines": 121, "also_known_as": []},
+        {"nick": "mspreitz", "lines": 98, "also_known_as": []},
+    ]
+    assert (data["started_by"], data["agenda"]) == ("apuimedo", [])
+    assert data["attendance"] == {"present": [person["nick"] for person in data["people"]], "regrets": []}
     assert [a["text"] for a in data["actions"]] == ["mspreitz to update the devrefs with examples"]
     rows = list(web.archive.log_lines(stored.id))
     assert data["log"] == [

@@ -60,7 +60,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("gavel.live")
 
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
-TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
 EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
 DELIVERIES_DIR = "deliveries"  # the outbox, inside the journal directory
@@ -439,7 +438,7 @@ class LiveBot:
 
     async def _tick_loop(self) -> None:
         while True:
-            await asyncio.sleep(TICK_INTERVAL)
+            await asyncio.sleep(self.config.bot.tick_seconds)
             now = self.clock()
             for runtime in self.channels.values():
                 self._guarded(runtime, functools.partial(runtime.tick, now))

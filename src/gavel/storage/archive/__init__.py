@@ -17,8 +17,10 @@ from pathlib import Path
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import redact
 from gavel.storage.archive.model import (
+    AGENDUM_KIND,
     ActionRow,
     ActionStatus,
+    AgendumRow,
     ArchiveError,
     ItemRow,
     LogRow,
@@ -39,9 +41,11 @@ from gavel.storage.archive.record import ItemRecord, MeetingRecord
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
 __all__ = [
+    "AGENDUM_KIND",
     "DEFAULT_ARCHIVE_URL",
     "ActionRow",
     "ActionStatus",
+    "AgendumRow",
     "Archive",
     "ArchiveError",
     "ItemRecord",

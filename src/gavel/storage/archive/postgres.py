@@ -134,6 +134,37 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN runtime_id text",
         ),
     ),
+    (
+        5,
+        (  # agenda, attendance, other nicks, corrections, the nick that started it; NULL/empty before
+            "ALTER TABLE meetings ADD COLUMN started_by text, "
+            "ADD COLUMN attendance_taken boolean NOT NULL DEFAULT false",
+            "ALTER TABLE items ADD COLUMN corrected_from text, ADD COLUMN timebox_minutes integer, "
+            "ADD COLUMN minutes_spent double precision",  # a timeboxed topic's minutes and the time it took
+            "ALTER TABLE people ADD COLUMN also_known_as text NOT NULL DEFAULT '[]'",
+            """CREATE TABLE agenda (
+                meeting_id bigint NOT NULL REFERENCES meetings (id),
+                number integer NOT NULL,
+                title text NOT NULL,
+                proposer text NOT NULL,
+                status text NOT NULL CHECK (status IN ('open', 'current', 'done', 'skipped')),
+                taken_at timestamptz,
+                closed_at timestamptz,
+                minutes_spent double precision,
+                timebox_minutes integer,
+                line bigint NOT NULL,
+                added_at timestamptz,
+                PRIMARY KEY (meeting_id, number)
+            )""",
+            """CREATE TABLE attendance (
+                meeting_id bigint NOT NULL REFERENCES meetings (id),
+                status text NOT NULL CHECK (status IN ('present', 'regrets')),
+                position integer NOT NULL,
+                nick text NOT NULL,
+                PRIMARY KEY (meeting_id, status, position)
+            )""",
+        ),
+    ),
 )
 
 

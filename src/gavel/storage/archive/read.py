@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from gavel.storage.archive.actions import ACTIONS, Actions
 from gavel.storage.archive.database import Row, utc
 from gavel.storage.archive.model import (
+    AGENDUM_KIND,
+    AgendumRow,
     ItemRow,
     LogRow,
     MeetingDetail,
@@ -125,16 +127,19 @@ class Reading(Actions):
             meeting_id = summary.id
             f = self._from_db_time
             items = tuple(
-                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6])
+                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6], *row[7:])
                 for row in self._query(
-                    "SELECT id, kind, text, nick, time, line, topic FROM items WHERE meeting_id = ? ORDER BY position",
-                    (meeting_id,),
+                    "SELECT id, kind, text, nick, time, line, topic, corrected_from, timebox_minutes, minutes_spent "
+                    "FROM items "
+                    "WHERE meeting_id = ? AND kind <> ? ORDER BY position",
+                    (meeting_id, AGENDUM_KIND),
                 )
             )
             people = tuple(
-                PersonRow(nick, lines)
-                for nick, lines in self._query(
-                    "SELECT nick, lines FROM people WHERE meeting_id = ? ORDER BY position", (meeting_id,)
+                PersonRow(nick, lines, tuple(json.loads(aka)))
+                for nick, lines, aka in self._query(
+                    "SELECT nick, lines, also_known_as FROM people WHERE meeting_id = ? ORDER BY position",
+                    (meeting_id,),
                 )
             )
             votes = tuple(
@@ -154,12 +159,49 @@ class Reading(Actions):
                 )
             )
             actions = self._action_rows(f"{ACTIONS} WHERE a.meeting_id = ? ORDER BY i.position", (meeting_id,))
+            agenda = self._agenda(meeting_id)
+            attendance: dict[str, list[str]] = {"present": [], "regrets": []}
+            for status, nick in self._query(
+                "SELECT status, nick FROM attendance WHERE meeting_id = ? ORDER BY status, position", (meeting_id,)
+            ):
+                attendance[status].append(nick)
+            started_by, taken = self._query(
+                "SELECT started_by, attendance_taken FROM meetings WHERE id = ?", (meeting_id,)
+            )[0]
         return MeetingDetail(
             **{field.name: getattr(summary, field.name) for field in fields(MeetingSummary)},
             items=items,
             people=people,
             votes=votes,
             actions=actions,
+            agenda=agenda,
+            # stored before the archive kept attendance: who spoke was present
+            present=tuple(attendance["present"] or (person.nick for person in people)),
+            regrets=tuple(attendance["regrets"]),
+            attendance_taken=bool(taken),
+            started_by=started_by or summary.owner,
+        )
+
+    def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
+        f = self._from_db_time
+        return tuple(
+            AgendumRow(
+                number,
+                title,
+                proposer,
+                status,
+                None if taken is None else f(taken),
+                None if closed is None else f(closed),
+                spent,
+                timebox,
+                line,
+                None if added is None else f(added),
+            )
+            for number, title, proposer, status, taken, closed, spent, timebox, line, added in self._query(
+                "SELECT number, title, proposer, status, taken_at, closed_at, minutes_spent, timebox_minutes, line, "
+                "added_at FROM agenda WHERE meeting_id = ? ORDER BY number",
+                (meeting_id,),
+            )
         )
 
     def log_lines(

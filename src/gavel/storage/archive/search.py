@@ -15,13 +15,13 @@ from typing import Any
 
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
-from gavel.storage.archive.model import SearchHit, SearchQuery, SearchResults
+from gavel.storage.archive.model import AGENDUM_KIND, SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Candidate, Term, idf, parse_query, rank, snippet
 
 MAX_PER_PAGE = 100
 SEARCH_CAP = 2_000
 """At most this many hits of a search are counted and ranked (the most recently stored ones)."""
-ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
+ITEM_KINDS = frozenset(kind.value for kind in ItemKind) | {AGENDUM_KIND}  # agenda titles are items too
 
 
 @dataclass(frozen=True, slots=True)

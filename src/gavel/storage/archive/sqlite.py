@@ -171,6 +171,38 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN runtime_id TEXT",
         ),
     ),
+    (
+        4,
+        (  # agenda, attendance, other nicks, corrections, the nick that started it; NULL/empty before
+            "ALTER TABLE meetings ADD COLUMN started_by TEXT",
+            "ALTER TABLE meetings ADD COLUMN attendance_taken INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE items ADD COLUMN corrected_from TEXT",
+            "ALTER TABLE items ADD COLUMN timebox_minutes INTEGER",  # a timeboxed topic's minutes ...
+            "ALTER TABLE items ADD COLUMN minutes_spent REAL",  # ... and the time it took
+            "ALTER TABLE people ADD COLUMN also_known_as TEXT NOT NULL DEFAULT '[]'",
+            """CREATE TABLE agenda (
+                meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                number INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                proposer TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'current', 'done', 'skipped')),
+                taken_at INTEGER,
+                closed_at INTEGER,
+                minutes_spent REAL,
+                timebox_minutes INTEGER,
+                line INTEGER NOT NULL,
+                added_at INTEGER,
+                PRIMARY KEY (meeting_id, number)
+            )""",
+            """CREATE TABLE attendance (
+                meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                status TEXT NOT NULL CHECK (status IN ('present', 'regrets')),
+                position INTEGER NOT NULL,
+                nick TEXT NOT NULL,
+                PRIMARY KEY (meeting_id, status, position)
+            )""",
+        ),
+    ),
 )
 
 
