@@ -40,7 +40,7 @@ def test_no_points_says_so() -> None:
     root = parse(line_chart(Chart("People per meeting", "people", (), (Line("people", ()),)), "c"))
     assert root.findtext(SVG + "title") == "People per meeting"
     assert "No data" in (root.findtext(SVG + "desc") or "")
-    assert [t.text for t in root.iter(SVG + "text")] == ["No meetings yet"]
+    assert [t.text for t in root.iter(SVG + "text")] == ["People per meeting", "No meetings yet"]  # title, message
     assert root.find(SVG + "polyline") is None
 
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH = 640
-HEIGHT = 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 110, 16, 40  # margins: tick labels left, line labels right, axis labels below
+HEIGHT = 230
+LEFT, RIGHT, TOP, BOTTOM = 56, 110, 34, 34  # margins: tick labels left, line labels right, title above, dates below
 MAX_MARKERS = 60
 MAX_X_LABELS = 6
 _STYLES = (  # (stroke colour, dash pattern, marker): told apart by pattern and marker, not only by colour
@@ -76,8 +76,8 @@ def ticks(low: int, high: int, most: int = 5) -> list[int]:
     raw = (high - low) / most
     power = 10 ** max(0, math.floor(math.log10(raw)))
     step = next(power * m for m in (1, 2, 5, 10) if power * m >= raw)
-    first = math.floor(low / step) * step
-    count = math.ceil((high - first) / step)
+    first = low // step * step  # integers throughout: floats lose the last digits of huge values
+    count = -(-(high - first) // step)
     return [first + step * i for i in range(count + 1)]
 
 
@@ -129,9 +129,10 @@ def line_chart(chart: Chart, ident: str) -> str:
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" '
-        f'height="{HEIGHT}" role="img" aria-labelledby="{ident}-title {ident}-desc" font-family="sans-serif" '
-        f'font-size="11"><title id="{ident}-title">{_text(chart.title)}</title>'
+        f'height="{HEIGHT}" role="img" aria-labelledby="{ident}-title" aria-describedby="{ident}-desc" '
+        f'font-family="sans-serif" font-size="11"><title id="{ident}-title">{_text(chart.title)}</title>'
         f'<desc id="{ident}-desc">{_text(describe(chart))}</desc>'
+        f'<text x="0" y="14" font-size="13" font-weight="bold" aria-hidden="true">{_text(chart.title)}</text>'
     )
     count = len(chart.x_labels)
     if count == 0:
