@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FloatRect, Page, expect
 
 from test_browser import Site, browser, page, site  # noqa: F401 -- the fixtures of the browser tests
 from web_support import WEEKLY, XSS_NICK
@@ -17,7 +17,7 @@ from web_support import WEEKLY, XSS_NICK
 pytestmark = pytest.mark.servers
 
 
-def box(shown: Page, selector: str) -> dict[str, float]:
+def box(shown: Page, selector: str) -> FloatRect:
     found = shown.locator(selector).first.bounding_box()
     assert found is not None, selector
     return found
