@@ -46,8 +46,8 @@ class Sender:
         mail = self.mail
         if mail is None:
             raise DeliveryError("no [mail] server is configured")
-        context = self.ssl_context or ssl.create_default_context()
         try:
+            context = self.ssl_context or ssl.create_default_context(cafile=mail.ca_file)
             if mail.tls:
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     mail.host, mail.port, timeout=mail.timeout_seconds, context=context
