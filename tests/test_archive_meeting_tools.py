@@ -94,7 +94,7 @@ def test_the_meeting_page_shows_agenda_attendance_nicks_and_corrections(archive:
     assert "Meeting started by sdake at" in html
     assert '<p class="present">Present: sdake_, alice, bob</p>' in html
     assert '<p class="regrets">Regrets: carol</p>' in html
-    assert '>sdake_</span> (8) <span class="details aka">(also sdake)</span>' in html
+    assert '>sdake_</a> (8) <span class="details aka">(also sdake)</span>' in html
     assert html.count('<span class="corrected" title="first said: the relase is on friday">(corrected)</span>') == 1
     assert html.count("(corrected)</span>") == 2
     assert '<section id="agenda">' not in html

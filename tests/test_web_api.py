@@ -98,7 +98,7 @@ def test_series_list_same_data_as_page(web: Web) -> None:
 
 def test_series(web: Web) -> None:
     data = get(web, f"/api/series/{WEEKLY}")
-    assert set(data) == {"name", "meetings", "url", "years", "open_actions"}
+    assert set(data) == {"name", "meetings", "url", "years", "open_actions", "activity"}
     assert data["name"] == WEEKLY and data["meetings"] == 4 and data["url"] == f"/series/{WEEKLY}"
     assert [year["year"] for year in data["years"]] == [2024, 2023]
     meetings = [m for year in data["years"] for m in year["meetings"]]
@@ -209,7 +209,7 @@ def test_meeting_same_data_as_page(web: Web) -> None:
     for item in data["items"]:
         assert f'id="i-{item["line"]}"' in html
     for person in data["people"]:
-        assert f">{person['nick']}</span> ({person['lines']})" in html
+        assert f">{person['nick']}</a> ({person['lines']})" in html
     for line in data["log"]:
         assert f'id="l-{line["line"]}"' in html
 

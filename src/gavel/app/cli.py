@@ -22,6 +22,7 @@ from gavel.render.formats import ALL_FORMATS
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
 if TYPE_CHECKING:
+    from gavel.app.config import Config
     from gavel.storage.archive import Archive
 
 # --archive, shared by the commands that read or fill the archive.
@@ -157,8 +158,7 @@ def import_(
         sys.exit(1)
 
 
-@main.command()
-@click.option(
+config_option = click.option(
     "--config",
     "-c",
     "config_path",
@@ -167,11 +167,10 @@ def import_(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The TOML configuration file (see docs/config.md). Also read from $GAVEL_CONFIG.",
 )
-@click.option("--check", is_flag=True, help="Only validate the configuration: print a summary, exit 0 or 2.")
-def run(config_path: Path, check: bool) -> None:
-    """Run the meeting bot on the networks and channels of a configuration file."""
-    import asyncio
 
+
+def _load_config(config_path: Path, what: str) -> Config:
+    """The configuration, or every problem on stderr and exit status 2 (``what``: what was then not done)."""
     from gavel.app.config import ConfigError, load_config
 
     try:
@@ -179,10 +178,21 @@ def run(config_path: Path, check: bool) -> None:
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
-        click.echo(f"{config_path}: {len(exc.problems)} problem(s); nothing was started", err=True)
+        click.echo(f"{config_path}: {len(exc.problems)} problem(s); {what}", err=True)
         sys.exit(2)
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
+    return config
+
+
+@main.command()
+@config_option
+@click.option("--check", is_flag=True, help="Only validate the configuration: print a summary, exit 0 or 2.")
+def run(config_path: Path, check: bool) -> None:
+    """Run the meeting bot on the networks and channels of a configuration file."""
+    import asyncio
+
+    config = _load_config(config_path, "nothing was started")
     if check:
         click.echo(f"{config_path}: OK: {config.summary()}")
         return
@@ -195,6 +205,47 @@ def run(config_path: Path, check: bool) -> None:
     if code:
         click.echo(f"gavel stopped: recording failed (exit status {code}); see the log above", err=True)
         sys.exit(code)
+
+
+@main.command()
+@config_option
+@click.argument("meeting")
+@click.option(
+    "--wait",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds to keep retrying (with the bot's backoff) before leaving the rest in the outbox.",
+)
+def deliver(config_path: Path, meeting: str, wait: float) -> None:
+    """Send an archived meeting's mail and webhooks again, as the [[deliver]] rules of the configuration say.
+
+    MEETING is its archive id, its basename (nova.2024-05-01-14.00) or series/YYYY-MM-DD. The deliveries go
+    through the bot's outbox: what has not arrived after --wait seconds stays there, the bot sends it at its
+    next start, and the exit status is 1.
+    """
+    from gavel.app.deliver_again import DeliverError, deliver_again, find_meeting
+
+    config = _load_config(config_path, "nothing was sent")
+    if config.bot.archive_url is None:
+        raise click.ClickException(f"{config_path}: no archive is configured ([bot] archive): nothing to read from")
+    with _open_archive(config.bot.archive_url) as archive:
+        try:
+            found = find_meeting(archive, meeting)
+        except DeliverError as error:
+            raise click.ClickException(str(error)) from None
+    try:
+        outcome = deliver_again(config, found, wait)
+    except DeliverError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write the outbox: {error}") from None
+    for sent in outcome.delivered:
+        click.echo(f"delivered {sent.name} ({sent.kind})")
+    for left in outcome.left:
+        click.echo(f"not delivered yet: {left.name} ({left.kind}); kept in the outbox for the bot", err=True)
+    if outcome.left:
+        sys.exit(1)
 
 
 @main.command()

@@ -33,6 +33,7 @@ from gavel.web.feed_pages import FeedPages
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
+from gavel.web.people import PeoplePages
 from gavel.web.proxies import TrustedProxies
 from gavel.web.schedule import SchedulePages
 from gavel.web.site import Site
@@ -41,7 +42,7 @@ from gavel.web.site import Site
 def routes(site: Site) -> list[Route]:
     """Every URL of the application and its endpoint."""
     pages, login, api, schedule = Pages(site), Login(site), Api(site), SchedulePages(site)
-    feeds = FeedPages(site)
+    feeds, people = FeedPages(site), PeoplePages(site)
     return [
         Route("/", pages.index, name="index"),
         Route("/series", pages.index),
@@ -51,6 +52,7 @@ def routes(site: Site) -> list[Route]:
         Route("/series/{series}/feed.atom", feeds.series),
         Route("/series/{series}/{meeting}", pages.meeting),
         Route("/search", pages.search),
+        Route("/people/{nick:path}", people.page),
         Route("/schedule", schedule.page),
         Route("/schedule/{name}", schedule.ics),
         Route("/login", login.form, methods=["GET"]),
@@ -62,6 +64,7 @@ def routes(site: Site) -> list[Route]:
         Route("/api/series/{series}", api.series),
         Route("/api/series/{series}/{meeting}", api.meeting),
         Route("/api/search", api.search),
+        Route("/api/people/{nick:path}", people.api),
         Route("/api/schedule", schedule.api),
     ]
 

@@ -93,6 +93,10 @@ class Urls:
         """The meeting page at the minutes item that came from log line ``line``."""
         return f"{self.meeting(series, basename, meeting_id)}#i-{line}"
 
+    def person(self, nick: str) -> str:
+        """A person's page (``/people/<nick>``; a ``/`` in the nick is encoded, the route takes it back)."""
+        return f"{self.root}/people/{quote(nick, safe='')}"
+
     def api(self, path: str) -> str:
         """The JSON twin of a page path made by this object."""
         return self.root + "/api" + path[len(self.root) :]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from gavel.storage.archive.activity import Attendance, MeetingActivity, PersonDetail
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import redact
 from gavel.storage.archive.model import (
@@ -48,12 +49,15 @@ __all__ = [
     "AgendumRow",
     "Archive",
     "ArchiveError",
+    "Attendance",
     "ItemRecord",
     "ItemRow",
     "LogRow",
+    "MeetingActivity",
     "MeetingDetail",
     "MeetingRecord",
     "MeetingSummary",
+    "PersonDetail",
     "PersonRow",
     "SchemaTooNewError",
     "SearchHit",

@@ -9,6 +9,7 @@ migrations (:mod:`.migrations`), how a batch of log lines is written (:mod:`.sto
 from __future__ import annotations
 
 from gavel.storage.archive.actions import Actions
+from gavel.storage.archive.activity import Activity
 from gavel.storage.archive.migrations import Migrating
 from gavel.storage.archive.read import Reading
 from gavel.storage.archive.search import SEARCH_CAP, Searching
@@ -17,7 +18,7 @@ from gavel.storage.archive.store import Storing
 __all__ = ["SEARCH_CAP", "Archive"]
 
 
-class Archive(Migrating, Storing, Reading, Searching, Actions):
+class Archive(Migrating, Storing, Activity, Reading, Searching, Actions):
     """A meeting archive: minutes, every log line, actions and a full-text index, in SQLite or PostgreSQL.
 
     Open one with :func:`gavel.storage.archive.open_archive`. An archive may be shared between

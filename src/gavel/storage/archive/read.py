@@ -26,11 +26,11 @@ from gavel.storage.archive.model import (
 
 LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
 
-_MEETING_COLUMNS = (
+MEETING_COLUMNS = (
     "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
     "m.restricted, m.log_basename, m.line_count, m.runtime_id"
 )
-_MEETINGS = f"SELECT {_MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
+MEETINGS = f"SELECT {MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
 
 
 class Reading(Actions):
@@ -74,7 +74,7 @@ class Reading(Actions):
         """A series' meetings by year (newest first) and its open actions; None if it has no visible meeting."""
         with self._lock:
             rows = self._query(
-                f"{_MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
+                f"{MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
                 (name, include_restricted),
             )
             if not rows:
@@ -110,12 +110,12 @@ class Reading(Actions):
         """
         with self._lock:
             if isinstance(basename_or_id, int) or basename_or_id.isdigit():
-                rows = self._query(f"{_MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
+                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
                 if rows and series is not None and rows[0][1] != series:
                     rows = []
             else:  # the first one the viewer may see
                 rows = self._query(
-                    f"{_MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
+                    f"{MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
                     "ORDER BY m.started_at, m.id",
                     (series, basename_or_id, include_restricted),
                 )
