@@ -21,7 +21,8 @@ class Archive(Migrating, Storing, Reading, Searching, Actions):
     """A meeting archive: minutes, every log line, actions and a full-text index, in SQLite or PostgreSQL.
 
     Open one with :func:`gavel.storage.archive.open_archive`. An archive may be shared between
-    threads (calls are serialized by a lock); ``close()`` it, or use it as a context manager.
+    threads (each call works through a pooled connection of its own: reads run side by side, writes
+    take turns); ``close()`` it, or use it as a context manager.
     Restricted meetings (``#restrictlogs``) are left out of every answer unless the call passes
     ``include_restricted=True``.
     """

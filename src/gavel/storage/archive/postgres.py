@@ -1,6 +1,9 @@
 """The PostgreSQL archive (psycopg 3): ``timestamptz`` times, a generated ``tsvector`` column and a GIN index
 per searchable table, log lines loaded with ``COPY``.
 
+Connections come from a pool (psycopg_pool; at most ``pool_size``, each one reads and writes), so
+requests run side by side; transactions on different connections are PostgreSQL's business.
+
 Text search uses the ``simple`` configuration (lower-casing, no stemming, no stop words), the
 closest match to SQLite's ``unicode61`` tokenizer, so both backends find the same words.
 """
@@ -13,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
+from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
 from gavel.storage.archive.base import Archive
-from gavel.storage.archive.database import Row, archive_failure
+from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
-from gavel.storage.archive.model import SearchQuery
+from gavel.storage.archive.model import ArchiveError, SearchQuery
 from gavel.storage.archive.query import Candidate, Term, tsquery
 from gavel.storage.archive.search import SearchScope
 from gavel.storage.archive.spool import LineRow, from_micros
@@ -137,6 +141,14 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """Every connection's settings (run once, when it is opened)."""
+    conn.execute("SET TIME ZONE 'UTC'")
+    # psycopg prepares a statement run 5 times; PostgreSQL may then plan it once for any parameters, and
+    # the plan for a common word (walk the primary key) made every rare word's search read the whole table
+    conn.execute("SET plan_cache_mode = force_custom_plan")
+
+
 class PostgresArchive(Archive):
     """The archive in a PostgreSQL database (``postgresql://user:password@host:port/dbname``)."""
 
@@ -146,24 +158,57 @@ class PostgresArchive(Archive):
 
     migrations = MIGRATIONS
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__(url)
         self._sql_cache: dict[str, str] = {}
-        try:
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=30)
+        try:  # one connection first: a wrong URL fails at once (a pool would keep retrying), and it migrates
+            first = psycopg.connect(url, autocommit=True, connect_timeout=30)
         except psycopg.Error as error:
             raise archive_failure(url, error) from None
         try:
-            self._conn.execute("SET TIME ZONE 'UTC'")
-            # psycopg prepares a statement run 5 times; PostgreSQL may then plan it once for any parameters, and
-            # the plan for a common word (walk the primary key) made every rare word's search read the whole table
-            self._conn.execute("SET plan_cache_mode = force_custom_plan")
-            self._migrate()
-        except BaseException:
-            self._conn.close()
-            raise
+            _configure(first)
+            with self._checkout_first(first):
+                self._migrate()
+        finally:
+            first.close()
+        self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"autocommit": True, "connect_timeout": 30},
+            configure=_configure,
+            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not lent
+            timeout=POOL_TIMEOUT,
+            name="gavel-archive",
+            open=True,
+        )
 
     # ------------------------------------------------------------------ plumbing
+
+    @contextmanager
+    def _checkout_first(self, conn: psycopg.Connection[Row]) -> Iterator[None]:
+        """Work on ``conn`` (the connection that migrates, before the pool exists)."""
+        self._bound.connection, self._bound.writing = conn, True
+        try:
+            yield
+        finally:
+            self._bound.connection, self._bound.writing = None, False
+
+    @contextmanager
+    def _checkout(self, write: bool) -> Iterator[tuple[psycopg.Connection[Row], bool]]:
+        """Any connection of the pool: each one reads and writes."""
+        try:
+            with self._pool.connection() as conn:
+                yield conn, True
+        except PoolTimeout as error:
+            raise ArchiveError(f"archive {redact(self.url)}: no free connection ({error}); try again") from None
+        except PoolClosed:
+            raise ArchiveError(f"archive {redact(self.url)}: the archive is closed") from None
+
+    @property
+    def _conn(self) -> psycopg.Connection[Row]:
+        conn: psycopg.Connection[Row] = self._bound_connection()
+        return conn
 
     def _sql(self, sql: str) -> str:
         converted = self._sql_cache.get(sql)
@@ -184,7 +229,7 @@ class PostgresArchive(Archive):
                 cursor.executemany(self._sql(sql), rows)
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _begin(self) -> Iterator[None]:
         with self._conn.transaction():
             yield
 
@@ -210,7 +255,7 @@ class PostgresArchive(Archive):
         self._query("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
 
     def _close(self) -> None:
-        self._conn.close()
+        self._pool.close()
 
     # ------------------------------------------------------------------ lines and index
 
