@@ -13,11 +13,12 @@ from gavel.storage.archive.migrations import Migrating
 from gavel.storage.archive.read import Reading
 from gavel.storage.archive.search import SEARCH_CAP, Searching
 from gavel.storage.archive.store import Storing
+from gavel.storage.archive.web_state import WebState
 
 __all__ = ["SEARCH_CAP", "Archive"]
 
 
-class Archive(Migrating, Storing, Reading, Searching, Actions):
+class Archive(Migrating, Storing, Reading, Searching, Actions, WebState):
     """A meeting archive: minutes, every log line, actions and a full-text index, in SQLite or PostgreSQL.
 
     Open one with :func:`gavel.storage.archive.open_archive`. An archive may be shared between

@@ -184,6 +184,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             "ALTER TABLE meetings ADD COLUMN runtime_id TEXT",
         ),
     ),
+    (
+        6,
+        (  # what the web server's workers share (web_state.py): its signing key, sessions, wrong logins
+            "CREATE TABLE web_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE web_sessions (key_hash TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
+            "CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at)",
+            "CREATE TABLE web_login_failures (id INTEGER PRIMARY KEY, client TEXT NOT NULL, failed_at REAL NOT NULL)",
+            "CREATE INDEX web_login_failures_by_client ON web_login_failures (client, failed_at)",
+            "CREATE INDEX web_login_failures_by_time ON web_login_failures (failed_at)",
+        ),
+    ),
 )
 
 
