@@ -259,9 +259,12 @@ def raw(url: str, *statements: str) -> None:
 
 def test_schema_1_archives_are_upgraded(archive_url: str, store_log: StoreLog) -> None:
     with open_archive(archive_url) as archive:
-        assert archive.schema_version == (3 if sqlite_path(archive_url) else 4)
+        assert archive.schema_version == (6 if sqlite_path(archive_url) else 5)
         store_log(archive, "old.2024-05-01-14.00.log.txt", log("<bob> needle one", "<carol> needle two", end=False))
     downgrade: tuple[str, ...] = (
+        "DROP TABLE web_secrets",
+        "DROP TABLE web_sessions",
+        "DROP TABLE web_login_failures",
         "ALTER TABLE meetings DROP COLUMN runtime_id",
         "ALTER TABLE meetings DROP COLUMN first_line_at",
         "ALTER TABLE meetings DROP COLUMN last_line_at",
