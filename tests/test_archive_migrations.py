@@ -119,6 +119,10 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ALTER TABLE people DROP COLUMN also_known_as",
         ),
     ),
+    (
+        "CREATE TABLE web_secrets",
+        ("DROP TABLE web_secrets", "DROP TABLE web_sessions", "DROP TABLE web_login_failures"),
+    ),
 )
 
 

@@ -54,7 +54,7 @@ class Activity(Reading):
 
     def series_activity(self, name: str, *, include_restricted: bool = False) -> list[MeetingActivity]:
         """The series' (visible) meetings, oldest first, with their counts; empty for an unknown series."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 f"SELECT {_PEOPLE_COUNT}, {_OPENED}, x.* FROM ({MEETINGS} "  # noqa: S608 -- constants only
                 "WHERE s.name = ? AND (? OR NOT m.restricted)) x ORDER BY x.started_at, x.id",
@@ -83,7 +83,7 @@ class Activity(Reading):
         if not nick or len(nick) > MAX_NICK_CHARS:
             return None
         folded = fold_nick(nick)
-        with self._lock:
+        with self._connection():
             every = self._query("SELECT DISTINCT nick FROM people UNION SELECT DISTINCT nick FROM action_owners")
             spellings = [spelling for (spelling,) in every if fold_nick(spelling) == folded][:_MAX_SPELLINGS]
             if not spellings:

@@ -62,7 +62,7 @@ class Storing(Database):
 
     def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
-        with self._lock, self._transaction():
+        with self._transaction():
             meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
