@@ -302,6 +302,10 @@ class PostgresArchive(Archive):
 
     # ------------------------------------------------------------------ lines and index
 
+    def _lock_meeting(self, key: int) -> None:
+        """A transaction-scoped advisory lock on the meeting's key: a second writer of the meeting waits here."""
+        self._query("SELECT pg_advisory_xact_lock(?)", (key,))
+
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
         last_micros, last_time = None, None
         with (

@@ -367,6 +367,9 @@ class SqliteArchive(Archive):
 
     # ------------------------------------------------------------------ lines and index
 
+    def _lock_meeting(self, key: int) -> None:
+        """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
+
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
         base = meeting_id << 32
         self._conn.executemany(
