@@ -13,9 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from gavel.storage.archive import Archive, open_archive
+from gavel.storage.archive.store import meeting_key
 from writers_support import MEETINGS, VERSIONS, check_archive, parse_plan, store_version
 
 HERE = Path(__file__).parent
@@ -110,3 +112,20 @@ def test_the_check_sees_a_mixed_meeting(archive: Archive) -> None:
         assert "meeting 2" in str(error)
     else:
         raise AssertionError("a mixed meeting passed the check")
+
+
+def test_meeting_key_is_the_identity_in_any_process() -> None:
+    start = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
+    key = meeting_key("team", start, "#team")
+    assert key == -1978397940481759144  # fixed: every process, every Python, derives the same number
+    assert -(2**63) <= key < 2**63
+    assert meeting_key("team", start.replace(tzinfo=None), "#team") == key  # a naive time is UTC
+    assert meeting_key("team", start.astimezone(timezone(timedelta(hours=2))), "#team") == key
+    others = {
+        meeting_key("team2", start, "#team"),
+        meeting_key("team", start + timedelta(microseconds=1), "#team"),
+        meeting_key("team", start, "#team2"),
+        meeting_key("#team", start, "team"),
+        meeting_key("team", start, "#\ud800"),  # a lone surrogate is hashed, not an error
+    }
+    assert key not in others and len(others) == 5
