@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +58,9 @@ channels = {json.dumps(list(channels))}
 
 
 @contextlib.asynccontextmanager
-async def running_bot(config: Config) -> AsyncIterator[LiveBot]:
-    """The bot running in this event loop until the block ends."""
-    bot = LiveBot(config)
+async def running_bot(config: Config, clock: Callable[[], datetime] | None = None) -> AsyncIterator[LiveBot]:
+    """The bot running in this event loop until the block ends (on ``clock``, if given)."""
+    bot = LiveBot(config) if clock is None else LiveBot(config, clock=clock)
     task = asyncio.create_task(bot.run())
     try:
         yield bot

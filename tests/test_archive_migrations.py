@@ -17,6 +17,8 @@ from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.sqlite import SqliteArchive
 
 FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
+AGENDA = "gavel_agenda.2024-05-08-09.00"  # a meeting with an agenda
+TOOLS = "gavel_tools.2024-05-01-09.00"  # attendance, corrections, a nick change
 TABLES = {"series", "meetings", "log_lines", "items", "actions", "action_owners", "votes", "people", "gavel_schema"}
 
 
@@ -96,41 +98,124 @@ def test_an_older_database_is_upgraded(archive_url: str, monkeypatch: pytest.Mon
         open_archive(archive_url)
 
 
+# What each migration after the first added, removed again: ``downgrade`` turns an archive written by this gavel
+# into one as the version before that migration stored it (keyed by a text found in the migration's statements).
+UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("runtime_id", ("ALTER TABLE meetings DROP COLUMN runtime_id",)),
+    (
+        "CREATE TABLE agenda",
+        (
+            # the agenda titles, stored as items of their own kind for search (and in SQLite's index)
+            "SqliteArchive:INSERT INTO items_fts (items_fts, rowid, text) "
+            "SELECT 'delete', id, text FROM items WHERE kind = 'agendum'",
+            "DELETE FROM items WHERE kind = 'agendum'",
+            "DROP TABLE agenda",
+            "DROP TABLE attendance",
+            "ALTER TABLE meetings DROP COLUMN started_by",
+            "ALTER TABLE meetings DROP COLUMN attendance_taken",
+            "ALTER TABLE items DROP COLUMN corrected_from",
+            "ALTER TABLE items DROP COLUMN timebox_minutes",
+            "ALTER TABLE items DROP COLUMN minutes_spent",
+            "ALTER TABLE people DROP COLUMN also_known_as",
+        ),
+    ),
+    (
+        "CREATE TABLE web_secrets",
+        ("DROP TABLE web_secrets", "DROP TABLE web_sessions", "DROP TABLE web_login_failures"),
+    ),
+    (
+        "text_length",
+        (  # back to the engines' own parsers (SQLite: external-content unicode61 tables; PostgreSQL: to_tsvector)
+            "SqliteArchive:DROP TABLE log_lines_fts",
+            "SqliteArchive:DROP TABLE items_fts",
+            "SqliteArchive:ALTER TABLE log_lines DROP COLUMN text_length",
+            "SqliteArchive:ALTER TABLE items DROP COLUMN text_length",
+            "SqliteArchive:CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, content = 'log_lines', "
+            "content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 0')",
+            "SqliteArchive:INSERT INTO log_lines_fts (log_lines_fts) VALUES ('rebuild')",
+            "SqliteArchive:CREATE VIRTUAL TABLE items_fts USING fts5 (text, content = 'items', content_rowid = 'id', "
+            "tokenize = 'unicode61 remove_diacritics 0')",
+            "SqliteArchive:INSERT INTO items_fts (items_fts) VALUES ('rebuild')",
+            *(
+                f"PostgresArchive:{sql}"
+                for table in ("log_lines", "items")
+                for sql in (
+                    f"ALTER TABLE {table} DROP COLUMN text_length",
+                    f"ALTER TABLE {table} DROP COLUMN tsv",
+                    f"ALTER TABLE {table} ADD COLUMN tsv tsvector "
+                    "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED",
+                    f"CREATE INDEX {table}_search ON {table} USING gin (tsv)",
+                )
+            ),
+        ),
+    ),
+)
+
+
+def sql_steps(steps: tuple[object, ...]) -> list[str]:
+    """The SQL statements among a migration's steps (the others are functions)."""
+    return [step for step in steps if isinstance(step, str)]
+
+
+def backend_of(url: str) -> type[SqliteArchive] | type[PostgresArchive]:
+    return SqliteArchive if sqlite_path(url) is not None else PostgresArchive
+
+
+def version_adding(url: str, marker: str) -> int:
+    """The schema version whose migration contains ``marker``."""
+    [version] = [v for v, steps in backend_of(url).migrations if any(marker in sql for sql in sql_steps(steps))]
+    return version
+
+
+def downgrade(url: str, version: int) -> None:
+    """Undo, newest first, every migration above ``version`` (each must have its UNDO entry)."""
+    for later, statements in reversed(backend_of(url).migrations):
+        if later <= version:
+            break
+        [undo] = [undo for marker, undo in UNDO if any(marker in sql for sql in sql_steps(statements))]
+        for sql in undo:
+            backend, colon, rest = sql.partition(":")
+            if not colon:
+                raw(url, sql)
+            elif backend == backend_of(url).__name__:  # a statement for one backend only
+                raw(url, rest)
+    raw(url, f"UPDATE gavel_schema SET version = {version}")
+
+
+def fresh_columns(url: str, version: int, monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Create the archive at ``version`` (it must not exist yet): the columns of its tables."""
+    backend = backend_of(url)
+    monkeypatch.setattr(backend, "migrations", [m for m in backend.migrations if m[0] <= version])
+    with open_archive(url):
+        pass
+    monkeypatch.undo()
+    assert raw(url, "SELECT version FROM gavel_schema") == [(version,)]
+    return {table: columns(url, table) for table in tables(url)}
+
+
 def test_meetings_stored_before_the_meeting_id_are_kept_without_one(
     archive_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A migration adds ``meetings.runtime_id``: an archive at the version before gets it, and keeps
+    """The migration that adds ``meetings.runtime_id``: an archive at the version before gets it, and keeps
     every meeting (lines, minutes, search) with a NULL id."""
-    backend = SqliteArchive if sqlite_path(archive_url) is not None else PostgresArchive
-    current = backend.migrations[-1][0]
-    adding = next(
-        index
-        for index, (_version, steps) in enumerate(backend.migrations)
-        if any(isinstance(step, str) and "ADD COLUMN runtime_id" in step for step in steps)
-    )
-    before = backend.migrations[adding - 1][0]
-    monkeypatch.setattr(backend, "migrations", backend.migrations[:adding])
-    with open_archive(archive_url):  # a fresh database, at the previous version
-        pass
-    previous = columns(archive_url, "meetings")
-    assert "runtime_id" not in previous
-    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(before,)]
-    monkeypatch.undo()
+    before = version_adding(archive_url, "runtime_id") - 1
+    previous = fresh_columns(archive_url, before, monkeypatch)
+    assert "runtime_id" not in previous["meetings"]
 
     meeting_id = store_fixture(archive_url)  # upgraded, then a meeting with its id ...
     with open_archive(archive_url) as archive:
         stored = archive.meeting(None, meeting_id)
+        current = archive.schema_version
     assert stored is not None and stored.runtime_id is not None
-    raw(archive_url, "ALTER TABLE meetings DROP COLUMN runtime_id")  # ... as the previous version stored it
-    raw(archive_url, f"UPDATE gavel_schema SET version = {before}")
-    assert columns(archive_url, "meetings") == previous
+    downgrade(archive_url, before)  # ... as the previous version stored it
+    assert {table: columns(archive_url, table) for table in tables(archive_url)} == previous
 
     with open_archive(archive_url) as archive:
         assert archive.meeting(None, meeting_id) == replace(stored, runtime_id=None)
         assert len(list(archive.log_lines(meeting_id))) == 338
         assert archive.search(SearchQuery("kubernetes")).total > 0
     assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
-    assert columns(archive_url, "meetings") == [*previous, "runtime_id"]
+    assert columns(archive_url, "meetings")[: len(previous["meetings"]) + 1] == [*previous["meetings"], "runtime_id"]
     assert store_fixture(archive_url) == meeting_id  # stored again: the meeting now has its id
     with open_archive(archive_url) as archive:
         again = archive.meeting(None, meeting_id)
@@ -201,3 +286,52 @@ def test_sqlite_urls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert raw("sqlite://gavel-archive.db", "PRAGMA journal_mode") == [("wal",)]
     with open_archive("sqlite://:memory:") as memory:
         assert memory.list_series() == []
+
+
+def test_meetings_stored_before_the_agenda_are_read_as_they_were(
+    archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration that adds the agenda, attendance, other nicks and corrections: an archive at the version
+    before keeps every meeting, read as before (no agenda, who spoke was present, the owner started it); storing a
+    meeting again adds what the archive did not keep."""
+    before = version_adding(archive_url, "CREATE TABLE agenda") - 1
+    previous = fresh_columns(archive_url, before, monkeypatch)
+    assert "agenda" not in previous and "also_known_as" not in previous["people"]
+
+    logs = [FIXTURE, *(Path(__file__).parent / "data" / f"{name}.log.txt" for name in (AGENDA, TOOLS))]
+    with open_archive(archive_url) as archive:  # upgraded, then meetings with everything ...
+        current = archive.schema_version
+        ids = [meeting.store(archive) for path in logs for meeting in parse_log(path).meetings]
+        full = [archive.meeting(None, meeting_id) for meeting_id in ids]
+    downgrade(archive_url, before)  # ... as the previous version stored them
+    assert {table: columns(archive_url, table) for table in tables(archive_url)} == previous
+
+    with open_archive(archive_url) as archive:
+        for meeting_id, stored in zip(ids, full, strict=True):
+            assert stored is not None
+            assert archive.meeting(None, meeting_id) == replace(
+                stored,
+                items=tuple(
+                    replace(item, corrected_from=None, timebox_minutes=None, minutes_spent=None)
+                    for item in stored.items
+                ),
+                people=tuple(replace(person, also_known_as=()) for person in stored.people),
+                agenda=(),
+                present=tuple(person.nick for person in stored.people),
+                regrets=(),
+                attendance_taken=False,
+                started_by=stored.owner,
+            )
+        assert archive.search(SearchQuery("triage", kind="agendum")).total == 0
+        assert archive.search(SearchQuery("friday")).total > 0
+    assert raw(archive_url, "SELECT version FROM gavel_schema") == [(current,)]
+    assert tables(archive_url) >= {"agenda", "attendance"}
+
+    with open_archive(archive_url) as archive:  # stored again: everything is there
+        again = [meeting.store(archive) for path in logs for meeting in parse_log(path).meetings]
+        assert again == ids
+        for meeting_id, stored in zip(ids, full, strict=True):
+            now = archive.meeting(None, meeting_id)
+            assert now is not None and stored is not None
+            assert replace(now, items=()) == replace(stored, items=())
+        assert archive.search(SearchQuery("triage", kind="agendum")).total == 1

@@ -18,6 +18,7 @@ from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, MeetingSummary, SearchQuery, SearchResults, open_archive, sqlite_path
 from gavel.storage.archive.base import SEARCH_CAP
 from gavel.storage.archive.query import Term, parse_query
+from test_archive_migrations import downgrade, version_adding
 
 
 def log(*said: str, start: str = "14:00:00", end: bool = True) -> str:
@@ -257,34 +258,6 @@ def raw(url: str, *statements: str) -> None:
             pg.execute(statement)
 
 
-# The full-text index as schemas before gavel's own tokens had it (SQLite 3, PostgreSQL 4): unicode61, to_tsvector
-OLD_SQLITE_INDEX = (
-    "DROP TABLE log_lines_fts",
-    "CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, content = 'log_lines', content_rowid = 'id', "
-    "tokenize = 'unicode61 remove_diacritics 0')",
-    "INSERT INTO log_lines_fts (log_lines_fts) VALUES ('rebuild')",
-)
-OLD_SQLITE_ITEMS_INDEX = (
-    "ALTER TABLE log_lines DROP COLUMN text_length",
-    "ALTER TABLE items DROP COLUMN text_length",
-    "DROP TABLE items_fts",
-    "CREATE VIRTUAL TABLE items_fts USING fts5 (text, content = 'items', content_rowid = 'id', "
-    "tokenize = 'unicode61 remove_diacritics 0')",
-    "INSERT INTO items_fts (items_fts) VALUES ('rebuild')",
-)
-OLD_POSTGRES_INDEX = tuple(
-    statement
-    for table in ("log_lines", "items")
-    for statement in (
-        f"ALTER TABLE {table} DROP COLUMN text_length",
-        f"ALTER TABLE {table} DROP COLUMN tsv",
-        f"ALTER TABLE {table} ADD COLUMN tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) "
-        "STORED",
-        f"CREATE INDEX {table}_search ON {table} USING gin (tsv)",
-    )
-)
-
-
 def test_archives_indexed_by_the_engines_own_parsers_are_upgraded(archive_url: str, store_log: StoreLog) -> None:
     """An archive written before gavel's tokens (SQLite schema 3, PostgreSQL 4) is indexed again when opened."""
     said = (
@@ -295,13 +268,11 @@ def test_archives_indexed_by_the_engines_own_parsers_are_upgraded(archive_url: s
     )
     with open_archive(archive_url) as archive:
         store_log(archive, "old.2024-05-01-14.00.log.txt", log(*said))
+    downgrade(archive_url, version_adding(archive_url, "text_length") - 1)  # the index as the engine made it
     if sqlite_path(archive_url) is None:
-        raw(archive_url, *OLD_POSTGRES_INDEX, "UPDATE gavel_schema SET version = 4")
         with psycopg.connect(archive_url) as pg:  # the engine's parser: no "1000085" nor "script" among the words
             found = pg.execute("SELECT count(*) FROM log_lines WHERE tsv @@ '1000085'::tsquery").fetchone()
             assert found == (0,)
-    else:
-        raw(archive_url, *OLD_SQLITE_INDEX, *OLD_SQLITE_ITEMS_INDEX, "UPDATE gavel_schema SET version = 3")
     with open_archive(archive_url) as archive:
         for text, lines in (
             ("1000085", [2]),
@@ -323,26 +294,24 @@ def test_archives_indexed_by_the_engines_own_parsers_are_upgraded(archive_url: s
 
 def test_schema_1_archives_are_upgraded(archive_url: str, store_log: StoreLog) -> None:
     with open_archive(archive_url) as archive:
-        assert archive.schema_version == (5 if sqlite_path(archive_url) else 6)
         store_log(archive, "old.2024-05-01-14.00.log.txt", log("<bob> needle one", "<carol> needle two", end=False))
-    downgrade: tuple[str, ...] = (
-        "ALTER TABLE meetings DROP COLUMN runtime_id",
+    downgrade(archive_url, version_adding(archive_url, "runtime_id") - 1)  # then schema 2 to 1 by hand:
+    to_schema_1: tuple[str, ...] = (
         "ALTER TABLE meetings DROP COLUMN first_line_at",
         "ALTER TABLE meetings DROP COLUMN last_line_at",
         "UPDATE gavel_schema SET version = 1",
     )
     if sqlite_path(archive_url) is None:
-        downgrade = (*OLD_POSTGRES_INDEX, "DROP INDEX log_lines_by_nick", *downgrade)
+        to_schema_1 = ("DROP INDEX log_lines_by_nick", *to_schema_1)
     else:  # schema 1's index had no nicks
-        downgrade = (
+        to_schema_1 = (
             "DROP TABLE log_lines_fts",
             "CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, content = 'log_lines', content_rowid = 'id', "
             "tokenize = 'unicode61 remove_diacritics 0')",
             "INSERT INTO log_lines_fts (log_lines_fts) VALUES ('rebuild')",
-            *OLD_SQLITE_ITEMS_INDEX,
-            *downgrade,
+            *to_schema_1,
         )
-    raw(archive_url, *downgrade)
+    raw(archive_url, *to_schema_1)
     with open_archive(archive_url) as archive:
         assert archive.search(SearchQuery("needle")).total == 2
         assert [hit.nick for hit in archive.search(SearchQuery("needle", nick="carol")).hits] == ["carol"]

@@ -11,14 +11,18 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, expect, sync_playwright
 
-from gavel.storage.archive import open_archive
+from gavel.app.archiving import archive_record
+from gavel.render.view import build_view
+from gavel.storage.archive import Archive, open_archive
 from gavel.web.app import create_app
+from render_support import AGENDA, TOOLS, fixture_meeting
 from web_support import TOKEN, WEEKLY, Corpus, fill, meeting_path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -46,30 +50,36 @@ class Site:
         return self.base + path
 
 
+@contextmanager
+def serving(archive: Archive) -> Iterator[str]:
+    """uvicorn serving ``archive`` in a thread, on a socket bound to a free loopback port: its base URL."""
+    app = create_app(archive, token=TOKEN)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """uvicorn in a thread, on a socket bound to a free loopback port."""
     url = f"sqlite://{tmp_path_factory.mktemp('browser') / 'archive.db'}"
     with open_archive(url) as archive:
         corpus = fill(archive, url)
-        app = create_app(archive, token=TOKEN)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-        thread.start()
-        try:
-            deadline = time.monotonic() + 10
-            while not server.started:
-                assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-                time.sleep(0.02)
-            yield Site(f"http://127.0.0.1:{port}", corpus)
-        finally:
-            server.should_exit = True
-            thread.join(timeout=10)
-            sock.close()
+        with serving(archive) as base:
+            yield Site(base, corpus)
 
 
 @pytest.fixture(scope="module")
@@ -237,3 +247,39 @@ def test_hostile_text_stays_text(site: Site, page: Page) -> None:
     expect(page.locator("#q")).to_have_value("<script>alert(1)</script>")
     assert page.locator("img").count() == 0
     assert dialogs == []
+
+
+def test_agenda_attendance_nicks_and_corrections(
+    browser: Browser, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The meeting tools' minutes from the archive: a search for an agenda title opens its agenda item."""
+    url = f"sqlite://{tmp_path_factory.mktemp('browser-tools') / 'archive.db'}"
+    with open_archive(url) as archive:
+        for fixture in (AGENDA, TOOLS):
+            meeting, logged = fixture_meeting(fixture)
+            archive.store(archive_record(build_view(meeting, log_basename=fixture.basename)), logged)
+        with serving(archive) as base:
+            page = browser.new_page(viewport={"width": 1100, "height": 800})
+            page.set_default_timeout(10_000)
+            page.goto(f"{base}/search?q=triage&kind=agendum")
+            expect(page.locator("li.hit")).to_have_count(1)
+            page.locator("li.hit .where a").click()
+            expect(page).to_have_url(f"{base}/series/gavel_agenda/{AGENDA.basename}#i-7")
+            expect_target(page, "i-7")
+            agenda = page.locator("#agenda li")
+            expect(agenda).to_have_count(3)
+            expect(agenda.nth(0)).to_have_text("Release plan (sdake): done, 6.4 of 5 minutes (over)")
+            expect(agenda.nth(1)).to_have_text("Bug triage (alice): skipped")
+            expect(agenda.nth(1)).to_be_in_viewport()
+            page.screenshot(path=str(tmp_path / "agenda.png"), full_page=True)
+
+            page.goto(f"{base}/series/gavel_tools/{TOOLS.basename}")
+            expect(page.locator("#attendance .present")).to_have_text("Present: sdake_, alice, bob")
+            expect(page.locator("#attendance .regrets")).to_have_text("Regrets: carol")
+            expect(page.locator("#people li").first).to_have_text("sdake_ (8) (also sdake)")
+            corrected = page.locator("#summary .corrected")
+            expect(corrected).to_have_count(2)
+            expect(corrected.nth(1)).to_have_attribute("title", "first said: the relase is on friday")
+            expect(page.locator(".details").first).to_contain_text("Meeting started by sdake at")
+            page.screenshot(path=str(tmp_path / "tools.png"), full_page=True)
+            page.close()

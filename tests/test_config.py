@@ -100,6 +100,7 @@ def test_minimal_config_and_defaults(tmp_path: Path) -> None:
     assert b.formats == ALL_FORMATS
     assert (b.flood_burst, b.flood_interval_seconds) == (5, 1.0)
     assert (b.reconnect_min_seconds, b.reconnect_max_seconds) == (1.0, 300.0)
+    assert b.tick_seconds == 30.0
     assert b.info_url == DEFAULT_INFO_URL == MeetingSettings(channel="#x").info_url
     assert b.zone is UTC
     assert config.networks == (
@@ -503,6 +504,10 @@ def test_seconds_must_be_positive_numbers(tmp_path: Path) -> None:
     assert only_problem(tmp_path, bot("reconnect_min_seconds = nan")) == (
         "bot.reconnect_min_seconds: must be a number greater than 0 (got nan)"
     )
+    for bad in ("0", "0.05", "-1", "nan"):  # a tick under a tenth of a second would only burn the CPU
+        assert only_problem(tmp_path, bot(f"tick_seconds = {bad}")) == (
+            f"bot.tick_seconds: must be a number at least 0.1 (got {bad})"
+        ), bad
 
 
 def test_reconnect_max_at_least_min(tmp_path: Path) -> None:

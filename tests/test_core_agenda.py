@@ -81,6 +81,9 @@ def test_bad_agenda_numbers_get_a_clear_reply() -> None:
     assert says(session.say("alice", "#take 0")) == ["alice: there is no agendum 0; the agenda has 1."]
     assert says(session.say("alice", "#take ²")) == ["alice: usage: #take <N>"]
     assert says(session.say("alice", "#agenda- x")) == ["alice: usage: #agenda- <N>"]
+    assert says(session.say("alice", "#agenda- 99")) == ["alice: there is no agendum 99; the agenda has 1."]
+    assert says(session.say("alice", "#agenda 99 = Party")) == ["alice: there is no agendum 99; the agenda has 1."]
+    assert statuses(session) == ["open"] and session.meeting.agenda.items[0].title == "Budget"
     assert says(session.say("alice", "#agenda 1 Budget")) == ["alice: usage: #agenda <N> = <text>"]
     assert says(session.say("alice", "#agenda+")) == ["alice: usage: #agenda+ <text>"]
     assert says(started().say("alice", "#next")) == ["The agenda is empty; add to it with #agenda+ <text>."]
@@ -197,3 +200,55 @@ def test_unfinished_minutes_count_the_current_agendum_up_to_the_end_of_the_log()
 def test_minutes_without_an_agenda_have_no_agenda_section() -> None:
     view = build_view(started().meeting, log_basename="x")
     assert "Agenda" not in render_text(view) + render_markdown(view) and 'id="agenda"' not in render_html(view)
+
+
+def test_a_timebox_on_a_plain_topic_is_in_every_writer_with_the_time_spent() -> None:
+    session = started()
+    session.say("alice", "#topic Budget", at=timedelta(minutes=1))
+    session.say("alice", "#timebox 2")
+    session.say("alice", "#topic Party", at=timedelta(minutes=4))
+    session.say("alice", "#endmeeting", at=timedelta(minutes=5, seconds=30))
+    view = build_view(session.meeting, log_basename="x")
+    budget, party = view.topics
+    assert (budget.timebox_minutes, budget.minutes_spent) == (2, 3.0)  # up to the next topic
+    assert (party.timebox_minutes, party.minutes_spent, party.timebox_text) == (None, None, "")
+    assert budget.timebox_text == "timebox: 3 of 2 minutes, over"
+    assert "* Budget (timebox: 3 of 2 minutes, over)  (alice, 14:31:39)" in render_text(view)
+    assert "### Budget \\(timebox: 3 of 2 minutes, over\\)" in render_markdown(view)
+    assert '<span class="details timebox">(timebox: 3 of 2 minutes, over)</span>' in render_html(view)
+    assert [(t["title"], t["timebox_minutes"], t["minutes_spent"]) for t in as_data(view)["topics"]] == [
+        ("Budget", 2, 3.0),
+        ("Party", None, None),
+    ]
+    assert view.agenda == ()
+
+
+def test_the_last_timeboxed_topic_counts_to_the_end_and_undo_takes_a_timebox_back() -> None:
+    session = started()
+    session.say("alice", "#topic Budget", at=timedelta(minutes=1))
+    session.say("alice", "#timebox 5")
+    session.say("alice", "#timebox 2")  # set again: the last one counts
+    session.say("bob", "still talking", at=timedelta(minutes=2, seconds=30))
+    [budget] = build_view(session.meeting, log_basename="x").topics  # unfinished: up to the last line
+    assert (budget.timebox_minutes, budget.minutes_spent, budget.timebox_text) == (2, 1.5, "timebox: 1.5 of 2 minutes")
+    session.say("alice", "#undo")
+    session.say("alice", "#undo")
+    [budget] = build_view(session.meeting, log_basename="x").topics
+    assert (budget.timebox_minutes, budget.minutes_spent) == (None, None)
+
+
+def test_a_timebox_on_a_topic_under_an_agendum_is_the_topics_own() -> None:
+    session = with_agenda("Budget")
+    session.say("alice", "#take 1", at=timedelta(minutes=1))
+    session.say("alice", "#timebox 10")
+    session.say("alice", "#topic Budget: travel", at=timedelta(minutes=2))
+    assert says(session.say("alice", "#timebox 1")) == ["Timebox for Budget: travel: 1 minute (1 minute left)."]
+    assert says(session.tick(at=timedelta(minutes=3))) == ["Time is up for Budget: travel."]
+    session.say("alice", "#endmeeting", at=timedelta(minutes=4))
+    view = build_view(session.meeting, log_basename="x")
+    assert [(t.text, t.timebox_minutes, t.minutes_spent) for t in view.topics] == [
+        ("Budget", 10, 1.0),
+        ("Budget: travel", 1, 2.0),
+    ]
+    [budget] = view.agenda  # the agendum keeps its own timebox, and counts the time under its sub-topic
+    assert (budget.timebox_minutes, budget.minutes_spent) == (10, 3.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -73,6 +74,17 @@ def test_a_correction_is_plain_text_never_a_pattern() -> None:
     session.say("bob", "#info a cat and a dog")
     session.say("bob", "s/a /one /")
     assert session.meeting.items[1].text == "one cat and a dog"  # the first place only, as scribe.perl does
+
+
+def test_a_correction_that_would_be_a_catastrophic_pattern_is_text_and_quick() -> None:
+    session = started()
+    session.say("bob", "#info " + "a" * 24 + "!")
+    begun = time.perf_counter()
+    # as a regular expression, (a+)+$ on 24 a's and a "!" backtracks for seconds (measured 4 s here)
+    assert says(session.say("bob", "s/(a+)+$/x/")) == ["bob: no item of yours contains '(a+)+$'; nothing was changed."]
+    session.say("bob", "#info (a+)+$ is slow")
+    assert says(session.say("bob", "s/(a+)+$/a+/")) == ["Corrected item 2: INFO: a+ is slow"]
+    assert time.perf_counter() - begun < 0.5
 
 
 def test_a_correction_follows_the_person_across_nick_changes() -> None:

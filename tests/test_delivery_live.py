@@ -10,7 +10,8 @@ from pathlib import Path
 
 from delivery_support import Hook, eventually, free_port, smtp_server
 from gavel.app.config import Config, load_config
-from gavel.app.live import DELIVERIES_DIR, LiveBot
+from gavel.app.delivery.outbox import DELIVERIES_DIR
+from gavel.app.live import LiveBot
 from gavel.core.events import Message
 from gavel.transports.irc.protocol import ChannelEvent
 

@@ -144,8 +144,22 @@ def test_json_minutes_content() -> None:
         "log_url": f"http://eavesdrop.openstack.org/meetings/k8s_integration_discussion/2016/{LOG}",
     }
     assert data["topics"] == [
-        {"title": "direct CNI->CNM translation", "nick": "apuimedo", "time": "2016-03-16T14:34:47Z", "line": 26},
-        {"title": "direct k8s/cni", "nick": "apuimedo", "time": "2016-03-16T15:17:45Z", "line": 241},
+        {
+            "title": "direct CNI->CNM translation",
+            "nick": "apuimedo",
+            "time": "2016-03-16T14:34:47Z",
+            "line": 26,
+            "timebox_minutes": None,
+            "minutes_spent": None,
+        },
+        {
+            "title": "direct k8s/cni",
+            "nick": "apuimedo",
+            "time": "2016-03-16T15:17:45Z",
+            "line": 241,
+            "timebox_minutes": None,
+            "minutes_spent": None,
+        },
     ]
     assert [item["kind"] for item in data["items"]] == ["info", "topic", "link", "link", "topic", "action"]
     assert data["items"][-1] == {

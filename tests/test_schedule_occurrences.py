@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import islice, pairwise
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gavel.schedule.model import Entry, Frequency, SkipDate
@@ -15,8 +15,11 @@ from schedule_support import DAYS, entries
 
 
 def _weeks_53_between(first: date, last: date) -> bool:
-    """True when a year with an ISO week 53 ends between the two days (the phase of an interval then flips)."""
-    return any(date(year, 12, 28).isocalendar().week == 53 for year in range(first.year, last.year + 1))
+    """True when an ISO year with a week 53 ends between the two days (the phase of an interval then flips).
+
+    ISO years, not calendar years: 2033-01-01 lies in week 53 of ISO year 2032."""
+    years = range(first.isocalendar().year, last.isocalendar().year + 1)
+    return any(date(year, 12, 28).isocalendar().week == 53 for year in years)
 
 
 @given(entries(), DAYS)
@@ -53,6 +56,9 @@ def test_no_two_meetings_closer_than_the_period(entry: Entry, since: date) -> No
 
 
 @given(entries(), DAYS)
+@example(  # the first meeting falls in week 53 of ISO year 2032, on 2033-01-01 (found by hypothesis)
+    Entry("openstack-meeting", Frequency.QUADWEEKLY_WEEK_1, 5, time(0, 0), 1, None, ()), date(2032, 12, 5)
+)
 def test_week_phase_follows_iso_week_numbers(entry: Entry, since: date) -> None:
     weeks = entry.frequency.weeks
     found = occurrences_between(entry, since, since + timedelta(days=366))

@@ -98,7 +98,7 @@ def test_series_list_same_data_as_page(web: Web) -> None:
 
 def test_series(web: Web) -> None:
     data = get(web, f"/api/series/{WEEKLY}")
-    assert set(data) == {"name", "meetings", "url", "years", "open_actions"}
+    assert set(data) == {"name", "meetings", "url", "years", "open_actions", "activity"}
     assert data["name"] == WEEKLY and data["meetings"] == 4 and data["url"] == f"/series/{WEEKLY}"
     assert [year["year"] for year in data["years"]] == [2024, 2023]
     meetings = [m for year in data["years"] for m in year["meetings"]]
@@ -145,7 +145,16 @@ def test_series(web: Web) -> None:
 def test_meeting(web: Web) -> None:
     stored = web.corpus.k8s
     data = get(web, f"/api{meeting_path(stored)}")
-    assert set(data) == MEETING_KEYS | {"items", "actions", "votes", "people", "log"}
+    assert set(data) == MEETING_KEYS | {
+        "items",
+        "actions",
+        "votes",
+        "people",
+        "log",
+        "agenda",
+        "attendance",
+        "started_by",
+    }
     detail = web.archive.meeting(K8S, stored.basename)
     assert detail is not None
     assert data["id"] == stored.id and data["lines"] == detail.line_count == len(data["log"])
@@ -158,10 +167,18 @@ def test_meeting(web: Web) -> None:
         "time": "2016-03-16T14:32:28Z",
         "line": 18,
         "topic": None,
+        "corrected_from": None,
+        "timebox_minutes": None,
+        "minutes_spent": None,
         "url": f"{meeting_path(stored)}#i-18",
     }
     assert [item["kind"] for item in data["items"]] == [item.kind for item in detail.items]
-    assert data["people"][:2] == [{"nick": "apuimedo", "lines": 121}, {"nick": "mspreitz", "lines": 98}]
+    assert data["people"][:2] == [
+        {"nick": "apuimedo", "lines": 121, "also_known_as": []},
+        {"nick": "mspreitz", "lines": 98, "also_known_as": []},
+    ]
+    assert (data["started_by"], data["agenda"]) == ("apuimedo", [])
+    assert data["attendance"] == {"present": [person["nick"] for person in data["people"]], "regrets": []}
     assert [a["text"] for a in data["actions"]] == ["mspreitz to update the devrefs with examples"]
     rows = list(web.archive.log_lines(stored.id))
     assert data["log"] == [
@@ -192,7 +209,7 @@ def test_meeting_same_data_as_page(web: Web) -> None:
     for item in data["items"]:
         assert f'id="i-{item["line"]}"' in html
     for person in data["people"]:
-        assert f">{person['nick']}</span> ({person['lines']})" in html
+        assert f">{person['nick']}</a> ({person['lines']})" in html
     for line in data["log"]:
         assert f'id="l-{line["line"]}"' in html
 

@@ -17,7 +17,7 @@ from gavel.render.minutes import MINUTES_WRITERS
 from gavel.render.view import build_view
 from gavel.storage.archive import open_archive
 from gavel.web.export import export_archive, safe_component
-from render_support import BASENAME, GOLDEN, LOG_URL, MEETING_ID, fixture_meeting, read_exact, render_logs
+from render_support import BASENAME, FIXTURES, GOLDEN, MEETING_ID, Fixture, fixture_meeting, read_exact, render_logs
 from web_support import (
     BACKENDS,
     HOSTILE,
@@ -49,17 +49,23 @@ def files_under(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
-def test_fixture_meeting_exports_byte_for_byte(tmp_path: Path) -> None:
-    """Stored, then exported with the original URL base: every file equals the golden written by replay."""
-    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
-        meeting, logged = fixture_meeting()
-        view = build_view(meeting, log_basename=BASENAME, log_url=LOG_URL, meeting_id=MEETING_ID)
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[fixture.basename.split(".")[0] for fixture in FIXTURES])
+def test_fixture_meetings_export_byte_for_byte(archive_url: str, tmp_path: Path, fixture: Fixture) -> None:
+    """Stored, then exported with the original URL base: every file equals the golden written by replay (the
+    agenda, attendance, other nicks, corrections and who started the meeting come back from the archive)."""
+    with open_archive(archive_url) as archive:
+        meeting, logged = fixture_meeting(fixture)
+        view = build_view(
+            meeting, log_basename=fixture.basename, log_url=fixture.log_url or None, meeting_id=MEETING_ID
+        )
         archive.store(archive_record(view), logged)
-        report = export_archive(archive, tmp_path / "out", url_base="http://eavesdrop.openstack.org/meetings/")
+        url_base = fixture.log_url.rsplit("/", 3)[0] + "/" if fixture.log_url else ""
+        report = export_archive(archive, tmp_path / "out", url_base=url_base)
     assert (report.series, report.meetings, report.notes) == (1, 1, [])
-    folder = tmp_path / "out" / K8S / "2016"
+    folder = tmp_path / "out" / view.name / str(view.started_at.year)
     for extension in FORMATS:
-        assert read_exact(folder / f"{BASENAME}{extension}") == read_exact(GOLDEN / f"{BASENAME}{extension}"), extension
+        exported = read_exact(folder / f"{fixture.basename}{extension}")
+        assert exported == read_exact(GOLDEN / f"{fixture.basename}{extension}"), extension
 
 
 @pytest.mark.parametrize(
@@ -145,6 +151,12 @@ def test_every_file_naming_a_restricted_meeting_is_private(web: Web, tmp_path: P
             assert mode == 0o644, path
     assert "weekly_sync.2024-02-13" in (tmp_path / WEEKLY / "index.html").read_text(encoding="utf-8")
     assert stat.S_IMODE((tmp_path / K8S / "index.html").stat().st_mode) == 0o644
+    # directories: closed where they hold only restricted meetings (their listing would name them), else open
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.rglob("*") if path.is_dir()}
+    closed = {tmp_path / SECRET, tmp_path / SECRET / "2024"}
+    assert {path for path, mode in modes.items() if mode == 0o700} == closed
+    assert all(mode == 0o755 for path, mode in modes.items() if path not in closed)
+    assert (tmp_path / WEEKLY / "2024") in modes  # a year of restricted and public meetings: open
     export_archive(web.archive, tmp_path)  # again without: the indexes are public again, and name none
     for index in (tmp_path / "index.html", tmp_path / WEEKLY / "index.html"):
         assert stat.S_IMODE(index.stat().st_mode) == 0o644

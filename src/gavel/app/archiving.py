@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gavel.render.view import UNASSIGNED, MinutesView
-from gavel.storage.archive import Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
+from gavel.storage.archive import AgendumRow, Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
 from gavel.storage.archive.spool import LineSpool
 
 
@@ -33,15 +33,43 @@ def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingR
         log_basename=view.log_basename,
         items=tuple(
             ItemRecord(
-                item.kind, item.text, item.nick, item.time, item.line, item.topic, tuple(owners.get(id(item), ()))
+                item.kind,
+                item.text,
+                item.nick,
+                item.time,
+                item.line,
+                item.topic,
+                tuple(owners.get(id(item), ())),
+                item.corrected_from,
+                item.timebox_minutes,
+                item.minutes_spent,
             )
             for item in view.items
         ),
-        people=tuple(PersonRow(person.nick, person.lines) for person in view.people),
+        people=tuple(PersonRow(person.nick, person.lines, person.also_known_as) for person in view.people),
         votes=tuple(
             VoteRow(vote.question, vote.options, vote.results, vote.nick, vote.time, vote.ended_at, vote.line)
             for vote in view.votes
         ),
+        agenda=tuple(
+            AgendumRow(
+                a.number,
+                a.title,
+                a.proposer,
+                a.status,
+                a.taken_at,
+                a.closed_at,
+                a.minutes_spent,
+                a.timebox_minutes,
+                a.line,
+                a.added_at,
+            )
+            for a in view.agenda
+        ),
+        present=view.present,
+        regrets=view.regrets,
+        attendance_taken=view.attendance_taken,
+        started_by=view.started_by,
     )
 
 

@@ -8,10 +8,11 @@ psycopg, rich and the live bot stay unloaded).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,6 +23,7 @@ from gavel.render.formats import ALL_FORMATS
 from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
 
 if TYPE_CHECKING:
+    from gavel.app.config import Config
     from gavel.storage.archive import Archive
 
 # --archive, shared by the commands that read or fill the archive.
@@ -157,8 +159,7 @@ def import_(
         sys.exit(1)
 
 
-@main.command()
-@click.option(
+config_option = click.option(
     "--config",
     "-c",
     "config_path",
@@ -167,11 +168,10 @@ def import_(
     type=click.Path(dir_okay=False, path_type=Path),
     help="The TOML configuration file (see docs/config.md). Also read from $GAVEL_CONFIG.",
 )
-@click.option("--check", is_flag=True, help="Only validate the configuration: print a summary, exit 0 or 2.")
-def run(config_path: Path, check: bool) -> None:
-    """Run the meeting bot on the networks and channels of a configuration file."""
-    import asyncio
 
+
+def _load_config(config_path: Path, what: str) -> Config:
+    """The configuration, or every problem on stderr and exit status 2 (``what``: what was then not done)."""
     from gavel.app.config import ConfigError, load_config
 
     try:
@@ -179,10 +179,21 @@ def run(config_path: Path, check: bool) -> None:
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
-        click.echo(f"{config_path}: {len(exc.problems)} problem(s); nothing was started", err=True)
+        click.echo(f"{config_path}: {len(exc.problems)} problem(s); {what}", err=True)
         sys.exit(2)
     for warning in config.warnings:
         click.echo(f"warning: {warning}", err=True)
+    return config
+
+
+@main.command()
+@config_option
+@click.option("--check", is_flag=True, help="Only validate the configuration: print a summary, exit 0 or 2.")
+def run(config_path: Path, check: bool) -> None:
+    """Run the meeting bot on the networks and channels of a configuration file."""
+    import asyncio
+
+    config = _load_config(config_path, "nothing was started")
     if check:
         click.echo(f"{config_path}: OK: {config.summary()}")
         return
@@ -195,6 +206,47 @@ def run(config_path: Path, check: bool) -> None:
     if code:
         click.echo(f"gavel stopped: recording failed (exit status {code}); see the log above", err=True)
         sys.exit(code)
+
+
+@main.command()
+@config_option
+@click.argument("meeting")
+@click.option(
+    "--wait",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds to keep retrying (with the bot's backoff) before leaving the rest in the outbox.",
+)
+def deliver(config_path: Path, meeting: str, wait: float) -> None:
+    """Send an archived meeting's mail and webhooks again, as the [[deliver]] rules of the configuration say.
+
+    MEETING is its archive id, its basename (nova.2024-05-01-14.00) or series/YYYY-MM-DD. The deliveries go
+    through the bot's outbox: what has not arrived after --wait seconds stays there, the bot sends it at its
+    next start, and the exit status is 1.
+    """
+    from gavel.app.deliver_again import DeliverError, deliver_again, find_meeting
+
+    config = _load_config(config_path, "nothing was sent")
+    if config.bot.archive_url is None:
+        raise click.ClickException(f"{config_path}: no archive is configured ([bot] archive): nothing to read from")
+    with _open_archive(config.bot.archive_url) as archive:
+        try:
+            found = find_meeting(archive, meeting)
+        except DeliverError as error:
+            raise click.ClickException(str(error)) from None
+    try:
+        outcome = deliver_again(config, found, wait)
+    except DeliverError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"cannot write the outbox: {error}") from None
+    for sent in outcome.delivered:
+        click.echo(f"delivered {sent.name} ({sent.kind})")
+    for left in outcome.left:
+        click.echo(f"not delivered yet: {left.name} ({left.kind}); kept in the outbox for the bot", err=True)
+    if outcome.left:
+        sys.exit(1)
 
 
 @main.command()
@@ -235,6 +287,14 @@ def run(config_path: Path, check: bool) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A directory of meeting schedules (irc-meetings YAML): adds /schedule and each series' next meeting.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes serving requests side by side (they share sessions and the login throttle through "
+    "the archive).",
+)
 def serve(
     archive_url: str,
     host: str,
@@ -245,11 +305,12 @@ def serve(
     session_hours: float,
     root_path: str,
     schedule_dir: Path | None,
+    workers: int,
 ) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
 
-    from gavel.web.app import create_app
+    from gavel.app.web_workers import FACTORY, SETTINGS_ENV, ServeSettings, build_app
     from gavel.web.auth import AccessSettingsError, auth_settings
 
     try:  # checked before anything is opened
@@ -268,30 +329,33 @@ def serve(
         meetings = load_schedule(schedule_dir)
         for left_out in meetings.problems:
             click.echo(f"warning: left out of the schedule: {left_out}", err=True)
-    archive = _open_archive(archive_url)
-    app = create_app(
-        archive,
-        token=token,
-        user_header=user_header,
-        trusted_proxies=trusted_proxies,
-        session_hours=session_hours,
-        close_archive=True,
-        schedule=meetings,
+    _open_archive(archive_url).close()  # a bad URL or a newer schema fails here, once; the schema is brought up to date
+    serve_settings = ServeSettings(
+        archive_url,
+        token,
+        user_header,
+        trusted_proxies,
+        session_hours,
+        None if schedule_dir is None else str(schedule_dir),
     )
     if settings.user_header:
         proxies = ", ".join(trusted_proxies)
         click.echo(
             f"trusting the {user_header} header from {proxies} only: make sure the proxy sets or strips it", err=True
         )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        root_path=root_path.rstrip("/"),
-        proxy_headers=False,  # the app believes X-Forwarded-* from --trusted-proxy peers only
-        server_header=False,
-        log_level="info",
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "root_path": root_path.rstrip("/"),
+        "proxy_headers": False,  # the app believes X-Forwarded-* from --trusted-proxy peers only
+        "server_header": False,
+        "log_level": "info",
+    }
+    if workers == 1:
+        uvicorn.run(build_app(serve_settings), **options)
+        return
+    os.environ[SETTINGS_ENV] = serve_settings.to_json()  # the workers (new processes) build their app from it
+    uvicorn.run(FACTORY, factory=True, workers=workers, **options)
 
 
 @main.command()

@@ -29,8 +29,8 @@ from gavel.app.archiving import ParsedMeeting
 from gavel.app.config import Config, NetworkConfig
 from gavel.app.delivery.compose import deliveries
 from gavel.app.delivery.courier import Courier
-from gavel.app.delivery.outbox import Outbox
-from gavel.app.delivery.send import Sender
+from gavel.app.delivery.outbox import DELIVERIES_DIR, Outbox
+from gavel.app.delivery.send import configured_sender
 from gavel.app.executor import MeetingExecutor, Outputs, SettingsRecord
 from gavel.app.output_tree import WrittenMeeting
 from gavel.core.errors import GavelError
@@ -60,10 +60,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("gavel.live")
 
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
-TICK_INTERVAL = 30.0  # seconds between the Tick events that end forgotten meetings
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
 EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
-DELIVERIES_DIR = "deliveries"  # the outbox, inside the journal directory
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug stopped a connection or loop; the supervisor restarts the bot
 
 
@@ -439,7 +437,7 @@ class LiveBot:
 
     async def _tick_loop(self) -> None:
         while True:
-            await asyncio.sleep(TICK_INTERVAL)
+            await asyncio.sleep(self.config.bot.tick_seconds)
             now = self.clock()
             for runtime in self.channels.values():
                 self._guarded(runtime, functools.partial(runtime.tick, now))
@@ -474,8 +472,7 @@ def _courier(config: Config, journal_dir: Path) -> Courier | None:
     """The outbox (``deliveries/`` next to the journals) and its courier, when ``[[deliver]]`` rules exist."""
     if not config.deliver:
         return None
-    secrets = {rule.webhook: rule.webhook_secret for rule in config.deliver if rule.webhook and rule.webhook_secret}
-    return Courier(Outbox(journal_dir / DELIVERIES_DIR), Sender(config.mail, secrets))
+    return Courier(Outbox(journal_dir / DELIVERIES_DIR), configured_sender(config))
 
 
 def _open_archive(config: Config) -> Archive | None:

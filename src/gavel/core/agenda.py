@@ -36,6 +36,8 @@ class Agendum:
     closed_at: datetime | None = None  # when it was last closed
     spent: timedelta = timedelta(0)
     timebox_minutes: int | None = None
+    line: int = 0  # the log line that added it (0: not known)
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,22 +72,35 @@ class Agenda:
         self.timebox: Timebox | None = None
         self.topic_started: datetime | None = None  # when the current topic started (for #timebox)
         self.taken_last: datetime | None = None  # when the current agendum was last taken up
+        self.topic_line: int | None = None  # the log line of the current topic's item
+        self.topic_is_agendum = False  # the current topic is the current agendum's (not a #topic under it)
+        self.boxes: dict[int, int] = {}  # the minutes of each timeboxed topic, by its item's log line (the minutes)
 
     def copy(self) -> Agenda:
         other = Agenda()
         other.items, other.current = list(self.items), self.current
         other.timebox, other.topic_started, other.taken_last = self.timebox, self.topic_started, self.taken_last
+        other.topic_line, other.boxes, other.topic_is_agendum = self.topic_line, dict(self.boxes), self.topic_is_agendum
         return other
 
-    def snapshot(self) -> tuple[tuple[Agendum, ...], int | None, Timebox | None, datetime | None]:
+    def snapshot(self) -> tuple[object, ...]:
         """A comparable picture of everything ``#undo`` restores."""
-        return tuple(self.items), self.current, self.timebox, self.taken_last
+        boxes = tuple(sorted(self.boxes.items()))
+        return (
+            tuple(self.items),
+            self.current,
+            self.timebox,
+            self.taken_last,
+            boxes,
+            self.topic_line,
+            self.topic_is_agendum,
+        )
 
     def get(self, number: int) -> Agendum | None:
         return self.items[number - 1] if 1 <= number <= len(self.items) else None
 
-    def add(self, title: str, proposer: str) -> Agendum:
-        agendum = Agendum(len(self.items) + 1, title, proposer)
+    def add(self, title: str, proposer: str, line: int = 0, added_at: datetime | None = None) -> Agendum:
+        agendum = Agendum(len(self.items) + 1, title, proposer, line=line, added_at=added_at)
         self.items.append(agendum)
         return agendum
 
@@ -133,15 +148,19 @@ class Agenda:
             return agendum.spent
         return agendum.spent + max(timedelta(0), now - self.taken_last)
 
-    def start_topic(self, topic: str | None, now: datetime) -> None:
-        """A new topic started: the timebox of the one before ends."""
+    def start_topic(self, topic: str | None, now: datetime, line: int | None = None) -> None:
+        """A new topic started (its item on log ``line``): the timebox of the one before ends."""
         self.timebox = None
         self.topic_started = now if topic is not None else None
+        self.topic_line = line if topic is not None else None
+        self.topic_is_agendum = False  # (taking up an agendum sets it after)
 
     def set_timebox(self, topic: str, minutes: int) -> Timebox:
         started = self.topic_started
         assert started is not None
         self.timebox = Timebox(topic, minutes, started)
-        if self.current is not None:
+        if self.topic_line is not None:
+            self.boxes[self.topic_line] = minutes
+        if self.current is not None and self.topic_is_agendum:  # a #topic under the agendum has its own
             self.items[self.current] = replace(self.items[self.current], timebox_minutes=minutes)
         return self.timebox

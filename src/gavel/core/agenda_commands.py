@@ -35,7 +35,7 @@ def add_agendum(meeting: Meeting, arg: str, event: Message, effects: list[Effect
     if not arg:
         meeting.say(effects, replies.usage(event.nick, "#agenda+ <text>"))
         return
-    agendum = meeting.change_agenda().add(arg, event.nick)
+    agendum = meeting.change_agenda().add(arg, event.nick, meeting.lines, event.time)
     meeting.say(effects, replies.agendum_added(agendum))
 
 

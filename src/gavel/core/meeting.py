@@ -491,7 +491,7 @@ class Meeting:
         if kind is ItemKind.TOPIC:
             self.current_topic = text
             agenda = agenda or self.agenda.copy()
-            self.agenda.start_topic(text, event.time)
+            self.agenda.start_topic(text, event.time, self.lines)
         item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref)
         self.items.append(item)
         if vote is not None:
@@ -510,7 +510,9 @@ class Meeting:
         before = self.agenda.copy()
         agendum = self.agenda.take(number, event.time)
         self.queue.clear()
-        return self.add_item(ItemKind.TOPIC, agendum.title, event, agenda=before)
+        item = self.add_item(ItemKind.TOPIC, agendum.title, event, agenda=before)
+        self.agenda.topic_is_agendum = True
+        return item
 
     def change_attendance(self) -> Attendance:
         """The attendance, to change now; ``#undo`` takes the change back."""

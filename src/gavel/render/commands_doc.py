@@ -31,8 +31,9 @@ A line is a command when its first word is `#` and a command name: `#topic Budge
   never minuted, and starts empty with each agenda item taken up. A non-chair's `ack ...` is taken for chat.
 - Agenda items keep their numbers (`#agenda- N` marks one skipped). Taking one up (`#next`, `#take N`) is a
   `#topic` with its title; `#undo` takes back any change to the agenda. `#timebox M` counts from the start of the
-  current topic; the bot warns once at 80% and once when the time is up (checked every 30 seconds). The minutes
-  list the agenda with each item's status and time spent against its timebox.
+  current topic; the bot warns once at 80% and once when the time is up (checked every `tick_seconds`, 30 by
+  default). The minutes list the agenda with each item's status and time spent against its timebox, and each
+  timeboxed topic with its time spent.
 - Someone who changes nick stays one person: "People present" lists them once, under their current nick with
   the others beside it, and an action naming any of their nicks is theirs.
 - Meeting names (`#startmeeting name`, `#meetingname`) are lower-cased and reduced to `[a-z0-9_]`; they name the

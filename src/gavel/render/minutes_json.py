@@ -67,7 +67,17 @@ def _members(view: MinutesView) -> dict[str, Any]:
             "log_basename": view.log_basename,
             "log_url": view.log_url,
         },
-        "topics": ({"title": t.text, "nick": t.nick, "time": iso(t.time), "line": t.line} for t in view.topics),
+        "topics": (
+            {
+                "title": t.text,
+                "nick": t.nick,
+                "time": iso(t.time),
+                "line": t.line,
+                "timebox_minutes": t.timebox_minutes,
+                "minutes_spent": t.minutes_spent,
+            }
+            for t in view.topics
+        ),
         "items": map(_item, view.items),
         "actions": (item.text for item in view.actions),
         "actions_by_person": {owner.nick: (item.text for item in owner.actions) for owner in view.actions_by_person},

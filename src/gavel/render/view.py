@@ -6,7 +6,7 @@ Writers only format what is here; they never look at the meeting or re-derive it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -34,11 +34,23 @@ class ItemView:
     topic: str | None
     href: str
     corrected_from: str | None = None  # the text as first said, when corrected
+    timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
+    minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
 
     @property
     def marked_text(self) -> str:
-        """The text, with " (corrected)" after it when a correction changed it."""
-        return f"{self.text} (corrected)" if self.corrected_from is not None else self.text
+        """The text, with " (corrected)" after it when a correction changed it, and a timeboxed topic's
+        " (timebox: 6.4 of 5 minutes, over)"."""
+        text = f"{self.text} (corrected)" if self.corrected_from is not None else self.text
+        return f"{text} ({self.timebox_text})" if self.timebox_text else text
+
+    @property
+    def timebox_text(self) -> str:
+        """``timebox: 6.4 of 5 minutes, over`` for a timeboxed topic; "" for any other item."""
+        if self.timebox_minutes is None or self.minutes_spent is None:
+            return ""
+        over = ", over" if self.minutes_spent > self.timebox_minutes else ""
+        return f"timebox: {self.minutes_spent:g} of {self.timebox_minutes} minutes{over}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,8 @@ class AgendumView:
     closed_at: datetime | None
     minutes_spent: float | None
     timebox_minutes: int | None
+    line: int = 0  # the log line that added it (0: not known)
+    added_at: datetime | None = None
 
     @property
     def time_text(self) -> str:
@@ -184,7 +198,11 @@ def build_view(
             item.corrected_from,
         )
 
-    items = tuple(view_of(item) for item in meeting.items)
+    ended_at = utc(meeting.ended_at) if meeting.ended_at is not None else None
+    if ended_at is None and unfinished_at is None:
+        unfinished_at = meeting.last_activity or meeting.started_at
+    end = ended_at or utc(unfinished_at or meeting.started_at)
+    items = timeboxed(tuple(view_of(item) for item in meeting.items), meeting.agenda.boxes, end)
     actions = tuple(view for view in items if view.kind == ItemKind.ACTION.value)
     action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
     owned, unassigned = actions_by_person(action_items, meeting.action_nicks(), meeting.aliases())
@@ -193,9 +211,6 @@ def build_view(
     unassigned_views = tuple(by_item[id(item)] for item in unassigned)
     if unassigned_views:
         owners.append(Owner(UNASSIGNED, unassigned_views))
-    ended_at = utc(meeting.ended_at) if meeting.ended_at is not None else None
-    if ended_at is None and unfinished_at is None:
-        unfinished_at = meeting.last_activity or meeting.started_at
     return MinutesView(
         name=meeting.name,
         channel=meeting.settings.channel,
@@ -229,6 +244,23 @@ def build_view(
     )
 
 
+def timeboxed(items: tuple[ItemView, ...], boxes: dict[int, int], end: datetime) -> tuple[ItemView, ...]:
+    """``items`` with each timeboxed topic's minutes (``boxes``: by the topic's line) and its time spent: up to
+    the next topic, or ``end`` for the last one."""
+    if not boxes:
+        return items
+    topics = [index for index, item in enumerate(items) if item.kind == ItemKind.TOPIC.value]
+    result = list(items)
+    for place, index in enumerate(topics):
+        topic = items[index]
+        minutes = boxes.get(topic.line)
+        if minutes is not None:
+            until = items[topics[place + 1]].time if place + 1 < len(topics) else end
+            spent = round(max(0.0, (until - topic.time).total_seconds()) / 60, 1)
+            result[index] = replace(topic, timebox_minutes=minutes, minutes_spent=spent)
+    return tuple(result)
+
+
 def _agenda_view(meeting: Meeting, now: datetime) -> tuple[AgendumView, ...]:
     """The agenda, with the current item's time counted up to ``now`` (the end of the log)."""
     agenda = meeting.agenda
@@ -242,6 +274,8 @@ def _agenda_view(meeting: Meeting, now: datetime) -> tuple[AgendumView, ...]:
             None if agendum.closed_at is None else utc(agendum.closed_at),
             None if agendum.taken_at is None else round(agenda.spent(agendum, now).total_seconds() / 60, 1),
             agendum.timebox_minutes,
+            agendum.line,
+            None if agendum.added_at is None else utc(agendum.added_at),
         )
         for agendum in agenda.items
     )

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from gavel.storage.archive import SeriesDetail
+from gavel.web.charts import activity_json
 from gavel.web.data import hit_json, log_row_json, meeting_json, series_json, series_summary_json
 from gavel.web.middleware import private
 from gavel.web.schedule import series_schedule
@@ -42,6 +43,9 @@ class Api:
         if found is None:
             raise HTTPException(404, "no such series")
         body = series_json(urls, found)
+        body["activity"] = activity_json(
+            urls, site.archive.series_activity(name, include_restricted=viewer.authenticated)
+        )
         if site.schedule is not None:  # only a server with a schedule adds the key
             body["schedule"] = scheduled
         return private(JSONResponse(body))

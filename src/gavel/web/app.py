@@ -33,6 +33,7 @@ from gavel.web.feed_pages import FeedPages
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
 from gavel.web.pages import Pages
+from gavel.web.people import PeoplePages
 from gavel.web.proxies import TrustedProxies
 from gavel.web.schedule import SchedulePages
 from gavel.web.site import Site
@@ -41,7 +42,7 @@ from gavel.web.site import Site
 def routes(site: Site) -> list[Route]:
     """Every URL of the application and its endpoint."""
     pages, login, api, schedule = Pages(site), Login(site), Api(site), SchedulePages(site)
-    feeds = FeedPages(site)
+    feeds, people = FeedPages(site), PeoplePages(site)
     return [
         Route("/", pages.index, name="index"),
         Route("/series", pages.index),
@@ -51,6 +52,7 @@ def routes(site: Site) -> list[Route]:
         Route("/series/{series}/feed.atom", feeds.series),
         Route("/series/{series}/{meeting}", pages.meeting),
         Route("/search", pages.search),
+        Route("/people/{nick:path}", people.page),
         Route("/schedule", schedule.page),
         Route("/schedule/{name}", schedule.ics),
         Route("/login", login.form, methods=["GET"]),
@@ -62,6 +64,7 @@ def routes(site: Site) -> list[Route]:
         Route("/api/series/{series}", api.series),
         Route("/api/series/{series}/{meeting}", api.meeting),
         Route("/api/search", api.search),
+        Route("/api/people/{nick:path}", people.api),
         Route("/api/schedule", schedule.api),
     ]
 
@@ -75,21 +78,21 @@ def create_app(
     session_hours: float = DEFAULT_SESSION_HOURS,
     close_archive: bool = False,
     schedule: Schedule | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     now: Callable[[], datetime] | None = None,
 ) -> Starlette:
     """The web application over ``archive``.
 
     ``token``, ``user_header``, ``trusted_proxies`` and ``session_hours`` (see :func:`auth_settings`, which
-    raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock``
-    times sessions and wrong tokens. With ``close_archive`` the archive is closed when the application shuts
-    down. With a ``schedule`` the application serves ``/schedule`` and shows each series' next meeting
-    (``now``: the time now, for tests).
+    raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock`` (seconds
+    since the epoch) times sessions and wrong tokens, which are kept in the archive. With ``close_archive`` the
+    archive is closed when the application shuts down. With a ``schedule`` the application serves ``/schedule``
+    and shows each series' next meeting (``now``: the time now, for tests).
     """
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
-    site = Site(archive, Access(settings, clock), schedule, now)
+    site = Site(archive, Access(settings, archive, clock), schedule, now)
     error = error_handler(site)
     # ArchiveBusyError has its own entry: handled there, it is not re-raised as an unhandled error would be
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, ArchiveBusyError: error, Exception: error}

@@ -20,6 +20,7 @@ from gavel.core.records import ItemKind
 from gavel.render.links import iso
 from gavel.render.view import (
     UNASSIGNED,
+    AgendumView,
     ItemView,
     MinutesView,
     Owner,
@@ -28,7 +29,9 @@ from gavel.render.view import (
     summary_groups,
 )
 from gavel.storage.archive import (
+    AGENDUM_KIND,
     ActionRow,
+    AgendumRow,
     ItemRow,
     LogRow,
     MeetingDetail,
@@ -39,7 +42,7 @@ from gavel.storage.archive import (
 )
 
 ITEM_KINDS = tuple(kind.value for kind in ItemKind)
-SEARCH_KINDS = ("line", *ITEM_KINDS)
+SEARCH_KINDS = ("line", *ITEM_KINDS, AGENDUM_KIND)
 DEFAULT_INFO_URL = MeetingSettings(channel="#gavel").info_url
 _BARE_KINDS = (ItemKind.INFO.value, ItemKind.TOPIC.value)
 _LINE_KINDS = {kind.value: kind for kind in LineKind}
@@ -89,6 +92,10 @@ class Urls:
     def item(self, series: str, basename: str, line: int, meeting_id: int | None = None) -> str:
         """The meeting page at the minutes item that came from log line ``line``."""
         return f"{self.meeting(series, basename, meeting_id)}#i-{line}"
+
+    def person(self, nick: str) -> str:
+        """A person's page (``/people/<nick>``; a ``/`` in the nick is encoded, the route takes it back)."""
+        return f"{self.root}/people/{quote(nick, safe='')}"
 
     def api(self, path: str) -> str:
         """The JSON twin of a page path made by this object."""
@@ -190,7 +197,19 @@ def rebuild_view(
     def view_of(item: ItemRow) -> ItemView:
         label = "" if item.kind in _BARE_KINDS else item.kind.upper()
         href = f"{log_href}#l-{item.line}"
-        return ItemView(item.kind, label, item.text, item.nick, item.time, item.line, item.topic, href)
+        return ItemView(
+            item.kind,
+            label,
+            item.text,
+            item.nick,
+            item.time,
+            item.line,
+            item.topic,
+            href,
+            item.corrected_from,
+            item.timebox_minutes,
+            item.minutes_spent,
+        )
 
     items = tuple(view_of(item) for item in meeting.items)
     actions = tuple(item for item in items if item.kind == ItemKind.ACTION.value)
@@ -226,7 +245,7 @@ def rebuild_view(
         title=meeting.title,
         page_title=f"{meeting.channel}: {meeting.title}" if meeting.title else f"{meeting.channel} Meeting",
         owner=meeting.owner,
-        started_by=meeting.owner,  # the archive keeps only the owner's last nick
+        started_by=meeting.started_by,
         chairs=meeting.chairs,
         started_at=meeting.started_at,
         ended_at=ended,
@@ -241,13 +260,30 @@ def rebuild_view(
         actions=actions,
         actions_by_person=tuple(by_person),
         unassigned_actions=tuple(unassigned),
-        people=tuple(Person(person.nick, person.lines) for person in meeting.people),
+        people=tuple(Person(person.nick, person.lines, person.also_known_as) for person in meeting.people),
         votes=votes,
         version=gavel.__version__,
         info_url=info_url,
         meeting_id=meeting.runtime_id,
-        # The archive does not store declared attendance, other nicks or corrections yet: who spoke is present.
-        present=tuple(person.nick for person in meeting.people),
+        present=meeting.present,
+        regrets=meeting.regrets,
+        attendance_taken=meeting.attendance_taken,
+        agenda=tuple(agendum_view(agendum) for agendum in meeting.agenda),
+    )
+
+
+def agendum_view(row: AgendumRow) -> AgendumView:
+    return AgendumView(
+        row.number,
+        row.title,
+        row.proposer,
+        row.status,
+        row.taken_at,
+        row.closed_at,
+        row.minutes_spent,
+        row.timebox_minutes,
+        row.line,
+        row.added_at,
     )
 
 
@@ -336,6 +372,9 @@ def meeting_json(urls: Urls, meeting: MeetingDetail) -> dict[str, Any]:
             "time": iso(item.time),
             "line": item.line,
             "topic": item.topic,
+            "corrected_from": item.corrected_from,
+            "timebox_minutes": item.timebox_minutes,
+            "minutes_spent": item.minutes_spent,
             "url": urls.item(meeting.series, meeting.log_basename, item.line, meeting.id),
         }
         for item in meeting.items
@@ -353,7 +392,26 @@ def meeting_json(urls: Urls, meeting: MeetingDetail) -> dict[str, Any]:
         }
         for vote in meeting.votes
     ]
-    data["people"] = [{"nick": person.nick, "lines": person.lines} for person in meeting.people]
+    data["people"] = [
+        {"nick": person.nick, "lines": person.lines, "also_known_as": list(person.also_known_as)}
+        for person in meeting.people
+    ]
+    data["started_by"] = meeting.started_by
+    data["attendance"] = {"present": list(meeting.present), "regrets": list(meeting.regrets)}
+    data["agenda"] = [
+        {
+            "number": a.number,
+            "title": a.title,
+            "proposer": a.proposer,
+            "status": a.status,
+            "taken_at": _time(a.taken_at),
+            "closed_at": _time(a.closed_at),
+            "minutes_spent": a.minutes_spent,
+            "timebox_minutes": a.timebox_minutes,
+            "line": a.line,
+        }
+        for a in meeting.agenda
+    ]
     return data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 from gavel.app.config.setting import setting
@@ -49,6 +50,15 @@ class MailConfig:
     timeout_seconds: float = field(
         default=30.0,
         metadata=setting("Give up one attempt after this long (it is retried later).", minimum=0, exclusive=True),
+    )
+    ca_file: Path | None = field(
+        default=None,
+        metadata=setting(
+            "A PEM file of CA certificates to check the server's certificate against instead of the system's (a "
+            "server with a private CA; the tests' self-signed server). Must exist. Needs `tls` or `starttls`.",
+            shown_default="system CAs",
+            must_exist=True,
+        ),
     )
 
 

@@ -40,6 +40,8 @@ def read_mail(t: Table) -> MailConfig | None:
     if password is not None and user is None:
         t.problem("user", "missing: a password needs a user")
     plain = t.remaining()
+    if plain.get("ca_file") is not None and not tls and not starttls:
+        t.problem("ca_file", "needs tls = true or starttls = true (plain SMTP checks no certificate)")
     if host is None or sender is None or t.ctx.problems:
         return None
     return MailConfig(

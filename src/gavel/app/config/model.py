@@ -172,6 +172,14 @@ class BotConfig:
         default=300.0,
         metadata=setting("…up to this (at least `reconnect_min_seconds`).", minimum=0, exclusive=True),
     )
+    tick_seconds: float = field(
+        default=30.0,
+        metadata=setting(
+            "How often the bot looks at the clock for each meeting: a timebox's warnings (at 80% and at the end), "
+            "ending idle or overlong meetings and schedule reminders come at most this late.",
+            minimum=0.1,
+        ),
+    )
     schedule_dir: Path | None = field(
         default=None,
         metadata=setting(

@@ -47,10 +47,11 @@ class Courier:
             for delivery in batch:
                 self._launch(delivery)
 
-    def start(self) -> None:
-        """In the running loop: send everything the outbox holds, and from now on what ``put`` adds."""
+    def start(self, *, resume: bool = True) -> None:
+        """In the running loop: send everything the outbox holds (unless ``resume`` is false: ``gavel deliver``
+        leaves the rest to the bot), and from now on what ``put`` adds."""
         self.started = True
-        for delivery in self.outbox.pending():
+        for delivery in self.outbox.pending() if resume else ():
             self._launch(delivery)
 
     async def stop(self) -> None:

@@ -17,6 +17,7 @@ from gavel.storage.files import fsync_dir, write_atomic
 
 log = logging.getLogger("gavel.delivery")
 
+DELIVERIES_DIR = "deliveries"  # the outbox, inside the journal directory
 SUFFIX = ".delivery"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from email.utils import parseaddr
 
 from gavel.app.config.delivery_model import MailConfig
+from gavel.app.config.model import Config
 from gavel.app.delivery.record import Delivery, DeliveryError
 
 log = logging.getLogger("gavel.delivery")
@@ -45,8 +46,8 @@ class Sender:
         mail = self.mail
         if mail is None:
             raise DeliveryError("no [mail] server is configured")
-        context = self.ssl_context or ssl.create_default_context()
         try:
+            context = self.ssl_context or ssl.create_default_context(cafile=mail.ca_file)
             if mail.tls:
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
                     mail.host, mail.port, timeout=mail.timeout_seconds, context=context
@@ -84,3 +85,9 @@ class Sender:
             raise DeliveryError(f"POST {delivery.url}: {error!r}") from error
         if not 200 <= status < 300:
             raise DeliveryError(f"POST {delivery.url}: HTTP {status}")
+
+
+def configured_sender(config: Config) -> Sender:
+    """The sender of ``config``: its ``[mail]`` server and the secret of each ``[[deliver]]`` webhook."""
+    secrets = {rule.webhook: rule.webhook_secret for rule in config.deliver if rule.webhook and rule.webhook_secret}
+    return Sender(config.mail, secrets)

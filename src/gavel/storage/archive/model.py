@@ -14,6 +14,9 @@ from gavel.core.errors import GavelError
 
 ActionStatus = Literal["open", "done"]
 
+AGENDUM_KIND = "agendum"
+"""The kind of the searchable item each agenda item is stored as too (its title; never part of the minutes' items)."""
+
 
 class ArchiveError(GavelError):
     """The archive cannot be opened or used (bad URL, unreachable server, ...)."""
@@ -76,12 +79,37 @@ class ItemRow:
     time: datetime
     line: int
     topic: str | None
+    corrected_from: str | None = None  # the text as first said, when a correction (``s/old/new/``) changed it
+    timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
+    minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
 
 
 @dataclass(frozen=True, slots=True)
 class PersonRow:
+    """One person: the nick they had last, their lines under every nick, and the other nicks they used."""
+
     nick: str
     lines: int
+    also_known_as: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AgendumRow:
+    """One agenda item (``#agenda+``): its status ("open", "current", "done" or "skipped") and time spent.
+
+    ``line`` is the log line that added it (0 when not known), ``added_at`` when.
+    """
+
+    number: int
+    title: str
+    proposer: str
+    status: str
+    taken_at: datetime | None
+    closed_at: datetime | None
+    minutes_spent: float | None  # None until taken up
+    timebox_minutes: int | None
+    line: int = 0
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +144,22 @@ class ActionRow:
 
 @dataclass(frozen=True, slots=True)
 class MeetingDetail(MeetingSummary):
-    """A meeting with its minutes: items in meeting order, people (most lines first), votes, actions."""
+    """A meeting with its minutes: items in meeting order, people (most lines first), votes, actions, agenda and
+    attendance.
+
+    A meeting stored before the archive kept agenda and attendance has an empty agenda, ``present`` as its people,
+    ``started_by`` as its owner, no other nicks and no corrections.
+    """
 
     items: tuple[ItemRow, ...] = ()
     people: tuple[PersonRow, ...] = ()
     votes: tuple[VoteRow, ...] = ()
     actions: tuple[ActionRow, ...] = ()
+    agenda: tuple[AgendumRow, ...] = ()
+    present: tuple[str, ...] = ()  # who spoke (as in people), then who was declared present
+    regrets: tuple[str, ...] = ()
+    attendance_taken: bool = False  # someone used #present+, #here or #regrets+
+    started_by: str = ""  # the owner's nick at #startmeeting
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from gavel.storage.archive.actions import ACTIONS, Actions
 from gavel.storage.archive.database import Row, utc
 from gavel.storage.archive.model import (
+    AGENDUM_KIND,
+    AgendumRow,
     ItemRow,
     LogRow,
     MeetingDetail,
@@ -24,11 +26,11 @@ from gavel.storage.archive.model import (
 
 LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
 
-_MEETING_COLUMNS = (
+MEETING_COLUMNS = (
     "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
     "m.restricted, m.log_basename, m.line_count, m.runtime_id"
 )
-_MEETINGS = f"SELECT {_MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
+MEETINGS = f"SELECT {MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
 
 
 class Reading(Actions):
@@ -45,7 +47,7 @@ class Reading(Actions):
         Restricted meetings count too.
         """
         start = utc(started_at).replace(second=0, microsecond=0)
-        with self._lock:
+        with self._connection():
             return bool(
                 self._query(
                     "SELECT 1 FROM meetings m JOIN series s ON s.id = m.series_id "
@@ -56,7 +58,7 @@ class Reading(Actions):
 
     def list_series(self, *, include_restricted: bool = False) -> list[SeriesSummary]:
         """Every series with at least one (visible) meeting, by name."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 "SELECT s.name, count(m.id), min(m.started_at), max(m.started_at), "
                 "(SELECT count(*) FROM actions a JOIN meetings am ON am.id = a.meeting_id "
@@ -70,9 +72,9 @@ class Reading(Actions):
 
     def series(self, name: str, *, include_restricted: bool = False) -> SeriesDetail | None:
         """A series' meetings by year (newest first) and its open actions; None if it has no visible meeting."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
-                f"{_MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
+                f"{MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
                 (name, include_restricted),
             )
             if not rows:
@@ -90,7 +92,7 @@ class Reading(Actions):
     def shared_basenames(self, *, include_restricted: bool = False) -> frozenset[tuple[str, str]]:
         """The ``(series, log basename)`` pairs that name more than one (visible) meeting: the meetings started
         in the same minute, which a link must name by id."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 "SELECT s.name, m.log_basename FROM meetings m JOIN series s ON s.id = m.series_id "
                 "WHERE (? OR NOT m.restricted) GROUP BY s.name, m.log_basename HAVING COUNT(*) > 1",
@@ -106,14 +108,14 @@ class Reading(Actions):
 
         With an id, ``series`` may be None; when given it must match.
         """
-        with self._lock:
+        with self._connection():
             if isinstance(basename_or_id, int) or basename_or_id.isdigit():
-                rows = self._query(f"{_MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
+                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
                 if rows and series is not None and rows[0][1] != series:
                     rows = []
             else:  # the first one the viewer may see
                 rows = self._query(
-                    f"{_MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
+                    f"{MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
                     "ORDER BY m.started_at, m.id",
                     (series, basename_or_id, include_restricted),
                 )
@@ -125,16 +127,19 @@ class Reading(Actions):
             meeting_id = summary.id
             f = self._from_db_time
             items = tuple(
-                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6])
+                ItemRow(row[0], row[1], row[2], row[3], f(row[4]), row[5], row[6], *row[7:])
                 for row in self._query(
-                    "SELECT id, kind, text, nick, time, line, topic FROM items WHERE meeting_id = ? ORDER BY position",
-                    (meeting_id,),
+                    "SELECT id, kind, text, nick, time, line, topic, corrected_from, timebox_minutes, minutes_spent "
+                    "FROM items "
+                    "WHERE meeting_id = ? AND kind <> ? ORDER BY position",
+                    (meeting_id, AGENDUM_KIND),
                 )
             )
             people = tuple(
-                PersonRow(nick, lines)
-                for nick, lines in self._query(
-                    "SELECT nick, lines FROM people WHERE meeting_id = ? ORDER BY position", (meeting_id,)
+                PersonRow(nick, lines, tuple(json.loads(aka)))
+                for nick, lines, aka in self._query(
+                    "SELECT nick, lines, also_known_as FROM people WHERE meeting_id = ? ORDER BY position",
+                    (meeting_id,),
                 )
             )
             votes = tuple(
@@ -154,12 +159,49 @@ class Reading(Actions):
                 )
             )
             actions = self._action_rows(f"{ACTIONS} WHERE a.meeting_id = ? ORDER BY i.position", (meeting_id,))
+            agenda = self._agenda(meeting_id)
+            attendance: dict[str, list[str]] = {"present": [], "regrets": []}
+            for status, nick in self._query(
+                "SELECT status, nick FROM attendance WHERE meeting_id = ? ORDER BY status, position", (meeting_id,)
+            ):
+                attendance[status].append(nick)
+            started_by, taken = self._query(
+                "SELECT started_by, attendance_taken FROM meetings WHERE id = ?", (meeting_id,)
+            )[0]
         return MeetingDetail(
             **{field.name: getattr(summary, field.name) for field in fields(MeetingSummary)},
             items=items,
             people=people,
             votes=votes,
             actions=actions,
+            agenda=agenda,
+            # stored before the archive kept attendance: who spoke was present
+            present=tuple(attendance["present"] or (person.nick for person in people)),
+            regrets=tuple(attendance["regrets"]),
+            attendance_taken=bool(taken),
+            started_by=started_by or summary.owner,
+        )
+
+    def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
+        f = self._from_db_time
+        return tuple(
+            AgendumRow(
+                number,
+                title,
+                proposer,
+                status,
+                None if taken is None else f(taken),
+                None if closed is None else f(closed),
+                spent,
+                timebox,
+                line,
+                None if added is None else f(added),
+            )
+            for number, title, proposer, status, taken, closed, spent, timebox, line, added in self._query(
+                "SELECT number, title, proposer, status, taken_at, closed_at, minutes_spent, timebox_minutes, line, "
+                "added_at FROM agenda WHERE meeting_id = ? ORDER BY number",
+                (meeting_id,),
+            )
         )
 
     def log_lines(
@@ -169,7 +211,7 @@ class Reading(Actions):
 
         Read in pages (a million-line meeting streams); nothing for an unknown or restricted meeting.
         """
-        with self._lock:
+        with self._connection():
             visible = self._query("SELECT restricted FROM meetings WHERE id = ?", (meeting_id,))
         if not visible or (visible[0][0] and not include_restricted):
             return
@@ -177,7 +219,7 @@ class Reading(Actions):
         f = self._from_db_time
         while left is None or left > 0:
             count = LINE_PAGE if left is None else min(left, LINE_PAGE)
-            with self._lock:
+            with self._connection():
                 rows = self._line_page(meeting_id, after, count)
             for number, when, kind, nick, text in rows:
                 yield LogRow(number, f(when), kind, nick, text)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from gavel.storage.archive.model import PersonRow, VoteRow
+from gavel.storage.archive.model import AgendumRow, PersonRow, VoteRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,9 @@ class ItemRecord:
     line: int
     topic: str | None
     owners: tuple[str, ...]
+    corrected_from: str | None = None  # the text as first said, when a correction changed it
+    timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
+    minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,11 @@ class MeetingRecord:
     items: tuple[ItemRecord, ...]  # in meeting order
     people: tuple[PersonRow, ...]  # in the minutes' order (the same rows the archive reads back)
     votes: tuple[VoteRow, ...]
+    agenda: tuple[AgendumRow, ...] = ()
+    present: tuple[str, ...] = ()  # who spoke (as in people), then who was declared present
+    regrets: tuple[str, ...] = ()
+    attendance_taken: bool = False  # someone used #present+, #here or #regrets+
+    started_by: str | None = None  # the owner's nick at #startmeeting (None: the owner's)
 
     @property
     def unfinished(self) -> bool:

@@ -18,7 +18,7 @@ from typing import Any
 
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row, utc
-from gavel.storage.archive.model import ArchiveBusyError, SearchHit, SearchQuery, SearchResults
+from gavel.storage.archive.model import AGENDUM_KIND, ArchiveBusyError, SearchHit, SearchQuery, SearchResults
 from gavel.storage.archive.query import Term, parse_query, snippet
 from gavel.storage.archive.ranking import Ordered, order_key, score
 
@@ -30,7 +30,7 @@ SORT_LIMIT = SEARCH_CAP
 backend in rank order."""
 SEARCH_TIMEOUT = 10.0
 """Seconds of database work a search may take before it is stopped."""
-ITEM_KINDS = frozenset(kind.value for kind in ItemKind)
+ITEM_KINDS = frozenset(kind.value for kind in ItemKind) | {AGENDUM_KIND}  # agenda titles are items too
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
 
 
@@ -89,7 +89,7 @@ class Searching(Database):
 
     @abstractmethod
     def _time_limit(self, seconds: float) -> AbstractContextManager[None]:
-        """Stop the statements run inside the block once they have run ``seconds``."""
+        """Stop the statements the block runs on the thread's connection once they have run ``seconds``."""
 
     @abstractmethod
     def _busy(self, error: Exception) -> bool:
@@ -103,7 +103,7 @@ class Searching(Database):
         """
         started = clock.monotonic()
         try:
-            with self._time_limit(self.search_timeout):
+            with self._connection(), self._time_limit(self.search_timeout):  # one connection for the whole search
                 return self._search(query)
         except Exception as error:
             if not self._busy(error):
@@ -134,7 +134,7 @@ class Searching(Database):
         wanted = min(cap, offset + per_page)  # the hits up to the end of this page, in rank order
         ordered: list[Ordered] = []
         counted = 0
-        with self._lock:
+        with self._connection():
             scope = self._search_scope(query)
             if scope is None:
                 return empty
@@ -156,7 +156,7 @@ class Searching(Database):
             (score(size), src, item, meeting_id, line)
             for size, src, item, meeting_id, line in ordered[:wanted][offset : offset + per_page]
         ]
-        with self._lock:
+        with self._connection():
             lines = {
                 (row[0], row[1]): row
                 for row in self._line_hits(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 from gavel.core.effects import LogLine
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row
+from gavel.storage.archive.model import AGENDUM_KIND
 from gavel.storage.archive.record import ItemRecord, MeetingRecord
 from gavel.storage.archive.spool import LineRow, LineSpool, clean, from_micros
 
@@ -21,6 +23,11 @@ KeptActions = dict[tuple[int, str], Row]
 
 class Storing(Database):
     """:meth:`store`: a meeting in, replacing the one stored before (keeping its id and its actions' status)."""
+
+    @abstractmethod
+    def _lock_meeting(self, key: int) -> None:
+        """Inside the storing transaction, before the meeting is looked up: wait until no other transaction is
+        storing the meeting known by ``key`` (see :func:`meeting_key`), and keep others waiting until this one ends."""
 
     @abstractmethod
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
@@ -45,6 +52,10 @@ class Storing(Database):
     def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
         """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
 
+        Writers of the same meeting (other threads or processes) take turns: each transaction locks the
+        meeting's identity first, so a second one finds the meeting the first stored and replaces it, just as
+        when they run one after the other; the last to commit wins, whole.
+
         ``lines`` goes through a ``LineSpool`` (bounded memory, as in ``gavel import``). Storing a meeting again
         (same series, ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
         an action still in its minutes (same line and text) keeps its id and its done/open status.
@@ -61,7 +72,7 @@ class Storing(Database):
 
     def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
-        with self._lock, self._transaction():
+        with self._transaction():
             meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
@@ -89,6 +100,7 @@ class Storing(Database):
     def _store_minutes(self, record: MeetingRecord) -> int:
         t = self._to_db_time
         series = clean(record.series)
+        self._lock_meeting(meeting_key(series, record.started_at, clean(record.channel)))
         self._run("INSERT INTO series (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (series,))
         series_id = self._query("SELECT id FROM series WHERE name = ?", (series,))[0][0]
         started = t(record.started_at)
@@ -108,6 +120,8 @@ class Storing(Database):
             record.restricted,
             clean(record.log_basename),
             None if record.meeting_id is None else clean(record.meeting_id),
+            None if record.started_by is None else clean(record.started_by),
+            record.attendance_taken,
             t(datetime.now(UTC)),
         )
         kept: KeptActions = {}
@@ -118,15 +132,15 @@ class Storing(Database):
             self._delete_lines(meeting_id)
             self._run(
                 "UPDATE meetings SET channel = ?, network = ?, title = ?, owner = ?, chairs = ?, started_at = ?, "
-                "ended_at = ?, unfinished = ?, restricted = ?, log_basename = ?, runtime_id = ?, stored_at = ?, "
-                "line_count = 0 WHERE id = ?",
+                "ended_at = ?, unfinished = ?, restricted = ?, log_basename = ?, runtime_id = ?, started_by = ?, "
+                "attendance_taken = ?, stored_at = ?, line_count = 0 WHERE id = ?",
                 (*values, meeting_id),
             )
         else:
             meeting_id = self._query(
                 "INSERT INTO meetings (channel, network, title, owner, chairs, started_at, ended_at, unfinished, "
-                "restricted, log_basename, runtime_id, stored_at, series_id, line_count) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
+                "restricted, log_basename, runtime_id, started_by, attendance_taken, stored_at, series_id, line_count) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0) RETURNING id",
                 (*values, series_id),
             )[0][0]
         self._insert_minutes(meeting_id, record, kept)
@@ -146,14 +160,19 @@ class Storing(Database):
         )
         self._run("DELETE FROM actions WHERE meeting_id = ?", (meeting_id,))
         self._unindex_items(meeting_id)
-        for table in ("items", "votes", "people"):
+        for table in ("items", "votes", "people", "agenda", "attendance"):
             self._run(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))  # noqa: S608 -- fixed names
 
     def _insert_minutes(self, meeting_id: int, record: MeetingRecord, kept: KeptActions) -> None:
         t = self._to_db_time
+        # Each agendum is an item of its own kind too, after the minutes' items: search finds agenda titles.
+        titles = [
+            ItemRecord(AGENDUM_KIND, a.title, a.proposer, a.added_at or record.started_at, a.line, None, ())
+            for a in record.agenda
+        ]
         self._run_many(
-            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
+            "timebox_minutes, minutes_spent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     meeting_id,
@@ -164,15 +183,22 @@ class Storing(Database):
                     t(item.time),
                     item.line,
                     None if item.topic is None else clean(item.topic),
+                    None if item.corrected_from is None else clean(item.corrected_from),
+                    item.timebox_minutes,
+                    item.minutes_spent,
                 )
-                for position, item in enumerate(record.items)
+                for position, item in enumerate((*record.items, *titles))
             ],
         )
         self._index_items(meeting_id)
         self._run_many(
-            "INSERT INTO people (meeting_id, position, nick, lines) VALUES (?, ?, ?, ?)",
-            [(meeting_id, position, clean(p.nick), p.lines) for position, p in enumerate(record.people)],
+            "INSERT INTO people (meeting_id, position, nick, lines, also_known_as) VALUES (?, ?, ?, ?, ?)",
+            [
+                (meeting_id, position, clean(p.nick), p.lines, _json_list(p.also_known_as))
+                for position, p in enumerate(record.people)
+            ],
         )
+        self._insert_agenda(meeting_id, record)
         self._run_many(
             "INSERT INTO votes (meeting_id, position, question, options, results, nick, time, ended_at, line) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -196,6 +222,38 @@ class Storing(Database):
         actions = [(position, item) for position, item in enumerate(record.items) if item.kind == _ACTION]
         if actions:
             self._insert_actions(meeting_id, actions, kept)
+
+    def _insert_agenda(self, meeting_id: int, record: MeetingRecord) -> None:
+        """The agenda and the attendance (present, then regrets, each in the minutes' order)."""
+        t = self._to_db_time
+        self._run_many(
+            "INSERT INTO agenda (meeting_id, number, title, proposer, status, taken_at, closed_at, minutes_spent, "
+            "timebox_minutes, line, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    meeting_id,
+                    a.number,
+                    clean(a.title),
+                    clean(a.proposer),
+                    a.status,
+                    None if a.taken_at is None else t(a.taken_at),
+                    None if a.closed_at is None else t(a.closed_at),
+                    a.minutes_spent,
+                    a.timebox_minutes,
+                    a.line,
+                    None if a.added_at is None else t(a.added_at),
+                )
+                for a in record.agenda
+            ],
+        )
+        self._run_many(
+            "INSERT INTO attendance (meeting_id, status, position, nick) VALUES (?, ?, ?, ?)",
+            [
+                (meeting_id, status, position, clean(nick))
+                for status, nicks in (("present", record.present), ("regrets", record.regrets))
+                for position, nick in enumerate(nicks)
+            ],
+        )
 
     def _insert_actions(self, meeting_id: int, actions: list[tuple[int, ItemRecord]], kept: KeptActions) -> None:
         """The rows of the action items (by their position in the minutes) and their owners; an action stored
@@ -225,3 +283,15 @@ class Storing(Database):
                 for place, nick in enumerate(action.owners)
             ],
         )
+
+
+def meeting_key(series: str, started_at: datetime, channel: str) -> int:
+    """A signed 64-bit number for a meeting's identity (series, start, channel), the same in every process;
+    two meetings may share one (they then only take turns needlessly)."""
+    moment = started_at.replace(tzinfo=UTC) if started_at.tzinfo is None else started_at.astimezone(UTC)
+    identity = "\0".join((series, moment.isoformat(), channel)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(identity, digest_size=8).digest(), "big", signed=True)
+
+
+def _json_list(texts: Iterable[str]) -> str:
+    return json.dumps([clean(text) for text in texts], ensure_ascii=False)
