@@ -95,13 +95,22 @@ def generate_tree(root: Path, total: int, seed: int = 1) -> tuple[int, int]:
 
 
 def server_cpu_reader(archive: Archive) -> Callable[[], float]:
-    """A function giving the CPU seconds used so far by the PostgreSQL backend of ``archive``'s connection (from
-    /proc/PID/schedstat; 0 for SQLite, which runs in this process)."""
-    if sqlite_path(archive.url) is not None:
-        return lambda: 0.0
-    (pid,) = archive._query("SELECT pg_backend_pid()")[0]
-    stat = Path(f"/proc/{pid}/schedstat")
-    return lambda: int(stat.read_text().split()[0]) / 1e9 if stat.exists() else 0.0
+    """A function giving the CPU seconds used so far by the PostgreSQL server's backends (from /proc/PID/schedstat,
+    over the backends alive when it is called; 0 for SQLite, which runs in this process)."""
+    if sqlite_path(archive.url) is None:
+        seen: dict[int, float] = {}
+
+        def used() -> float:
+            with archive._connection():
+                pids = [pid for (pid,) in archive._query("SELECT pid FROM pg_stat_activity")]
+            for pid in pids:
+                stat = Path(f"/proc/{pid}/schedstat")
+                if stat.exists():
+                    seen[pid] = int(stat.read_text().split()[0]) / 1e9
+            return sum(seen.values())
+
+        return used
+    return lambda: 0.0
 
 
 def main() -> None:

@@ -185,7 +185,7 @@ def test_spool_in_memory_and_spilled(tmp_path: Path) -> None:
     assert small.count == spilled.count == 10_000
     assert rows_of(small) == rows_of(spilled)
     first = rows_of(small)[0]
-    assert first == (1, 1714572001000000, "message", "u1", "line 1 x")
+    assert first == (1, 1714572001000000, "message", "u1", "line 1 x", "line 1 x", 3)  # with its index tokens
     assert len(os.listdir(tmp_path)) == 1
     for spool in (small, spilled):
         copy = pickle.loads(pickle.dumps(spool))
@@ -202,7 +202,7 @@ def test_spool_must_be_closed_before_reading() -> None:
     with pytest.raises(RuntimeError, match="close"):
         pickle.dumps(spool)
     spool.close()
-    assert rows_of(spool) == [(1, 1714572001000000, "message", "u1", "line 1 x")]
+    assert rows_of(spool) == [(1, 1714572001000000, "message", "u1", "line 1 x", "line 1 x", 3)]
 
 
 def test_parse_log_spills_big_meetings_and_store_removes_the_file(tmp_path: Path, archive: Archive) -> None:
@@ -212,7 +212,7 @@ def test_parse_log_spills_big_meetings_and_store_removes_the_file(tmp_path: Path
     assert not parsed.spool.spilled
     spool = LineSpool(memory_limit=1000, directory=str(tmp_path))
     for batch in parsed.spool.batches():
-        for number, micros, kind, nick, text in batch:
+        for number, micros, kind, nick, text, _tokens, _length in batch:
             moment = datetime.fromtimestamp(micros / 1_000_000, UTC)
             spool.add(LogLine(number, moment, LineKind(kind), nick, text))
     spool.close()

@@ -27,7 +27,7 @@ from gavel.storage.archive.query import tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
-from gavel.storage.archive.tokens import indexed_tsvector
+from gavel.storage.archive.tokens import indexed_tsvector, tsvector_of
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
@@ -331,10 +331,10 @@ class PostgresArchive(Archive):
                 "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length) FROM STDIN"
             ) as copy,
         ):
-            for number, when, kind, nick, text in rows:
+            for number, when, kind, nick, text, found, size in rows:
                 if when != last_micros:
                     last_micros, last_time = when, from_micros(when)
-                copy.write_row((meeting_id, number, last_time, kind, nick, text, *indexed_tsvector(text)))
+                copy.write_row((meeting_id, number, last_time, kind, nick, text, tsvector_of(found), size))
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index)."""

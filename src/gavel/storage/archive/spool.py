@@ -18,9 +18,12 @@ from typing import Any, BinaryIO
 
 from gavel.core.effects import LogLine
 from gavel.core.events import Row
+from gavel.storage.archive.tokens import length, tokens
 
-LineRow = tuple[int, int, str, str, str]
-"""A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text)``."""
+LineRow = tuple[int, int, str, str, str, str, int]
+"""A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text, tokens, length)``,
+``tokens`` and ``length`` being the text's index tokens joined by spaces and their number (:mod:`tokens`): made
+here, so that ``gavel import``'s parsing processes tokenize, not its one writer."""
 
 CHUNK_ROWS = 4096
 MEMORY_LIMIT = 4 << 20
@@ -75,7 +78,8 @@ class LineSpool:
                 last_time, last_micros = moment, micros(moment)
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
-            append((number, last_micros, kind.value, nick, text))
+            found = tokens(text)
+            append((number, last_micros, kind.value, nick, text, " ".join(found), length(found)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()

@@ -388,18 +388,17 @@ class SqliteArchive(Archive):
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
         base = meeting_id << 32
-        indexed = [indexed_text(row[4]) for row in rows]
         self._conn.executemany(
             "INSERT INTO log_lines (id, time, kind, nick, text, text_length) VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (base + number, when, kind, nick, text, size)
-                for (number, when, kind, nick, text), (_index, size) in zip(rows, indexed, strict=True)
-            ],
+            [(base + number, when, kind, nick, text, size) for number, when, kind, nick, text, _tokens, size in rows],
         )
         nicks = _NickTokens()
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-            [(base + row[0], index, nicks(row[3])) for row, (index, _size) in zip(rows, indexed, strict=True)],
+            [
+                (base + number, f"{found} {length_token(size)}" if found else length_token(size), nicks(nick))
+                for number, _when, _kind, nick, _text, found, size in rows
+            ],
         )
 
     def _finish_lines(self, meeting_id: int) -> None:

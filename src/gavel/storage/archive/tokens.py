@@ -157,12 +157,16 @@ def tsvector_literal(text: str) -> str:
 
 
 def indexed_tsvector(text: str) -> tuple[str, int]:
-    """:func:`tsvector_literal` and the text's :func:`length` (both from one tokenizing).
-
-    A token needs no quotes (letters and digits only); PostgreSQL merges a repeated one's positions (keeping
-    256) and takes positions past 16,383 as 16,383."""
+    """:func:`tsvector_literal` and the text's :func:`length` (both from one tokenizing)."""
     found = tokens(text)
-    return " ".join([f"{token}:{index}" for index, token in enumerate(found, 1)]), length(found)
+    return tsvector_of(" ".join(found)), length(found)
+
+
+def tsvector_of(token_string: str) -> str:
+    """A ``tsvector`` literal of tokens joined by spaces, with their positions. A token needs no quotes (letters
+    and digits only); PostgreSQL merges a repeated one's positions (keeping 256) and takes positions past 16,383
+    as 16,383."""
+    return " ".join([f"{token}:{index}" for index, token in enumerate(token_string.split(), 1)])
 
 
 def quote_lexeme(token: str) -> str:
