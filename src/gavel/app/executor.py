@@ -31,6 +31,7 @@ from gavel.core.effects import (
     LogLines,
     MeetingEnded,
     MeetingStarted,
+    ReplaceLine,
     SaveMinutes,
     Say,
     SetTopic,
@@ -305,6 +306,11 @@ class MeetingExecutor:
                         self.files.write(effect)
                     if self.spool is not None:
                         self.spool.add(effect)
+                case ReplaceLine(line=line):
+                    if self.files is not None:
+                        self.files.replace(line)
+                    if self.spool is not None:
+                        self.spool.replace(line)
                 case MeetingStarted():
                     self._started()
                 case Say(text=text):
