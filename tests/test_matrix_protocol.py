@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part
+from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction
 from gavel.transports.matrix.protocol import Invited, MatrixClient, body_lines
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice
 
@@ -81,7 +81,7 @@ def test_a_shared_display_name_shows_the_user_id() -> None:
     assert isinstance(out[0], Message) and out[0].nick == "Sam (@b:two.org)" and out[0].account == "@b:two.org"
 
 
-def test_replies_lose_their_quote_and_edits_are_not_lines() -> None:
+def test_replies_lose_their_quote_and_name_the_line_they_answer() -> None:
     reply = {
         "body": "> <@a:x> the question\n> more\n\n#agreed the answer",
         "m.relates_to": {"m.in_reply_to": {"event_id": "$q"}},
@@ -89,8 +89,53 @@ def test_replies_lose_their_quote_and_edits_are_not_lines() -> None:
     assert body_lines(reply) == ["#agreed the answer"]
     client = MatrixClient("@bot:example.org")
     client.receive_sync(sync(state=[member("@a:x", "A")]))
-    edit = message("@a:x", "* fixed", **{"m.relates_to": {"rel_type": "m.replace", "event_id": "$old"}})
-    assert events(client.receive_sync(sync(timeline=[edit]))) == []
+    out = events(client.receive_sync(sync(timeline=[{**message("@a:x", ""), "event_id": "$r", "content": reply}])))
+    assert out == [Message(WHEN, "A", "#agreed the answer", "@a:x", "$r", reply_to="$q")]
+
+
+def test_thread_lines_name_their_thread_and_a_fallback_reply_is_no_reply() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    fallback = {
+        "rel_type": "m.thread",
+        "event_id": "$root",
+        "is_falling_back": True,
+        "m.in_reply_to": {"event_id": "$x"},
+    }
+    answer = {"rel_type": "m.thread", "event_id": "$root", "m.in_reply_to": {"event_id": "$y"}}
+    out = events(
+        client.receive_sync(
+            sync(
+                timeline=[
+                    {**message("@a:x", "in it", **{"m.relates_to": fallback}), "event_id": "$t1"},
+                    {**message("@a:x", "answer", **{"m.relates_to": answer}), "event_id": "$t2"},
+                ]
+            )
+        )
+    )
+    assert out == [
+        Message(WHEN, "A", "in it", "@a:x", "$t1", thread="$root"),
+        Message(WHEN, "A", "answer", "@a:x", "$t2", reply_to="$y", thread="$root"),
+    ]
+
+
+def test_edits_are_edits_of_each_new_line_and_redactions_name_their_target() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    relates = {"rel_type": "m.replace", "event_id": "$old"}
+    edit = message("@a:x", "* fixed", **{"m.relates_to": relates, "m.new_content": {"body": "fixed\n#info two"}})
+    edit["event_id"] = "$ed"
+    no_content = message("@a:x", "* fixed", **{"m.relates_to": relates})
+    old_style = {"type": "m.room.redaction", "sender": "@a:x", "redacts": "$old", "event_id": "$rd", "content": {}}
+    new_style = {"type": "m.room.redaction", "sender": "@a:x", "content": {"redacts": "$o2"}, "origin_server_ts": TS}
+    bad = {"type": "m.room.redaction", "sender": "@a:x", "content": {"redacts": 7}}
+    out = events(client.receive_sync(sync(timeline=[edit, no_content, old_style, new_style, bad])))
+    assert out == [
+        Edit(WHEN, "A", "$old", "fixed", "@a:x", "$ed"),
+        Edit(WHEN, "A", "$old#2", "#info two", "@a:x", "$ed#2"),
+        Redaction(datetime.fromtimestamp(0, UTC), "A", "$old", "@a:x", "$rd"),
+        Redaction(WHEN, "A", "$o2", "@a:x", None),
+    ]
 
 
 def test_an_encrypted_room_is_refused_with_a_notice() -> None:

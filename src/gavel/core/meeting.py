@@ -97,6 +97,12 @@ class Undo:
     items: list[Item] | None = None
     index: int = -1  # the item a correction changed
     agenda: Agenda | None = None
+    edited: bool = False  # ``items`` are the items before an edit changed them
+
+
+def _goes(item: Item, line: int) -> bool:
+    """Whether a redaction of ``line`` takes ``item`` (``amendments.without_line``)."""
+    return item.line == line and item.kind is not ItemKind.VOTE
 
 
 class Meeting:
@@ -566,7 +572,7 @@ class Meeting:
 
     def rewrite_items(self, items: list[Item]) -> None:
         """The minutes' items are now ``items`` (an edit changed them); ``#undo`` takes it back."""
-        self._undo.append(Undo(None, self.current_topic, items=list(self.items)))
+        self._undo.append(Undo(None, self.current_topic, items=list(self.items), edited=True))
         self.items = items
         self.current_topic = items[-1].topic if items else None
 
@@ -577,9 +583,13 @@ class Meeting:
         self.current_topic = self.items[-1].topic if self.items else None
         kept: list[Undo] = []
         for undo in self._undo:
-            if undo.item is not None and undo.item.line == line and undo.item.kind is not ItemKind.VOTE:
+            if undo.item is not None and _goes(undo.item, line):
                 continue
             if undo.items is not None:
+                if not undo.edited:  # a correction: of an item that goes (forget it), or of one that moves up
+                    if 0 <= undo.index < len(undo.items) and undo.items[undo.index].line == line:
+                        continue
+                    undo.index -= sum(1 for item in undo.items[: undo.index] if _goes(item, line))
                 undo.items = amendments.without_line(undo.items, line)
                 undo.previous_topic = undo.items[-1].topic if undo.items else None
             kept.append(undo)

@@ -4,7 +4,10 @@ Identity is the Matrix user id: every message carries it as the sender's account
 whatever display name they take. The nick the core and the minutes see is the member's display name at that moment
 (the user id's localpart when there is none), with the user id beside it while two members share the name. A
 display-name change is a nick change. A message is read from its plain ``body`` (never ``formatted_body``); a body
-of several lines is one line per line (each may be a command); a reply's quoted fallback is dropped.
+of several lines is one line per line (each may be a command); a reply's quoted fallback is dropped and the line
+names the message it answers (``reply_to``), a thread's lines name the thread's first message (``thread``). An edit
+(``m.replace``) is an ``Edit`` of each line of its ``m.new_content``; a redaction a ``Redaction`` (the core checks
+that an edit comes from the line's own sender).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part
+from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
 
 MAX_BODY = 64 * 1024  # characters of one message read; the rest is cut (a huge paste never stalls the bot)
@@ -120,6 +123,8 @@ class MatrixClient:
                 self._state(room, event, outputs, emit=True)
             elif event.get("type") == "m.room.message" and not room.encrypted:
                 outputs += self._message(room, event)
+            elif event.get("type") == "m.room.redaction" and not room.encrypted:
+                outputs += self._redaction(room, event)
         return outputs
 
     def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
@@ -186,18 +191,55 @@ class MatrixClient:
         if not isinstance(sender, str) or not isinstance(content, Mapping):
             return []
         relates = content.get("m.relates_to")
-        if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
-            return []  # an edit: the original line stays in the log (edits are not applied yet)
-        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        relates = relates if isinstance(relates, Mapping) else {}
+        event_id = _string(event.get("event_id"))
         time, nick = event_time(event), room.nick(sender)
-        kind = Action if content.get("msgtype") == "m.emote" else Message
         outputs: list[MatrixOutput] = []
+        if relates.get("rel_type") == "m.replace":
+            target = _string(relates.get("event_id"))
+            new = content.get("m.new_content")
+            if target is None or not isinstance(new, Mapping):
+                return []  # an edit without its target or its new content: nothing to apply
+            for number, line in enumerate(body_lines(new)):
+                edited = target if number == 0 else f"{target}#{number + 1}"
+                edit = Edit(time, nick, edited, line, sender, _line_id(event_id, number))
+                outputs.append(ChannelEvent(room.room_id, edit))
+            return outputs
+        thread = _string(relates.get("event_id")) if relates.get("rel_type") == "m.thread" else None
+        reply_to = None
+        answered = relates.get("m.in_reply_to")
+        if isinstance(answered, Mapping) and not (thread is not None and relates.get("is_falling_back") is True):
+            reply_to = _string(answered.get("event_id"))
+        action = content.get("msgtype") == "m.emote"
         for number, line in enumerate(body_lines(content)):
             # Each line its own id (the event id, then "#2", "#3" ...): a repeated delivery is recognised line by line.
-            msgid = event_id if event_id is None or number == 0 else f"{event_id}#{number + 1}"
-            said: Event = kind(time, nick, line, sender, msgid)
+            msgid = _line_id(event_id, number)
+            said: Event = (
+                Action(time, nick, line, sender, msgid)
+                if action
+                else Message(time, nick, line, sender, msgid, reply_to, thread)
+            )
             outputs.append(ChannelEvent(room.room_id, said))
         return outputs
+
+    def _redaction(self, room: RoomState, event: Mapping[str, Any]) -> list[MatrixOutput]:
+        sender, content = event.get("sender"), event.get("content")
+        target = event.get("redacts")  # room versions up to 10; from 11 on it is in the content
+        if not isinstance(target, str) and isinstance(content, Mapping):
+            target = content.get("redacts")
+        if not isinstance(sender, str) or not isinstance(target, str):
+            return []
+        redaction = Redaction(event_time(event), room.nick(sender), target, sender, _string(event.get("event_id")))
+        return [ChannelEvent(room.room_id, redaction)]
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _line_id(event_id: str | None, number: int) -> str | None:
+    """The id of line ``number`` (from 0) of a message: its event id, then ``id#2``, ``id#3`` ..."""
+    return event_id if event_id is None or number == 0 else f"{event_id}#{number + 1}"
 
 
 def _items(value: object) -> list[tuple[str, Any]]:
