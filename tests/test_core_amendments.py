@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from strategies import T0, Session, event_lists, log_lines, says, started, topic
 A, B = "@alice:x", "@bob:x"
 
 
-def said(session: Session, nick: str, text: str, msgid: str, account: str = A, **extra: str) -> list[Effect]:
+def said(session: Session, nick: str, text: str, msgid: str, account: str = A, **extra: Any) -> list[Effect]:
     session.now += timedelta(seconds=1)
     return session.meeting.handle(Message(session.now, nick, text, account, msgid, **extra))
 
@@ -217,3 +218,16 @@ def test_any_sequence_of_edits_and_redactions_never_raises_and_undo_follows(even
         ):
             meeting.handle(Message(event.time, owner, "#undo", account))
             assert meeting.minutes_state() == before
+
+
+def test_an_action_with_a_mention_belongs_to_the_person_it_names_by_reference() -> None:
+    from gavel.render.view import build_view
+
+    session = started(MeetingSettings(channel="!r:x", bot_nick="gavelbot"), account=A)
+    said(session, "alice", "#action fix the build", "$1", mentions=("Bob Jones",))
+    said(session, "alice", "#action Carol reviews", "$2", mentions=("gavelbot",))
+    [first, second] = session.meeting.items
+    assert second.owners == () and first.owners == ("Bob Jones",) and "Bob Jones" in session.meeting.action_nicks()
+    view = build_view(session.meeting, log_basename="x")
+    owners = {owner.nick: [item.text for item in owner.actions] for owner in view.actions_by_person}
+    assert owners["Bob Jones"] == ["fix the build"]

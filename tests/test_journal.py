@@ -61,7 +61,17 @@ times = st.datetimes(
     min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999), timezones=st.just(UTC)
 )
 events: st.SearchStrategy[Event] = st.one_of(
-    st.builds(Message, times, any_text, any_text, optional_text, optional_text, optional_text, optional_text),
+    st.builds(
+        Message,
+        times,
+        any_text,
+        any_text,
+        optional_text,
+        optional_text,
+        optional_text,
+        optional_text,
+        st.lists(any_text, max_size=3).map(tuple),
+    ),
     st.builds(Edit, times, any_text, any_text, any_text, optional_text, optional_text),
     st.builds(Redaction, times, any_text, any_text, optional_text, optional_text),
     st.builds(Action, times, any_text, any_text, optional_text, optional_text),

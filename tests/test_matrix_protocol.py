@@ -170,3 +170,28 @@ def test_any_sync_response_never_raises(response: dict[str, Any], timeline: Any)
     client.receive_sync(
         sync(timeline=[{"type": "m.room.message", "sender": "@a:x", "content": timeline, "origin_server_ts": timeline}])
     )
+
+
+def test_pills_and_m_mentions_name_members_by_reference() -> None:
+    client = MatrixClient("@bot:example.org")
+    members = [member("@alice:x", "Alice Smith"), member("@b:x", "Bob"), member("@bot:example.org", "Bot")]
+    client.receive_sync(sync(state=members))
+    html = "#action <a href=\"https://matrix.to/#/%40alice%3Ax\">Alice Smith</a> fixes it <a href='https://matrix.to/#/@bot:example.org'>b</a>"
+    one = message("@b:x", "#action Alice Smith fixes it", format="org.matrix.custom.html", formatted_body=html)
+    both = message(
+        "@b:x",
+        "#action alice fixes\n#action bob tests",
+        **{"m.mentions": {"user_ids": ["@alice:x", "@b:x", "@stranger:x", 7]}},
+    )
+    out = events(client.receive_sync(sync(timeline=[one, both])))
+    assert [e.mentions for e in out if isinstance(e, Message)] == [("Alice Smith",), ("Alice Smith",), ("Bob",)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), st.text(max_size=40))
+def test_any_formatted_body_is_searched_for_pills_without_failing(html: str, user: str) -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    body = f'<a href="https://matrix.to/#/{user}">{html}<mx-reply>{html}</a'
+    out = events(client.receive_sync(sync(timeline=[message("@a:x", "#action x", formatted_body=body)])))
+    assert len(out) == 1 and isinstance(out[0], Message) and out[0].text == "#action x"

@@ -40,7 +40,8 @@ class Message:
     """A line said in the channel.
 
     ``reply_to``: the message id of the line it answers (a Matrix reply); ``thread``: the message id of the line
-    that starts the thread it was said in (a Matrix thread). Neither changes what the line means.
+    that starts the thread it was said in (a Matrix thread). Neither changes what the line means. ``mentions``: the
+    nicks the line names by reference (Matrix pills and ``m.mentions``): an ``#action`` is theirs too.
     """
 
     time: datetime
@@ -50,6 +51,7 @@ class Message:
     msgid: str | None = None
     reply_to: str | None = None
     thread: str | None = None
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

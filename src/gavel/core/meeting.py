@@ -530,7 +530,12 @@ class Meeting:
             self.current_topic = text
             agenda = agenda or self.agenda.copy()
             self.agenda.start_topic(text, event.time)
-        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref)
+        owners: tuple[str, ...] = ()
+        if kind is ItemKind.ACTION and event.mentions:
+            owners = tuple(nick for nick in event.mentions if not self.is_bot(nick))
+            for nick in owners:
+                self._people.name(nick)
+        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref, owners=owners)
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)

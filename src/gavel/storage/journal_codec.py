@@ -15,9 +15,9 @@ each line ending in ``\\n``::
   same rules even when the configuration changed meanwhile); both new in version 2, optional.
 - Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``
   ``edit`` ``redact``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old nick, ``x``
-  text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id of its thread,
-  ``g`` the message id an ``edit`` or ``redact`` targets, ``s`` series and ``l`` list of ``[ref, text]`` (``open``).
-  An optional field that is ``None`` is left out.
+  text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id of its
+  thread, ``m`` the list of nicks it mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s`` series
+  and ``l`` list of ``[ref, text]`` (``open``). An optional field that is ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
   ``str`` round-trips and no line holds a raw line break.
 - The newline is the commit mark: an unterminated last line is a torn write (the process died mid-write) and is
@@ -104,6 +104,8 @@ def encode_event(event: Event) -> bytes:
                 tail += ',"r":' + _quote(event.reply_to)
             if event.thread is not None:
                 tail += ',"h":' + _quote(event.thread)
+            if event.mentions:
+                tail += ',"m":[' + ",".join(_quote(nick) for nick in event.mentions) + "]"
         line = (
             f'{{"k":"{"msg" if kind is Message else "act"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"x":{_quote(event.text)}{tail}}}\n'
@@ -171,9 +173,16 @@ def _optional(record: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def _strings(record: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = record.get(key, [])
+    if type(value) is not list or not all(type(item) is str for item in value):
+        raise JournalError(f"field {key!r} must be a list of strings, not {value!r}")
+    return tuple(value)
+
+
 # kind -> the keys its record may have
 _KEYS: dict[str, frozenset[str]] = {
-    "msg": frozenset("ktnxairh"),
+    "msg": frozenset("ktnxairhm"),
     "act": frozenset("ktnxai"),
     "nick": frozenset("kton"),
     "join": frozenset("ktna"),
@@ -219,6 +228,7 @@ def _decode_record(record: object) -> Event:
             _optional(record, "i"),
             _optional(record, "r"),
             _optional(record, "h"),
+            _strings(record, "m"),
         )
     if kind == "edit":
         return Edit(

@@ -12,15 +12,20 @@ that an edit comes from the line's own sender).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction
+from gavel.core.records import mentions
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
 
 MAX_BODY = 64 * 1024  # characters of one message read; the rest is cut (a huge paste never stalls the bot)
+MAX_MENTIONS = 50  # user ids read from one message's mentions and pills
+_PILL = re.compile(r"""href\s*=\s*["']https://matrix\.to/#/([^"'?/<>\s]+)""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +216,15 @@ class MatrixClient:
         if isinstance(answered, Mapping) and not (thread is not None and relates.get("is_falling_back") is True):
             reply_to = _string(answered.get("event_id"))
         action = content.get("msgtype") == "m.emote"
-        for number, line in enumerate(body_lines(content)):
+        lines = body_lines(content)
+        named = mentioned(content, room, self.user_id)
+        for number, line in enumerate(lines):
             # Each line its own id (the event id, then "#2", "#3" ...): a repeated delivery is recognised line by line.
             msgid = _line_id(event_id, number)
             said: Event = (
                 Action(time, nick, line, sender, msgid)
                 if action
-                else Message(time, nick, line, sender, msgid, reply_to, thread)
+                else Message(time, nick, line, sender, msgid, reply_to, thread, _named_in(line, named, len(lines)))
             )
             outputs.append(ChannelEvent(room.room_id, said))
         return outputs
@@ -231,6 +238,28 @@ class MatrixClient:
             return []
         redaction = Redaction(event_time(event), room.nick(sender), target, sender, _string(event.get("event_id")))
         return [ChannelEvent(room.room_id, redaction)]
+
+
+def mentioned(content: Mapping[str, Any], room: RoomState, bot: str) -> list[tuple[str, str]]:
+    """``(user id, nick)`` of each member of ``room`` a message names by reference: ``m.mentions`` user ids and pills
+    (``matrix.to`` links) in its HTML; never the bot. The HTML is only searched for links, never parsed or kept."""
+    ids: list[str] = []
+    mentions = content.get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, Mapping) else None
+    if isinstance(users, list):
+        ids += [user for user in users[:MAX_MENTIONS] if isinstance(user, str)]
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and "matrix.to" in formatted:
+        ids += [unquote(found) for found in _PILL.findall(formatted[:MAX_BODY])[:MAX_MENTIONS]]  # "%40a%3Ax" too
+    return [(user, room.nick(user)) for user in dict.fromkeys(ids) if user in room.names and user != bot]
+
+
+def _named_in(line: str, named: list[tuple[str, str]], lines: int) -> tuple[str, ...]:
+    """The mentions that belong to ``line``: all of them for a message of one line, else those the line names (by
+    display name, localpart or user id, as a whole word)."""
+    if lines == 1:
+        return tuple(nick for _, nick in named)
+    return tuple(nick for user, nick in named if any(mentions(line, word) for word in (nick, localpart(user), user)))
 
 
 def _string(value: object) -> str | None:
