@@ -311,3 +311,31 @@ def test_edits_redactions_and_replies_reach_the_files_and_survive_recovery(tmp_p
     assert '<a class="rel" href="#l-3">(edit of line 3)</a>' in texts["log.html"]
     assert texts["log.html"].count("[redacted]") == 1 and "alice redacted line 2" in texts["log.html"]
     assert "kept, edited (corrected)" in texts["txt"] and "hunter2" not in texts["html"]
+
+
+def test_role_chairs_told_between_meetings_reach_the_journal_and_the_next_meeting(tmp_path: Path) -> None:
+    from gavel.core.events import RoleChairs
+    from gavel.storage.journal import Journal, JournalDir
+
+    settings = MeetingSettings(channel="!room:x", bot_nick="gavel")
+    journals = JournalDir(tmp_path / "journal")
+    run = MeetingExecutor(
+        lambda: settings,
+        Outputs(output_dir=tmp_path / "out"),
+        new_id=lambda: "aaaa0001",
+        journals=lambda started, meeting_id, record: journals.create("m", "!room:x", started, meeting_id=meeting_id),
+    )
+    run.process(RoleChairs(T0, ("@mod:x",)))
+    run.process(Message(T0, "alice", "#startmeeting", "@a:x", "$0"))
+    assert run.journal is not None
+    run.journal.sync()
+    assert RoleChairs(T0, ("@mod:x",)) in Journal.read(run.journal.path)[1]
+    import shutil
+
+    copy = tmp_path / "copy.journal"  # (the live journal is locked by its executor)
+    shutil.copy(run.journal.path, copy)
+    again = MeetingExecutor(lambda: settings, Outputs(output_dir=tmp_path / "again"), new_id=lambda: "x")
+    again.resume(copy)
+    assert again.meeting.role_chairs() == ("@mod:x",)
+    run.process(Message(T0, "alice", "#endmeeting", "@a:x", "$1"))
+    assert run.meeting.role_chairs() == ("@mod:x",)  # the next meeting knows it too

@@ -231,3 +231,18 @@ def test_an_action_with_a_mention_belongs_to_the_person_it_names_by_reference() 
     view = build_view(session.meeting, log_basename="x")
     owners = {owner.nick: [item.text for item in owner.actions] for owner in view.actions_by_person}
     assert owners["Bob Jones"] == ["fix the build"]
+
+
+def test_role_chairs_chair_by_account_while_their_role_lasts() -> None:
+    from gavel.core.events import RoleChairs
+
+    meeting = Meeting(MeetingSettings(channel="!r:x", bot_nick="gavelbot"))
+    meeting.handle(RoleChairs(T0, (B,)))  # told before the meeting: it knows at the start
+    meeting.handle(Message(T0, "alice", "#startmeeting", A, "$0"))
+    meeting.handle(Message(T0, "bob", "#agreed by power", B, "$1"))
+    meeting.handle(Message(T0, "bobby", "#agreed same account, other name", B, "$2"))
+    meeting.handle(Message(T0, "bob", "#agreed no account: no power", None, "$3"))
+    meeting.handle(RoleChairs(T0, ()))
+    says_now = says(meeting.handle(Message(T0, "bob", "#agreed demoted", B, "$4")))
+    assert [item.text for item in meeting.items] == ["by power", "same account, other name"]
+    assert says_now and "bob" in says_now[0] and meeting.role_chairs() == ()

@@ -33,6 +33,7 @@ from gavel.core.events import (
     Quit,
     RawLine,
     Redaction,
+    RoleChairs,
     Tick,
 )
 from gavel.storage import journal as journal_module
@@ -74,6 +75,7 @@ events: st.SearchStrategy[Event] = st.one_of(
     ),
     st.builds(Edit, times, any_text, any_text, any_text, optional_text, optional_text),
     st.builds(Redaction, times, any_text, any_text, optional_text, optional_text),
+    st.builds(RoleChairs, times, st.lists(any_text, max_size=3).map(tuple)),
     st.builds(Action, times, any_text, any_text, optional_text, optional_text),
     st.builds(NickChange, times, any_text, any_text),
     st.builds(Join, times, any_text, optional_text),

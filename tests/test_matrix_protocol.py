@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction
+from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction, RoleChairs
 from gavel.transports.matrix.protocol import Invited, MatrixClient, body_lines
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice
 
@@ -195,3 +195,31 @@ def test_any_formatted_body_is_searched_for_pills_without_failing(html: str, use
     body = f'<a href="https://matrix.to/#/{user}">{html}<mx-reply>{html}</a'
     out = events(client.receive_sync(sync(timeline=[message("@a:x", "#action x", formatted_body=body)])))
     assert len(out) == 1 and isinstance(out[0], Message) and out[0].text == "#action x"
+
+
+def power(users: dict[str, int], default: int = 0) -> dict[str, Any]:
+    content = {"users": users, "users_default": default}
+    return {
+        "type": "m.room.power_levels",
+        "state_key": "",
+        "sender": "@a:x",
+        "content": content,
+        "origin_server_ts": TS,
+    }
+
+
+def test_members_at_the_power_level_chair_and_changes_are_told() -> None:
+    client = MatrixClient("@bot:example.org", power_level_chairs=50)
+    members = [member("@a:x", "A"), member("@b:x", "B"), member("@bot:example.org")]
+    first = client.receive_sync(sync(state=[*members, power({"@a:x": 100, "@b:x": 0, "@bot:example.org": 100})]))
+    assert events(first) == [RoleChairs(WHEN, ("@a:x",))]
+    later = client.receive_sync(sync(timeline=[power({"@a:x": 100, "@b:x": 50, "@bot:example.org": 100})]))
+    assert events(later) == [RoleChairs(WHEN, ("@a:x", "@b:x"))]
+    assert events(client.receive_sync(sync(timeline=[member("@b:x", "Bee")]))) == [NickChange(WHEN, "B", "Bee")]
+    everyone = client.receive_sync(sync(timeline=[power({"@bot:example.org": 100}, default=50), member("@c:x", "C")]))
+    assert events(everyone) == [
+        Join(WHEN, "C", "@c:x"),
+        RoleChairs(WHEN, ("@a:x", "@b:x", "@c:x")),
+    ]
+    off = MatrixClient("@bot:example.org")
+    assert events(off.receive_sync(sync(state=[*members, power({"@a:x": 100})]))) == []

@@ -37,7 +37,7 @@ from gavel.core.effects import (
     SetTopic,
 )
 from gavel.core.errors import GavelError
-from gavel.core.events import AccountChange, Event, Row
+from gavel.core.events import AccountChange, Event, RoleChairs, Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.render.view import MinutesView, build_view
@@ -215,6 +215,8 @@ class MeetingExecutor:
         journal = self._journals(time, meeting_id, settings_record(self.meeting.settings))
         for nick, account in self.meeting.known_accounts():  # what the core knew before the meeting
             journal.append(AccountChange(time, nick, account))
+        if self.meeting.role_chairs():
+            journal.append(RoleChairs(time, self.meeting.role_chairs()))
         self.meeting_id, self.journal, self._work_name = meeting_id, journal, journal.path.name
 
     def sync(self) -> None:
@@ -391,6 +393,8 @@ class MeetingExecutor:
     def _carry_accounts(self, previous: Meeting, time: datetime) -> None:
         for nick, account in previous.known_accounts():
             self.meeting.handle(AccountChange(time, nick, account))
+        if previous.role_chairs():
+            self.meeting.handle(RoleChairs(time, previous.role_chairs()))
 
     def renew(self, settings: MeetingSettings, time: datetime) -> None:
         """Between meetings: the next one runs with ``settings`` (e.g. the name of a meeting scheduled now), and

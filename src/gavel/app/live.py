@@ -239,7 +239,13 @@ class LiveBot:
             from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
         for account in config.matrix:
             self.connections[account.name] = MatrixConnection(
-                MatrixSettings(account.homeserver, account.user_id, account.access_token, account.rooms),
+                MatrixSettings(
+                    account.homeserver,
+                    account.user_id,
+                    account.access_token,
+                    account.rooms,
+                    power_level_chairs=account.power_level_chairs,
+                ),
                 functools.partial(self._on_output, account.name),
                 clock=clock,
                 since=self._saved_sync_token(account.name),

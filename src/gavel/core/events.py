@@ -170,8 +170,29 @@ class Redaction:
     msgid: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RoleChairs:
+    """The accounts that chair by their role in the channel: a Matrix room's members whose power level is at least
+    the configured ``power_level_chairs``. Each replaces the set before it; the bot is never among them."""
+
+    time: datetime
+    accounts: tuple[str, ...]
+
+
 Event = (
-    Message | Action | NickChange | Join | Part | Quit | AccountChange | RawLine | Tick | OpenActions | Edit | Redaction
+    Message
+    | Action
+    | NickChange
+    | Join
+    | Part
+    | Quit
+    | AccountChange
+    | RawLine
+    | Tick
+    | OpenActions
+    | Edit
+    | Redaction
+    | RoleChairs
 )
 
 

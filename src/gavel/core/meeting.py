@@ -50,6 +50,7 @@ from gavel.core.events import (
     Quit,
     RawLine,
     Redaction,
+    RoleChairs,
     Row,
     Tick,
     nick_change_text,
@@ -186,6 +187,10 @@ class Meeting:
         """
         return self._chairs.known_accounts()
 
+    def role_chairs(self) -> tuple[str, ...]:
+        """The accounts that chair by their role (``RoleChairs``), sorted: fed back as one event they rebuild it."""
+        return tuple(sorted(self._chairs.by_role))
+
     def topic_text(self) -> str:
         """What the channel topic should say now."""
         topic = self.current_topic or ""
@@ -240,6 +245,8 @@ class Meeting:
             return self._idle_message(event)
         if isinstance(event, Join | Part | Quit | NickChange | AccountChange):
             self._chairs.track_account(event)
+        elif isinstance(event, RoleChairs):
+            self._chairs.by_role = frozenset(event.accounts)
         return []
 
     def _idle_message(self, event: Message) -> list[Effect]:
@@ -274,6 +281,8 @@ class Meeting:
                 return amendments.edit(self, event)
             case Redaction():
                 return amendments.redact(self, event)
+            case RoleChairs():
+                self._chairs.by_role = frozenset(event.accounts)
             case Join() | AccountChange():
                 self._chairs.track_account(event)
             case Part() | Quit():

@@ -14,10 +14,11 @@ each line ending in ``\\n``::
   ``settings`` what it was run with (the bot's nick, lengths, time zone ...: recovery replays the meeting under the
   same rules even when the configuration changed meanwhile); both new in version 2, optional.
 - Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``
-  ``edit`` ``redact``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old nick, ``x``
-  text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id of its
-  thread, ``m`` the list of nicks it mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s`` series
-  and ``l`` list of ``[ref, text]`` (``open``). An optional field that is ``None`` (or an empty ``m``) is left out.
+  ``edit`` ``redact`` ``role``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old
+  nick, ``x`` text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id
+  of its thread, ``m`` the list of nicks it mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s``
+  series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An optional field that is
+  ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
   ``str`` round-trips and no line holds a raw line break.
 - The newline is the commit mark: an unterminated last line is a torn write (the process died mid-write) and is
@@ -48,6 +49,7 @@ from gavel.core.events import (
     Quit,
     RawLine,
     Redaction,
+    RoleChairs,
     Tick,
 )
 
@@ -144,6 +146,10 @@ def encode_event(event: Event) -> bytes:
             f'{{"k":"{"edit" if kind is Edit else "redact"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"g":{_quote(event.target)}{tail}}}\n'
         )
+    elif kind is RoleChairs:
+        assert isinstance(event, RoleChairs)
+        listed = ",".join(_quote(account) for account in event.accounts)
+        line = f'{{"k":"role","t":"{_time(event.time)}","l":[{listed}]}}\n'
     else:
         raise JournalError(f"cannot journal {event!r}: not an event")
     return line.encode("ascii")
@@ -194,6 +200,7 @@ _KEYS: dict[str, frozenset[str]] = {
     "open": frozenset("ktsl"),
     "edit": frozenset("ktngxai"),
     "redact": frozenset("ktngai"),
+    "role": frozenset("ktl"),
 }
 
 
@@ -255,6 +262,8 @@ def _decode_record(record: object) -> Event:
         return AccountChange(time, _str(record, "n"), _optional(record, "a"))
     if kind == "raw":
         return RawLine(time, _str(record, "x"))
+    if kind == "role":
+        return RoleChairs(time, _strings(record, "l"))
     if kind == "open":
         return OpenActions(time, _str(record, "s"), _open_actions(record))
     return Tick(time)

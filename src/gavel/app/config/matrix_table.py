@@ -34,9 +34,17 @@ def read_matrix(t: Table) -> MatrixConfig | None:
     if token is None and not t.has("access_token") and not t.has("access_token_env"):
         t.problem("access_token_env", 'missing: the account needs an access token (access_token_env = "VAR")')
     rooms = _rooms(t)
+    power_level_chairs = t.integer("power_level_chairs")
     if name is None or homeserver is None or user_id is None or token is None or not rooms:
         return None
-    return MatrixConfig(name=name, homeserver=homeserver.rstrip("/"), user_id=user_id, access_token=token, rooms=rooms)
+    return MatrixConfig(
+        name=name,
+        homeserver=homeserver.rstrip("/"),
+        user_id=user_id,
+        access_token=token,
+        rooms=rooms,
+        power_level_chairs=power_level_chairs,
+    )
 
 
 def _rooms(t: Table) -> tuple[str, ...]:

@@ -50,6 +50,7 @@ class MatrixSettings:
     user_id: str
     access_token: str = field(repr=False)
     rooms: tuple[str, ...] = ()  # aliases (#room:server) or ids (!id:server)
+    power_level_chairs: int = 0  # members at this power level or above are chairs (0: none)
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
 
@@ -82,7 +83,7 @@ class MatrixConnection:
         self.checkpoint = checkpoint
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not security
-        self.client = MatrixClient(settings.user_id)
+        self.client = MatrixClient(settings.user_id, power_level_chairs=settings.power_level_chairs)
         self.client.next_batch = since
         self.connected = asyncio.Event()
         self.registered = False

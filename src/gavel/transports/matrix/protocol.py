@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction
+from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction, RoleChairs
 from gavel.core.records import mentions
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
 
@@ -47,6 +47,7 @@ class RoomState:
     name: str | None = None
     power: dict[str, int] = field(default_factory=dict)
     default_power: int = 0
+    role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
 
     def nick(self, user_id: str) -> str:
         """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
@@ -85,8 +86,10 @@ def body_lines(content: Mapping[str, Any]) -> list[str]:
 class MatrixClient:
     """One bot account's view of its rooms, fed /sync responses."""
 
-    def __init__(self, user_id: str, rooms: Iterable[str] = ()) -> None:
+    def __init__(self, user_id: str, rooms: Iterable[str] = (), *, power_level_chairs: int = 0) -> None:
+        """``power_level_chairs``: members at this power level or above chair the room's meetings (0: none)."""
         self.user_id = user_id
+        self.power_level_chairs = power_level_chairs
         self.wanted = set(rooms)  # room ids the bot serves (aliases resolved by the connection)
         self.rooms: dict[str, RoomState] = {}
         self.next_batch: str | None = None
@@ -120,12 +123,17 @@ class MatrixClient:
             room = self.rooms[room_id] = RoomState(room_id)
             outputs.append(JoinedChannel(room_id))
         state = joined.get("state")
-        for event in _events(state.get("events") if isinstance(state, Mapping) else None):
-            self._state(room, event, outputs, emit=False)
+        last: Mapping[str, Any] | None = None
+        for last in _events(state.get("events") if isinstance(state, Mapping) else None):
+            self._state(room, last, outputs, emit=False)
+        if last is not None:
+            self._role_chairs(room, last, outputs)  # once for the whole state (it may list thousands of members)
         timeline = joined.get("timeline")
         for event in _events(timeline.get("events") if isinstance(timeline, Mapping) else None):
             if "state_key" in event:
                 self._state(room, event, outputs, emit=True)
+                if event.get("type") in ("m.room.power_levels", "m.room.member"):
+                    self._role_chairs(room, event, outputs)
             elif event.get("type") == "m.room.message" and not room.encrypted:
                 outputs += self._message(room, event)
             elif event.get("type") == "m.room.redaction" and not room.encrypted:
@@ -156,6 +164,22 @@ class MatrixClient:
             room.power = {k: v for k, v in _items(users) if type(v) is int}
             default = content.get("users_default")
             room.default_power = default if type(default) is int else 0
+
+    def _role_chairs(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput]) -> None:
+        """Tell the members at ``power_level_chairs`` or above when that set changed (power levels, a member who
+        joins a room whose default level is that high)."""
+        threshold = self.power_level_chairs
+        if threshold <= 0:
+            return
+        users = set(room.power) | set(room.names)
+        chairs = tuple(
+            sorted(
+                user for user in users if user != self.user_id and room.power.get(user, room.default_power) >= threshold
+            )
+        )
+        if chairs != room.role_chairs:
+            room.role_chairs = chairs
+            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), chairs)))
 
     def _member(
         self,
