@@ -95,3 +95,51 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
         assert "alice rewrites bob" not in html
 
     asyncio.run(scenario())
+
+
+def test_power_level_chairs_on_synapse_follow_changes_during_the_meeting(synapse: Synapse, tmp_path: Path) -> None:
+    bot_token = synapse.register("meetbot")
+
+    async def scenario() -> None:
+        alice = User(synapse, "alice" + secrets.token_hex(2))
+        bob = User(synapse, "bob" + secrets.token_hex(2))
+        carol = User(synapse, "carol" + secrets.token_hex(2))
+        room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
+        for user in (bob, carol):
+            await user.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        levels_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.power_levels/"
+
+        async def set_level(user: User, level: int) -> None:
+            levels = await alice.call("GET", levels_path)
+            levels["users"][synapse.user_id(user.name)] = level
+            await alice.call("PUT", levels_path, levels)
+
+        await set_level(carol, 50)
+        path = write_config(tmp_path, synapse, room_id)
+        path.write_text(path.read_text(encoding="utf-8") + "power_level_chairs = 50\n", encoding="utf-8")
+        config = load_config(path, environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
+        async with running_bot(config):
+            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
+
+            async def bot_joined() -> bool:
+                return synapse.user_id("meetbot") in (await alice.call("GET", members_path))["joined"]
+
+            await wait_until(bot_joined)
+            await asyncio.sleep(0.5)
+            await text(alice, room_id, "#startmeeting power")
+            await text(carol, room_id, "#agreed carol decides as a moderator")
+            await text(bob, room_id, "#agreed bob may not")
+            await set_level(carol, 0)
+            await text(carol, room_id, "#agreed carol no longer")
+            await set_level(bob, 100)
+            await text(bob, room_id, "#agreed bob now may")
+            await text(alice, room_id, "#endmeeting")
+            await wait_until(lambda: list((tmp_path / "out").rglob("*.json")))
+        (minutes_path,) = (tmp_path / "out").rglob("*.json")
+        minutes = json.loads(minutes_path.read_text(encoding="utf-8"))
+        assert [(i["kind"], i["text"]) for i in minutes["items"]] == [
+            ("agreed", "carol decides as a moderator"),
+            ("agreed", "bob now may"),
+        ]
+
+    asyncio.run(scenario())

@@ -203,9 +203,10 @@ class ChannelRuntime:
             self.handle(Tick(now))
 
     def renew_idle(self) -> None:
-        """The bot's nick is known now: meetings to come see it (only between meetings)."""
+        """The bot's nick is known now: meetings to come see it (only between meetings). What the idle meeting knew
+        (accounts, chairs by role: a Matrix room's first sync tells its power levels before this) is kept."""
         if self.meeting.state is MeetingState.IDLE:
-            self.executor.meeting = Meeting(self.settings())
+            self.executor.renew(self.settings(), self.bot.clock())
 
 
 class LiveBot:
