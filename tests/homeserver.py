@@ -25,8 +25,8 @@ START_TIMEOUT = 60.0
 
 # Applied over the generated homeserver.yaml (by Synapse's own Python, which has PyYAML).
 _OVERRIDES = r"""
-import sys, yaml
-path, port = sys.argv[1], int(sys.argv[2])
+import json, sys, yaml
+path, port, message_limit = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 with open(path) as stream:
     config = yaml.safe_load(stream)
 config["listeners"] = [{
@@ -48,6 +48,8 @@ config["rc_login"] = {"address": dict(lots), "account": dict(lots), "failed_atte
 config["rc_joins"] = {"local": dict(lots), "remote": dict(lots)}
 config["rc_invites"] = {"per_room": dict(lots), "per_user": dict(lots), "per_issuer": dict(lots)}
 config["rc_presence"] = {"per_user": dict(lots)}
+if message_limit is not None:  # the rate-limit test's server: the bot's messages are throttled
+    config["rc_message"] = {"per_second": message_limit[0], "burst_count": message_limit[1]}
 config["log_config"] = None
 with open(path, "w") as stream:
     yaml.safe_dump(config, stream)
@@ -76,7 +78,9 @@ def _free_port() -> int:
 class Synapse:
     """Start with ``with Synapse() as server:``; ``server.url``, ``server.register(name)`` -> access token."""
 
-    def __init__(self) -> None:
+    def __init__(self, message_limit: tuple[float, int] | None = None) -> None:
+        """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit."""
+        self.message_limit = message_limit
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = Path(tempfile.mkdtemp(prefix="gavel-synapse-"))
@@ -92,7 +96,10 @@ class Synapse:
             check=True, capture_output=True, timeout=120, cwd=self.directory,
         )  # fmt: skip
         subprocess.run(
-            [python, "-c", _OVERRIDES, str(config), str(self.port)], check=True, timeout=60, cwd=self.directory
+            [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit)],
+            check=True,
+            timeout=60,
+            cwd=self.directory,
         )
         for line in config.read_text(encoding="utf-8").splitlines():
             if line.startswith("registration_shared_secret:"):

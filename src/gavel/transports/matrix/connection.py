@@ -16,20 +16,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
+import aiohttp
 from mautrix.api import HTTPAPI
 from mautrix.client import ClientAPI
-from mautrix.errors import MatrixError, MatrixRequestError, MLimitExceeded
+from mautrix.errors import MatrixError
 from mautrix.types import (
-    EventType,
-    MessageType,
     RoomAlias,
     RoomID,
-    RoomTopicStateEventContent,
     SyncToken,
-    TextMessageEventContent,
     UserID,
 )
+from yarl import URL
 
 from gavel.transports.matrix.protocol import Invited, MatrixClient, MatrixOutput
 from gavel.transports.outputs import Notice, Registered
@@ -91,7 +90,9 @@ class MatrixConnection:
         self._api: ClientAPI | None = None
         self._stopping = False
         self.dropped = 0
-        self.attempts = 0
+        self.rate_limited = 0  # sends the homeserver refused with M_LIMIT_EXCEEDED (each then sent again)
+        self.attempts = 0  # failed sessions in a row (the backoff's exponent)
+        self.failures = 0  # failed sessions in all (a homeserver that went away and came back)
         self.room_ids: dict[str, str] = {}  # configured spelling (alias or id) -> room id
         self.configured: dict[str, str] = {}  # room id -> configured spelling
 
@@ -159,6 +160,7 @@ class MatrixConnection:
                     if self._stopping:
                         break
                     self.connected.clear()
+                    self.failures += 1
                     delay = self.backoff()
                     log.warning("%s: %s; retrying in %.1f s", self.settings.homeserver, error, delay)
                     self.attempts += 1
@@ -223,23 +225,30 @@ class MatrixConnection:
             await self._send(api, item)
 
     async def _send(self, api: ClientAPI, item: _Outgoing) -> None:
+        """Send one line (or the topic). The request is made here rather than through mautrix, whose error drops
+        ``retry_after_ms``: a 429 waits that long and sends again under the same transaction id, which the
+        homeserver keeps once however often it arrives."""
+        room = quote(self.room_ids.get(item.room, item.room), safe="")
+        if item.topic:
+            path, body = f"/_matrix/client/v3/rooms/{room}/state/m.room.topic/", {"topic": item.text}
+        else:
+            path = f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{quote(item.txn_id, safe='')}"
+            body = {"msgtype": "m.notice", "body": item.text}
         for _ in range(20):  # bounded: a room that keeps refusing does not hold the queue for ever
             try:
-                room = RoomID(self.room_ids.get(item.room, item.room))
-                if item.topic:
-                    await api.send_state_event(room, EventType.ROOM_TOPIC, RoomTopicStateEventContent(topic=item.text))
-                else:
-                    content = TextMessageEventContent(msgtype=MessageType.NOTICE, body=item.text)
-                    await api.send_message_event(room, EventType.ROOM_MESSAGE, content, txn_id=item.txn_id)
-                return
-            except MLimitExceeded as error:
-                await asyncio.sleep(max(0.05, (getattr(error, "retry_after_ms", None) or 1000) / 1000))
-            except MatrixRequestError as error:
-                log.warning("%s: cannot send to %s: %s", self.settings.user_id, item.room, error)
-                return
-            except (OSError, TimeoutError) as error:
+                status, answer = await _put(api, path, body)
+            except (OSError, TimeoutError, aiohttp.ClientError) as error:
                 log.warning("%s: sending to %s failed (%s); retrying", self.settings.user_id, item.room, error)
                 await asyncio.sleep(1)
+                continue
+            if status == 200:
+                return
+            if status == 429 or answer.get("errcode") == "M_LIMIT_EXCEEDED":
+                self.rate_limited += 1
+                await asyncio.sleep(retry_delay(answer))
+                continue
+            log.warning("%s: cannot send to %s: %s %s", self.settings.user_id, item.room, status, answer.get("error"))
+            return
 
     async def stop(self, message: str = "gavel stopping") -> None:
         self._stopping = True
@@ -247,6 +256,27 @@ class MatrixConnection:
         deadline = loop.time() + 2
         while self._queue.qsize() and loop.time() < deadline:  # bounded: the last replies go out
             await asyncio.sleep(0.02)
+
+
+def retry_delay(answer: dict[str, Any]) -> float:
+    """Seconds to wait after a 429: the answer's ``retry_after_ms`` (kept within 50 ms .. 60 s), else 1 s."""
+    wait = answer.get("retry_after_ms")
+    if type(wait) is not int and type(wait) is not float:
+        return 1.0
+    return min(60.0, max(0.05, wait / 1000)) if wait == wait else 1.0  # (NaN: 1 s)
+
+
+async def _put(api: ClientAPI, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """PUT ``body`` to ``path`` (quoted already) on the account's homeserver: the status and the JSON answer."""
+    http = api.api
+    url = URL(str(http.base_url).rstrip("/") + path, encoded=True)
+    headers = {"Authorization": f"Bearer {http.token}"}
+    async with http.session.put(url, json=body, headers=headers) as response:
+        try:
+            answer = await response.json(content_type=None)
+        except ValueError:
+            answer = None
+        return response.status, answer if isinstance(answer, dict) else {}
 
 
 def _token(value: str | None) -> SyncToken | None:
