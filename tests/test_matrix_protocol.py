@@ -223,3 +223,69 @@ def test_members_at_the_power_level_chair_and_changes_are_told() -> None:
     ]
     off = MatrixClient("@bot:example.org")
     assert events(off.receive_sync(sync(state=[*members, power({"@a:x": 100})]))) == []
+
+
+relation_values = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {"rel_type": st.sampled_from(["m.replace", "m.thread", "m.annotation", 7]), "event_id": json_values},
+        optional={"m.in_reply_to": json_values, "is_falling_back": json_values},
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["m.room.message", "m.room.redaction", "m.sticker", "m.reaction", "org.example.custom", 5]),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "body": st.one_of(st.text(max_size=50), json_values),
+            "msgtype": st.sampled_from(["m.text", "m.emote", "m.notice", "m.image"]),
+            "m.relates_to": relation_values,
+            "m.new_content": json_values,
+            "m.mentions": st.one_of(json_values, st.fixed_dictionaries({"user_ids": json_values})),
+            "formatted_body": st.one_of(st.text(max_size=80), json_values),
+            "redacts": json_values,
+        },
+    ),
+    json_values,
+)
+def test_odd_edits_redactions_replies_and_unknown_events_never_raise_in_the_client_or_the_core(
+    kind: object, content: dict[str, Any], redacts: Any
+) -> None:
+    from gavel.core import Meeting, MeetingSettings
+
+    client = MatrixClient("@bot:example.org", power_level_chairs=50)
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    meeting = Meeting(MeetingSettings(channel=ROOM, bot_nick="bot"))
+    start = message("@a:x", "#startmeeting")
+    odd = {"type": kind, "sender": "@a:x", "event_id": "$odd", "content": content, "redacts": redacts}
+    for output in events(client.receive_sync(sync(timeline=[start, odd, {**odd, "sender": 3}]))):
+        meeting.handle(output)
+
+
+def test_a_huge_message_is_cut_and_unknown_events_are_skipped() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@a:x", "A")]))
+    huge = message("@a:x", "#info " + "x" * 5_000_000 + "\n" + "line\n" * 200_000)
+    sticker = {"type": "m.sticker", "sender": "@a:x", "content": {"body": "#endmeeting"}, "origin_server_ts": TS}
+    reaction = {"type": "m.reaction", "sender": "@a:x", "content": {"m.relates_to": {"key": "👍"}}}
+    out = events(client.receive_sync(sync(timeline=[huge, sticker, reaction])))
+    assert len(out) == 1 and isinstance(out[0], Message) and len(out[0].text) < 70_000
+
+
+def test_history_before_the_bot_first_started_reaches_no_meeting_but_its_state_does() -> None:
+    from gavel.transports.matrix.connection import _without_timeline
+
+    client = MatrixClient("@bot:example.org", power_level_chairs=50)
+    first = _without_timeline(
+        sync(
+            state=[member("@a:x", "A")],
+            timeline=[message("@a:x", "#startmeeting long ago"), member("@b:x", "B"), power({"@b:x": 50})],
+        )
+    )
+    out = client.receive_sync(first)
+    assert [type(o) for o in out] == [JoinedChannel, ChannelEvent]
+    assert events(out) == [RoleChairs(WHEN, ("@b:x",))]  # state, not what was said
+    assert client.rooms[ROOM].names == {"@a:x": "A", "@b:x": "B"}
