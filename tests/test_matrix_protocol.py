@@ -271,7 +271,8 @@ def test_a_huge_message_is_cut_and_unknown_events_are_skipped() -> None:
     huge = message("@a:x", "#info " + "x" * 5_000_000 + "\n" + "line\n" * 200_000)
     sticker = {"type": "m.sticker", "sender": "@a:x", "content": {"body": "#endmeeting"}, "origin_server_ts": TS}
     reaction = {"type": "m.reaction", "sender": "@a:x", "content": {"m.relates_to": {"key": "👍"}}}
-    out = events(client.receive_sync(sync(timeline=[huge, sticker, reaction])))
+    no_sender = {"type": "m.room.redaction", "sender": 3, "redacts": "$x", "content": {}}
+    out = events(client.receive_sync(sync(timeline=[huge, sticker, reaction, no_sender])))
     assert len(out) == 1 and isinstance(out[0], Message) and len(out[0].text) < 70_000
 
 
