@@ -1,17 +1,18 @@
 """A Matrix account's connection: /sync long-polling and sending, with mautrix's typed client API.
 
 The state of the conversation (rooms, members, display names) is ``MatrixClient``'s, without I/O; this module
-only moves requests. What the bot says is an ``m.notice``, sent in order by one task; a 429 (``M_LIMIT_EXCEEDED``)
-waits ``retry_after_ms`` and sends again with the same transaction id, so a line is never posted twice.
+only moves requests. What the bot says is an ``m.notice``, sent in order by one task per room (rooms never wait
+for each other); a 429 (``M_LIMIT_EXCEEDED``) waits ``retry_after_ms`` and sends again with the same transaction id,
+so a line is never posted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,7 +87,9 @@ class MatrixConnection:
         self.client.next_batch = since
         self.connected = asyncio.Event()
         self.registered = False
-        self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue()
+        self._outgoing: dict[str, deque[_Outgoing]] = {}  # room -> what the bot has yet to send there, in order
+        self._senders: dict[str, asyncio.Task[None]] = {}  # room -> the task sending its lines
+        self._pending = 0  # lines not sent yet (the one being sent included)
         self._api: ClientAPI | None = None
         self._stopping = False
         self.dropped = 0
@@ -117,12 +120,26 @@ class MatrixConnection:
         return state.name if state is not None else None
 
     def say(self, room: str, text: str) -> None:
-        if self._queue.qsize() >= MAX_PENDING:
+        if self._pending >= MAX_PENDING:
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
                 log.warning("%s: reply queue full, %d replies dropped so far", self.settings.user_id, self.dropped)
             return
-        self._queue.put_nowait(_Outgoing(room, text))
+        self._enqueue(_Outgoing(room, text))
+
+    def _enqueue(self, item: _Outgoing) -> None:
+        self._outgoing.setdefault(item.room, deque()).append(item)
+        self._pending += 1
+        self._wake(item.room)
+
+    def _wake(self, room: str) -> None:
+        """Make sure a task sends ``room``'s lines: one per room, so rooms never wait for each other (a homeserver
+        takes a while to accept each message) while each room's lines keep their order."""
+        if self._api is None:
+            return  # run() wakes every room once it is connected
+        task = self._senders.get(room)
+        if task is None or task.done():
+            self._senders[room] = asyncio.get_running_loop().create_task(self._room_sender(self._api, room))
 
     def say_now(self, room: str, text: str) -> bool:
         """Send ahead of the queue (the failure notice); returns whether a send was started."""
@@ -133,7 +150,7 @@ class MatrixConnection:
         return True
 
     def set_topic(self, room: str, topic: str) -> bool:
-        self._queue.put_nowait(_Outgoing(room, topic, topic=True))
+        self._enqueue(_Outgoing(room, topic, topic=True))
         return True
 
     def join(self, room: str, key: str | None = None) -> None:
@@ -141,7 +158,7 @@ class MatrixConnection:
             asyncio.get_running_loop().create_task(self._join(self._api, room))
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return self._pending
 
     # ------------------------------------------------------------------ the loops
 
@@ -151,7 +168,9 @@ class MatrixConnection:
             UserID(self.settings.user_id), api=HTTPAPI(self.settings.homeserver, self.settings.access_token)
         )
         self._api = api
-        sender = asyncio.create_task(self._send_loop(api))
+        for room, waiting in self._outgoing.items():
+            if waiting:
+                self._wake(room)
         try:
             while not self._stopping:
                 try:
@@ -166,9 +185,10 @@ class MatrixConnection:
                     self.attempts += 1
                     await asyncio.sleep(delay)
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            senders = list(self._senders.values())
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
             await api.api.session.close()
             self._api = None
 
@@ -219,10 +239,12 @@ class MatrixConnection:
         self.configured[room_id] = room
         return room_id
 
-    async def _send_loop(self, api: ClientAPI) -> None:
-        while True:
-            item = await self._queue.get()
-            await self._send(api, item)
+    async def _room_sender(self, api: ClientAPI, room: str) -> None:
+        waiting = self._outgoing[room]
+        while waiting:
+            await self._send(api, waiting[0])
+            waiting.popleft()
+            self._pending -= 1
 
     async def _send(self, api: ClientAPI, item: _Outgoing) -> None:
         """Send one line (or the topic). The request is made here rather than through mautrix, whose error drops
@@ -254,7 +276,7 @@ class MatrixConnection:
         self._stopping = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 2
-        while self._queue.qsize() and loop.time() < deadline:  # bounded: the last replies go out
+        while self._pending and loop.time() < deadline:  # bounded: the last replies go out
             await asyncio.sleep(0.02)
 
 
