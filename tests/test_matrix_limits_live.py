@@ -131,3 +131,39 @@ def test_the_homeserver_restarted_under_the_bot_it_reconnects_and_the_meeting_go
         assert log.count("#info after the restart") == 1
 
     asyncio.run(scenario())
+
+
+def test_each_room_sends_in_order_without_waiting_for_a_slow_room(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gavel.transports.matrix import connection as module
+
+    sent: list[str] = []
+    slow_room_free = asyncio.Event()
+
+    async def put(api: object, path: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
+        if "slow" in path:
+            await slow_room_free.wait()
+        sent.append(str(body["body"]))
+        return 200, {}
+
+    async def scenario() -> list[str]:
+        monkeypatch.setattr(module, "_put", put)
+        connection = MatrixConnection(MatrixSettings("http://127.0.0.1:1", "@b:x", "t"), lambda output: None)
+        connection._api = object()  # type: ignore[assignment]  # connected, as far as sending goes
+        for number in range(3):
+            connection.say("!slow", f"slow {number}")
+            connection.say("!fast", f"fast {number}")
+        for _ in range(100):  # bounded
+            if len(sent) == 3:
+                break
+            await asyncio.sleep(0.01)
+        early = list(sent)
+        slow_room_free.set()
+        for _ in range(100):  # bounded
+            if not connection.pending():
+                break
+            await asyncio.sleep(0.01)
+        return early
+
+    early = asyncio.run(scenario())
+    assert early == ["fast 0", "fast 1", "fast 2"]  # the fast room did not wait behind the slow one
+    assert [line for line in sent if line.startswith("slow")] == ["slow 0", "slow 1", "slow 2"]
