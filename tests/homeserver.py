@@ -15,6 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any, Self
@@ -25,8 +26,8 @@ START_TIMEOUT = 60.0
 
 # Applied over the generated homeserver.yaml (by Synapse's own Python, which has PyYAML).
 _OVERRIDES = r"""
-import sys, yaml
-path, port = sys.argv[1], int(sys.argv[2])
+import json, sys, yaml
+path, port, message_limit = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
 with open(path) as stream:
     config = yaml.safe_load(stream)
 config["listeners"] = [{
@@ -48,6 +49,8 @@ config["rc_login"] = {"address": dict(lots), "account": dict(lots), "failed_atte
 config["rc_joins"] = {"local": dict(lots), "remote": dict(lots)}
 config["rc_invites"] = {"per_room": dict(lots), "per_user": dict(lots), "per_issuer": dict(lots)}
 config["rc_presence"] = {"per_user": dict(lots)}
+if message_limit is not None:  # the rate-limit test's server: the bot's messages are throttled
+    config["rc_message"] = {"per_second": message_limit[0], "burst_count": message_limit[1]}
 config["log_config"] = None
 with open(path, "w") as stream:
     yaml.safe_dump(config, stream)
@@ -76,7 +79,9 @@ def _free_port() -> int:
 class Synapse:
     """Start with ``with Synapse() as server:``; ``server.url``, ``server.register(name)`` -> access token."""
 
-    def __init__(self) -> None:
+    def __init__(self, message_limit: tuple[float, int] | None = None) -> None:
+        """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit."""
+        self.message_limit = message_limit
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.directory = Path(tempfile.mkdtemp(prefix="gavel-synapse-"))
@@ -92,7 +97,10 @@ class Synapse:
             check=True, capture_output=True, timeout=120, cwd=self.directory,
         )  # fmt: skip
         subprocess.run(
-            [python, "-c", _OVERRIDES, str(config), str(self.port)], check=True, timeout=60, cwd=self.directory
+            [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit)],
+            check=True,
+            timeout=60,
+            cwd=self.directory,
         )
         for line in config.read_text(encoding="utf-8").splitlines():
             if line.startswith("registration_shared_secret:"):
@@ -131,12 +139,23 @@ class Synapse:
             return json.loads(response.read() or b"{}")
 
     def register(self, name: str, password: str = "gavel-test-password", *, admin: bool = False) -> str:
-        """A new user through the shared-secret admin API; returns its access token."""
+        """A new user through the shared-secret admin API; returns its access token. A name taken already (several
+        tests run a bot called "meetbot" on the session's server) logs in again instead: a new device, a new token."""
         nonce = self.request("GET", "/_synapse/admin/v1/register")["nonce"]
         mac = hmac.new(self.secret.encode(), digestmod=hashlib.sha1)
         mac.update(b"\x00".join([nonce.encode(), name.encode(), password.encode(), b"admin" if admin else b"notadmin"]))
         body = {"nonce": nonce, "username": name, "password": password, "admin": admin, "mac": mac.hexdigest()}
-        token: str = self.request("POST", "/_synapse/admin/v1/register", body)["access_token"]
+        try:
+            token: str = self.request("POST", "/_synapse/admin/v1/register", body)["access_token"]
+        except urllib.error.HTTPError as error:
+            if error.code != 400 or b"M_USER_IN_USE" not in error.read():
+                raise
+            login = {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": name},
+                "password": password,
+            }
+            token = self.request("POST", "/_matrix/client/v3/login", login)["access_token"]
         return token
 
     def user_id(self, name: str) -> str:

@@ -257,3 +257,85 @@ def test_a_line_delivered_twice_is_kept_once(tmp_path: Path) -> None:
     again.resume(path)
     again.journal = None
     assert again.meeting.lines == 5
+
+
+def test_edits_redactions_and_replies_reach_the_files_and_survive_recovery(tmp_path: Path) -> None:
+    """A redacted line is gone from every file (logs, minutes, the #save copy), an edit is its own line, a reply
+    links to the line it answers; a meeting recovered from its journal ends the same."""
+    from gavel.core.events import Edit, Redaction
+    from gavel.storage.journal import JournalDir
+
+    settings = MeetingSettings(channel="!room:x", bot_nick="gavel")
+    journals = JournalDir(tmp_path / "journal")
+
+    def make(out: str) -> MeetingExecutor:
+        return MeetingExecutor(
+            lambda: settings,
+            Outputs(output_dir=tmp_path / out, snapshots=True),
+            new_id=lambda: "aaaa0001",
+            journals=lambda started, meeting_id, record: journals.create(
+                "m", "!room:x", started, meeting_id=meeting_id
+            ),
+        )
+
+    def at(seconds: int) -> datetime:
+        return T0 + timedelta(seconds=seconds)
+
+    run = make("live")
+    events: list[Event] = [
+        Message(at(0), "alice", "#startmeeting amend", "@a:x", "$0"),
+        Message(at(1), "alice", "#info password is hunter2", "@a:x", "$1"),
+        Message(at(2), "bob", "#info keep me", "@b:x", "$2"),
+        Edit(at(3), "bob", "$2", "#info kept, edited", "@b:x", "$3"),
+        Message(at(4), "bob", "wait, which one?", "@b:x", "$4", reply_to="$2"),
+        Redaction(at(5), "alice", "$1", "@a:x", "$5"),
+        Message(at(6), "alice", "#save", "@a:x", "$6"),
+    ]
+    for event in events:
+        run.process(event)
+    assert run.journal is not None
+    path = run.journal.path
+    saved = sorted((tmp_path / "live").rglob("*.log.txt"))
+    assert saved and "hunter2" not in saved[0].read_text(encoding="utf-8")
+    run.shutdown()
+
+    again = make("recovered")
+    again.resume(path)
+    again.process(Message(at(7), "alice", "#endmeeting", "@a:x", "$7"))
+    [written] = again.written
+    texts = {p.name.split(".", 3)[-1]: p.read_text(encoding="utf-8") for p in written.paths}
+    assert all("hunter2" not in text for text in texts.values())
+    log = texts["log.txt"].split("\n")
+    assert log[1].endswith("<alice> [redacted]") and log[3].endswith("-!- bob (edited line 3): #info kept, edited")
+    assert '<a class="rel" href="#l-3">(reply to line 3)</a>' in texts["log.html"]
+    assert '<a class="rel" href="#l-3">(edit of line 3)</a>' in texts["log.html"]
+    assert texts["log.html"].count("[redacted]") == 1 and "alice redacted line 2" in texts["log.html"]
+    assert "kept, edited (corrected)" in texts["txt"] and "hunter2" not in texts["html"]
+
+
+def test_role_chairs_told_between_meetings_reach_the_journal_and_the_next_meeting(tmp_path: Path) -> None:
+    from gavel.core.events import RoleChairs
+    from gavel.storage.journal import Journal, JournalDir
+
+    settings = MeetingSettings(channel="!room:x", bot_nick="gavel")
+    journals = JournalDir(tmp_path / "journal")
+    run = MeetingExecutor(
+        lambda: settings,
+        Outputs(output_dir=tmp_path / "out"),
+        new_id=lambda: "aaaa0001",
+        journals=lambda started, meeting_id, record: journals.create("m", "!room:x", started, meeting_id=meeting_id),
+    )
+    run.process(RoleChairs(T0, ("@mod:x",)))
+    run.process(Message(T0, "alice", "#startmeeting", "@a:x", "$0"))
+    assert run.journal is not None
+    run.journal.sync()
+    assert RoleChairs(T0, ("@mod:x",)) in Journal.read(run.journal.path)[1]
+    import shutil
+
+    copy = tmp_path / "copy.journal"  # (the live journal is locked by its executor)
+    shutil.copy(run.journal.path, copy)
+    again = MeetingExecutor(lambda: settings, Outputs(output_dir=tmp_path / "again"), new_id=lambda: "x")
+    again.resume(copy)
+    assert again.meeting.role_chairs() == ("@mod:x",)
+    run.process(Message(T0, "alice", "#endmeeting", "@a:x", "$1"))
+    assert run.meeting.role_chairs() == ("@mod:x",)  # the next meeting knows it too

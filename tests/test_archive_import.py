@@ -194,6 +194,23 @@ def test_spool_in_memory_and_spilled(tmp_path: Path) -> None:
     assert os.listdir(tmp_path) == [] and spilled.count == 0
 
 
+def test_a_replaced_line_reads_replaced_in_memory_spilled_and_pickled(tmp_path: Path) -> None:
+    """A redaction replaces a line the spool holds already: the archive never gets the first text."""
+    small, spilled = LineSpool(), LineSpool(memory_limit=50_000, directory=str(tmp_path))
+    made = lines(10_000)
+    for spool in (small, spilled):
+        for line in made:
+            spool.add(line)
+        redacted = made[4999]
+        spool.replace(LogLine(redacted.number, redacted.time, redacted.kind, redacted.nick, "[redacted]"))
+        spool.close()
+        for copy in (spool, pickle.loads(pickle.dumps(spool))):
+            rows = rows_of(copy)
+            assert rows[4999][4] == "[redacted]" and rows[4998][4] == made[4998].text and len(rows) == 10_000
+            assert rows[4999][5:] == ("redacted", 1)  # what the search index gets: not the first text's words
+    spilled.discard()
+
+
 def test_spool_must_be_closed_before_reading() -> None:
     spool = LineSpool()
     spool.add(lines(1)[0])

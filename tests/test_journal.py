@@ -21,7 +21,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gavel.core.errors import GavelError
-from gavel.core.events import AccountChange, Action, Event, Join, Message, NickChange, Part, Quit, RawLine, Tick
+from gavel.core.events import (
+    AccountChange,
+    Action,
+    Edit,
+    Event,
+    Join,
+    Message,
+    NickChange,
+    Part,
+    Quit,
+    RawLine,
+    Redaction,
+    RoleChairs,
+    Tick,
+)
 from gavel.storage import journal as journal_module
 from gavel.storage.journal import (
     VERSION,
@@ -48,7 +62,20 @@ times = st.datetimes(
     min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999), timezones=st.just(UTC)
 )
 events: st.SearchStrategy[Event] = st.one_of(
-    st.builds(Message, times, any_text, any_text, optional_text, optional_text),
+    st.builds(
+        Message,
+        times,
+        any_text,
+        any_text,
+        optional_text,
+        optional_text,
+        optional_text,
+        optional_text,
+        st.lists(any_text, max_size=3).map(tuple),
+    ),
+    st.builds(Edit, times, any_text, any_text, any_text, optional_text, optional_text),
+    st.builds(Redaction, times, any_text, any_text, optional_text, optional_text),
+    st.builds(RoleChairs, times, st.lists(any_text, max_size=3).map(tuple)),
     st.builds(Action, times, any_text, any_text, optional_text, optional_text),
     st.builds(NickChange, times, any_text, any_text),
     st.builds(Join, times, any_text, optional_text),
@@ -632,3 +659,16 @@ def test_sigkill_never_loses_a_synced_event_or_leaves_garbage(tmp_path: Path) ->
         assert len(scan.events) >= durable, (run, every, len(scan.events), durable)
         assert scan.events == sample_events(len(scan.events)), run  # exactly the events written, in order
     assert kills >= 10
+
+
+def test_edits_redactions_and_replies_have_a_compact_stable_form() -> None:
+    assert encode_event(Edit(T0, "alice", "$1", "#info new", "@a:x", "$2")) == (
+        b'{"k":"edit","t":"2016-03-16T14:30:39.000000+00:00","n":"alice","g":"$1","x":"#info new",'
+        b'"a":"@a:x","i":"$2"}\n'
+    )
+    assert encode_event(Redaction(T0, "mod", "$1")) == (
+        b'{"k":"redact","t":"2016-03-16T14:30:39.000000+00:00","n":"mod","g":"$1"}\n'
+    )
+    assert encode_event(Message(T0, "bob", "yes", reply_to="$1", thread="$0")).endswith(b',"r":"$1","h":"$0"}\n')
+    with pytest.raises(JournalError):
+        decode_event(b'{"k":"redact","t":"2016-03-16T14:30:39.000000+00:00","n":"mod"}\n')  # no target

@@ -61,3 +61,26 @@ def test_events_of_a_room_reach_the_runtime_configured_by_alias(tmp_path: Path) 
     runtime = bot.runtime("m", "#weekly-sync:example.org")
     assert runtime is not None and runtime.meeting.name == "weekly_sync" and runtime.meeting.owner == "Alice"
     assert sent and sent[0][0] == "#weekly-sync:example.org" and sent[0][1].startswith("Meeting started")
+
+
+def test_room_ids_with_and_without_a_server_are_taken_and_other_spellings_refused(tmp_path: Path) -> None:
+    """Room version 12 ids name no server (``!abc``); Synapse creates such rooms by default."""
+    import pytest
+
+    from gavel.app.config.errors import ConfigError
+
+    def rooms(*names: str) -> None:
+        path = tmp_path / "rooms.toml"
+        listed = ", ".join(f'"{name}"' for name in names)
+        path.write_text(
+            f'[bot]\nnick = "b"\noutput_dir = "{tmp_path / "o"}"\njournal_dir = "{tmp_path / "j"}"\n'
+            f'[[matrix]]\nname = "m"\nhomeserver = "https://m.example.org"\nuser_id = "@b:example.org"\n'
+            f'access_token_env = "TOKEN"\nrooms = [{listed}]\n',
+            encoding="utf-8",
+        )
+        load_config(path, environ={"TOKEN": "t"})
+
+    rooms("!2EUNbsXhRcHEmcz8s_jVHFnGYLQ21wEyboz6qIlX-vc", "!abc:example.org", "#a:example.org")
+    for bad in ("#no-server", "!a b", "room:example.org", "!"):
+        with pytest.raises(ConfigError, match="must be a room alias"):
+            rooms(bad)

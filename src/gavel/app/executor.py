@@ -31,12 +31,13 @@ from gavel.core.effects import (
     LogLines,
     MeetingEnded,
     MeetingStarted,
+    ReplaceLine,
     SaveMinutes,
     Say,
     SetTopic,
 )
 from gavel.core.errors import GavelError
-from gavel.core.events import AccountChange, Event, Row
+from gavel.core.events import AccountChange, Event, RoleChairs, Row
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.render.view import MinutesView, build_view
@@ -214,6 +215,8 @@ class MeetingExecutor:
         journal = self._journals(time, meeting_id, settings_record(self.meeting.settings))
         for nick, account in self.meeting.known_accounts():  # what the core knew before the meeting
             journal.append(AccountChange(time, nick, account))
+        if self.meeting.role_chairs():
+            journal.append(RoleChairs(time, self.meeting.role_chairs()))
         self.meeting_id, self.journal, self._work_name = meeting_id, journal, journal.path.name
 
     def sync(self) -> None:
@@ -305,6 +308,11 @@ class MeetingExecutor:
                         self.files.write(effect)
                     if self.spool is not None:
                         self.spool.add(effect)
+                case ReplaceLine(line=line):
+                    if self.files is not None:
+                        self.files.replace(line)
+                    if self.spool is not None:
+                        self.spool.replace(line)
                 case MeetingStarted():
                     self._started()
                 case Say(text=text):
@@ -385,6 +393,8 @@ class MeetingExecutor:
     def _carry_accounts(self, previous: Meeting, time: datetime) -> None:
         for nick, account in previous.known_accounts():
             self.meeting.handle(AccountChange(time, nick, account))
+        if previous.role_chairs():
+            self.meeting.handle(RoleChairs(time, previous.role_chairs()))
 
     def renew(self, settings: MeetingSettings, time: datetime) -> None:
         """Between meetings: the next one runs with ``settings`` (e.g. the name of a meeting scheduled now), and

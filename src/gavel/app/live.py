@@ -201,9 +201,10 @@ class ChannelRuntime:
             self.handle(Tick(now))
 
     def renew_idle(self) -> None:
-        """The bot's nick is known now: meetings to come see it (only between meetings)."""
+        """The bot's nick is known now: meetings to come see it (only between meetings). What the idle meeting knew
+        (accounts, chairs by role: a Matrix room's first sync tells its power levels before this) is kept."""
         if self.meeting.state is MeetingState.IDLE:
-            self.executor.meeting = Meeting(self.settings())
+            self.executor.renew(self.settings(), self.bot.clock())
 
 
 class LiveBot:
@@ -237,7 +238,13 @@ class LiveBot:
             from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
         for account in config.matrix:
             self.connections[account.name] = MatrixConnection(
-                MatrixSettings(account.homeserver, account.user_id, account.access_token, account.rooms),
+                MatrixSettings(
+                    account.homeserver,
+                    account.user_id,
+                    account.access_token,
+                    account.rooms,
+                    power_level_chairs=account.power_level_chairs,
+                ),
                 functools.partial(self._on_output, account.name),
                 clock=clock,
                 since=self._saved_sync_token(account.name),

@@ -33,7 +33,7 @@ from gavel.core.events import Row
 from gavel.core.meeting import Meeting
 from gavel.core.naming import basename
 from gavel.render.formats import ALL_FORMATS as ALL_FORMATS  # also imported from here by replay and config
-from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
+from gavel.render.logs import LogHtmlWriter, LogTextWriter, format_log_line, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import MinutesView, build_view
 from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, settle_directories, write_atomic
@@ -123,6 +123,7 @@ class MeetingFiles:
             shutil.rmtree(self._work, ignore_errors=True)
             self._work.mkdir(mode=0o700)
         self._streams: list[TextIO] = []
+        self._replaced: dict[int, LogLine] = {}  # lines logged already that read otherwise now (redactions)
         self._text: LogTextWriter | None = None
         self._html: LogHtmlWriter | None = None
         if ".log.txt" in self.formats:
@@ -149,6 +150,48 @@ class MeetingFiles:
             self._text.write_rows(rows)
         if self._html is not None:
             self._html.write_rows(first, rows)
+
+    def replace(self, line: LogLine) -> None:
+        """Line ``line.number``, written already, reads as ``line`` in the files written from now on (``#save``, the
+        end); the work files keep the line until then (they are private to the bot)."""
+        self._replaced[line.number] = line
+
+    def _log_text(self, work_name: str) -> str:
+        """A work log's text with the replaced lines in place."""
+        text = (self._work / work_name).read_text(encoding="utf-8")
+        if not self._replaced:
+            return text
+        return "".join(self._replaced_lines(text.splitlines(keepends=True), work_name))
+
+    def _replaced_lines(self, lines: Iterable[str], work_name: str) -> Iterable[str]:
+        if work_name == "log.txt":  # line N of the log is the file's line N (no log line holds a line break)
+            for number, text in enumerate(lines, 1):
+                line = self._replaced.get(number)
+                yield text if line is None else format_log_line(line) + ("\n" if text.endswith("\n") else "")
+            return
+        assert self._html is not None
+        for text in lines:
+            if text.startswith('<a href="#l-'):
+                anchor = text[len('<a href="#l-') :].split('"', 1)[0]
+                line = self._replaced.get(int(anchor)) if anchor.isdigit() else None
+                if line is not None:
+                    text = self._html.html(line)
+            yield text
+
+    def _rewrite(self, work_name: str) -> None:
+        """Apply the replaced lines to a closed work log, streaming (a long log is never read whole)."""
+        if not self._replaced:
+            return
+        source, target = self._work / work_name, self._work / (work_name + ".new")
+        with (
+            open(source, encoding="utf-8", newline="") as reading,
+            open(target, "w", encoding="utf-8", newline="") as out,
+        ):
+            out.writelines(self._replaced_lines(reading, work_name))
+            if self.durable:
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(target, source)
 
     def flush(self) -> None:
         """Push every written line to the operating system (a live meeting's log is readable as it grows)."""
@@ -249,7 +292,7 @@ class MeetingFiles:
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
                 target = placement.stem.with_name(placement.stem.name + extension)
-                text = (self._work / work_name).read_text(encoding="utf-8")
+                text = self._log_text(work_name)
                 body = text + log_html_footer() if work_name == "log.html" else text
                 write_atomic(target, body, placement.mode, durable=self.durable)
                 paths.append(target)
@@ -276,6 +319,7 @@ class MeetingFiles:
         for extension, work_name in ((".log.txt", "log.txt"), (".log.html", "log.html")):
             if extension in self.formats:
                 target = placement.stem.with_name(placement.stem.name + extension)
+                self._rewrite(work_name)
                 os.chmod(self._work / work_name, placement.mode)
                 os.replace(self._work / work_name, target)
                 paths.append(target)

@@ -21,13 +21,17 @@ class Chairs:
         self._chair_accounts: set[str] = set()  # any nick logged in to one of these is a chair
         self._chair_account: dict[str, str] = {}  # folded chair nick -> the account that chair is logged in to
         self._accounts: dict[str, str] = {}  # folded nick -> services account, for the nicks present
+        self.by_role: frozenset[str] = frozenset()  # accounts that chair by their role (Matrix power levels)
 
     def nicks(self) -> list[str]:
         """The chairs' nicks, sorted case-insensitively."""
         return sorted(self._nicks.values(), key=lambda nick: (nick.lower(), nick))
 
     def is_chair(self, nick: str, account: str | None = None) -> bool:
-        """Whether ``nick``, logged in to ``account`` (None: not logged in), is a chair."""
+        """Whether ``nick``, logged in to ``account`` (None: not logged in), is a chair (by nick, by account, or by
+        the account's role: ``by_role``)."""
+        if account is not None and account in self.by_role:
+            return True
         key = fold_nick(nick)
         by_account = self.by_account
         if key in self._nicks:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +10,21 @@ from gavel.core.events import LineKind as LineKind
 from gavel.core.events import Row
 
 
+class Relation(enum.Enum):
+    """How a log line relates to an earlier line (the HTML log links the two)."""
+
+    REPLY = "reply"  # it answers that line
+    THREAD = "thread"  # it was said in the thread that line started
+    EDIT = "edit"  # it is that line, edited
+    REDACTION = "redaction"  # it says that line was removed
+
+
 @dataclass(slots=True)
 class LogLine:
     """Append this line to the meeting log (``number`` is 1-based, the ``#l-N`` anchor).
+
+    ``relation`` and ``refers_to`` (the earlier line's number, when known): what the line answers, edits ... The
+    ``.log.txt`` shows only the text (it is the raw log); the ``.log.html`` links the lines.
 
     Treat as immutable; not ``frozen`` because one is built per log line (see core/events.py).
     """
@@ -21,6 +34,8 @@ class LogLine:
     kind: LineKind
     nick: str
     text: str
+    relation: Relation | None = None
+    refers_to: int | None = None
 
     def row(self) -> Row:
         """This line as a row (what ``LogLines`` holds)."""
@@ -84,4 +99,16 @@ class AnnounceMinutes:
     time: datetime
 
 
-Effect = LogLine | LogLines | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded | AnnounceMinutes
+@dataclass(frozen=True, slots=True)
+class ReplaceLine:
+    """Line ``line.number``, logged already, now reads as ``line`` (a redaction: its text is ``[redacted]``).
+
+    Logs are streamed, so the runtime applies this when it writes the meeting's files (and to the archive's lines).
+    """
+
+    line: LogLine
+
+
+Effect = (
+    LogLine | LogLines | ReplaceLine | Say | SetTopic | MeetingStarted | SaveMinutes | MeetingEnded | AnnounceMinutes
+)

@@ -37,13 +37,21 @@ NICK_CHANGE_VERB = " is now known as "
 
 @dataclass(slots=True)
 class Message:
-    """A line said in the channel."""
+    """A line said in the channel.
+
+    ``reply_to``: the message id of the line it answers (a Matrix reply); ``thread``: the message id of the line
+    that starts the thread it was said in (a Matrix thread). Neither changes what the line means. ``mentions``: the
+    nicks the line names by reference (Matrix pills and ``m.mentions``): an ``#action`` is theirs too.
+    """
 
     time: datetime
     nick: str
     text: str
     account: str | None = None
     msgid: str | None = None
+    reply_to: str | None = None
+    thread: str | None = None
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -132,7 +140,60 @@ class OpenActions:
     actions: tuple[OpenAction, ...]
 
 
-Event = Message | Action | NickChange | Join | Part | Quit | AccountChange | RawLine | Tick | OpenActions
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """``nick`` changed a line said earlier (a Matrix ``m.replace``): ``target`` is that line's message id.
+
+    Only the line's own sender may edit it (the core compares accounts, else nicks); ``msgid`` is the edit's id.
+    """
+
+    time: datetime
+    nick: str
+    target: str
+    text: str
+    account: str | None = None
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """``nick`` removed a message (a Matrix redaction): ``target`` is its message id.
+
+    A message of several lines has the ids ``target``, ``target#2``, ``target#3`` ... (one per line, as the Matrix
+    transport numbers them): a redaction takes them all. The homeserver decides who may redact; the core does not.
+    """
+
+    time: datetime
+    nick: str
+    target: str
+    account: str | None = None
+    msgid: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleChairs:
+    """The accounts that chair by their role in the channel: a Matrix room's members whose power level is at least
+    the configured ``power_level_chairs``. Each replaces the set before it; the bot is never among them."""
+
+    time: datetime
+    accounts: tuple[str, ...]
+
+
+Event = (
+    Message
+    | Action
+    | NickChange
+    | Join
+    | Part
+    | Quit
+    | AccountChange
+    | RawLine
+    | Tick
+    | OpenActions
+    | Edit
+    | Redaction
+    | RoleChairs
+)
 
 
 def nick_change_text(old: str, new: str) -> str:

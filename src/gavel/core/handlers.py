@@ -170,6 +170,10 @@ def undo(meeting: Meeting, arg: str, event: Message, effects: list[Effect]) -> N
         meeting.say(effects, replies.agenda_restored())
     elif undone.attendance is not None:
         meeting.say(effects, replies.attendance_restored())
+    elif undone.items is not None and undone.edited:
+        meeting.say(effects, replies.edit_undone())
+        if meeting.current_topic != topic:
+            meeting.show_topic(effects)
     elif undone.items is not None:
         meeting.say(effects, replies.correction_undone(undone.index + 1, undone.items[undone.index]))
         if meeting.current_topic != topic:

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import assert_never
 
-from gavel.core import commands, handlers, replies
+from gavel.core import amendments, commands, handlers, replies
 from gavel.core.agenda import Agenda
+from gavel.core.amendments import SaidLine
 from gavel.core.attendance import Attendance
 from gavel.core.chairs import Chairs
 from gavel.core.effects import (
@@ -31,12 +32,14 @@ from gavel.core.effects import (
     LogLines,
     MeetingEnded,
     MeetingStarted,
+    Relation,
     Say,
     SetTopic,
 )
 from gavel.core.events import (
     AccountChange,
     Action,
+    Edit,
     Event,
     Join,
     Message,
@@ -46,6 +49,8 @@ from gavel.core.events import (
     Part,
     Quit,
     RawLine,
+    Redaction,
+    RoleChairs,
     Row,
     Tick,
     nick_change_text,
@@ -93,6 +98,12 @@ class Undo:
     items: list[Item] | None = None
     index: int = -1  # the item a correction changed
     agenda: Agenda | None = None
+    edited: bool = False  # ``items`` are the items before an edit changed them
+
+
+def _goes(item: Item, line: int) -> bool:
+    """Whether a redaction of ``line`` takes ``item`` (``amendments.without_line``)."""
+    return item.line == line and item.kind is not ItemKind.VOTE
 
 
 class Meeting:
@@ -124,6 +135,7 @@ class Meeting:
         self._chairs = Chairs(settings.chairs_by_account)
         self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
+        self.said: dict[str, SaidLine] = {}  # the running meeting's lines by message id (edits, replies ...)
 
     # ------------------------------------------------------------------ queries (none changes the meeting)
 
@@ -174,6 +186,10 @@ class Meeting:
         Fed back as ``AccountChange`` events they rebuild exactly this knowledge (folding is idempotent).
         """
         return self._chairs.known_accounts()
+
+    def role_chairs(self) -> tuple[str, ...]:
+        """The accounts that chair by their role (``RoleChairs``), sorted: fed back as one event they rebuild it."""
+        return tuple(sorted(self._chairs.by_role))
 
     def topic_text(self) -> str:
         """What the channel topic should say now."""
@@ -229,6 +245,8 @@ class Meeting:
             return self._idle_message(event)
         if isinstance(event, Join | Part | Quit | NickChange | AccountChange):
             self._chairs.track_account(event)
+        elif isinstance(event, RoleChairs):
+            self._chairs.by_role = frozenset(event.accounts)
         return []
 
     def _idle_message(self, event: Message) -> list[Effect]:
@@ -242,7 +260,9 @@ class Meeting:
             case Message():
                 return self._message(event)
             case Action():
-                effects: list[Effect] = [self._log(event.time, LineKind.ACTION, event.nick, event.text)]
+                line = self._log(event.time, LineKind.ACTION, event.nick, event.text)
+                self._remember(event.msgid, line, event.account)
+                effects: list[Effect] = [line]
                 if self._people.fold(event.nick) != self._bot:
                     self._count(event.nick, event.account)
                 return effects
@@ -257,6 +277,12 @@ class Meeting:
                 return self._tick(event.time)
             case OpenActions():
                 return self._open_actions(event)
+            case Edit():
+                return amendments.edit(self, event)
+            case Redaction():
+                return amendments.redact(self, event)
+            case RoleChairs():
+                self._chairs.by_role = frozenset(event.accounts)
             case Join() | AccountChange():
                 self._chairs.track_account(event)
             case Part() | Quit():
@@ -267,9 +293,25 @@ class Meeting:
         return []
 
     def _message(self, event: Message) -> list[Effect]:
-        effects: list[Effect] = [self._log(event.time, LineKind.MESSAGE, event.nick, event.text)]
+        effects: list[Effect] = [self._said_line(event)]
         self._said(event, effects)
         return effects
+
+    def _said_line(self, event: Message) -> LogLine:
+        """The log line of a message, linked to the line it answers or the thread it is in (when they have ids)."""
+        line = self._log(event.time, LineKind.MESSAGE, event.nick, event.text)
+        if event.msgid is not None:
+            self._remember(event.msgid, line, event.account)
+        if event.reply_to is not None or event.thread is not None:
+            target = event.reply_to if event.reply_to is not None else event.thread
+            said = self.said.get(target) if target is not None else None
+            line.relation = Relation.THREAD if event.thread is not None else Relation.REPLY
+            line.refers_to = said.number if said is not None else None
+        return line
+
+    def _remember(self, msgid: str | None, line: LogLine, account: str | None) -> None:
+        if msgid is not None:
+            self.said[msgid] = SaidLine(line.number, line.time, line.kind, line.nick, account)
 
     def _said(self, event: Message, effects: list[Effect]) -> None:
         """What a logged message means: a line of a person (never the bot's), perhaps a command or a link."""
@@ -312,15 +354,20 @@ class Meeting:
         self.last_activity = time
         return LogLine(self.lines, time, kind, nick, text)
 
+    def log_line(
+        self, time: datetime, kind: LineKind, nick: str, text: str, relation: Relation | None, refers_to: int | None
+    ) -> LogLine:
+        """The next log line, related to an earlier one (an edit, a redaction)."""
+        line = self._log(time, kind, nick, text)
+        line.relation, line.refers_to = relation, refers_to
+        return line
+
     def _start(self, event: Message, arg: str) -> list[Effect]:
         self.state = MeetingState.RUNNING
         self.started_at = event.time
         self.owner = self.started_by = event.nick
         self._chairs.chair(event.nick, event.account)
-        effects: list[Effect] = [
-            MeetingStarted(event.time),
-            self._log(event.time, LineKind.MESSAGE, event.nick, event.text),
-        ]
+        effects: list[Effect] = [MeetingStarted(event.time), self._said_line(event)]
         self._count(event.nick, event.account)
         self.say(effects, replies.started(event.time, event.nick, self.settings))
         self.say(effects, replies.useful_commands())
@@ -492,7 +539,12 @@ class Meeting:
             self.current_topic = text
             agenda = agenda or self.agenda.copy()
             self.agenda.start_topic(text, event.time, self.lines)
-        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref)
+        owners: tuple[str, ...] = ()
+        if kind is ItemKind.ACTION and event.mentions:
+            owners = tuple(nick for nick in event.mentions if not self.is_bot(nick))
+            for nick in owners:
+                self._people.name(nick)
+        item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref, owners=owners)
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)
@@ -533,6 +585,31 @@ class Meeting:
                 later += 1
         self.current_topic = self.items[-1].topic  # (every item falls under the topic current when it came)
         return corrected
+
+    def rewrite_items(self, items: list[Item]) -> None:
+        """The minutes' items are now ``items`` (an edit changed them); ``#undo`` takes it back."""
+        self._undo.append(Undo(None, self.current_topic, items=list(self.items), edited=True))
+        self.items = items
+        self.current_topic = items[-1].topic if items else None
+
+    def forget_items(self, line: int) -> None:
+        """Take the items of log line ``line`` out of the minutes for good (a redaction): no ``#undo`` brings them
+        back, so the undo history drops them too."""
+        self.items = amendments.without_line(self.items, line)
+        self.current_topic = self.items[-1].topic if self.items else None
+        kept: list[Undo] = []
+        for undo in self._undo:
+            if undo.item is not None and _goes(undo.item, line):
+                continue
+            if undo.items is not None:
+                if not undo.edited:  # a correction: of an item that goes (forget it), or of one that moves up
+                    if 0 <= undo.index < len(undo.items) and undo.items[undo.index].line == line:
+                        continue
+                    undo.index -= sum(1 for item in undo.items[: undo.index] if _goes(item, line))
+                undo.items = amendments.without_line(undo.items, line)
+                undo.previous_topic = undo.items[-1].topic if undo.items else None
+            kept.append(undo)
+        self._undo = kept
 
     def undo_last(self) -> Undo | None:
         """Take back the last change to the minutes (an item, attendance, a correction); None: nothing to undo."""

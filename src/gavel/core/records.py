@@ -40,6 +40,7 @@ class Item:
     topic: str | None
     ref: str | None = None  # for DONE: the archive's id of the action marked done
     corrected_from: str | None = None  # the text as first said, when a correction changed it
+    owners: tuple[str, ...] = ()  # for ACTION: nicks the line named by reference (Matrix mentions), owners too
 
 
 LINK_SCHEMES = ("http", "https", "ftp", "irc", "ircs")
@@ -99,10 +100,14 @@ def fold_nick(nick: str) -> str:
     return nick.lower().translate(_FOLD)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 def actions_by_person(
     actions: list[Item], nicks: list[str], aliases: Mapping[str, Sequence[str]] | None = None
 ) -> tuple[dict[str, list[Item]], list[Item]]:
-    """Assign each action to every nick it names as a whole word; the rest are unassigned.
+    """Assign each action to every nick it names as a whole word or by reference (``Item.owners``: a Matrix pill);
+    the rest are unassigned.
 
     ``nicks`` are the people who spoke or were ``#nick``-ed; ``aliases`` the other nicks of a person (by the
     nick in ``nicks``): an action naming one of those belongs to that person. The result is ordered by nick
@@ -119,11 +124,14 @@ def actions_by_person(
     for action in actions:
         owned = False
         text = action.text
+        named_by_reference = {owner.lower() for owner in action.owners} if action.owners else _NONE
         lowered, plain = text.lower(), not _ODD_CASE.intersection(text)
         for nick, name, lowered_nick, ascii_nick in lowered_nicks:
             if (owned_by := owners.get(nick)) and owned_by[-1] is action:  # named already under another nick
                 continue
-            if plain and ascii_nick and lowered_nick:  # no pattern needed (see _ODD_CASE)
+            if lowered_nick in named_by_reference:
+                named = True
+            elif plain and ascii_nick and lowered_nick:  # no pattern needed (see _ODD_CASE)
                 named = _names(text, lowered, lowered_nick)
             else:
                 pattern = patterns.get(name)

@@ -201,6 +201,10 @@ def correction_undone(number: int, item: Item) -> str:
     return f"Undid the correction of item {number}: {item.text}"
 
 
+def edit_undone() -> str:
+    return "Undid what an edited line changed in the minutes"
+
+
 def empty_correction(nick: str) -> str:
     return f"{nick}: nothing to replace: say s/old text/new text/"
 

@@ -13,7 +13,7 @@ from typing import NamedTuple, TextIO
 
 import gavel
 from gavel.core.commands import parse
-from gavel.core.effects import LineKind, LogLine
+from gavel.core.effects import LineKind, LogLine, Relation
 from gavel.core.events import Row
 from gavel.render.links import escape_html, hms, html_text
 from gavel.render.templating import environment
@@ -166,6 +166,26 @@ FILE_FRAME = LineFrame('<a href="#l-', '" id="l-', '"><span class="tm">', "</spa
 """The ``.log.html`` file's frame: the time stamp is the line's anchor."""
 
 
+_RELATION_WORDS = {
+    Relation.REPLY: ("reply to line", "reply"),
+    Relation.THREAD: ("in the thread of line", "in a thread"),
+    Relation.EDIT: ("edit of line", "edit"),
+    Relation.REDACTION: ("redaction of line", "redaction"),
+}
+
+
+def related_html(line: LogLine, html: str) -> str:
+    """``html`` (a framed line ending in a newline) with a link to the line ``line`` relates to, if any."""
+    if line.relation is None:
+        return html
+    linked, alone = _RELATION_WORDS[line.relation]
+    if line.refers_to is None:
+        note = f' <span class="rel">({alone})</span>'
+    else:
+        note = f' <a class="rel" href="#l-{line.refers_to}">({linked} {line.refers_to})</a>'
+    return html[:-1] + note + html[-1:]
+
+
 class LogHtmlWriter:
     """Writes ``.log.html``: a page header, one anchored line per ``write``, a footer on ``close``."""
 
@@ -176,7 +196,11 @@ class LogHtmlWriter:
         stream.write(environment().get_template("log_header.html").render(title=title))
 
     def write(self, line: LogLine) -> None:
-        self.write_rows(line.number, [line.row()])
+        self._write(self.html(line))
+
+    def html(self, line: LogLine) -> str:
+        """The framed HTML of one line (with its link to a related line), as ``write`` writes it."""
+        return related_html(line, self._lines.lines([line.row()], [line.number], FILE_FRAME)[0])
 
     def write_rows(self, first: int, rows: Sequence[Row]) -> None:
         """Write consecutive lines, the first numbered ``first``."""

@@ -13,10 +13,12 @@ each line ending in ``\\n``::
   refused with a clear ``JournalError``, never half-read. ``meeting`` is the runtime's id of the meeting and
   ``settings`` what it was run with (the bot's nick, lengths, time zone ...: recovery replays the meeting under the
   same rules even when the configuration changed meanwhile); both new in version 2, optional.
-- Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``),
-  ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old nick, ``x`` text, ``a`` account,
-  ``i`` message id, ``s`` series and ``l`` list of ``[ref, text]`` (``open``). An optional field that is ``None`` is
-  left out.
+- Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``
+  ``edit`` ``redact`` ``role``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old
+  nick, ``x`` text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id
+  of its thread, ``m`` the list of nicks it mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s``
+  series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An optional field that is
+  ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
   ``str`` round-trips and no line holds a raw line break.
 - The newline is the commit mark: an unterminated last line is a torn write (the process died mid-write) and is
@@ -36,6 +38,7 @@ from gavel.core.errors import GavelError
 from gavel.core.events import (
     AccountChange,
     Action,
+    Edit,
     Event,
     Join,
     Message,
@@ -45,6 +48,8 @@ from gavel.core.events import (
     Part,
     Quit,
     RawLine,
+    Redaction,
+    RoleChairs,
     Tick,
 )
 
@@ -95,6 +100,14 @@ def encode_event(event: Event) -> bytes:
             tail = ',"a":' + _quote(event.account)
         if event.msgid is not None:
             tail += ',"i":' + _quote(event.msgid)
+        if kind is Message:
+            assert isinstance(event, Message)
+            if event.reply_to is not None:
+                tail += ',"r":' + _quote(event.reply_to)
+            if event.thread is not None:
+                tail += ',"h":' + _quote(event.thread)
+            if event.mentions:
+                tail += ',"m":[' + ",".join(_quote(nick) for nick in event.mentions) + "]"
         line = (
             f'{{"k":"{"msg" if kind is Message else "act"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"x":{_quote(event.text)}{tail}}}\n'
@@ -122,6 +135,21 @@ def encode_event(event: Event) -> bytes:
         assert isinstance(event, OpenActions)
         actions = ",".join(f"[{_quote(a.ref)},{_quote(a.text)}]" for a in event.actions)
         line = f'{{"k":"open","t":"{_time(event.time)}","s":{_quote(event.series)},"l":[{actions}]}}\n'
+    elif kind is Edit or kind is Redaction:
+        assert isinstance(event, Edit | Redaction)
+        tail = "" if event.account is None else ',"a":' + _quote(event.account)
+        if event.msgid is not None:
+            tail += ',"i":' + _quote(event.msgid)
+        if isinstance(event, Edit):
+            tail = ',"x":' + _quote(event.text) + tail
+        line = (
+            f'{{"k":"{"edit" if kind is Edit else "redact"}","t":"{_time(event.time)}",'
+            f'"n":{_quote(event.nick)},"g":{_quote(event.target)}{tail}}}\n'
+        )
+    elif kind is RoleChairs:
+        assert isinstance(event, RoleChairs)
+        listed = ",".join(_quote(account) for account in event.accounts)
+        line = f'{{"k":"role","t":"{_time(event.time)}","l":[{listed}]}}\n'
     else:
         raise JournalError(f"cannot journal {event!r}: not an event")
     return line.encode("ascii")
@@ -151,9 +179,16 @@ def _optional(record: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def _strings(record: dict[str, Any], key: str) -> tuple[str, ...]:
+    value = record.get(key, [])
+    if type(value) is not list or not all(type(item) is str for item in value):
+        raise JournalError(f"field {key!r} must be a list of strings, not {value!r}")
+    return tuple(value)
+
+
 # kind -> the keys its record may have
 _KEYS: dict[str, frozenset[str]] = {
-    "msg": frozenset("ktnxai"),
+    "msg": frozenset("ktnxairhm"),
     "act": frozenset("ktnxai"),
     "nick": frozenset("kton"),
     "join": frozenset("ktna"),
@@ -163,6 +198,9 @@ _KEYS: dict[str, frozenset[str]] = {
     "raw": frozenset("ktx"),
     "tick": frozenset("kt"),
     "open": frozenset("ktsl"),
+    "edit": frozenset("ktngxai"),
+    "redact": frozenset("ktngai"),
+    "role": frozenset("ktl"),
 }
 
 
@@ -189,7 +227,27 @@ def _decode_record(record: object) -> Event:
         raise JournalError(f"unexpected fields {sorted(set(record) - allowed)} in a {kind!r} event")
     time = _parse_time(record.get("t"))
     if kind == "msg":
-        return Message(time, _str(record, "n"), _str(record, "x"), _optional(record, "a"), _optional(record, "i"))
+        return Message(
+            time,
+            _str(record, "n"),
+            _str(record, "x"),
+            _optional(record, "a"),
+            _optional(record, "i"),
+            _optional(record, "r"),
+            _optional(record, "h"),
+            _strings(record, "m"),
+        )
+    if kind == "edit":
+        return Edit(
+            time,
+            _str(record, "n"),
+            _str(record, "g"),
+            _str(record, "x"),
+            _optional(record, "a"),
+            _optional(record, "i"),
+        )
+    if kind == "redact":
+        return Redaction(time, _str(record, "n"), _str(record, "g"), _optional(record, "a"), _optional(record, "i"))
     if kind == "act":
         return Action(time, _str(record, "n"), _str(record, "x"), _optional(record, "a"), _optional(record, "i"))
     if kind == "nick":
@@ -204,6 +262,8 @@ def _decode_record(record: object) -> Event:
         return AccountChange(time, _str(record, "n"), _optional(record, "a"))
     if kind == "raw":
         return RawLine(time, _str(record, "x"))
+    if kind == "role":
+        return RoleChairs(time, _strings(record, "l"))
     if kind == "open":
         return OpenActions(time, _str(record, "s"), _open_actions(record))
     return Tick(time)

@@ -11,7 +11,8 @@ from gavel.app.config.table import ABSENT, Table
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _USER_ID = re.compile(r"@[a-z0-9._=/+-]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?")
-_ROOM = re.compile(r"[#!][^\s:]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?")
+_ROOM = re.compile(r"#[^\s:]+:[A-Za-z0-9.-]+(:[0-9]{1,5})?|![^\s:]+(:[A-Za-z0-9.-]+(:[0-9]{1,5})?)?")
+# (room version 12 ids name no server: "!abc...")
 
 
 def read_matrix(t: Table) -> MatrixConfig | None:
@@ -33,9 +34,17 @@ def read_matrix(t: Table) -> MatrixConfig | None:
     if token is None and not t.has("access_token") and not t.has("access_token_env"):
         t.problem("access_token_env", 'missing: the account needs an access token (access_token_env = "VAR")')
     rooms = _rooms(t)
+    power_level_chairs = t.integer("power_level_chairs")
     if name is None or homeserver is None or user_id is None or token is None or not rooms:
         return None
-    return MatrixConfig(name=name, homeserver=homeserver.rstrip("/"), user_id=user_id, access_token=token, rooms=rooms)
+    return MatrixConfig(
+        name=name,
+        homeserver=homeserver.rstrip("/"),
+        user_id=user_id,
+        access_token=token,
+        rooms=rooms,
+        power_level_chairs=power_level_chairs,
+    )
 
 
 def _rooms(t: Table) -> tuple[str, ...]:
@@ -49,7 +58,9 @@ def _rooms(t: Table) -> tuple[str, ...]:
     rooms: list[str] = []
     for index, room in enumerate(raw):
         if not isinstance(room, str) or not _ROOM.fullmatch(room):
-            t.problem(f"rooms[{index}]", f"must be a room alias (#room:server) or id (!id:server) (got {room!r})")
+            t.problem(
+                f"rooms[{index}]", f"must be a room alias (#room:server) or id (!id:server or !id) (got {room!r})"
+            )
         elif room in rooms:
             t.problem(f"rooms[{index}]", f"{room} is listed twice")
         else:

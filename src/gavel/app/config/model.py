@@ -338,6 +338,15 @@ class MatrixConfig:
             shown_default="**required**, at least one",
         ),
     )
+    power_level_chairs: int = field(
+        default=0,
+        metadata=setting(
+            "Members whose power level in a room is at least this are chairs of its meetings too (moderators are "
+            "at 50, admins at 100 by default); changes of power levels during a meeting apply at once. `0` = off.",
+            minimum=0,
+            bounds_note=" (0 = off)",
+        ),
+    )
 
     def room(self, name: str) -> str | None:
         """The configured spelling of room ``name`` (exact: room ids and aliases are case-sensitive)."""

@@ -64,6 +64,14 @@ class LineSpool:
         self._file: BinaryIO | None = None
         self._last_time: datetime | None = None
         self._last_micros = 0
+        self._replaced: dict[int, LineRow] = {}  # lines added already that read otherwise now (redactions)
+
+    def replace(self, line: LogLine) -> None:
+        """Line ``line.number``, added already, reads as ``line`` (``batches`` gives it so)."""
+        nick, text = clean(line.nick), clean(line.text)
+        found = tokens(text)
+        row = (line.number, micros(line.time), line.kind.value, nick, text, " ".join(found), length(found))
+        self._replaced[line.number] = row
 
     def add(self, line: LogLine) -> None:
         self.add_rows(line.number, [line.row()])
@@ -130,6 +138,12 @@ class LineSpool:
         """The lines, in order, one chunk (at most ``CHUNK_ROWS`` rows) at a time."""
         if self._file is not None or self._rows:
             raise RuntimeError("close() the spool before reading it")
+        for rows in self._stored():
+            if self._replaced:
+                rows = [self._replaced.get(row[0], row) for row in rows]
+            yield rows
+
+    def _stored(self) -> Iterator[list[LineRow]]:
         if self._path is None:
             for chunk in self._chunks:
                 yield marshal.loads(chunk)  # noqa: S302 -- our own bytes, written just above
@@ -159,6 +173,7 @@ class LineSpool:
             "count": self._count,
             "chunks": self._chunks,
             "path": self._path,
+            "replaced": self._replaced,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -167,6 +182,7 @@ class LineSpool:
         self._count = state["count"]
         self._rows = []
         self._chunks = state["chunks"]
+        self._replaced = state.get("replaced", {})
         self._in_memory = sum(len(chunk) for chunk in self._chunks)
         self._path = state["path"]
         self._file = None

@@ -1,35 +1,35 @@
 """A Matrix account's connection: /sync long-polling and sending, with mautrix's typed client API.
 
 The state of the conversation (rooms, members, display names) is ``MatrixClient``'s, without I/O; this module
-only moves requests. What the bot says is an ``m.notice``, sent in order by one task; a 429 (``M_LIMIT_EXCEEDED``)
-waits ``retry_after_ms`` and sends again with the same transaction id, so a line is never posted twice.
+only moves requests. What the bot says is an ``m.notice``, sent in order by one task per room (rooms never wait
+for each other); a 429 (``M_LIMIT_EXCEEDED``) waits ``retry_after_ms`` and sends again with the same transaction id,
+so a line is never posted twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
+import aiohttp
 from mautrix.api import HTTPAPI
 from mautrix.client import ClientAPI
-from mautrix.errors import MatrixError, MatrixRequestError, MLimitExceeded
+from mautrix.errors import MatrixError
 from mautrix.types import (
-    EventType,
-    MessageType,
     RoomAlias,
     RoomID,
-    RoomTopicStateEventContent,
     SyncToken,
-    TextMessageEventContent,
     UserID,
 )
+from yarl import URL
 
 from gavel.transports.matrix.protocol import Invited, MatrixClient, MatrixOutput
 from gavel.transports.outputs import Notice, Registered
@@ -50,6 +50,7 @@ class MatrixSettings:
     user_id: str
     access_token: str = field(repr=False)
     rooms: tuple[str, ...] = ()  # aliases (#room:server) or ids (!id:server)
+    power_level_chairs: int = 0  # members at this power level or above are chairs (0: none)
     reconnect_min: float = 1.0
     reconnect_max: float = 60.0
 
@@ -82,15 +83,19 @@ class MatrixConnection:
         self.checkpoint = checkpoint
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not security
-        self.client = MatrixClient(settings.user_id)
+        self.client = MatrixClient(settings.user_id, power_level_chairs=settings.power_level_chairs)
         self.client.next_batch = since
         self.connected = asyncio.Event()
         self.registered = False
-        self._queue: asyncio.Queue[_Outgoing] = asyncio.Queue()
+        self._outgoing: dict[str, deque[_Outgoing]] = {}  # room -> what the bot has yet to send there, in order
+        self._senders: dict[str, asyncio.Task[None]] = {}  # room -> the task sending its lines
+        self._pending = 0  # lines not sent yet (the one being sent included)
         self._api: ClientAPI | None = None
         self._stopping = False
         self.dropped = 0
-        self.attempts = 0
+        self.rate_limited = 0  # sends the homeserver refused with M_LIMIT_EXCEEDED (each then sent again)
+        self.attempts = 0  # failed sessions in a row (the backoff's exponent)
+        self.failures = 0  # failed sessions in all (a homeserver that went away and came back)
         self.room_ids: dict[str, str] = {}  # configured spelling (alias or id) -> room id
         self.configured: dict[str, str] = {}  # room id -> configured spelling
 
@@ -115,12 +120,26 @@ class MatrixConnection:
         return state.name if state is not None else None
 
     def say(self, room: str, text: str) -> None:
-        if self._queue.qsize() >= MAX_PENDING:
+        if self._pending >= MAX_PENDING:
             self.dropped += 1
             if self.dropped == 1 or self.dropped % 1000 == 0:
                 log.warning("%s: reply queue full, %d replies dropped so far", self.settings.user_id, self.dropped)
             return
-        self._queue.put_nowait(_Outgoing(room, text))
+        self._enqueue(_Outgoing(room, text))
+
+    def _enqueue(self, item: _Outgoing) -> None:
+        self._outgoing.setdefault(item.room, deque()).append(item)
+        self._pending += 1
+        self._wake(item.room)
+
+    def _wake(self, room: str) -> None:
+        """Make sure a task sends ``room``'s lines: one per room, so rooms never wait for each other (a homeserver
+        takes a while to accept each message) while each room's lines keep their order."""
+        if self._api is None:
+            return  # run() wakes every room once it is connected
+        task = self._senders.get(room)
+        if task is None or task.done():
+            self._senders[room] = asyncio.get_running_loop().create_task(self._room_sender(self._api, room))
 
     def say_now(self, room: str, text: str) -> bool:
         """Send ahead of the queue (the failure notice); returns whether a send was started."""
@@ -131,7 +150,7 @@ class MatrixConnection:
         return True
 
     def set_topic(self, room: str, topic: str) -> bool:
-        self._queue.put_nowait(_Outgoing(room, topic, topic=True))
+        self._enqueue(_Outgoing(room, topic, topic=True))
         return True
 
     def join(self, room: str, key: str | None = None) -> None:
@@ -139,7 +158,7 @@ class MatrixConnection:
             asyncio.get_running_loop().create_task(self._join(self._api, room))
 
     def pending(self) -> int:
-        return self._queue.qsize()
+        return self._pending
 
     # ------------------------------------------------------------------ the loops
 
@@ -149,7 +168,9 @@ class MatrixConnection:
             UserID(self.settings.user_id), api=HTTPAPI(self.settings.homeserver, self.settings.access_token)
         )
         self._api = api
-        sender = asyncio.create_task(self._send_loop(api))
+        for room, waiting in self._outgoing.items():
+            if waiting:
+                self._wake(room)
         try:
             while not self._stopping:
                 try:
@@ -158,14 +179,16 @@ class MatrixConnection:
                     if self._stopping:
                         break
                     self.connected.clear()
+                    self.failures += 1
                     delay = self.backoff()
                     log.warning("%s: %s; retrying in %.1f s", self.settings.homeserver, error, delay)
                     self.attempts += 1
                     await asyncio.sleep(delay)
         finally:
-            sender.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sender
+            senders = list(self._senders.values())
+            for task in senders:
+                task.cancel()
+            await asyncio.gather(*senders, return_exceptions=True)
             await api.api.session.close()
             self._api = None
 
@@ -216,36 +239,66 @@ class MatrixConnection:
         self.configured[room_id] = room
         return room_id
 
-    async def _send_loop(self, api: ClientAPI) -> None:
-        while True:
-            item = await self._queue.get()
-            await self._send(api, item)
+    async def _room_sender(self, api: ClientAPI, room: str) -> None:
+        waiting = self._outgoing[room]
+        while waiting:
+            await self._send(api, waiting[0])
+            waiting.popleft()
+            self._pending -= 1
 
     async def _send(self, api: ClientAPI, item: _Outgoing) -> None:
+        """Send one line (or the topic). The request is made here rather than through mautrix, whose error drops
+        ``retry_after_ms``: a 429 waits that long and sends again under the same transaction id, which the
+        homeserver keeps once however often it arrives."""
+        room = quote(self.room_ids.get(item.room, item.room), safe="")
+        if item.topic:
+            path, body = f"/_matrix/client/v3/rooms/{room}/state/m.room.topic/", {"topic": item.text}
+        else:
+            path = f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{quote(item.txn_id, safe='')}"
+            body = {"msgtype": "m.notice", "body": item.text}
         for _ in range(20):  # bounded: a room that keeps refusing does not hold the queue for ever
             try:
-                room = RoomID(self.room_ids.get(item.room, item.room))
-                if item.topic:
-                    await api.send_state_event(room, EventType.ROOM_TOPIC, RoomTopicStateEventContent(topic=item.text))
-                else:
-                    content = TextMessageEventContent(msgtype=MessageType.NOTICE, body=item.text)
-                    await api.send_message_event(room, EventType.ROOM_MESSAGE, content, txn_id=item.txn_id)
-                return
-            except MLimitExceeded as error:
-                await asyncio.sleep(max(0.05, (getattr(error, "retry_after_ms", None) or 1000) / 1000))
-            except MatrixRequestError as error:
-                log.warning("%s: cannot send to %s: %s", self.settings.user_id, item.room, error)
-                return
-            except (OSError, TimeoutError) as error:
+                status, answer = await _put(api, path, body)
+            except (OSError, TimeoutError, aiohttp.ClientError) as error:
                 log.warning("%s: sending to %s failed (%s); retrying", self.settings.user_id, item.room, error)
                 await asyncio.sleep(1)
+                continue
+            if status == 200:
+                return
+            if status == 429 or answer.get("errcode") == "M_LIMIT_EXCEEDED":
+                self.rate_limited += 1
+                await asyncio.sleep(retry_delay(answer))
+                continue
+            log.warning("%s: cannot send to %s: %s %s", self.settings.user_id, item.room, status, answer.get("error"))
+            return
 
     async def stop(self, message: str = "gavel stopping") -> None:
         self._stopping = True
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 2
-        while self._queue.qsize() and loop.time() < deadline:  # bounded: the last replies go out
+        while self._pending and loop.time() < deadline:  # bounded: the last replies go out
             await asyncio.sleep(0.02)
+
+
+def retry_delay(answer: dict[str, Any]) -> float:
+    """Seconds to wait after a 429: the answer's ``retry_after_ms`` (kept within 50 ms .. 60 s), else 1 s."""
+    wait = answer.get("retry_after_ms")
+    if type(wait) is not int and type(wait) is not float:
+        return 1.0
+    return min(60.0, max(0.05, wait / 1000)) if wait == wait else 1.0  # (NaN: 1 s)
+
+
+async def _put(api: ClientAPI, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    """PUT ``body`` to ``path`` (quoted already) on the account's homeserver: the status and the JSON answer."""
+    http = api.api
+    url = URL(str(http.base_url).rstrip("/") + path, encoded=True)
+    headers = {"Authorization": f"Bearer {http.token}"}
+    async with http.session.put(url, json=body, headers=headers) as response:
+        try:
+            answer = await response.json(content_type=None)
+        except ValueError:
+            answer = None
+        return response.status, answer if isinstance(answer, dict) else {}
 
 
 def _token(value: str | None) -> SyncToken | None:

@@ -4,20 +4,28 @@ Identity is the Matrix user id: every message carries it as the sender's account
 whatever display name they take. The nick the core and the minutes see is the member's display name at that moment
 (the user id's localpart when there is none), with the user id beside it while two members share the name. A
 display-name change is a nick change. A message is read from its plain ``body`` (never ``formatted_body``); a body
-of several lines is one line per line (each may be a command); a reply's quoted fallback is dropped.
+of several lines is one line per line (each may be a command); a reply's quoted fallback is dropped and the line
+names the message it answers (``reply_to``), a thread's lines name the thread's first message (``thread``). An edit
+(``m.replace``) is an ``Edit`` of each line of its ``m.new_content``; a redaction a ``Redaction`` (the core checks
+that an edit comes from the line's own sender).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
-from gavel.core.events import Action, Event, Join, Message, NickChange, Part
+from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction, RoleChairs
+from gavel.core.records import mentions
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
 
 MAX_BODY = 64 * 1024  # characters of one message read; the rest is cut (a huge paste never stalls the bot)
+MAX_MENTIONS = 50  # user ids read from one message's mentions and pills
+_PILL = re.compile(r"""href\s*=\s*["']https://matrix\.to/#/([^"'?/<>\s]+)""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +47,7 @@ class RoomState:
     name: str | None = None
     power: dict[str, int] = field(default_factory=dict)
     default_power: int = 0
+    role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
 
     def nick(self, user_id: str) -> str:
         """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
@@ -77,8 +86,10 @@ def body_lines(content: Mapping[str, Any]) -> list[str]:
 class MatrixClient:
     """One bot account's view of its rooms, fed /sync responses."""
 
-    def __init__(self, user_id: str, rooms: Iterable[str] = ()) -> None:
+    def __init__(self, user_id: str, rooms: Iterable[str] = (), *, power_level_chairs: int = 0) -> None:
+        """``power_level_chairs``: members at this power level or above chair the room's meetings (0: none)."""
         self.user_id = user_id
+        self.power_level_chairs = power_level_chairs
         self.wanted = set(rooms)  # room ids the bot serves (aliases resolved by the connection)
         self.rooms: dict[str, RoomState] = {}
         self.next_batch: str | None = None
@@ -112,14 +123,21 @@ class MatrixClient:
             room = self.rooms[room_id] = RoomState(room_id)
             outputs.append(JoinedChannel(room_id))
         state = joined.get("state")
-        for event in _events(state.get("events") if isinstance(state, Mapping) else None):
-            self._state(room, event, outputs, emit=False)
+        last: Mapping[str, Any] | None = None
+        for last in _events(state.get("events") if isinstance(state, Mapping) else None):
+            self._state(room, last, outputs, emit=False)
+        if last is not None:
+            self._role_chairs(room, last, outputs)  # once for the whole state (it may list thousands of members)
         timeline = joined.get("timeline")
         for event in _events(timeline.get("events") if isinstance(timeline, Mapping) else None):
             if "state_key" in event:
                 self._state(room, event, outputs, emit=True)
+                if event.get("type") in ("m.room.power_levels", "m.room.member"):
+                    self._role_chairs(room, event, outputs)
             elif event.get("type") == "m.room.message" and not room.encrypted:
                 outputs += self._message(room, event)
+            elif event.get("type") == "m.room.redaction" and not room.encrypted:
+                outputs += self._redaction(room, event)
         return outputs
 
     def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
@@ -146,6 +164,22 @@ class MatrixClient:
             room.power = {k: v for k, v in _items(users) if type(v) is int}
             default = content.get("users_default")
             room.default_power = default if type(default) is int else 0
+
+    def _role_chairs(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput]) -> None:
+        """Tell the members at ``power_level_chairs`` or above when that set changed (power levels, a member who
+        joins a room whose default level is that high)."""
+        threshold = self.power_level_chairs
+        if threshold <= 0:
+            return
+        users = set(room.power) | set(room.names)
+        chairs = tuple(
+            sorted(
+                user for user in users if user != self.user_id and room.power.get(user, room.default_power) >= threshold
+            )
+        )
+        if chairs != room.role_chairs:
+            room.role_chairs = chairs
+            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), chairs)))
 
     def _member(
         self,
@@ -186,18 +220,79 @@ class MatrixClient:
         if not isinstance(sender, str) or not isinstance(content, Mapping):
             return []
         relates = content.get("m.relates_to")
-        if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
-            return []  # an edit: the original line stays in the log (edits are not applied yet)
-        event_id = event.get("event_id") if isinstance(event.get("event_id"), str) else None
+        relates = relates if isinstance(relates, Mapping) else {}
+        event_id = _string(event.get("event_id"))
         time, nick = event_time(event), room.nick(sender)
-        kind = Action if content.get("msgtype") == "m.emote" else Message
         outputs: list[MatrixOutput] = []
-        for number, line in enumerate(body_lines(content)):
+        if relates.get("rel_type") == "m.replace":
+            target = _string(relates.get("event_id"))
+            new = content.get("m.new_content")
+            if target is None or not isinstance(new, Mapping):
+                return []  # an edit without its target or its new content: nothing to apply
+            for number, line in enumerate(body_lines(new)):
+                edited = target if number == 0 else f"{target}#{number + 1}"
+                edit = Edit(time, nick, edited, line, sender, _line_id(event_id, number))
+                outputs.append(ChannelEvent(room.room_id, edit))
+            return outputs
+        thread = _string(relates.get("event_id")) if relates.get("rel_type") == "m.thread" else None
+        reply_to = None
+        answered = relates.get("m.in_reply_to")
+        if isinstance(answered, Mapping) and not (thread is not None and relates.get("is_falling_back") is True):
+            reply_to = _string(answered.get("event_id"))
+        action = content.get("msgtype") == "m.emote"
+        lines = body_lines(content)
+        named = mentioned(content, room, self.user_id)
+        for number, line in enumerate(lines):
             # Each line its own id (the event id, then "#2", "#3" ...): a repeated delivery is recognised line by line.
-            msgid = event_id if event_id is None or number == 0 else f"{event_id}#{number + 1}"
-            said: Event = kind(time, nick, line, sender, msgid)
+            msgid = _line_id(event_id, number)
+            said: Event = (
+                Action(time, nick, line, sender, msgid)
+                if action
+                else Message(time, nick, line, sender, msgid, reply_to, thread, _named_in(line, named, len(lines)))
+            )
             outputs.append(ChannelEvent(room.room_id, said))
         return outputs
+
+    def _redaction(self, room: RoomState, event: Mapping[str, Any]) -> list[MatrixOutput]:
+        sender, content = event.get("sender"), event.get("content")
+        target = event.get("redacts")  # room versions up to 10; from 11 on it is in the content
+        if not isinstance(target, str) and isinstance(content, Mapping):
+            target = content.get("redacts")
+        if not isinstance(sender, str) or not isinstance(target, str):
+            return []
+        redaction = Redaction(event_time(event), room.nick(sender), target, sender, _string(event.get("event_id")))
+        return [ChannelEvent(room.room_id, redaction)]
+
+
+def mentioned(content: Mapping[str, Any], room: RoomState, bot: str) -> list[tuple[str, str]]:
+    """``(user id, nick)`` of each member of ``room`` a message names by reference: ``m.mentions`` user ids and pills
+    (``matrix.to`` links) in its HTML; never the bot. The HTML is only searched for links, never parsed or kept."""
+    ids: list[str] = []
+    mentions = content.get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, Mapping) else None
+    if isinstance(users, list):
+        ids += [user for user in users[:MAX_MENTIONS] if isinstance(user, str)]
+    formatted = content.get("formatted_body")
+    if isinstance(formatted, str) and "matrix.to" in formatted:
+        ids += [unquote(found) for found in _PILL.findall(formatted[:MAX_BODY])[:MAX_MENTIONS]]  # "%40a%3Ax" too
+    return [(user, room.nick(user)) for user in dict.fromkeys(ids) if user in room.names and user != bot]
+
+
+def _named_in(line: str, named: list[tuple[str, str]], lines: int) -> tuple[str, ...]:
+    """The mentions that belong to ``line``: all of them for a message of one line, else those the line names (by
+    display name, localpart or user id, as a whole word)."""
+    if lines == 1:
+        return tuple(nick for _, nick in named)
+    return tuple(nick for user, nick in named if any(mentions(line, word) for word in (nick, localpart(user), user)))
+
+
+def _string(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _line_id(event_id: str | None, number: int) -> str | None:
+    """The id of line ``number`` (from 0) of a message: its event id, then ``id#2``, ``id#3`` ..."""
+    return event_id if event_id is None or number == 0 else f"{event_id}#{number + 1}"
 
 
 def _items(value: object) -> list[tuple[str, Any]]:

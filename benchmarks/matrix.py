@@ -1,0 +1,301 @@
+"""Matrix benchmark: N rooms with meetings at once on a loopback Synapse; command-to-reply latency, bot and Synapse CPU.
+
+The bot runs as in production (`python -m gavel run --config FILE`, a child process) against the test Synapse
+(tests/homeserver.py: SQLite, loopback, rate limits raised), one room per meeting. One scripted user per room (plain
+HTTP, all in this process) starts a meeting, then every round says a few chat lines and one command the bot answers
+(#startvote, #showvote, #endvote, #showvote in turn). Latency is from just before the command's PUT to the moment an
+observer (one more user in every room, one /sync long-poll) receives the bot's first notice after it. Rounds are
+paced, each room's phase spread over the interval. At the end every meeting is ended and its minutes counted on disk.
+
+Next to gavel, the same load runs against a *floor*: a minimal bot (this file, `--floor`, also a child process) that
+syncs the same way and answers each of those commands with one notice, and logs, journals and renders nothing. Both
+include Synapse's own time to accept a message and wake the syncs that wait for it, which dominates.
+
+    .venv/bin/python benchmarks/matrix.py                   # 50 rooms, 10 rounds of 2 s, then the floor
+    .venv/bin/python benchmarks/matrix.py --quick           # 10 rooms, 4 rounds
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from homeserver import Synapse
+
+TARGET_P99_MS = 200.0
+COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
+CHAT = ("the patch looks good to me ✓", "/me nods", "#info tests pass on the branch")
+TICKS = os.sysconf("SC_CLK_TCK")
+SYNC_FILTER = json.dumps({"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}}})
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process and its waited-for children, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / TICKS
+
+
+class Client:
+    """A Matrix account over plain HTTP."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
+        self.session, self.url, self.token = session, url, token
+
+    async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        async with self.session.request(method, self.url + path, json=body, headers=headers) as response:
+            answer = await response.json(content_type=None)
+            if response.status != 200:
+                raise RuntimeError(f"{method} {path}: {response.status} {answer}")
+            return answer
+
+    async def say(self, room: str, text: str, msgtype: str = "m.text") -> None:
+        if text.startswith("/me "):
+            text, msgtype = text[4:], "m.emote"
+        path = f"/_matrix/client/v3/rooms/{quote(room)}/send/m.room.message/{secrets.token_hex(8)}"
+        await self.call("PUT", path, {"msgtype": msgtype, "body": text})
+
+    async def join(self, room: str) -> None:
+        await self.call("POST", f"/_matrix/client/v3/join/{quote(room)}", {})
+
+    async def sync(self, since: str | None, timeout_ms: int) -> dict[str, Any]:
+        query = f"?timeout={timeout_ms}&filter={quote(SYNC_FILTER)}" + (f"&since={since}" if since else "")
+        answer: dict[str, Any] = await self.call("GET", "/_matrix/client/v3/sync" + query)
+        return answer
+
+
+def messages(response: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(room id, event) of every message a /sync response holds, in order."""
+    found = []
+    for room, joined in (response.get("rooms", {}).get("join") or {}).items():
+        for event in joined.get("timeline", {}).get("events", []):
+            if event.get("type") == "m.room.message":
+                found.append((room, event))
+    return found
+
+
+# ---------------------------------------------------------------------------- the floor bot (a child process)
+
+
+async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
+    """Join ``rooms``; answer each benchmark command with one notice, until SIGTERM."""
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    async with aiohttp.ClientSession() as session:
+        bot = Client(session, url, token)
+        for room in rooms:
+            await bot.join(room)
+        since = (await bot.sync(None, 0))["next_batch"]
+        me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+        print("ready", flush=True)
+        while not stop.is_set():
+            syncing = asyncio.ensure_future(bot.sync(since, 20_000))
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait({syncing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if not syncing.done():
+                syncing.cancel()
+                break
+            stopping.cancel()
+            response = syncing.result()
+            since = response["next_batch"]
+            for room, event in messages(response):
+                body = event.get("content", {}).get("body", "")
+                if event.get("sender") != me and body.startswith(("#startvote", "#showvote", "#endvote")):
+                    await bot.say(room, "ok", "m.notice")
+
+
+# ---------------------------------------------------------------------------- the load
+
+
+class Load:
+    def __init__(self, synapse: Synapse, session: aiohttp.ClientSession, rooms: int) -> None:
+        self.synapse, self.session = synapse, session
+        self.users: list[Client] = []
+        self.rooms: list[str] = []
+        self.count = rooms
+        self.pending: dict[str, float] = {}  # room -> when its command was sent
+        self.latencies: list[float] = []
+        self.bot_ids: set[str] = set()
+
+    def client(self, name: str) -> Client:
+        return Client(self.session, self.synapse.url, self.synapse.register(name))
+
+    async def prepare(self) -> None:
+        self.observer = self.client("observer")
+        for number in range(self.count):
+            user = self.client(f"user{number:03d}")
+            room = await user.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"})
+            self.users.append(user)
+            self.rooms.append(room["room_id"])
+            await self.observer.join(room["room_id"])
+
+    async def observe(self, stop: asyncio.Event) -> None:
+        since = (await self.observer.sync(None, 0))["next_batch"]
+        while not stop.is_set():
+            response = await self.observer.sync(since, 1000)
+            now = time.perf_counter()
+            since = response["next_batch"]
+            for room, event in messages(response):
+                content = event.get("content", {})
+                if event.get("sender") in self.bot_ids and content.get("msgtype") == "m.notice":
+                    sent = self.pending.pop(room, None)
+                    if sent is not None:
+                        self.latencies.append(now - sent)
+
+    async def command(self, index: int, text: str, timeout: float = 15.0) -> None:
+        room = self.rooms[index]
+        self.pending[room] = time.perf_counter()
+        await self.users[index].say(room, text)
+        deadline = time.monotonic() + timeout
+        while room in self.pending and time.monotonic() < deadline:  # bounded
+            await asyncio.sleep(0.005)
+        self.pending.pop(room, None)
+
+    async def run(self, rounds: int, interval: float) -> None:
+        async def one(index: int) -> None:
+            await asyncio.sleep(interval * index / self.count)  # phases spread over the interval
+            for number in range(rounds):
+                started = time.monotonic()
+                for line in CHAT:
+                    await self.users[index].say(self.rooms[index], line)
+                await self.command(index, COMMANDS[number % len(COMMANDS)])
+                await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+        await asyncio.gather(*(one(index) for index in range(self.count)))
+
+
+async def wait_joined(client: Client, rooms: list[str], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:  # bounded
+        joined = set((await client.call("GET", "/_matrix/client/v3/joined_rooms"))["joined_rooms"])
+        if joined.issuperset(rooms):
+            return
+        await asyncio.sleep(0.2)
+    raise SystemExit("the bot did not join every room in time")
+
+
+def write_config(work: Path, synapse: Synapse, rooms: list[str]) -> Path:
+    listed = ", ".join(f'"{room}"' for room in rooms)
+    path = work / "gavel.toml"
+    path.write_text(
+        f'[bot]\nnick = "meetbot"\noutput_dir = "{work / "out"}"\njournal_dir = "{work / "journal"}"\n\n'
+        f'[[matrix]]\nname = "bench"\nhomeserver = "{synapse.url}"\nuser_id = "{synapse.user_id("meetbot")}"\n'
+        f'access_token_env = "GAVEL_BENCH_TOKEN"\nrooms = [{listed}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int, interval: float) -> dict[str, Any]:
+    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot and of Synapse."""
+    name = "meetbot" if kind == "gavel" else "floorbot"
+    token = synapse.register(name + secrets.token_hex(2) if kind != "gavel" else name)
+    bot = Client(load.session, synapse.url, token)
+    me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+    load.bot_ids, load.latencies = {me}, []
+    python = sys.executable
+    if kind == "gavel":
+        config = write_config(work, synapse, load.rooms)
+        env = {**os.environ, "GAVEL_BENCH_TOKEN": token}
+        child = subprocess.Popen([python, "-m", "gavel", "run", "--config", str(config)], env=env)
+    else:
+        child = subprocess.Popen([python, __file__, "--floor", synapse.url, token, *load.rooms], stdout=subprocess.PIPE)
+    try:
+        await wait_joined(bot, load.rooms)
+        await asyncio.sleep(1.0)  # the bot's first sync
+        stop = asyncio.Event()
+        observer = asyncio.create_task(load.observe(stop))
+        await asyncio.sleep(0.5)
+        if kind == "gavel":
+            for index in range(load.count):
+                await load.command(index, "#startmeeting bench")
+        load.latencies = []
+        assert synapse.process is not None
+        server = synapse.process.pid
+        bot_before, synapse_before, started = cpu_seconds(child.pid), cpu_seconds(server), time.monotonic()
+        await load.run(rounds, interval)
+        took = time.monotonic() - started
+        bot_cpu, synapse_cpu = cpu_seconds(child.pid) - bot_before, cpu_seconds(server) - synapse_before
+        latencies = sorted(load.latencies)
+        if kind == "gavel":
+            for index in range(load.count):
+                await load.users[index].say(load.rooms[index], "#endmeeting")
+            deadline = time.monotonic() + 60
+            while len(list((work / "out").rglob("*.json"))) < load.count and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+        stop.set()
+        await observer
+    finally:
+        child.send_signal(signal.SIGTERM)
+        try:
+            child.wait(20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait(5)
+    sent = load.count * rounds
+    return {
+        "kind": kind,
+        "replies": len(latencies),
+        "commands": sent,
+        "p50_ms": 1000 * statistics.median(latencies) if latencies else float("inf"),
+        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("inf"),
+        "max_ms": 1000 * latencies[-1] if latencies else float("inf"),
+        "bot_cpu_s": bot_cpu,
+        "synapse_cpu_s": synapse_cpu,
+        "seconds": took,
+        "minutes": len(list((work / "out").rglob("*.json"))) if kind == "gavel" else None,
+    }
+
+
+async def main(rooms: int, rounds: int, interval: float, floor: bool) -> None:
+    with Synapse() as synapse, tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-") as tmp:
+        async with aiohttp.ClientSession() as session:
+            load = Load(synapse, session, rooms)
+            await load.prepare()
+            results = [await phase("gavel", synapse, load, Path(tmp), rounds, interval)]
+            if floor:
+                results.append(await phase("floor", synapse, load, Path(tmp), rounds, interval))
+    print(f"{rooms} rooms, {rounds} rounds of {interval:g} s ({len(CHAT)} lines and 1 command per room and round)")
+    for result in results:
+        print(
+            f"{result['kind']:>6}: command->reply p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+            f"max {result['max_ms']:.0f} ms ({result['replies']}/{result['commands']} answered); "
+            f"bot CPU {result['bot_cpu_s']:.1f} s, Synapse CPU {result['synapse_cpu_s']:.1f} s "
+            f"over {result['seconds']:.1f} s"
+            + (f"; {result['minutes']}/{rooms} minutes written" if result["minutes"] is not None else "")
+        )
+    gavel = results[0]
+    verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
+    print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "--floor":
+        asyncio.run(floor_bot(sys.argv[2], sys.argv[3], sys.argv[4:]))
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--rooms", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--interval", type=float, default=2.0)
+    parser.add_argument("--no-floor", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="10 rooms, 4 rounds")
+    args = parser.parse_args()
+    if args.quick:
+        args.rooms, args.rounds = 10, 4
+    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor))
