@@ -55,7 +55,10 @@ class FoldedAtOnce:
             nick = self.nick[person]
             others = tuple(name for name in self.names[person] if fold_nick(name) != fold_nick(nick))
             if others:
-                found[nick] = found.get(nick, ()) + others
+                known = found.get(nick)
+                found[nick] = (
+                    others if known is None else tuple(sorted(known + others, key=lambda n: (fold_nick(n), n)))
+                )
         return found
 
 
@@ -110,3 +113,21 @@ def test_queries_change_nothing(meeting_settings: MeetingSettings, events: list[
             meeting.chair_account(nick)
         meeting.would_start(event)
         assert pickle.dumps(meeting) == before
+
+
+def test_two_people_ending_with_one_nick_have_their_other_nicks_in_alphabetical_order() -> None:
+    """Found by hypothesis: the order of two people with the same nick and line count was no order."""
+    meeting = Meeting(MeetingSettings(channel="#x"))
+    at = T0
+    events: list[Event] = [
+        Message(at, "alice", "#startmeeting"),
+        NickChange(at, "Zed", "alice"),
+        Message(at, "carol", "hello"),
+        Message(at, "alice", "#accept"),
+        Message(at, "alice", ""),
+        Message(at, "carol", "#info x"),
+        NickChange(at, "carol", "alice"),
+    ]
+    for event in events:
+        meeting.handle(event)
+    assert meeting.aliases() == {"alice": ("carol", "Zed")}

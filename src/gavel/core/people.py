@@ -105,12 +105,14 @@ class People:
 
     def aliases(self, bot: str | None) -> dict[str, tuple[str, ...]]:
         """The other nicks of each person who used more than one, by the nick they have now (when two people
-        ended up with the same nick, one after the other, theirs together)."""
+        ended up with the same nick, one after the other, theirs together, in alphabetical order: the order of
+        two people with the same nick and count is no order)."""
         found: dict[str, tuple[str, ...]] = {}
         for person in self.persons(bot):
             aka = person.also_known_as()
             if aka:
-                found[person.nick] = found.get(person.nick, ()) + aka
+                known = found.get(person.nick)
+                found[person.nick] = aka if known is None else tuple(sorted(known + aka, key=_alphabetical))
         return found
 
     def nicks_of(self, nick: str) -> set[str]:
@@ -139,3 +141,7 @@ class People:
                 people.append(Person(nick, [nick]))
                 index = holder[key] = len(people) - 1
             people[index].lines += count
+
+
+def _alphabetical(nick: str) -> tuple[str, str]:
+    return (fold_nick(nick), nick)
