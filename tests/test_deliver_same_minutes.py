@@ -19,10 +19,11 @@ from gavel.app.live import LiveBot
 from gavel.storage.archive import open_archive
 from gavel.transports.irc.protocol import ChannelEvent
 from gavel.transports.replay import ReplayReport, read_events
-from render_support import AGENDA, TOOLS, Fixture
+from render_support import AGENDA, K8S, TOOLS, Fixture
 
 SHOWN = {
     AGENDA.basename: ("* 2. Bug triage (alice): skipped", "* 3. Travel budget (bob): done, 4.8 of 10 minutes"),
+    K8S.basename: ("* ACTION: mspreitz to update the devrefs with examples",),
     TOOLS.basename: (
         "* Present: sdake_, alice, bob",
         "* Regrets: carol",
@@ -32,12 +33,12 @@ SHOWN = {
 }
 
 
-def make_config(tmp_path: Path, archive_url: str) -> Config:
+def make_config(tmp_path: Path, archive_url: str, fixture: Fixture) -> Config:
     path = tmp_path / "gavel.toml"
     path.write_text(
         f"""
 [bot]
-nick = "gavelbot"
+nick = "{fixture.bot_nick}"
 output_dir = "{tmp_path / "out"}"
 journal_dir = "{tmp_path / "journal"}"
 url_base = "https://m.example.org/"
@@ -48,7 +49,7 @@ name = "test"
 host = "127.0.0.1"
 port = 6667
 tls = false
-channels = ["#gavel"]
+channels = ["{fixture.channel}"]
 
 [mail]
 host = "127.0.0.1"
@@ -88,9 +89,9 @@ def text_minutes(mail: str) -> str:
     return str(part.get_content())
 
 
-@pytest.mark.parametrize("fixture", [AGENDA, TOOLS], ids=lambda fixture: fixture.basename)
+@pytest.mark.parametrize("fixture", [AGENDA, TOOLS, K8S], ids=lambda fixture: fixture.basename)
 def test_a_meeting_delivered_again_is_the_meeting_delivered(tmp_path: Path, archive_url: str, fixture: Fixture) -> None:
-    config = make_config(tmp_path, archive_url)
+    config = make_config(tmp_path, archive_url, fixture)
     sent = live_deliveries(config, fixture)
     assert [delivery.kind for delivery in sent] == ["mail", "webhook"]
     with open_archive(archive_url) as archive:
