@@ -119,6 +119,10 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
             "ALTER TABLE people DROP COLUMN also_known_as",
         ),
     ),
+    (
+        "people_by_nick",
+        ("DROP INDEX people_by_nick", "DROP INDEX people_by_other_nicks", "DROP INDEX attendance_by_nick"),
+    ),
 )
 
 

@@ -205,8 +205,9 @@ class Exporter:
         """A page for each person of the exported meetings, and their index (none when nobody was seen)."""
         pages: list[PersonPage] = []
         used = {INDEX}
+        index = self.archive.nick_index()  # once, not per person
         for folded in sorted(self.nicks):
-            person = self.archive.person(self.nicks[folded], include_restricted=self.include_restricted)
+            person = self.archive.person(self.nicks[folded], include_restricted=self.include_restricted, index=index)
             if person is None:  # only in meetings this export leaves out
                 continue
             file = safe_component(folded) + ".html"

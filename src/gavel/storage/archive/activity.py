@@ -52,6 +52,14 @@ class PersonDetail:
     open_actions: tuple[ActionRow, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class NickIndex:
+    """Folded nick -> its spellings in the archive, and -> the stored lists of other nicks (JSON) that hold it."""
+
+    spellings: dict[str, tuple[str, ...]]
+    aliases: dict[str, tuple[str, ...]]
+
+
 class Activity(Reading):
     """Series activity and people."""
 
@@ -80,23 +88,43 @@ class Activity(Reading):
             for meeting, (people, opened, *_), closed_count in zip(meetings, rows, closed_per_meeting, strict=True)
         ]
 
-    def person(self, nick: str, *, include_restricted: bool = False) -> PersonDetail | None:
-        """The meetings ``nick`` was present at (spoke, under this nick or one they changed from, or was declared
-        present) and their open actions; None when they have neither (or the nick is empty or longer than
-        ``MAX_NICK_CHARS``)."""
-        if not nick or len(nick) > MAX_NICK_CHARS:
-            return None
-        folded = fold_nick(nick)
+    def nick_index(self) -> NickIndex:
+        """Every nick of the archive by its folded form (one pass over the distinct nicks and lists of other nicks):
+        what :meth:`person` looks a nick up in. Build it once to read many people (the static export)."""
+        spellings: dict[str, list[str]] = {}
+        aliases: dict[str, list[str]] = {}
         with self._lock:
             every = self._query(
                 "SELECT DISTINCT nick FROM people UNION SELECT DISTINCT nick FROM action_owners "
                 "UNION SELECT DISTINCT nick FROM attendance WHERE status = 'present'"
             )
-            spellings = [spelling for (spelling,) in every if fold_nick(spelling) == folded][:_MAX_SPELLINGS]
-            aliases = [text for (text,) in self._query(_ALIAS_LISTS) if folded in _folded_aliases(text)]
-            if not spellings and not aliases:
-                return None
-            meetings = self._person_meetings(spellings, aliases[:_MAX_SPELLINGS], include_restricted)
+            lists = self._query(_ALIAS_LISTS)
+        for (spelling,) in every:
+            spellings.setdefault(fold_nick(spelling), []).append(spelling)
+        for (text,) in lists:
+            for folded in _folded_aliases(text):
+                aliases.setdefault(folded, []).append(text)
+        return NickIndex(
+            {folded: tuple(found[:_MAX_SPELLINGS]) for folded, found in spellings.items()},
+            {folded: tuple(found[:_MAX_SPELLINGS]) for folded, found in aliases.items()},
+        )
+
+    def person(
+        self, nick: str, *, include_restricted: bool = False, index: NickIndex | None = None
+    ) -> PersonDetail | None:
+        """The meetings ``nick`` was present at (spoke, under this nick or one they changed from, or was declared
+        present) and their open actions; None when they have neither (or the nick is empty or longer than
+        ``MAX_NICK_CHARS``). ``index``: a :meth:`nick_index` made before (else one is made now)."""
+        if not nick or len(nick) > MAX_NICK_CHARS:
+            return None
+        folded = fold_nick(nick)
+        index = index or self.nick_index()
+        spellings = list(index.spellings.get(folded, ()))
+        aliases = list(index.aliases.get(folded, ()))
+        if not spellings and not aliases:
+            return None
+        with self._lock:
+            meetings = self._person_meetings(spellings, aliases, include_restricted)
             actions = self._open_actions_of(spellings, include_restricted)
         if not meetings and not actions:
             return None
