@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from gavel.core.records import fold_nick
-from gavel.storage.archive import ActionRow, MeetingDetail, PersonDetail
+from gavel.storage.archive import MeetingDetail, PersonDetail
 from gavel.storage.archive.activity import MAX_NICK_CHARS
 
 PEOPLE_DIR = "people"
@@ -60,11 +60,6 @@ def collect(found: dict[str, str], nicks: Iterable[str]) -> None:
     for nick in nicks:
         if 0 < len(nick) <= MAX_NICK_CHARS:
             found.setdefault(fold_nick(nick), nick)
-
-
-def action_href(action: ActionRow, paths: dict[int, ExportedPath]) -> str | None:
-    path = paths.get(action.meeting_id)
-    return None if path is None else path.href(f".log.html#l-{action.line}")
 
 
 def is_restricted(person: PersonDetail, paths: dict[int, ExportedPath]) -> bool:
