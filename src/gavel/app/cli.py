@@ -313,12 +313,12 @@ def serve(
         click.echo(f"gavel serve: {len(error.problems)} problem(s); nothing was started", err=True)
         sys.exit(2)
     meetings = None
-    if schedule_dir is not None:
-        from gavel.schedule.directory import load_schedule
+    if schedule_dir is not None:  # followed while the server runs
+        from gavel.schedule.watch import ScheduleWatcher
 
-        meetings = load_schedule(schedule_dir)
-        for left_out in meetings.problems:
-            click.echo(f"warning: left out of the schedule: {left_out}", err=True)
+        meetings = ScheduleWatcher(schedule_dir)
+        for left_out in meetings.look().errors:
+            click.echo(f"warning: schedule: {left_out}", err=True)
     archive = _open_archive(archive_url)
     app = create_app(
         archive,
