@@ -120,6 +120,10 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
         ),
     ),
     (
+        "CREATE TABLE web_secrets",
+        ("DROP TABLE web_secrets", "DROP TABLE web_sessions", "DROP TABLE web_login_failures"),
+    ),
+    (
         "people_by_nick",
         ("DROP INDEX people_by_nick", "DROP INDEX people_by_other_nicks", "DROP INDEX attendance_by_nick"),
     ),

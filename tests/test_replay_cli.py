@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from gavel.app.cli import main
 from gavel.app.cli_replay import chunk_size
+from gavel.storage.files import settle_directories
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
@@ -184,6 +185,32 @@ def test_restricted_meeting_files_are_private(tmp_path: Path) -> None:
     assert len(files) == len(EXTENSIONS)
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files)
     assert minutes_json(tmp_path / "out", "secret/2020/secret.2020-01-02-03.04")["meeting"]["restricted"] is True  # type: ignore[index]
+    # the directories only this meeting uses do not show its name either
+    assert dir_modes(tmp_path / "out", "secret", "secret/2020") == [0o700, 0o700]
+
+
+def dir_modes(root: Path, *relative: str) -> list[int]:
+    return [stat.S_IMODE((root / name).stat().st_mode) for name in relative]
+
+
+def test_a_directory_with_a_public_meeting_is_public(tmp_path: Path) -> None:
+    """A public meeting opens the directories it shares with restricted ones; a year of only restricted ones
+    stays closed."""
+    out = tmp_path / "out"
+    restricted = "03:04:00 <a> #startmeeting\n03:04:01 <a> #restrictlogs\n03:04:02 <a> #endmeeting"
+    public = "03:04:00 <a> #startmeeting\n03:04:02 <a> #endmeeting"
+    for name, text in [
+        ("secret.2020-01-02-03.04", restricted),
+        ("secret.2020-02-02-03.04", public),
+        ("secret.2021-01-02-03.04", restricted),
+    ]:
+        log = tmp_path / f"{name}.log.txt"
+        log.write_text(text, encoding="utf-8")
+        assert replay(log, "-o", out)[0] == 0
+    assert dir_modes(out, "secret", "secret/2020", "secret/2021") == [0o755, 0o755, 0o700]
+    modes = {path.name: stat.S_IMODE(path.stat().st_mode) for path in all_files(out)}
+    assert {mode for name, mode in modes.items() if name.startswith("secret.2020-02")} == {0o644}
+    assert {mode for name, mode in modes.items() if not name.startswith("secret.2020-02")} == {0o600}
 
 
 def test_two_meetings_in_one_log(tmp_path: Path) -> None:
@@ -231,3 +258,20 @@ def test_every_worker_gets_files(files: int, jobs: int, size: int) -> None:
     """With few files a chunk is one file, so no worker idles while another replays them all."""
     assert chunk_size(files, jobs) == size
     assert -(-files // size) >= min(files, jobs)  # at least as many chunks as workers that can be busy
+
+
+def test_a_meetings_own_files_do_not_keep_its_directories_open(tmp_path: Path) -> None:
+    """A meeting restricted after its files were written (#restrictlogs after #save): its own public files, about
+    to become private, do not count; another meeting's public file does."""
+    year = tmp_path / "s" / "2020"
+    year.mkdir(parents=True)
+    own = year / "s.2020-01-02-03.04.log.html"
+    own.write_text("x", encoding="utf-8")
+    own.chmod(0o644)
+    settle_directories(tmp_path, year / "s.2020-01-02-03.04", restricted=True)
+    assert dir_modes(tmp_path, "s", "s/2020") == [0o700, 0o700]
+    other = year / "s.2020-01-02-03.04-2.log.html"
+    other.write_text("x", encoding="utf-8")
+    other.chmod(0o644)
+    settle_directories(tmp_path, year / "s.2020-01-02-03.04", restricted=True)
+    assert dir_modes(tmp_path, "s", "s/2020") == [0o755, 0o755]

@@ -4,14 +4,16 @@ tokens throttled per client address, and what only a trusted proxy may say (the 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
 from gavel.app.cli import main
+from gavel.storage.archive import open_archive
 from gavel.web.auth import AccessSettingsError
-from gavel.web.sessions import Sessions
+from gavel.web.sessions import Sessions, session_key
 from gavel.web.throttle import Throttle, client_key
 from web_support import BACKENDS, TOKEN, Web, meeting_path, web_archive
 
@@ -53,27 +55,41 @@ def test_a_session_expires(web: Web, hours: float, max_age: int) -> None:
     assert "Sign in" in client.get("/").text
 
 
-def test_a_session_is_worth_nothing_to_another_server(web: Web) -> None:
-    """A restarted server (a new app) knows none of the old sessions; a cookie cannot be forged or altered."""
+def test_a_session_is_shared_by_every_app_over_the_archive(web: Web) -> None:
+    """Another worker or a restarted server (a new app over the same archive) knows the session; signing out on
+    one ends it on all; a cookie cannot be forged or altered."""
     client = web.client(app=web.app())
     assert sign_in(client) == 303
     cookie = client.cookies["gavel_session"]
     restricted = meeting_path(web.corpus.restricted)
-    restarted = web.client(app=web.app())
-    restarted.cookies.set("gavel_session", cookie)
-    assert restarted.get(restricted).status_code == 404
+    other = web.client(app=web.app())
+    other.cookies.set("gavel_session", cookie)
+    assert other.get(restricted).status_code == 200
     session, _, signature = cookie.rpartition(".")
     for forged in (
         session,
         session + ".",
         f"{session}x.{signature}",
-        f"{session}.{signature[:-1]}{'B' if signature.endswith('A') else 'A'}",
+        # (the first character: the last one's lowest bits are padding, which base64 decoding ignores)
+        f"{session}.{'B' if signature.startswith('A') else 'A'}{signature[1:]}",
         "a.b",
         "%C3%A9",
     ):
         altered = web.client(app=client.app)  # type: ignore[arg-type]
         altered.cookies.set("gavel_session", forged)
         assert altered.get(restricted).status_code == 404, forged
+    assert other.post("/logout", follow_redirects=False).status_code == 303
+    kept = web.client(app=client.app)  # type: ignore[arg-type]
+    kept.cookies.set("gavel_session", cookie)  # a copy of the cookie, kept after signing out elsewhere
+    assert kept.get(restricted).status_code == 404
+
+
+def test_the_archive_keeps_only_a_hash_of_a_session(web: Web) -> None:
+    client = web.client(app=web.app())
+    assert sign_in(client) == 303
+    session = client.cookies["gavel_session"].rpartition(".")[0]
+    assert web.archive.session_expires_at(session) is None
+    assert web.archive.session_expires_at(session_key(session)) is not None
 
 
 def test_session_cookie_is_secure_over_https(web: Web) -> None:
@@ -163,20 +179,50 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(web: Web) -> None:
     assert sign_in(web.client(app=app, peer="10.0.0.1", headers={"X-Forwarded-For": "192.0.2.2"})) == 303
 
 
-def test_the_throttle_table_stays_small() -> None:
+def test_wrong_tokens_count_across_apps_over_the_archive(web: Web) -> None:
     clock = Clock()
-    throttle = Throttle(clock, failures=2, window=60, max_clients=3)
-    for n in range(100):
-        throttle.failure(f"192.0.2.{n}")
-        throttle.failure(f"192.0.2.{n}")
-        assert len(throttle.failed) <= 3
-        assert all(len(moments) <= 2 for moments in throttle.failed.values())
-    assert throttle.retry_after("192.0.2.99") == 60
-    assert throttle.retry_after("192.0.2.0") == 0  # forgotten, the oldest
-    clock.now += 60
-    assert throttle.retry_after("192.0.2.99") == 0
-    throttle.failure("192.0.2.200")
-    assert list(throttle.failed) == ["192.0.2.200"]  # the aged-out ones went first
+    first, second = web.app(clock=clock), web.app(clock=clock)
+    for n in range(5):
+        assert sign_in(web.client(app=first if n % 2 else second, peer="198.51.100.77"), "guess") == 401
+    assert sign_in(web.client(app=first, peer="198.51.100.77")) == 429
+    assert sign_in(web.client(app=second, peer="198.51.100.77")) == 429
+
+
+def test_the_throttle_table_stays_small(tmp_path: Path) -> None:
+    clock = Clock()
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        throttle = Throttle(archive, clock, failures=2, window=60, max_clients=3)
+
+        def rows() -> list[tuple[str, float]]:
+            with archive._connection():
+                return [(r[0], r[1]) for r in archive._query("SELECT client, failed_at FROM web_login_failures")]
+
+        for n in range(100):
+            throttle.failure(f"192.0.2.{n}")
+            throttle.failure(f"192.0.2.{n}")
+            assert len(rows()) <= 6
+        assert throttle.retry_after("192.0.2.99") == 60
+        assert throttle.retry_after("192.0.2.0") == 0  # forgotten, the oldest
+        clock.now += 60
+        assert throttle.retry_after("192.0.2.99") == 0
+        throttle.failure("192.0.2.200")
+        assert rows() == [("192.0.2.200", 1060.0)]  # the aged-out ones went first
+
+
+def test_sessions_stay_few(tmp_path: Path) -> None:
+    clock = Clock()
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        sessions = Sessions(archive, 100, clock, max_sessions=3)
+        cookies = []
+        for _ in range(5):
+            cookies.append(sessions.start())
+            clock.now += 1
+        assert [sessions.valid(cookie) for cookie in cookies] == [False, False, True, True, True]
+        clock.now += 98
+        assert [sessions.valid(cookie) for cookie in cookies] == [False, False, False, False, True]
+        sessions.start()
+        with archive._connection():
+            assert archive._query("SELECT count(*) FROM web_sessions") == [(2,)]  # the expired ones went
 
 
 def test_client_key() -> None:
@@ -186,16 +232,17 @@ def test_client_key() -> None:
     assert client_key("testclient") == "testclient"
 
 
-def test_a_signature_spelled_another_way_is_refused() -> None:
+def test_a_signature_spelled_another_way_is_refused(tmp_path: Path) -> None:
     """The signature's last base64 character carries 2 bits that decode to nothing: the 4 characters that differ
     only there decode to the same bytes, and only the one the server wrote is a session (the test above once
     failed when its altered last character was one of those)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    sessions = Sessions(60.0, lambda: 0.0)
-    for _ in range(20):
-        cookie = sessions.start()
-        assert sessions.valid(cookie)
-        last = alphabet.index(cookie[-1])
-        twins = [alphabet[last // 4 * 4 + offset] for offset in range(4) if last // 4 * 4 + offset != last]
-        for twin in twins:
-            assert not sessions.valid(cookie[:-1] + twin), (cookie, twin)
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        sessions = Sessions(archive, 60.0, lambda: 0.0)
+        for _ in range(20):
+            cookie = sessions.start()
+            assert sessions.valid(cookie)
+            last = alphabet.index(cookie[-1])
+            twins = [alphabet[last // 4 * 4 + offset] for offset in range(4) if last // 4 * 4 + offset != last]
+            for twin in twins:
+                assert not sessions.valid(cookie[:-1] + twin), (cookie, twin)

@@ -152,6 +152,12 @@ def test_every_file_naming_a_restricted_meeting_is_private(web: Web, tmp_path: P
             assert mode == 0o644, path
     assert "weekly_sync.2024-02-13" in (tmp_path / WEEKLY / "index.html").read_text(encoding="utf-8")
     assert stat.S_IMODE((tmp_path / K8S / "index.html").stat().st_mode) == 0o644
+    # directories: closed where they hold only restricted meetings (their listing would name them), else open
+    modes = {path: stat.S_IMODE(path.stat().st_mode) for path in tmp_path.rglob("*") if path.is_dir()}
+    closed = {tmp_path / SECRET, tmp_path / SECRET / "2024"}
+    assert {path for path, mode in modes.items() if mode == 0o700} == closed
+    assert all(mode == 0o755 for path, mode in modes.items() if path not in closed)
+    assert (tmp_path / WEEKLY / "2024") in modes  # a year of restricted and public meetings: open
     export_archive(web.archive, tmp_path)  # again without: the indexes are public again, and name none
     for index in (tmp_path / "index.html", tmp_path / WEEKLY / "index.html", tmp_path / "people" / "index.html"):
         assert stat.S_IMODE(index.stat().st_mode) == 0o644

@@ -190,7 +190,7 @@ class Web:
         user_header: str | None = None,
         trusted_proxies: tuple[str, ...] = (),
         session_hours: float = 12,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
     ) -> Starlette:
         return create_app(
             self.archive,

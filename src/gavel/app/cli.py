@@ -8,10 +8,11 @@ psycopg, rich and the live bot stay unloaded).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -286,6 +287,14 @@ def deliver(config_path: Path, meeting: str, wait: float) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A directory of meeting schedules (irc-meetings YAML): adds /schedule and each series' next meeting.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes serving requests side by side (they share sessions and the login throttle through "
+    "the archive).",
+)
 def serve(
     archive_url: str,
     host: str,
@@ -296,11 +305,12 @@ def serve(
     session_hours: float,
     root_path: str,
     schedule_dir: Path | None,
+    workers: int,
 ) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
 
-    from gavel.web.app import create_app
+    from gavel.app.web_workers import FACTORY, SETTINGS_ENV, ServeSettings, build_app
     from gavel.web.auth import AccessSettingsError, auth_settings
 
     try:  # checked before anything is opened
@@ -312,37 +322,38 @@ def serve(
             click.echo(f"error: {problem}", err=True)
         click.echo(f"gavel serve: {len(error.problems)} problem(s); nothing was started", err=True)
         sys.exit(2)
-    meetings = None
     if schedule_dir is not None:  # followed while the server runs
         from gavel.schedule.watch import ScheduleWatcher
 
-        meetings = ScheduleWatcher(schedule_dir)
-        for left_out in meetings.look().errors:
+        for left_out in ScheduleWatcher(schedule_dir).look().errors:  # each app follows it from then on
             click.echo(f"warning: schedule: {left_out}", err=True)
-    archive = _open_archive(archive_url)
-    app = create_app(
-        archive,
-        token=token,
-        user_header=user_header,
-        trusted_proxies=trusted_proxies,
-        session_hours=session_hours,
-        close_archive=True,
-        schedule=meetings,
+    _open_archive(archive_url).close()  # a bad URL or a newer schema fails here, once; the schema is brought up to date
+    serve_settings = ServeSettings(
+        archive_url,
+        token,
+        user_header,
+        trusted_proxies,
+        session_hours,
+        None if schedule_dir is None else str(schedule_dir),
     )
     if settings.user_header:
         proxies = ", ".join(trusted_proxies)
         click.echo(
             f"trusting the {user_header} header from {proxies} only: make sure the proxy sets or strips it", err=True
         )
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        root_path=root_path.rstrip("/"),
-        proxy_headers=False,  # the app believes X-Forwarded-* from --trusted-proxy peers only
-        server_header=False,
-        log_level="info",
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "root_path": root_path.rstrip("/"),
+        "proxy_headers": False,  # the app believes X-Forwarded-* from --trusted-proxy peers only
+        "server_header": False,
+        "log_level": "info",
+    }
+    if workers == 1:
+        uvicorn.run(build_app(serve_settings), **options)
+        return
+    os.environ[SETTINGS_ENV] = serve_settings.to_json()  # the workers (new processes) build their app from it
+    uvicorn.run(FACTORY, factory=True, workers=workers, **options)
 
 
 @main.command()

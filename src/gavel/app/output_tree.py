@@ -36,7 +36,7 @@ from gavel.render.formats import ALL_FORMATS as ALL_FORMATS  # also imported fro
 from gavel.render.logs import LogHtmlWriter, LogTextWriter, log_html_footer
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.render.view import MinutesView, build_view
-from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, write_atomic
+from gavel.storage.files import PUBLIC_MODE, RESTRICTED_MODE, fsync_dir, safe_path, settle_directories, write_atomic
 
 MARKER_SUFFIX = ".meeting"
 CLAIMS_DIR = ".gavel/claims"  # inside the output directory
@@ -165,6 +165,7 @@ class MeetingFiles:
             relative = base if number == 1 else f"{base}-{number}"
             stem = safe_path(self.root, relative)
             if self._claimed(stem, marker_path(self.root, relative), mode):
+                settle_directories(self.root, stem, meeting.restricted)
                 return Placement(relative, stem, mode)
         raise OutputPathError(f"{base}: {_MAX_SAME_NAME} meetings already use this name")
 

@@ -11,6 +11,8 @@ from gavel.core.errors import OutputPathError
 
 RESTRICTED_MODE = 0o600
 PUBLIC_MODE = 0o644
+RESTRICTED_DIR_MODE = 0o700
+PUBLIC_DIR_MODE = 0o755
 
 
 def safe_path(root: Path, relative: str) -> Path:
@@ -22,6 +24,27 @@ def safe_path(root: Path, relative: str) -> Path:
     if target != base and base not in target.parents:
         raise OutputPathError(f"refusing output path {relative!r}: it leaves {root}")
     return target
+
+
+def settle_directories(root: Path, stem: Path, restricted: bool) -> None:
+    """Give each directory between ``root`` (excluded) and the files of a meeting (``stem.*``) its mode: public
+    (0755) when the meeting is public or the directory holds anything else world-readable, else restricted
+    (0700), so a directory that only restricted meetings use does not even show their names.
+
+    The meeting's own files (``stem.*``) do not count (they may be about to change mode), nor do hidden
+    entries (temporary files); the directories are settled from the deepest up, each seeing its child's mode.
+    """
+    base = root.resolve()
+    directory = stem.parent.resolve()
+    own: str | None = stem.name + "."
+    while directory != base and base in directory.parents:
+        public = not restricted or any(
+            entry.stat().st_mode & 0o004
+            for entry in directory.iterdir()
+            if not entry.name.startswith(".") and not (own and entry.name.startswith(own))
+        )
+        os.chmod(directory, PUBLIC_DIR_MODE if public else RESTRICTED_DIR_MODE)
+        directory, own = directory.parent, None
 
 
 def fsync_dir(directory: Path) -> None:

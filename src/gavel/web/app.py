@@ -79,21 +79,22 @@ def create_app(
     session_hours: float = DEFAULT_SESSION_HOURS,
     close_archive: bool = False,
     schedule: Schedule | ScheduleWatcher | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Callable[[], float] = time.time,
     now: Callable[[], datetime] | None = None,
 ) -> Starlette:
     """The web application over ``archive``.
 
     ``token``, ``user_header``, ``trusted_proxies`` and ``session_hours`` (see :func:`auth_settings`, which
-    raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock``
-    times sessions and wrong tokens. With ``close_archive`` the archive is closed when the application shuts
-    down. With a ``schedule`` the application serves ``/schedule`` and shows each series' next meeting
-    (``now``: the time now, for tests); a ``ScheduleWatcher`` is followed as its directory changes.
+    raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock`` (seconds
+    since the epoch) times sessions and wrong tokens, which are kept in the archive. With ``close_archive`` the
+    archive is closed when the application shuts down. With a ``schedule`` the application serves ``/schedule``
+    and shows each series' next meeting (``now``: the time now, for tests); a ``ScheduleWatcher`` is followed as
+    its directory changes.
     """
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
-    site = Site(archive, Access(settings, clock), schedule, now)
+    site = Site(archive, Access(settings, archive, clock), schedule, now)
     error = error_handler(site)
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, Exception: error}
 

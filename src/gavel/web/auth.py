@@ -1,5 +1,6 @@
 """Who is asking: the shared token (a bearer header, or the session the login form started) or a trusted
-proxy's user header; and the settings and state behind that (sessions, the throttle of wrong tokens)."""
+proxy's user header; and the settings and state behind that (sessions, the throttle of wrong tokens, both kept
+in the archive so that every worker process shares them)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 from gavel.core.errors import GavelError
+from gavel.storage.archive.web_state import WebState
 from gavel.web.proxies import PEER_TRUSTED, Network, parse_network
 from gavel.web.sessions import SESSION_COOKIE, Sessions
 from gavel.web.throttle import Throttle
@@ -103,10 +105,10 @@ def client_address(request: Request) -> str:
 class Access:
     """The settings and the state that decide who is asking: the sessions and the throttle of wrong tokens."""
 
-    def __init__(self, settings: AuthSettings, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, settings: AuthSettings, store: WebState, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
-        self.sessions = Sessions(settings.session_hours * 3600, clock)
-        self.throttle = Throttle(clock)
+        self.sessions = Sessions(store, settings.session_hours * 3600, clock)
+        self.throttle = Throttle(store, clock)
 
     def check_token(self, request: Request, candidate: str) -> bool:
         """Whether ``candidate`` is the token. Counts a wrong one for the client's address; a client over

@@ -30,7 +30,7 @@ import gavel
 from gavel.render.logs import LogHtmlWriter, LogTextWriter
 from gavel.render.minutes import MINUTES_STREAMS
 from gavel.storage.archive import Archive, MeetingSummary, SeriesDetail, SeriesSummary
-from gavel.storage.files import safe_path, write_atomic
+from gavel.storage.files import safe_path, settle_directories, write_atomic
 from gavel.web.assets import environment, stylesheet
 from gavel.web.charts import series_charts
 from gavel.web.data import DEFAULT_INFO_URL, log_line, rebuild_view
@@ -185,6 +185,7 @@ class Exporter:
             text.close()
             html.close()
         self.report.files += [text_path, html_path]
+        settle_directories(self.root, base, meeting.restricted)
         log_url = None
         if self.url_base:
             prefix = self.url_base if self.url_base.endswith("/") else self.url_base + "/"

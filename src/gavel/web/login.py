@@ -1,7 +1,11 @@
-"""The login form (the shared token, once, starts a session kept in a cookie) and logging out."""
+"""The login form (the shared token, once, starts a session kept in a cookie) and logging out.
+
+The archive keeps the sessions and the wrong tokens: its calls block, so they run in the thread pool.
+"""
 
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -37,7 +41,7 @@ class Login:
         urls = site.urls(request)
         next_path = local_path(form.get("next", ""), urls)
         try:
-            right = site.access.check_token(request, form.get("token", ""))
+            right = await run_in_threadpool(site.access.check_token, request, form.get("token", ""))
         except HTTPException as refusal:  # too many wrong tokens from this address
             wait = (refusal.headers or {}).get("Retry-After", "60")
             error = f"Too many wrong tokens from your address: try again in {wait} seconds."
@@ -47,10 +51,11 @@ class Login:
         if not right:
             context = site.context(request, Viewer(), next=next_path, error="That token is not right.")
             return site.page("login.html", context, 401)
+        cookie = await run_in_threadpool(site.access.sessions.start)
         response = RedirectResponse(next_path, 303)
         response.set_cookie(
             SESSION_COOKIE,
-            site.access.sessions.start(),
+            cookie,
             max_age=round(site.auth.session_hours * 3600),
             path=urls.home(),
             secure=request.url.scheme == "https",
@@ -64,7 +69,7 @@ class Login:
         urls = self.site.urls(request)
         cookie = request.cookies.get(SESSION_COOKIE)
         if cookie:
-            self.site.access.sessions.end(cookie)
+            await run_in_threadpool(self.site.access.sessions.end, cookie)
         response = RedirectResponse(urls.home(), 303)
         response.delete_cookie(
             SESSION_COOKIE, path=urls.home(), secure=request.url.scheme == "https", httponly=True, samesite="lax"

@@ -1,12 +1,13 @@
-"""Wrong tokens, counted per client address: after ``FAILURES`` in ``WINDOW`` seconds that address waits."""
+"""Wrong tokens, counted per client address in the archive (so every worker of ``gavel serve`` counts them
+together): after ``FAILURES`` in ``WINDOW`` seconds that address waits."""
 
 from __future__ import annotations
 
 import ipaddress
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
+
+from gavel.storage.archive.web_state import WebState
 
 FAILURES = 5
 WINDOW = 60.0
@@ -27,33 +28,33 @@ def client_key(host: str) -> str:
 
 
 class Throttle:
-    """The times of recent wrong tokens per client address, for at most ``max_clients`` addresses.
+    """The times of recent wrong tokens per client address, in ``store`` (the archive), on ``clock`` (seconds
+    since the epoch).
 
-    A full table first forgets addresses whose failures have all aged out, then the address that failed
-    longest ago. A right token does not clear an address's failures (else a guesser behind the same address
-    as a real user would be let off each time the user signs in): they only age out.
+    Failures older than the window are forgotten as new ones come, and the oldest beyond ``failures`` per
+    ``max_clients`` addresses. A right token does not clear an address's failures (else a guesser behind the
+    same address as a real user would be let off each time the user signs in): they only age out.
     """
 
     def __init__(
         self,
+        store: WebState,
         clock: Callable[[], float],
         *,
         failures: int = FAILURES,
         window: float = WINDOW,
         max_clients: int = MAX_CLIENTS,
     ) -> None:
+        self.store = store
         self.clock = clock
         self.failures = failures
         self.window = window
         self.max_clients = max_clients
-        self.failed: OrderedDict[str, list[float]] = OrderedDict()  # least recently failed first
-        self.lock = threading.Lock()
 
     def retry_after(self, client: str) -> int:
         """Seconds before ``client`` may try a token again; 0: now."""
         now = self.clock()
-        with self.lock:
-            recent = self._recent(client_key(client), now)
+        recent = self.store.login_failures(client_key(client), now - self.window)
         if len(recent) < self.failures:
             return 0
         return max(1, math.ceil(recent[-self.failures] + self.window - now))
@@ -61,19 +62,4 @@ class Throttle:
     def failure(self, client: str) -> None:
         """``client`` sent a wrong token."""
         now = self.clock()
-        key = client_key(client)
-        with self.lock:
-            recent = self._recent(key, now)
-            if key not in self.failed and len(self.failed) >= self.max_clients:
-                self._make_room(now)
-            self.failed[key] = [*recent[-self.failures :], now]
-            self.failed.move_to_end(key)
-
-    def _recent(self, key: str, now: float) -> list[float]:
-        return [moment for moment in self.failed.get(key, ()) if moment > now - self.window]
-
-    def _make_room(self, now: float) -> None:
-        for key in [key for key, moments in self.failed.items() if moments[-1] <= now - self.window]:
-            del self.failed[key]
-        while len(self.failed) >= self.max_clients:
-            self.failed.popitem(last=False)
+        self.store.add_login_failure(client_key(client), now, now - self.window, self.failures * self.max_clients)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from gavel.storage.archive.activity import Attendance, MeetingActivity, PersonDetail
 from gavel.storage.archive.base import Archive
-from gavel.storage.archive.database import redact
+from gavel.storage.archive.database import DEFAULT_POOL_SIZE, redact
 from gavel.storage.archive.model import (
     AGENDUM_KIND,
     ActionRow,
@@ -87,21 +87,24 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url).expanduser()
 
 
-def open_archive(url: str = DEFAULT_ARCHIVE_URL) -> Archive:
-    """Open (creating or upgrading its schema) the archive at ``url``.
+def open_archive(url: str = DEFAULT_ARCHIVE_URL, *, pool_size: int = DEFAULT_POOL_SIZE) -> Archive:
+    """Open (creating or upgrading its schema) the archive at ``url``, reading through at most ``pool_size``
+    connections at once (SQLite: readers besides its one writer; PostgreSQL: connections in all).
 
     Raises :class:`ArchiveError` for an unknown scheme or a database that cannot be opened, and
     :class:`SchemaTooNewError` for one written by a newer gavel.
     """
+    if pool_size < 1:
+        raise ArchiveError(f"an archive needs at least one connection (pool size {pool_size})")
     path = sqlite_path(url)
     if path is not None:
         from gavel.storage.archive.sqlite import SqliteArchive
 
-        return SqliteArchive(url, path)
+        return SqliteArchive(url, path, pool_size=pool_size)
     if url.startswith(("postgresql://", "postgres://")):
         from gavel.storage.archive.postgres import PostgresArchive
 
-        return PostgresArchive(url)
+        return PostgresArchive(url, pool_size=pool_size)
     raise ArchiveError(
         f"unknown archive URL {redact(url)!r}: use sqlite:///path/to/archive.db or postgresql://user@host/db"
     )

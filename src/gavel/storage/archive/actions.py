@@ -22,7 +22,7 @@ class Actions(Database):
 
     def open_actions(self, series: str, *, include_restricted: bool = False) -> list[ActionRow]:
         """The series' open actions, oldest meeting first, in minutes order."""
-        with self._lock:
+        with self._connection():
             return list(
                 self._action_rows(
                     f"{ACTIONS} WHERE s.name = ? AND a.status = 'open' AND (? OR NOT m.restricted) "
@@ -34,7 +34,7 @@ class Actions(Database):
     def mark_action_done(self, action_id: int, meeting_id: int | None, *, at: datetime | None = None) -> bool:
         """Mark an action done, in meeting ``meeting_id`` (or None), at ``at`` (default: that meeting's start,
         else now). False when there is no such action or meeting. Re-storing the action's meeting keeps this."""
-        with self._lock, self._transaction():
+        with self._transaction():
             if meeting_id is not None:
                 started = self._query("SELECT started_at FROM meetings WHERE id = ?", (meeting_id,))
                 if not started:
@@ -50,7 +50,7 @@ class Actions(Database):
 
     def reopen_action(self, action_id: int) -> bool:
         """Mark an action open again; False when there is no such action."""
-        with self._lock, self._transaction():
+        with self._transaction():
             changed = self._run(
                 "UPDATE actions SET status = 'open', done_at = NULL, done_in = NULL WHERE id = ?", (action_id,)
             )

@@ -65,7 +65,7 @@ class Activity(Reading):
 
     def series_activity(self, name: str, *, include_restricted: bool = False) -> list[MeetingActivity]:
         """The series' (visible) meetings, oldest first, with their counts; empty for an unknown series."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 f"SELECT {_PEOPLE_COUNT}, {_OPENED}, x.* FROM ({MEETINGS} "  # noqa: S608 -- constants only
                 "WHERE s.name = ? AND (? OR NOT m.restricted)) x ORDER BY x.started_at, x.id",
@@ -93,7 +93,7 @@ class Activity(Reading):
         what :meth:`person` looks a nick up in. Build it once to read many people (the static export)."""
         spellings: dict[str, list[str]] = {}
         aliases: dict[str, list[str]] = {}
-        with self._lock:
+        with self._connection():
             every = self._query(
                 "SELECT DISTINCT nick FROM people UNION SELECT DISTINCT nick FROM action_owners "
                 "UNION SELECT DISTINCT nick FROM attendance WHERE status = 'present'"
@@ -123,7 +123,7 @@ class Activity(Reading):
         aliases = list(index.aliases.get(folded, ()))
         if not spellings and not aliases:
             return None
-        with self._lock:
+        with self._connection():
             meetings = self._person_meetings(spellings, aliases, include_restricted)
             actions = self._open_actions_of(spellings, include_restricted)
         if not meetings and not actions:

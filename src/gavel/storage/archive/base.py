@@ -14,15 +14,17 @@ from gavel.storage.archive.migrations import Migrating
 from gavel.storage.archive.read import Reading
 from gavel.storage.archive.search import SEARCH_CAP, Searching
 from gavel.storage.archive.store import Storing
+from gavel.storage.archive.web_state import WebState
 
 __all__ = ["SEARCH_CAP", "Archive"]
 
 
-class Archive(Migrating, Storing, Activity, Reading, Searching, Actions):
+class Archive(Migrating, Storing, Activity, Reading, Searching, Actions, WebState):
     """A meeting archive: minutes, every log line, actions and a full-text index, in SQLite or PostgreSQL.
 
     Open one with :func:`gavel.storage.archive.open_archive`. An archive may be shared between
-    threads (calls are serialized by a lock); ``close()`` it, or use it as a context manager.
+    threads (each call works through a pooled connection of its own: reads run side by side, writes
+    take turns); ``close()`` it, or use it as a context manager.
     Restricted meetings (``#restrictlogs``) are left out of every answer unless the call passes
     ``include_restricted=True``.
     """

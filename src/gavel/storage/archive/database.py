@@ -1,15 +1,19 @@
 """The connection every part of the archive works through: what a backend supplies to run SQL.
 
 Statements use ``?`` placeholders (the PostgreSQL backend turns them into ``%s``) and SQL that both
-dialects accept. Calls are serialized by ``_lock``, so an archive may be shared between threads.
+dialects accept. An archive may be shared between threads: a block of work runs inside ``with
+self._connection():``, which lends the calling thread one of the backend's connections for the block
+(a reader from a pool, or the writer for a transaction), so readers run side by side and never wait
+for a writer. Blocks nest: an inner block reuses the thread's connection (a write inside a read block
+switches to the writer for its transaction).
 """
 
 from __future__ import annotations
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
@@ -19,12 +23,55 @@ from gavel.storage.archive.model import ArchiveError
 Row = tuple[Any, ...]
 
 
+DEFAULT_POOL_SIZE = 8
+"""Connections a process opens at most for reading (SQLite: readers besides the one writer; PostgreSQL: in all)."""
+POOL_TIMEOUT = 30.0
+"""Seconds a block waits for a free connection before it fails with an :class:`ArchiveError`."""
+
+
+class _Bound(threading.local):
+    """The connection this thread is working through, and whether it is the writer."""
+
+    connection: Any = None
+    writing: bool = False
+
+
 class Database(ABC):
-    """An open archive database: the backend's plumbing, the lock that serializes calls, closing."""
+    """An open archive database: the backend's plumbing, lending connections to threads, closing."""
 
     def __init__(self, url: str) -> None:
         self.url = url
-        self._lock = threading.RLock()
+        self._bound = _Bound()
+
+    @abstractmethod
+    def _checkout(self, write: bool) -> AbstractContextManager[tuple[Any, bool]]:
+        """A connection for one block of this thread, given back on exit, and whether it may write: the writer
+        when ``write``, else a reader (or the writer, for a backend whose every connection writes).
+
+        Raises :class:`ArchiveError` when none is free within :data:`POOL_TIMEOUT` or the archive is closed."""
+
+    @contextmanager
+    def _connection(self, write: bool = False) -> Iterator[None]:
+        """Run the block on one connection: the thread's current one if it has one (and it writes, when
+        ``write``), else one checked out for the block."""
+        bound = self._bound
+        if bound.connection is not None and (bound.writing or not write):
+            yield
+            return
+        outer = bound.connection, bound.writing
+        with self._checkout(write) as (connection, writing):
+            bound.connection, bound.writing = connection, writing
+            try:
+                yield
+            finally:
+                bound.connection, bound.writing = outer
+
+    def _bound_connection(self) -> Any:
+        """The connection of the thread's current block (SQL outside one is a bug in this package)."""
+        connection = self._bound.connection
+        if connection is None:
+            raise RuntimeError("archive SQL run outside `with self._connection()`")
+        return connection
 
     @abstractmethod
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -39,8 +86,14 @@ class Database(ABC):
         """Run a statement once per parameter row."""
 
     @abstractmethod
-    def _transaction(self) -> AbstractContextManager[None]:
-        """A write transaction: committed when the block ends, rolled back when it raises."""
+    def _begin(self) -> AbstractContextManager[None]:
+        """On the writer: a transaction, committed when the block ends, rolled back when it raises."""
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A write transaction on the writer: committed when the block ends, rolled back when it raises."""
+        with self._connection(write=True), self._begin():
+            yield
 
     @abstractmethod
     def _to_db_time(self, moment: datetime) -> Any: ...
@@ -52,9 +105,9 @@ class Database(ABC):
     def _close(self) -> None: ...
 
     def close(self) -> None:
-        """Close the connection."""
-        with self._lock:
-            self._close()
+        """Close every connection: the idle ones now, those lent to a block when it ends. Blocks started after
+        this fail with an :class:`ArchiveError`."""
+        self._close()
 
     def __enter__(self) -> Self:
         return self

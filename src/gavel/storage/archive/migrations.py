@@ -33,6 +33,10 @@ class Migrating(Database):
 
     def _migrate(self) -> None:
         """Bring the schema up to date; refuse (changing nothing) a database newer than this code."""
+        with self._connection(write=True):
+            self._migrate_on_writer()
+
+    def _migrate_on_writer(self) -> None:
         known = self.schema_version
         found = self._schema_version()
         if found > known:

@@ -47,7 +47,7 @@ class Reading(Actions):
         Restricted meetings count too.
         """
         start = utc(started_at).replace(second=0, microsecond=0)
-        with self._lock:
+        with self._connection():
             return bool(
                 self._query(
                     "SELECT 1 FROM meetings m JOIN series s ON s.id = m.series_id "
@@ -58,7 +58,7 @@ class Reading(Actions):
 
     def list_series(self, *, include_restricted: bool = False) -> list[SeriesSummary]:
         """Every series with at least one (visible) meeting, by name."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 "SELECT s.name, count(m.id), min(m.started_at), max(m.started_at), "
                 "(SELECT count(*) FROM actions a JOIN meetings am ON am.id = a.meeting_id "
@@ -72,7 +72,7 @@ class Reading(Actions):
 
     def series(self, name: str, *, include_restricted: bool = False) -> SeriesDetail | None:
         """A series' meetings by year (newest first) and its open actions; None if it has no visible meeting."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 f"{MEETINGS} WHERE s.name = ? AND (? OR NOT m.restricted) ORDER BY m.started_at DESC, m.id DESC",
                 (name, include_restricted),
@@ -92,7 +92,7 @@ class Reading(Actions):
     def shared_basenames(self, *, include_restricted: bool = False) -> frozenset[tuple[str, str]]:
         """The ``(series, log basename)`` pairs that name more than one (visible) meeting: the meetings started
         in the same minute, which a link must name by id."""
-        with self._lock:
+        with self._connection():
             rows = self._query(
                 "SELECT s.name, m.log_basename FROM meetings m JOIN series s ON s.id = m.series_id "
                 "WHERE (? OR NOT m.restricted) GROUP BY s.name, m.log_basename HAVING COUNT(*) > 1",
@@ -108,7 +108,7 @@ class Reading(Actions):
 
         With an id, ``series`` may be None; when given it must match.
         """
-        with self._lock:
+        with self._connection():
             if isinstance(basename_or_id, int) or basename_or_id.isdigit():
                 rows = self._query(f"{MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
                 if rows and series is not None and rows[0][1] != series:
@@ -211,7 +211,7 @@ class Reading(Actions):
 
         Read in pages (a million-line meeting streams); nothing for an unknown or restricted meeting.
         """
-        with self._lock:
+        with self._connection():
             visible = self._query("SELECT restricted FROM meetings WHERE id = ?", (meeting_id,))
         if not visible or (visible[0][0] and not include_restricted):
             return
@@ -219,7 +219,7 @@ class Reading(Actions):
         f = self._from_db_time
         while left is None or left > 0:
             count = LINE_PAGE if left is None else min(left, LINE_PAGE)
-            with self._lock:
+            with self._connection():
                 rows = self._line_page(meeting_id, after, count)
             for number, when, kind, nick, text in rows:
                 yield LogRow(number, f(when), kind, nick, text)

@@ -118,7 +118,7 @@ class Searching(Database):
         if not terms or (query.kind is not None and query.kind != "line" and query.kind not in ITEM_KINDS):
             return empty
         cap = max(1, self.search_cap)
-        with self._lock:
+        with self._connection():
             scope = self._search_scope(query)
             if scope is None:
                 return empty
@@ -142,7 +142,7 @@ class Searching(Database):
         ranked = rank(candidates, terms, weights)
         offset = (page - 1) * per_page
         page_rows = ranked[offset : offset + per_page]
-        with self._lock:
+        with self._connection():
             lines = {
                 (row[0], row[1]): row
                 for row in self._line_hits(

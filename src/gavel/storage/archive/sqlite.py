@@ -1,5 +1,8 @@
 """The SQLite archive: one file, zero setup. WAL (readers never wait for the writer), FTS5 full-text index.
 
+One writer connection and a pool of reader connections (``pool_size``, opened on demand): reads run side
+by side, each on its own connection, and never wait for a write (WAL); writes take turns on the writer.
+
 Times are integers: microseconds since the epoch, UTC. A log line's ``id`` is
 ``meeting_id << 32 | number``, so a meeting's lines are one range of the table's own b-tree (no
 second index to maintain while importing millions of lines); ``meeting_id`` and ``number`` are
@@ -21,9 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from gavel.storage.archive.base import Archive
-from gavel.storage.archive.database import Row, archive_failure
+from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError, SearchQuery
+from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.query import Candidate, Term, fts5_query, index_words
 from gavel.storage.archive.search import SearchScope
 from gavel.storage.archive.spool import LineRow, from_micros, micros
@@ -38,7 +42,16 @@ _PRAGMAS = (
     "cache_size = -65536",  # KiB
     "temp_store = MEMORY",
 )
+_READER_PRAGMAS = (
+    "query_only = ON",  # a reader never writes, even by mistake
+    "cache_size = -16384",  # KiB, per reader (the file's pages are shared in the OS cache anyway)
+    "temp_store = MEMORY",
+)
 _PRAGMA_RETRY_SECONDS = 10.0
+
+
+def _disconnect(conn: sqlite3.Connection) -> None:
+    conn.close()
 
 
 def _pragma(conn: sqlite3.Connection, pragma: str) -> None:
@@ -205,6 +218,17 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     (
         5,
+        (  # what the web server's workers share (web_state.py): its signing key, sessions, wrong logins
+            "CREATE TABLE web_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE web_sessions (key_hash TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
+            "CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at)",
+            "CREATE TABLE web_login_failures (id INTEGER PRIMARY KEY, client TEXT NOT NULL, failed_at REAL NOT NULL)",
+            "CREATE INDEX web_login_failures_by_client ON web_login_failures (client, failed_at)",
+            "CREATE INDEX web_login_failures_by_time ON web_login_failures (failed_at)",
+        ),
+    ),
+    (
+        6,
         (  # a person's page (and the export's person pages) reads people and attendance by nick
             "CREATE INDEX people_by_nick ON people (nick)",
             "CREATE INDEX people_by_other_nicks ON people (also_known_as)",
@@ -223,30 +247,73 @@ class SqliteArchive(Archive):
 
     migrations = MIGRATIONS
 
-    def __init__(self, url: str, path: Path | str) -> None:
+    def __init__(self, url: str, path: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__(url)
         self.path = path
         self._depth = 0
+        memory = str(path) == ":memory:"
         try:
-            if str(path) != ":memory:":
+            if not memory:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            writer = self._open_writer()
         except (OSError, sqlite3.Error) as error:
             raise archive_failure(url, error) from error
+        name = f"archive {url}"
+        self._writer = ConnectionPool(self._open_writer, _disconnect, size=1, timeout=POOL_TIMEOUT, name=name)
+        self._writer.add(writer)
+        # an in-memory database is private to its connection: the writer reads too
+        self._readers = (
+            self._writer
+            if memory
+            else ConnectionPool(self._open_reader, _disconnect, size=pool_size, timeout=POOL_TIMEOUT, name=name)
+        )
         try:
-            for pragma in _PRAGMAS:
-                _pragma(self._conn, pragma)
             self._migrate()
         except sqlite3.DatabaseError as error:
-            self._conn.close()
+            self._close()
             if "fts5" in str(error):
                 raise ArchiveError(f"archive {url}: this Python's SQLite lacks FTS5 ({error})") from error
             raise archive_failure(url, error) from error
         except BaseException:
-            self._conn.close()
+            self._close()
             raise
 
     # ------------------------------------------------------------------ plumbing
+
+    def _open_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        try:
+            for pragma in _PRAGMAS:
+                _pragma(conn, pragma)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _open_reader(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            try:
+                for pragma in _READER_PRAGMAS:
+                    conn.execute(f"PRAGMA {pragma}")
+            except BaseException:
+                conn.close()
+                raise
+        except sqlite3.Error as error:
+            raise archive_failure(self.url, error) from error
+        return conn
+
+    @contextmanager
+    def _checkout(self, write: bool) -> Iterator[tuple[sqlite3.Connection, bool]]:
+        """The one writer (for a write, or for everything in memory), else any of the readers."""
+        pool = self._writer if write else self._readers
+        with pool.lend() as conn:
+            yield conn, pool is self._writer
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection = self._bound_connection()
+        return conn
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._conn.execute(sql, params).fetchall()
@@ -258,7 +325,7 @@ class SqliteArchive(Archive):
         self._conn.executemany(sql, rows)
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
+    def _begin(self) -> Iterator[None]:
         """``BEGIN IMMEDIATE`` (take the write lock now, not halfway through); nested blocks are savepoints."""
         if self._depth:
             name = f"gavel_{self._depth}"
@@ -303,9 +370,13 @@ class SqliteArchive(Archive):
         """``BEGIN IMMEDIATE`` already holds the database's write lock."""
 
     def _close(self) -> None:
-        self._conn.close()
+        self._writer.close()
+        self._readers.close()
 
     # ------------------------------------------------------------------ lines and index
+
+    def _lock_meeting(self, key: int) -> None:
+        """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
         base = meeting_id << 32

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
@@ -22,6 +23,11 @@ KeptActions = dict[tuple[int, str], Row]
 
 class Storing(Database):
     """:meth:`store`: a meeting in, replacing the one stored before (keeping its id and its actions' status)."""
+
+    @abstractmethod
+    def _lock_meeting(self, key: int) -> None:
+        """Inside the storing transaction, before the meeting is looked up: wait until no other transaction is
+        storing the meeting known by ``key`` (see :func:`meeting_key`), and keep others waiting until this one ends."""
 
     @abstractmethod
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
@@ -46,6 +52,10 @@ class Storing(Database):
     def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
         """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
 
+        Writers of the same meeting (other threads or processes) take turns: each transaction locks the
+        meeting's identity first, so a second one finds the meeting the first stored and replaces it, just as
+        when they run one after the other; the last to commit wins, whole.
+
         ``lines`` goes through a ``LineSpool`` (bounded memory, as in ``gavel import``). Storing a meeting again
         (same series, ``started_at`` and channel) replaces its rows in one transaction and keeps the meeting's id;
         an action still in its minutes (same line and text) keeps its id and its done/open status.
@@ -62,7 +72,7 @@ class Storing(Database):
 
     def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
-        with self._lock, self._transaction():
+        with self._transaction():
             meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
@@ -90,6 +100,7 @@ class Storing(Database):
     def _store_minutes(self, record: MeetingRecord) -> int:
         t = self._to_db_time
         series = clean(record.series)
+        self._lock_meeting(meeting_key(series, record.started_at, clean(record.channel)))
         self._run("INSERT INTO series (name) VALUES (?) ON CONFLICT (name) DO NOTHING", (series,))
         series_id = self._query("SELECT id FROM series WHERE name = ?", (series,))[0][0]
         started = t(record.started_at)
@@ -272,6 +283,14 @@ class Storing(Database):
                 for place, nick in enumerate(action.owners)
             ],
         )
+
+
+def meeting_key(series: str, started_at: datetime, channel: str) -> int:
+    """A signed 64-bit number for a meeting's identity (series, start, channel), the same in every process;
+    two meetings may share one (they then only take turns needlessly)."""
+    moment = started_at.replace(tzinfo=UTC) if started_at.tzinfo is None else started_at.astimezone(UTC)
+    identity = "\0".join((series, moment.isoformat(), channel)).encode("utf-8", "surrogatepass")
+    return int.from_bytes(hashlib.blake2b(identity, digest_size=8).digest(), "big", signed=True)
 
 
 def _json_list(texts: Iterable[str]) -> str:
