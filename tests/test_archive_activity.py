@@ -127,3 +127,55 @@ def test_person_with_a_unicode_nick(archive: Archive) -> None:
     # fold_nick lowers Unicode too (SQLite's lower() does not: the archive folds in Python)
     upper = archive.person("ZOË")
     assert upper is not None and upper.meetings == zoe.meetings and len(upper.open_actions) == 1
+
+
+ROLL_CALL = (
+    "15:00:00 <alice> #startmeeting roll call\n"
+    "15:00:01 <alice> #present+ dave Mallory[m]\n"
+    "15:00:02 <Sam> hi\n"
+    "15:00:03 -!- Sam is now known as sam_away\n"
+    "15:00:04 <sam_away> back\n"
+    "15:00:05 <alice> #here\n"
+    "15:00:06 <alice> #regrets+ rita\n"
+    "15:00:08 <alice> #endmeeting\n"
+)
+HIDDEN_ROLL_CALL = (
+    "15:00:00 <alice> #startmeeting roll call\n"
+    "15:00:01 <alice> #restrictlogs\n"
+    "15:00:02 <alice> #present+ dave erin\n"
+    "15:00:03 <Walt> hello\n"
+    "15:00:04 -!- Walt is now known as walter\n"
+    "15:00:05 <alice> #endmeeting\n"
+)
+
+
+def test_person_declared_present_or_known_by_another_nick(archive: Archive) -> None:
+    visible = store_text(archive, ROLL_CALL, date(2024, 4, 1), "#roll").id
+    hidden = store_text(archive, HIDDEN_ROLL_CALL, date(2024, 4, 2), "#roll").id
+    for spelling in ("dave", "DAVE"):
+        dave = archive.person(spelling)
+        assert dave is not None, spelling
+        assert [(a.meeting.id, a.nick, a.lines, a.spoke) for a in dave.meetings] == [(visible, "dave", 0, False)]
+    mallory = archive.person("mallory{M}")  # rfc1459 folding holds for declared nicks too
+    assert mallory is not None and [(a.nick, a.spoke) for a in mallory.meetings] == [("Mallory[m]", False)]
+    # who spoke and was declared present is listed once, as a speaker
+    alice = archive.person("alice")
+    assert alice is not None and [(a.meeting.id, a.spoke) for a in alice.meetings] == [(visible, True)]
+    # a nick changed from during the meeting finds the person under the nick they changed to
+    for spelling in ("Sam", "sam", "sam_away"):
+        sam = archive.person(spelling)
+        assert sam is not None, spelling
+        assert [(a.meeting.id, a.nick, a.lines, a.spoke) for a in sam.meetings] == [(visible, "sam_away", 2, True)]
+    # regrets are no presence: her page lists only the meeting she came to
+    tea = store_text(archive, log("rita: #startmeeting tea", "rita: #endmeeting"), date(2024, 4, 3), "#tea").id
+    rita = archive.person("rita")
+    assert rita is not None and [a.meeting.id for a in rita.meetings] == [tea]
+    # restricted meetings: hidden, and someone seen only there is nobody
+    assert archive.person("erin") is None and archive.person("walt") is None
+    erin = archive.person("erin", include_restricted=True)
+    assert erin is not None and [(a.meeting.id, a.spoke) for a in erin.meetings] == [(hidden, False)]
+    walt = archive.person("walt", include_restricted=True)
+    assert walt is not None and [(a.meeting.id, a.nick) for a in walt.meetings] == [(hidden, "walter")]
+    insider = archive.person("dave", include_restricted=True)
+    assert insider is not None and [a.meeting.id for a in insider.meetings] == [hidden, visible]
+    assert archive.person("s", include_restricted=True) is None  # a part of a nick in the lists is no match

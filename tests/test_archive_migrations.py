@@ -149,6 +149,10 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
             ),
         ),
     ),
+    (
+        "people_by_nick",
+        ("DROP INDEX people_by_nick", "DROP INDEX people_by_other_nicks", "DROP INDEX attendance_by_nick"),
+    ),
 )
 
 

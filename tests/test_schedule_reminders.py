@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from gavel.schedule.directory import load_schedule
 from gavel.schedule.reminders import due_reminders
@@ -96,3 +100,51 @@ def test_a_meeting_named_by_the_schedule_keeps_its_name_after_a_crash(tmp_path: 
     assert again.recover() == 1
     resumed = again.runtime("test", "#meet")
     assert resumed is not None and resumed.meeting.name == "nova"
+
+
+def test_the_live_bot_follows_schedule_edits_on_its_tick(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Through the bot's tick: a reminder already said is not said again after a reload, a moved meeting is
+    reminded at its new time, a bad edit keeps the last good version (logged once, and again when fixed), a removed
+    meeting is reminded no more, and #startmeeting takes the name the schedule has now."""
+    from gavel.core.events import Message
+
+    directory = schedule_dir(tmp_path)
+    path = directory / "nova.yaml"
+    bot = RecordingBot(make_config(tmp_path, schedule_dir=str(directory), remind_minutes=10))
+
+    def edit(text: str) -> None:
+        before = path.stat().st_mtime_ns
+        path.write_text(text, encoding="utf-8")
+        os.utime(path, ns=(before + 10**9, before + 10**9))
+
+    bot.tick(TUESDAY_1600 - timedelta(minutes=10))
+    assert len(bot.said) == 1
+    edit(NOVA.replace("Meetings/Nova", "Meetings/NovaTeam"))  # the same meeting, another agenda: said already
+    bot.tick(TUESDAY_1600 - timedelta(minutes=9))
+    assert len(bot.said) == 1 and bot.schedule is not None
+    assert bot.schedule.meetings[0].agenda_url == "https://wiki.example.org/Meetings/NovaTeam"
+    edit(NOVA.replace("'1600'", "'1630'").replace("meeting_id: nova", "meeting_id: nova_late"))  # moved
+    bot.tick(TUESDAY_1600 - timedelta(minutes=8))
+    assert len(bot.said) == 1  # 16:30 is 38 minutes away
+    bot.tick(TUESDAY_1600 + timedelta(minutes=21))
+    assert bot.said[1] == "nova_late meeting in 9 minutes; agenda: https://wiki.example.org/Meetings/Nova; chair: gibi"
+    caplog.set_level(logging.INFO, logger="gavel")
+    edit("project: Nova\nschedule: [unclosed\n")  # a bad edit
+    bot.tick(TUESDAY_1600 + timedelta(minutes=22))
+    bot.tick(TUESDAY_1600 + timedelta(minutes=23))
+    errors = [record for record in caplog.records if record.levelno == logging.ERROR]
+    assert len(errors) == 1 and "not valid YAML" in errors[0].getMessage()
+    assert "keeping the version read before" in errors[0].getMessage()
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=25), "alice", "#startmeeting"))
+    runtime = bot.runtime("test", "#meet")
+    assert runtime is not None and runtime.meeting.name == "nova_late"  # the last good version
+    bot.feed(Message(TUESDAY_1600 + timedelta(minutes=26), "alice", "#endmeeting"))
+    edit(NOVA)  # fixed, back to 16:00 and nova
+    bot.tick(TUESDAY_1600 + timedelta(days=7, minutes=-5))
+    assert any("fixed" in record.getMessage() for record in caplog.records if record.levelno == logging.INFO)
+    assert bot.said[-1].startswith("nova meeting in 5 minutes")
+    reminded = len(bot.said)
+    path.unlink()
+    bot.tick(TUESDAY_1600 + timedelta(days=14, minutes=-5))
+    assert len(bot.said) == reminded  # removed: no reminder
+    assert bot.schedule is not None and bot.schedule.meetings == ()

@@ -230,3 +230,19 @@ def test_client_key() -> None:
     assert client_key("::ffff:192.0.2.1") == "192.0.2.1"
     assert client_key("2001:db8:0:0:1::7") == client_key("2001:db8::9") == "2001:db8::/64"
     assert client_key("testclient") == "testclient"
+
+
+def test_a_signature_spelled_another_way_is_refused(tmp_path: Path) -> None:
+    """The signature's last base64 character carries 2 bits that decode to nothing: the 4 characters that differ
+    only there decode to the same bytes, and only the one the server wrote is a session (the test above once
+    failed when its altered last character was one of those)."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        sessions = Sessions(archive, 60.0, lambda: 0.0)
+        for _ in range(20):
+            cookie = sessions.start()
+            assert sessions.valid(cookie)
+            last = alphabet.index(cookie[-1])
+            twins = [alphabet[last // 4 * 4 + offset] for offset in range(4) if last // 4 * 4 + offset != last]
+            for twin in twins:
+                assert not sessions.valid(cookie[:-1] + twin), (cookie, twin)

@@ -18,6 +18,13 @@ from web_support import BACKENDS, K8S, TOKEN, WEEKLY, XSS_NICK, Web, log, meetin
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SLASHED = "ann/bot"  # Matrix display names may hold a slash
 UNICODE = "Zoë_日本"
+ROLL_CALL = (
+    "15:00:00 <alice> #startmeeting roll call\n"
+    "15:00:01 <alice> #present+ quietus\n"
+    "15:00:02 <Sam> hi\n"
+    "15:00:03 -!- Sam is now known as sam_away\n"
+    "15:00:04 <alice> #endmeeting\n"
+)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -31,6 +38,7 @@ def web(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
             "alice: #endmeeting",
         )
         store_text(filled.archive, text, date(2024, 6, 4), "#odd")
+        store_text(filled.archive, ROLL_CALL, date(2024, 6, 5), "#roll")
         yield filled
 
 
@@ -66,6 +74,22 @@ def test_person_json_is_the_same_data(web: Web) -> None:
     page = Page(get(web, "/people/BOB").text)
     for meeting in body["meetings"]:
         assert meeting["url"] in page.hrefs
+
+
+def test_declared_present_and_other_nicks_are_on_the_person_page(web: Web) -> None:
+    quiet = Page(get(web, "/people/Quietus").text).all_text
+    assert "Present at 1 meeting" in quiet and "declared present, said nothing as quietus" in quiet
+    [meeting] = get(web, "/api/people/quietus").json()["meetings"]
+    assert (meeting["series"], meeting["nick"], meeting["lines_said"], meeting["spoke"]) == (
+        "roll_call",
+        "quietus",
+        0,
+        False,
+    )
+    sam = Page(get(web, "/people/sam").text).all_text
+    assert "1 line said as sam_away" in sam
+    [meeting] = get(web, "/api/people/sam").json()["meetings"]
+    assert (meeting["nick"], meeting["lines_said"], meeting["spoke"]) == ("sam_away", 1, True)
 
 
 def test_someone_seen_only_in_restricted_meetings_is_missing(web: Web) -> None:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -97,3 +98,39 @@ def test_without_a_schedule_there_is_no_schedule(tmp_path: Path) -> None:
         assert plain.get("/schedule/meetings.ics").status_code == 404
     archive.close()
     assert Schedule(()).by_stem("x") is None
+
+
+def test_a_served_schedule_follows_its_directory(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """``gavel serve --schedule DIR`` gives the application a watcher: files added, broken and fixed while it runs
+    show at the next look (at most every 5 seconds of its clock); a broken file keeps its last good version."""
+    from gavel.schedule.watch import ScheduleWatcher
+
+    directory = tmp_path / "schedule"
+    directory.mkdir()
+    nova = directory / "nova.yaml"
+    nova.write_text(meeting_yaml("{time: '1600', day: Tuesday, irc: meet, frequency: weekly}"))
+    clock = [NOW]
+    archive = open_archive(f"sqlite:///{tmp_path / 'archive.db'}")
+    watcher = ScheduleWatcher(directory)
+    with TestClient(create_app(archive, schedule=watcher, now=lambda: clock[0])) as client:
+
+        def projects() -> list[str]:
+            return [meeting["project"] for meeting in client.get("/api/schedule").json()["meetings"]]
+
+        assert projects() == ["Nova"]
+        (directory / "swift.yaml").write_text(
+            meeting_yaml("{irc: swift, frequency: adhoc}", head="project: Swift\nchair: t\ndescription: ''\n")
+        )
+        assert projects() == ["Nova"]  # looked at less than 5 seconds ago
+        clock[0] = NOW + timedelta(seconds=5)
+        assert projects() == ["Nova", "Swift"]
+        assert client.get("/schedule/swift.ics").status_code == 200
+        caplog.set_level(logging.INFO, logger="gavel")
+        nova.write_text("project: [broken\n")
+        clock[0] = NOW + timedelta(seconds=10)
+        assert projects() == ["Nova", "Swift"]  # the last good version
+        assert any("not valid YAML" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
+        (directory / "swift.yaml").unlink()
+        clock[0] = NOW + timedelta(seconds=15)
+        assert projects() == ["Nova"] and client.get("/schedule/swift.ics").status_code == 404
+    archive.close()

@@ -322,13 +322,11 @@ def serve(
             click.echo(f"error: {problem}", err=True)
         click.echo(f"gavel serve: {len(error.problems)} problem(s); nothing was started", err=True)
         sys.exit(2)
-    meetings = None
-    if schedule_dir is not None:
-        from gavel.schedule.directory import load_schedule
+    if schedule_dir is not None:  # followed while the server runs
+        from gavel.schedule.watch import ScheduleWatcher
 
-        meetings = load_schedule(schedule_dir)
-        for left_out in meetings.problems:
-            click.echo(f"warning: left out of the schedule: {left_out}", err=True)
+        for left_out in ScheduleWatcher(schedule_dir).look().errors:  # each app follows it from then on
+            click.echo(f"warning: schedule: {left_out}", err=True)
     _open_archive(archive_url).close()  # a bad URL or a newer schema fails here, once; the schema is brought up to date
     serve_settings = ServeSettings(
         archive_url,

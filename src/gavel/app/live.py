@@ -37,9 +37,9 @@ from gavel.core.errors import GavelError
 from gavel.core.events import Event, OpenAction, OpenActions, Tick
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.records import fold_nick
-from gavel.schedule.directory import load_schedule
 from gavel.schedule.model import Schedule
 from gavel.schedule.reminders import due_reminders, scheduled_series
+from gavel.schedule.watch import Reload, ScheduleWatcher
 from gavel.storage.archive import Archive, open_archive
 from gavel.storage.files import fsync_dir, write_atomic
 from gavel.storage.journal import Journal, JournalDir, JournalError
@@ -218,7 +218,7 @@ class LiveBot:
         self.courier = _courier(config, self.journals.root)
         self.connections: dict[str, IrcConnection | MatrixConnection] = {}
         self.channels: dict[tuple[str, str], ChannelRuntime] = {}
-        self.schedule = _load_schedule(config)
+        self.schedule_watcher = _watch_schedule(config)
         self._reminded: set[tuple[str, datetime]] = set()
         self.exit_code = 0
         self.stopping = False
@@ -445,10 +445,19 @@ class LiveBot:
     async def _tick_loop(self) -> None:
         while True:
             await asyncio.sleep(self.config.bot.tick_seconds)
-            now = self.clock()
-            for runtime in self.channels.values():
-                self._guarded(runtime, functools.partial(runtime.tick, now))
-            self.remind(now)
+            self.tick(self.clock())
+
+    def tick(self, now: datetime) -> None:
+        """Every ``tick_seconds``: the running meetings' timeboxes, the schedule re-read if it changed, reminders."""
+        for runtime in self.channels.values():
+            self._guarded(runtime, functools.partial(runtime.tick, now))
+        if self.schedule_watcher is not None:
+            _log_reload(self.schedule_watcher.refresh(now))
+        self.remind(now)
+
+    @property
+    def schedule(self) -> Schedule | None:
+        return None if self.schedule_watcher is None else self.schedule_watcher.schedule
 
     def remind(self, now: datetime) -> None:
         """Say in each scheduled channel that its meeting starts soon: once per meeting, on every network that
@@ -465,14 +474,24 @@ class LiveBot:
         self._reminded = {key for key in self._reminded if key[1] > now - timedelta(days=1)}  # bounded
 
 
-def _load_schedule(config: Config) -> Schedule | None:
+def _watch_schedule(config: Config) -> ScheduleWatcher | None:
     directory = config.bot.schedule_dir
     if directory is None:
         return None
-    schedule = load_schedule(directory)
-    for problem in schedule.problems:
-        log.warning("schedule: left out: %s", problem)
-    return schedule
+    watcher = ScheduleWatcher(directory)
+    for error in watcher.look().errors:
+        log.warning("schedule: %s", error)
+    log.info("schedule: %d meetings from %s", len(watcher.schedule.meetings), directory)
+    return watcher
+
+
+def _log_reload(reload: Reload) -> None:
+    """A changed schedule in the log: each change, and each new problem as an error (its file's last good version
+    stays in use)."""
+    for change in reload.changes:
+        log.info("schedule re-read: %s", change)
+    for error in reload.errors:
+        log.error("schedule re-read: %s", error)
 
 
 def _courier(config: Config, journal_dir: Path) -> Courier | None:

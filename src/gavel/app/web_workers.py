@@ -45,10 +45,11 @@ class ServeSettings:
 def build_app(settings: ServeSettings) -> Starlette:
     """The application over the archive the settings name (closed when the application shuts down)."""
     meetings = None
-    if settings.schedule_dir is not None:
-        from gavel.schedule.directory import load_schedule
+    if settings.schedule_dir is not None:  # followed while the application runs
+        from gavel.schedule.watch import ScheduleWatcher
 
-        meetings = load_schedule(Path(settings.schedule_dir))
+        meetings = ScheduleWatcher(Path(settings.schedule_dir))
+        meetings.look()
     archive = open_archive(settings.archive_url)
     try:
         return create_app(

@@ -20,16 +20,20 @@ def load_schedule(directory: Path) -> Schedule:
     if not files:
         problems.append(Problem(str(directory), "", "holds no *.yaml files"))
     for path in files:
-        text, problem = _read(path)
-        if problem is not None:
-            problems.append(problem)
-            continue
-        meeting, found, warned = parse_meeting(text, str(path), path.stem)
+        meeting, found, warned = load_meeting(path)
         problems.extend(found)
         warnings.extend(warned)
         if meeting is not None:
             meetings.append(meeting)
     return Schedule(tuple(meetings), tuple(problems), tuple(warnings))
+
+
+def load_meeting(path: Path) -> tuple[MeetingSchedule | None, list[Problem], list[Problem]]:
+    """The meeting of one file, or None, with its problems and warnings."""
+    text, problem = _read(path)
+    if problem is not None:
+        return None, [problem], []
+    return parse_meeting(text, str(path), path.stem)
 
 
 def _read(path: Path) -> tuple[str, Problem | None]:

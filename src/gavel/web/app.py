@@ -25,6 +25,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from gavel.schedule.model import Schedule
+from gavel.schedule.watch import ScheduleWatcher
 from gavel.storage.archive import Archive, ArchiveBusyError
 from gavel.web.api import Api
 from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
@@ -77,7 +78,7 @@ def create_app(
     trusted_proxies: Sequence[str] = (),
     session_hours: float = DEFAULT_SESSION_HOURS,
     close_archive: bool = False,
-    schedule: Schedule | None = None,
+    schedule: Schedule | ScheduleWatcher | None = None,
     clock: Callable[[], float] = time.time,
     now: Callable[[], datetime] | None = None,
 ) -> Starlette:
@@ -87,7 +88,8 @@ def create_app(
     raises :class:`AccessSettingsError` for unsafe ones) let requests see restricted meetings; ``clock`` (seconds
     since the epoch) times sessions and wrong tokens, which are kept in the archive. With ``close_archive`` the
     archive is closed when the application shuts down. With a ``schedule`` the application serves ``/schedule``
-    and shows each series' next meeting (``now``: the time now, for tests).
+    and shows each series' next meeting (``now``: the time now, for tests); a ``ScheduleWatcher`` is followed as
+    its directory changes.
     """
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours

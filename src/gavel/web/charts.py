@@ -3,6 +3,7 @@ rows of the data table that goes with them, from the archive's ``series_activity
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
@@ -11,7 +12,7 @@ from markupsafe import Markup
 
 from gavel.render.charts import Chart, Line, line_chart
 from gavel.render.links import iso
-from gavel.storage.archive import MeetingActivity
+from gavel.storage.archive import MeetingActivity, MeetingSummary
 from gavel.web.data import Urls
 
 
@@ -37,12 +38,20 @@ class SeriesCharts:
     rows: tuple[ActivityRow, ...]
 
 
-def activity_rows(urls: Urls, activity: list[MeetingActivity]) -> tuple[ActivityRow, ...]:
+MeetingLink = Callable[[MeetingSummary], str]
+
+
+def server_links(urls: Urls) -> MeetingLink:
+    """Links to the meeting pages of ``gavel serve``."""
+    return lambda meeting: urls.meeting(meeting.series, meeting.log_basename, meeting.id)
+
+
+def activity_rows(link: MeetingLink, activity: list[MeetingActivity]) -> tuple[ActivityRow, ...]:
     opened = accumulate(row.actions_opened for row in activity)
     closed = accumulate(row.actions_closed for row in activity)
     return tuple(
         ActivityRow(
-            urls.meeting(row.meeting.series, row.meeting.log_basename, row.meeting.id),
+            link(row.meeting),
             f"{row.meeting.started_at:%Y-%m-%d}",
             row.people,
             row.meeting.line_count,
@@ -55,8 +64,10 @@ def activity_rows(urls: Urls, activity: list[MeetingActivity]) -> tuple[Activity
     )
 
 
-def series_charts(urls: Urls, activity: list[MeetingActivity]) -> SeriesCharts:
-    rows = activity_rows(urls, activity)
+def series_charts(link: MeetingLink, activity: list[MeetingActivity]) -> SeriesCharts:
+    """The charts, with their table's rows linking each meeting by ``link`` (the server's pages or the export's
+    files)."""
+    rows = activity_rows(link, activity)
     days = tuple(row.day for row in rows)
     charts = (
         Chart("People per meeting", "people", days, (Line("people", tuple(row.people for row in rows)),)),
@@ -92,5 +103,5 @@ def activity_json(urls: Urls, activity: list[MeetingActivity]) -> list[dict[str,
             "actions_opened_total": table.opened_total,
             "actions_closed_total": table.closed_total,
         }
-        for row, table in zip(activity, activity_rows(urls, activity), strict=True)
+        for row, table in zip(activity, activity_rows(server_links(urls), activity), strict=True)
     ]

@@ -2,8 +2,9 @@
 
 ``DIR/<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.{html,txt,md,json,log.html,log.txt}`` rebuilt from the
 archive's rows by the same writers that wrote them (``gavel.render``), ``DIR/index.html`` listing the
-series and ``DIR/<name>/index.html`` each series' meetings, and the Atom feeds ``DIR/feed.atom`` and
-``DIR/<name>/feed.atom`` of the newest public meetings (``export_feeds``). Names that are not plain file names are
+series and ``DIR/<name>/index.html`` each series' meetings and charts, the person pages ``DIR/people/<nick>.html``
+(``export_people``), and the Atom feeds ``DIR/feed.atom`` and ``DIR/<name>/feed.atom`` of the newest public meetings
+(``export_feeds``). Names that are not plain file names are
 made safe, and every path is checked to stay inside ``DIR``.
 
 What the archive does not keep, the rebuilt minutes cannot show exactly as first written: the URL
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import quote
 
 import gavel
 from gavel.render.logs import LogHtmlWriter, LogTextWriter
@@ -30,8 +32,10 @@ from gavel.render.minutes import MINUTES_STREAMS
 from gavel.storage.archive import Archive, MeetingSummary, SeriesDetail, SeriesSummary
 from gavel.storage.files import safe_path, settle_directories, write_atomic
 from gavel.web.assets import environment, stylesheet
+from gavel.web.charts import series_charts
 from gavel.web.data import DEFAULT_INFO_URL, log_line, rebuild_view
 from gavel.web.export_feeds import FEED_FILE, write_feed
+from gavel.web.export_people import INDEX, PEOPLE_DIR, ExportedPath, PersonPage, collect, is_restricted, nicks_of
 from gavel.web.feeds import newest_first
 
 RESTRICTED_MODE = 0o600
@@ -90,6 +94,8 @@ class Exporter:
         self.env = environment()
         self.report = ExportReport()
         self.feed_meetings: list[tuple[MeetingSummary, str]] = []  # the newest public ones, with their paths
+        self.paths: dict[int, ExportedPath] = {}  # every exported meeting, by id
+        self.nicks: dict[str, str] = {}  # folded nick -> the spelling its person page is made for
 
     def path(self, relative: str) -> Path:
         return safe_path(self.root, relative)
@@ -97,7 +103,7 @@ class Exporter:
     def run(self) -> ExportReport:
         self.root.mkdir(parents=True, exist_ok=True)
         listed: list[tuple[SeriesSummary, str]] = []
-        used: set[str] = set()
+        used: set[str] = {PEOPLE_DIR}  # a series named "people" gets a hashed directory
         names_restricted = False
         for summary in self.archive.list_series(include_restricted=self.include_restricted):
             detail = self.archive.series(summary.name, include_restricted=self.include_restricted)
@@ -110,7 +116,10 @@ class Exporter:
             names_restricted |= self.export_series(detail, directory)
             listed.append((summary, directory))
             self.report.series += 1
-        self.write_page("index.html", "export_index.html", restricted=names_restricted, series=listed)
+        people = self.export_people()  # the index links their index only: it names nobody
+        self.write_page(
+            "index.html", "export_index.html", restricted=names_restricted, series=listed, people=bool(people)
+        )
         self.write_feed(None, "", self.feed_meetings)
         css = self.path("gavel.css")
         write_atomic(css, stylesheet().decode("utf-8"), PUBLIC_MODE)
@@ -136,6 +145,7 @@ class Exporter:
             used.add(stem)
             if self.export_meeting(meeting, f"{directory}/{stem}"):
                 exported.setdefault(meeting.started_at.year, []).append(ExportedMeeting(meeting, stem))
+                self.paths[meeting.id] = ExportedPath(f"{directory}/{stem}", meeting.restricted)
                 self.report.meetings += 1
         years = [(year, exported[year][::-1]) for year in sorted(exported, reverse=True)]  # newest first
         stems = {m.summary.id: m.stem for listed in exported.values() for m in listed}  # for action links
@@ -145,8 +155,11 @@ class Exporter:
             newest = {m.id for m in newest_first(summary for summary, _ in [*self.feed_meetings, *public])}
             everything = [*self.feed_meetings, *((summary, f"{directory}/{stem}") for summary, stem in public)]
             self.feed_meetings = [(summary, path) for summary, path in everything if summary.id in newest]
+        activity = self.archive.series_activity(series.name, include_restricted=self.include_restricted)
+        activity = [row for row in activity if row.meeting.id in stems]
+        charts = series_charts(lambda meeting: quote(stems[meeting.id]) + ".html", activity)
         page = f"{directory}/index.html"
-        values = {"series": series, "years": years, "stems": stems, "feed": bool(public)}
+        values = {"series": series, "years": years, "stems": stems, "feed": bool(public), "charts": charts}
         self.write_page(page, "export_series.html", restricted=restricted, **values)
         return restricted
 
@@ -156,6 +169,7 @@ class Exporter:
         if meeting is None:
             return False
         mode = RESTRICTED_MODE if meeting.restricted else PUBLIC_MODE
+        collect(self.nicks, nicks_of(meeting))
         base = self.path(stem)
         last: datetime | None = None
         with ExitStack() as stack:
@@ -187,6 +201,28 @@ class Exporter:
             write_atomic(target, render(view), mode)
             self.report.files.append(target)
         return True
+
+    def export_people(self) -> list[PersonPage]:
+        """A page for each person of the exported meetings, and their index (none when nobody was seen)."""
+        pages: list[PersonPage] = []
+        used = {INDEX}
+        index = self.archive.nick_index()  # once, not per person
+        for folded in sorted(self.nicks):
+            person = self.archive.person(self.nicks[folded], include_restricted=self.include_restricted, index=index)
+            if person is None:  # only in meetings this export leaves out
+                continue
+            file = safe_component(folded) + ".html"
+            if file.lower() in used:  # "index" and the like
+                file = safe_component(folded + "\x00") + ".html"
+            used.add(file.lower())
+            page = PersonPage(file, person, is_restricted(person, self.paths))
+            values = {"person": person, "paths": self.paths}
+            self.write_page(f"{PEOPLE_DIR}/{file}", "export_person.html", restricted=page.restricted, **values)
+            pages.append(page)
+        if pages:
+            restricted = any(page.restricted for page in pages)
+            self.write_page(f"{PEOPLE_DIR}/{INDEX}", "export_people.html", restricted=restricted, people=pages)
+        return pages
 
     def write_feed(self, series: str | None, directory: str, meetings: list[tuple[MeetingSummary, str]]) -> None:
         """A feed of the newest of ``meetings`` (paths relative to ``directory``); never a restricted one."""

@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gavel.storage.archive import SeriesDetail
 from gavel.web.assets import STATIC_FILES, static_file
-from gavel.web.charts import series_charts
+from gavel.web.charts import series_charts, server_links
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
 from gavel.web.logview import log_lines_html, log_page
 from gavel.web.schedule import series_schedule
@@ -40,7 +40,7 @@ class Pages:
             raise HTTPException(404, "no such series")
         feed = any(not meeting.restricted for year in found.years for meeting in year.meetings)
         activity = site.archive.series_activity(name, include_restricted=viewer.authenticated)
-        charts = series_charts(site.urls(request), activity)
+        charts = series_charts(server_links(site.urls(request)), activity)
         context = site.context(request, viewer, series=found, scheduled=scheduled, feed=feed, charts=charts)
         return site.page("series.html", context)
 

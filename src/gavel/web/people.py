@@ -1,6 +1,7 @@
-"""A person's page, ``/people/<nick>``, and its JSON twin: the meetings they were present at and their open
-actions. The nick is folded as IRC folds it (``Alice`` and ``ALICE`` are one page); restricted meetings are
-left out for viewers who may not see them, and a person seen only there is a 404, as a missing one is."""
+"""A person's page, ``/people/<nick>``, and its JSON twin: the meetings they were present at (spoke, under this
+nick or one they changed from, or were declared present) and their open actions. The nick is folded as IRC folds
+it (``Alice`` and ``ALICE`` are one page); restricted meetings are left out for viewers who may not see them, and
+a person seen only there is a 404, as a missing one is."""
 
 from __future__ import annotations
 
@@ -29,7 +30,12 @@ def person_json(urls: Urls, person: PersonDetail) -> dict[str, Any]:
         "nick": person.nick,
         "url": url,
         "meetings": [
-            {**meeting_summary_json(urls, seen.meeting), "nick": seen.nick, "lines_said": seen.lines}
+            {
+                **meeting_summary_json(urls, seen.meeting),
+                "nick": seen.nick,
+                "lines_said": seen.lines,
+                "spoke": seen.spoke,
+            }
             for seen in person.meetings
         ],
         "open_actions": [action_json(urls, action) for action in person.open_actions],

@@ -3,6 +3,8 @@ and the helpers over them (who is asking, the URLs, a page's context, rendering,
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +16,15 @@ from starlette.responses import Response, StreamingResponse
 
 import gavel
 from gavel.schedule.model import Schedule
+from gavel.schedule.watch import ScheduleWatcher
 from gavel.storage.archive import Archive, MeetingDetail, SearchResults
 from gavel.web.assets import environment
 from gavel.web.auth import Access, Viewer
 from gavel.web.data import Urls, valid_segment
 from gavel.web.middleware import private
 from gavel.web.search_form import SearchForm, read_search, search_query
+
+log = logging.getLogger(__name__)
 
 CHUNK_CHARS = 1 << 16
 
@@ -50,15 +55,32 @@ class Site:
         self,
         archive: Archive,
         access: Access,
-        schedule: Schedule | None = None,
+        schedule: Schedule | ScheduleWatcher | None = None,
         now: Callable[[], datetime] | None = None,
     ) -> None:
         self.archive = archive
         self.access = access
         self.auth = access.settings
-        self.schedule = schedule
+        self._schedule = schedule
+        self._schedule_lock = threading.Lock()  # requests run in threads; the watcher is not thread-safe
         self.clock = now or utc_now
         self.env = environment()
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The schedule; one given as a directory watcher is re-read when its files changed (see
+        ``gavel.schedule.watch``), its changes and new problems logged."""
+        source = self._schedule
+        if not isinstance(source, ScheduleWatcher):
+            return source
+        with self._schedule_lock:
+            reload = source.refresh(self.clock())
+            schedule = source.schedule
+        for change in reload.changes:
+            log.info("schedule re-read: %s", change)
+        for error in reload.errors:
+            log.error("schedule re-read: %s", error)
+        return schedule
 
     def viewer(self, request: Request) -> Viewer:
         return self.access.viewer(request)

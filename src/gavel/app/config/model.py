@@ -184,7 +184,7 @@ class BotConfig:
         default=None,
         metadata=setting(
             "A directory of meeting schedules (OpenStack irc-meetings YAML, see docs/schedule.md): the bot reminds "
-            "each scheduled channel before its meetings.",
+            "each scheduled channel before its meetings. Changes to its files are seen while the bot runs.",
             directory=True,
         ),
     )

@@ -247,6 +247,14 @@ MIGRATIONS: tuple[Migration, ...] = (
             lambda archive: archive._index_everything(),
         ),
     ),
+    (
+        7,
+        (  # a person's page (and the export's person pages) reads people and attendance by nick
+            "CREATE INDEX people_by_nick ON people (nick)",
+            "CREATE INDEX people_by_other_nicks ON people (also_known_as)",
+            "CREATE INDEX attendance_by_nick ON attendance (nick, status)",
+        ),
+    ),
 )
 
 
