@@ -16,13 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gavel.core.effects import LogLine
+from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
 
 LineRow = tuple[int, int, str, str, str]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text)``."""
 
 CHUNK_ROWS = 4096
+_KIND_VALUES = {kind: kind.value for kind in LineKind}  # (an enum member's value is slow to read once per line)
 MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
 
@@ -69,13 +70,14 @@ class LineSpool:
         """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
         append = rows.append
+        values = _KIND_VALUES
         last_time, last_micros = self._last_time, self._last_micros
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
                 last_time, last_micros = moment, micros(moment)
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
-            append((number, last_micros, kind.value, nick, text))
+            append((number, last_micros, values[kind], nick, text))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()
