@@ -7,6 +7,7 @@ search timings.
 
     .venv/bin/python benchmarks/import_archive.py                    # 1M lines, --jobs 2
     .venv/bin/python benchmarks/import_archive.py --lines 200000 --jobs 1
+    .venv/bin/python benchmarks/import_archive.py --busy             # meetings with ~17% command lines
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import replay  # benchmarks/replay.py: the command-dense workload
 from gavel.app.importer import import_logs
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, SearchQuery, open_archive, sqlite_path
@@ -77,8 +79,9 @@ def meeting_lines(rng: random.Random, name: str, start: datetime, count: int) ->
     return out
 
 
-def generate_tree(root: Path, total: int, seed: int = 1) -> tuple[int, int]:
-    """``<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.log.txt`` files totalling at least ``total`` lines: (files, lines)."""
+def generate_tree(root: Path, total: int, seed: int = 1, *, busy: bool = False) -> tuple[int, int]:
+    """``<name>/<YYYY>/<name>.<YYYY-MM-DD-HH.MM>.log.txt`` files totalling at least ``total`` lines: (files, lines).
+    ``busy``: meetings of replay.py's command-dense workload (~17% command lines) instead."""
     rng = random.Random(seed)
     day = datetime(2014, 1, 6, 14, 0)
     files = lines = 0
@@ -88,7 +91,10 @@ def generate_tree(root: Path, total: int, seed: int = 1) -> tuple[int, int]:
         count = rng.randint(300, 5000)
         path = root / name / f"{start:%Y}" / f"{name}.{start:%Y-%m-%d-%H.%M}.log.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("\n".join(meeting_lines(rng, name, start, count)) + "\n", encoding="utf-8")
+        if busy:
+            replay.generate(path, count, seed=files, mix=replay.COMMAND_DENSE)
+        else:
+            path.write_text("\n".join(meeting_lines(rng, name, start, count)) + "\n", encoding="utf-8")
         files += 1
         lines += count
     return files, lines
@@ -117,12 +123,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--busy", action="store_true", help="command-dense meetings (~17%% command lines)")
     parser.add_argument("--archive", help="archive URL (default: a fresh SQLite file in a temporary directory)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gavel-import-bench-"))
     try:
         started = time.perf_counter()
-        files, lines = generate_tree(work / "tree", args.lines)
+        files, lines = generate_tree(work / "tree", args.lines, busy=args.busy)
         print(f"generated {files} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")
         os.sync()  # the tree's write-back must not compete with the import
         url = args.archive or f"sqlite://{work / 'archive.db'}"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gavel.render.links import URL, escape_attribute, hms, html_text, iso, split_links, split_urls
-from gavel.render.minutes_md import escape_text, inline
+from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline
 from gavel.render.minutes_text import _fill
 
 
@@ -96,6 +96,13 @@ def test_markdown_inline_links_only_safe_urls() -> None:
     )
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"\\`*_[]{}()#!|~^$&<>", "a", " ", "é", "\u00a0", "-"]), max_size=20))
+def test_markdown_escape_chars_translates(text: str) -> None:
+    """The fast path (no Markdown punctuation: three replaces) gives what the translation table gives."""
+    assert escape_chars(text) == text.translate(_ESCAPES)
+
+
 def test_time_formats() -> None:
     moment = datetime(2016, 3, 16, 4, 5, 6, 789, tzinfo=UTC)
     assert (hms(moment), iso(moment)) == ("04:05:06", "2016-03-16T04:05:06Z")
@@ -106,9 +113,20 @@ _WORDS_AND_SPACES = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+# Words apart by single spaces (the common case, which _fill wraps a line at a time): short words, and words as
+# long as a line or longer.
+_SINGLE_SPACED = st.lists(
+    st.one_of(st.text(alphabet="xé-/", min_size=1, max_size=12), st.text(alphabet="y", min_size=66, max_size=80)),
+    min_size=1,
+    max_size=30,
+).map(" ".join)
+
+
+@settings(max_examples=600, deadline=None)
 @given(
-    st.one_of(st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), _WORDS_AND_SPACES),
+    st.one_of(
+        st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), _WORDS_AND_SPACES, _SINGLE_SPACED
+    ),
     st.sampled_from((0, 2)),
 )
 def test_text_fill_matches_textwrap(text: str, indent: int) -> None:

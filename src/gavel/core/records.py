@@ -66,20 +66,10 @@ _NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
 _ODD_CASE = frozenset("\u0130\u0131\u017f")
 
 
-# The characters the pattern's look-arounds see as nick characters: ignoring case, the Kelvin sign is a K.
-_NICK_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-[]\\`^{}|\u212a")
-
-
-def _names(text: str, lowered: str, lowered_nick: str) -> bool:
-    """``mentions(text, nick)`` for a non-empty ASCII nick and a text without _ODD_CASE letters (``lowered``: their
-    lower case; lowering keeps the text's length then), by plain string search."""
-    size = len(lowered_nick)
-    at = lowered.find(lowered_nick)
-    while at >= 0:
-        if (at == 0 or text[at - 1] not in _NICK_CHARS) and text[at + size : at + size + 1] not in _NICK_CHARS:
-            return True
-        at = lowered.find(lowered_nick, at + 1)
-    return False
+# A run of nick characters in a lower-cased text. Ignoring case, the pattern's look-arounds also see the Kelvin sign
+# as a nick character (it is a K); lower() makes it a "k", so in a lower-cased text without _ODD_CASE letters the runs
+# are exactly the stretches the look-arounds see as nick characters.
+_NICK_WORD = re.compile(rf"[{_NICK_CHAR}]+")
 
 
 def mention_pattern(nick: str) -> re.Pattern[str]:
@@ -100,9 +90,6 @@ def fold_nick(nick: str) -> str:
     return nick.lower().translate(_FOLD)
 
 
-_NONE: frozenset[str] = frozenset()
-
-
 def actions_by_person(
     actions: list[Item], nicks: list[str], aliases: Mapping[str, Sequence[str]] | None = None
 ) -> tuple[dict[str, list[Item]], list[Item]]:
@@ -112,35 +99,47 @@ def actions_by_person(
     ``nicks`` are the people who spoke or were ``#nick``-ed; ``aliases`` the other nicks of a person (by the
     nick in ``nicks``): an action naming one of those belongs to that person. The result is ordered by nick
     (case-insensitively) and keeps each person's actions in meeting order.
+
+    An ASCII nick made only of nick characters is named exactly where it is a whole run of nick characters in the
+    text (ignoring case), so for a text without _ODD_CASE letters one ``findall`` and a dictionary find all such
+    nicks at once; other nicks, and every nick in other texts, are searched with ``mention_pattern``
+    (``test_actions_by_person_agrees_with_mentions`` holds the result to ``mentions``).
     """
-    owners: dict[str, list[Item]] = {}
-    unassigned: list[Item] = []
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
     also = aliases or {}
-    lowered_nicks = [
-        (nick, name, name.lower(), name.isascii()) for nick in ordered for name in (nick, *also.get(nick, ()))
-    ]
+    names = [(nick, name) for nick in ordered for name in (nick, *also.get(nick, ()))]
+    by_word: dict[str, list[str]] = {}  # a lower-cased nick word -> the people it names
+    searched: list[tuple[str, str]] = []  # (person, name) found only by pattern
+    for nick, name in names:
+        lowered = name.lower()
+        if name.isascii() and _NICK_WORD.fullmatch(lowered):
+            by_word.setdefault(lowered, []).append(nick)
+        else:
+            searched.append((nick, name))
     patterns: dict[str, re.Pattern[str]] = {}  # compiled when first needed (compiling costs more than searching)
+    owners: dict[str, list[Item]] = {}
+    unassigned: list[Item] = []
     for action in actions:
-        owned = False
         text = action.text
-        named_by_reference = {owner.lower() for owner in action.owners} if action.owners else _NONE
-        lowered, plain = text.lower(), not _ODD_CASE.intersection(text)
-        for nick, name, lowered_nick, ascii_nick in lowered_nicks:
-            if (owned_by := owners.get(nick)) and owned_by[-1] is action:  # named already under another nick
-                continue
-            if lowered_nick in named_by_reference:
-                named = True
-            elif plain and ascii_nick and lowered_nick:  # no pattern needed (see _ODD_CASE)
-                named = _names(text, lowered, lowered_nick)
-            else:
+        named: set[str] = set()
+        if action.owners:  # named by reference (a Matrix pill), under any of their nicks
+            by_reference = {owner.lower() for owner in action.owners}
+            named.update(nick for nick, name in names if name.lower() in by_reference)
+        if _ODD_CASE.isdisjoint(text):
+            for word in _NICK_WORD.findall(text.lower()):
+                named.update(by_word.get(word, ()))
+            rest = searched
+        else:
+            rest = names
+        for nick, name in rest:
+            if nick not in named:
                 pattern = patterns.get(name)
                 if pattern is None:
                     pattern = patterns[name] = mention_pattern(name)
-                named = pattern.search(text) is not None
-            if named:
-                owners.setdefault(nick, []).append(action)
-                owned = True
-        if not owned:
+                if pattern.search(text) is not None:
+                    named.add(nick)
+        for nick in named:
+            owners.setdefault(nick, []).append(action)
+        if not named:
             unassigned.append(action)
     return {nick: owners[nick] for nick in ordered if nick in owners}, unassigned

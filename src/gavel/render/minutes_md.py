@@ -21,6 +21,7 @@ _PUNCTUATION = "\\`*_[]{}()#!|~^$"
 _BLOCK_START = re.compile(r"([-+=>]|\d+(?=[.)]))")
 # Markdown punctuation backslash-escaped, and the HTML specials as entities (one pass).
 _ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_MARKDOWN_PUNCTUATION = re.compile(f"[{re.escape(_PUNCTUATION)}]")
 # Characters a link destination keeps as they are; anything else (spaces, brackets ...) is percent-encoded.
 _URL_SAFE = "/:?#=&;%+,@!$*'-._~"
 
@@ -31,8 +32,17 @@ def escape_text(text: str) -> str:
     return _escape(" ".join(text.split()))
 
 
+def escape_chars(text: str) -> str:
+    """``text.translate(_ESCAPES)``, only faster for the common text with no Markdown punctuation in it: then only
+    ``&<>`` change, and three ``replace`` calls cost less than a translation table looked up for every character
+    (``test_markdown_escape_chars_translates`` compares the two)."""
+    if _MARKDOWN_PUNCTUATION.search(text) is None:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return text.translate(_ESCAPES)
+
+
 def _escape(text: str) -> str:
-    text = text.translate(_ESCAPES)
+    text = escape_chars(text)
     match = _BLOCK_START.match(text)
     if match is not None:
         end = match.end()

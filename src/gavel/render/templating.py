@@ -9,6 +9,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from gavel.render.links import hms, html_text, iso
+from gavel.render.minutes_items import action_items, summary_items
 
 
 def _linked(text: str) -> Markup:
@@ -35,4 +36,4 @@ def make_environment(
 @functools.cache
 def environment() -> Environment:
     """The minutes and log templates (``gavel/render/templates``)."""
-    return make_environment("gavel.render")
+    return make_environment("gavel.render", summary_items=summary_items, action_items=action_items)

@@ -19,6 +19,9 @@ UNASSIGNED = "UNASSIGNED"
 
 # Kinds shown without a label in front of their text (MeetBot shows INFO items bare; a TOPIC is a heading).
 _BARE_KINDS = (ItemKind.INFO, ItemKind.TOPIC)
+# Each kind's (value, label), looked up once: an enum member's attributes are slow to read once per item.
+_KIND_NAMES = {kind: (kind.value, "" if kind in _BARE_KINDS else kind.label) for kind in ItemKind}
+_ACTION, _TOPIC = ItemKind.ACTION.value, ItemKind.TOPIC.value
 
 
 @dataclass(frozen=True)
@@ -185,9 +188,9 @@ def build_view(
     log_href = quote(f"{log_basename}.log.html")
 
     def view_of(item: Item) -> ItemView:
-        label = "" if item.kind in _BARE_KINDS else item.kind.label
+        kind, label = _KIND_NAMES[item.kind]
         return ItemView(
-            item.kind.value,
+            kind,
             label,
             item.text,
             item.nick,
@@ -203,7 +206,7 @@ def build_view(
         unfinished_at = meeting.last_activity or meeting.started_at
     end = ended_at or utc(unfinished_at or meeting.started_at)
     items = timeboxed(tuple(view_of(item) for item in meeting.items), meeting.agenda.boxes, end)
-    actions = tuple(view for view in items if view.kind == ItemKind.ACTION.value)
+    actions = tuple(view for view in items if view.kind == _ACTION)
     action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
     owned, unassigned = actions_by_person(action_items, meeting.action_nicks(), meeting.aliases())
     by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True)}
@@ -227,7 +230,7 @@ def build_view(
         log_href=log_href,
         log_url=log_url or log_href,
         items=items,
-        topics=tuple(view for view in items if view.kind == ItemKind.TOPIC.value),
+        topics=tuple(view for view in items if view.kind == _TOPIC),
         summary=summary_groups(items),
         actions=actions,
         actions_by_person=tuple(owners),
@@ -291,7 +294,7 @@ def summary_groups(items: Iterable[ItemView]) -> tuple[SummaryGroup, ...]:
     topic: ItemView | None = None
     current: list[ItemView] = []
     for item in items:
-        if item.kind == ItemKind.TOPIC.value:
+        if item.kind == _TOPIC:
             if topic is not None or current:
                 groups.append(SummaryGroup(topic, tuple(current)))
             topic, current = item, []

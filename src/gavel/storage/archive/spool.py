@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from gavel.core.effects import LogLine
+from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
 from gavel.storage.archive.tokens import length, tokens
 
@@ -26,6 +26,7 @@ LineRow = tuple[int, int, str, str, str, str, int]
 here, so that ``gavel import``'s parsing processes tokenize, not its one writer."""
 
 CHUNK_ROWS = 4096
+_KIND_VALUES = {kind: kind.value for kind in LineKind}  # (an enum member's value is slow to read once per line)
 MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
 
@@ -80,6 +81,7 @@ class LineSpool:
         """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
         append = rows.append
+        values = _KIND_VALUES
         last_time, last_micros = self._last_time, self._last_micros
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
@@ -87,7 +89,7 @@ class LineSpool:
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
             found = tokens(text)
-            append((number, last_micros, kind.value, nick, text, " ".join(found), length(found)))
+            append((number, last_micros, values[kind], nick, text, " ".join(found), length(found)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()

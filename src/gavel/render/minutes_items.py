@@ -1,0 +1,64 @@
+"""The HTML of the minutes' item lists, written in Python: a string per ``CHUNK_ITEMS`` items instead of a template
+loop, which yields about 17 chunks per item (a busy meeting has tens of thousands of items). The markup is
+exactly that of the macros in ``templates/minutes_items.html`` (the reference: a property test holds the two
+equal), escaped the way the template escapes (``markupsafe.escape``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+
+from markupsafe import Markup
+
+from gavel.render.links import hms, html_text, iso
+from gavel.render.view import ItemView
+
+CHUNK_ITEMS = 128  # items per string: the minutes stream, even a section of a huge meeting is never one string
+
+
+def escape(text: str) -> str:
+    """``text`` escaped as the template escapes a value (``markupsafe.escape``: ``&<>"'``), as a plain string."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
+    )
+
+
+def summary_item(item: ItemView, escaped: dict[str, str] | None = None) -> str:
+    """One item of the meeting summary: ``<li class="KIND">LABEL: TEXT (NICK, TIME)</li>``.
+
+    ``escaped``: nicks, kinds and labels escaped already (a meeting has few of them and many items)."""
+    known = {} if escaped is None else escaped
+    kind = known.get(item.kind) or known.setdefault(item.kind, escape(item.kind))
+    nick = known.get(item.nick) or known.setdefault(item.nick, escape(item.nick))
+    label = ""
+    if item.label and item.kind != "link":
+        label = f'<b class="label">{known.get(item.label) or known.setdefault(item.label, escape(item.label))}</b>: '
+    corrected = ' <span class="details">(corrected)</span>' if item.corrected_from is not None else ""
+    return (
+        f'<li class="{kind}">{label}<span class="text">{html_text(item.text)}</span>{corrected}'
+        f' <span class="details">(<a href="{escape(item.href)}">{nick}</a>,'
+        f' <time datetime="{iso(item.time)}">{hms(item.time)}</time>)</span></li>'
+    )
+
+
+def action_item(item: ItemView) -> str:
+    """One entry of the action items: ``<li>TEXT</li>``."""
+    return f"<li>{html_text(item.text)}</li>"
+
+
+def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iterator[Markup]:
+    rest = iter(items)
+    while batch := [entry(item) for item in islice(rest, CHUNK_ITEMS)]:
+        yield Markup("\n".join(batch))  # noqa: S704 - every value in an entry is escaped
+
+
+def summary_items(items: Iterable[ItemView]) -> Iterator[Markup]:
+    """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time."""
+    escaped: dict[str, str] = {}
+    return _chunks(items, lambda item: summary_item(item, escaped))
+
+
+def action_items(items: Iterable[ItemView]) -> Iterator[Markup]:
+    """Jinja filter: the action item entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time."""
+    return _chunks(items, action_item)
