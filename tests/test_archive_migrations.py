@@ -149,6 +149,7 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
             ),
         ),
     ),
+    ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
 )
 
 

@@ -23,7 +23,7 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
-from gavel.storage.archive.query import tsquery
+from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
@@ -411,7 +411,9 @@ class PostgresArchive(Archive):
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
         ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts."""
-        _alias, where, params = self._ts_source(matching)
+        alias, where, params = self._ts_source(matching)
+        where.append(f"{alias}.text_length >= ?")  # shorter texts cannot hold every word: skip them in the index
+        params.append(least_length(matching.terms))
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
             order = "l.text_length, l.meeting_id DESC, l.number DESC"
