@@ -11,7 +11,10 @@ import pytest
 from conftest import StoreLog
 from gavel.storage.archive import Archive, SearchQuery, open_archive
 from gavel.storage.archive import sqlite as sqlite_backend
+from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.query import Term, least_length, parse_query
+from gavel.storage.archive.ranking import Ordered
+from gavel.storage.archive.search import Matching
 from test_archive_search_backends import log
 
 SAID = (
@@ -116,3 +119,35 @@ def test_the_least_length_of_a_match() -> None:
     assert least_length(parse_query('alpha "beta alpha"')) == 2
     assert least_length(parse_query("getUserName")) == 4  # getusername get user name
     assert least_length((Term(tuple(f"w{n}" for n in range(300))),)) == 255  # lengths stop at MAX_LENGTH
+
+
+def test_postgresql_searches_run_with_their_planner_settings_then_reset_them(
+    postgres_url: str, store_log: StoreLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = ("work_mem", "jit", "max_parallel_workers_per_gather", "statement_timeout")
+    with open_archive(postgres_url, pool_size=1) as archive:
+        assert isinstance(archive, PostgresArchive)
+        store_log(archive, "ops.2024-05-01-14.00.log.txt", log(*SAID))
+
+        def settings() -> dict[str, str]:
+            with archive._connection():
+                return {name: archive._query(f"SELECT current_setting('{name}')")[0][0] for name in names}
+
+        before = settings()
+        seen: list[dict[str, str]] = []
+        matches = archive._matches
+
+        def spying(matching: Matching, limit: int) -> list[Ordered]:
+            seen.append(settings())
+            return matches(matching, limit)
+
+        monkeypatch.setattr(archive, "_matches", spying)
+        assert archive.search(SearchQuery('"release plan"')).total == 3
+        expected = {
+            "work_mem": "32MB",
+            "jit": "off",
+            "max_parallel_workers_per_gather": "0",
+            "statement_timeout": "10s",
+        }
+        assert seen[0] == expected != before
+        assert settings() == before  # the pooled connection's next user gets its own settings back
