@@ -15,6 +15,7 @@ filter). A search reads FTS5's matches newest first by rowid and stops at the ca
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -566,9 +567,10 @@ class SqliteArchive(Archive):
     def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters.
 
-        When no filter needs the log line, the matches are first counted from the index alone (its rowids): when
-        more than :attr:`sort_limit` match, their lengths are not needed (they are ranked by
-        :meth:`_ordered_matches`) and are left at 0, which spares reading 10,001 lines."""
+        When no filter needs the log line, the matches are found from the index alone (its rowids): when more
+        than :attr:`sort_limit` match, their lengths are not needed (they are ranked by :meth:`_ordered_matches`)
+        and are left at 0, which spares reading 10,001 lines; else the lines' lengths are read by rowid (not by
+        asking FTS5 again: a phrase costs it a positional check of every line holding its words)."""
         if matching.src == LINES:
             source, where, params = self._fts_source(matching)
             if " JOIN " not in source:
@@ -579,6 +581,13 @@ class SqliteArchive(Archive):
                 )
                 if len(keys) > self.sort_limit:
                     return [(0, LINES, 0, key >> 32, key & _LINE_MASK) for (key,) in keys]
+                sizes: dict[int, int] = dict(
+                    self._query(
+                        "SELECT id, text_length FROM log_lines WHERE id IN (SELECT value FROM json_each(?))",
+                        (json.dumps([key for (key,) in keys]),),
+                    )
+                )
+                return [(sizes[key], LINES, 0, key >> 32, key & _LINE_MASK) for (key,) in keys if key in sizes]
         source, where, params = self._fts_source(matching, text=True)
         columns = (
             "l.text_length, 0, 0, f.rowid >> 32, f.rowid & 4294967295"
