@@ -151,3 +151,21 @@ def test_postgresql_searches_run_with_their_planner_settings_then_reset_them(
         }
         assert seen[0] == expected != before
         assert settings() == before  # the pooled connection's next user gets its own settings back
+
+
+def test_words_of_a_store_rolled_back_are_listed_when_stored_again(
+    tmp_path: Path, store_log: StoreLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'a.db'}") as archive:
+        store_log(archive, "ops.2024-05-01-14.00.log.txt", log(*SAID))
+
+        def fail(meeting_id: int) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(archive, "_finish_lines", fail)
+        with pytest.raises(RuntimeError, match="disk full"):
+            store_log(archive, "web.2024-06-01-14.00.log.txt", log(*LATER))
+        monkeypatch.undo()
+        assert all(hit[0].startswith("ops") for hit in ranked(archive, "relea*"))
+        store_log(archive, "web.2024-06-01-14.00.log.txt", log(*LATER))
+        assert ("web.2024-06-01-14.00", "line", 2) in ranked(archive, "relea*")  # "releasing tomorrow"
