@@ -408,8 +408,8 @@ class PostgresArchive(Archive):
         return alias, where + row_where, params + row_params
 
     def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
-        """For a common word the planner walks the primary key backwards and stops early, for a rare one it
-        reads the GIN index."""
+        """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
+        one it reads the GIN index."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
@@ -417,16 +417,22 @@ class PostgresArchive(Archive):
         else:
             head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
             order, found_order = "i.id DESC", "id DESC"
+        if limit > self.sort_limit:
+            # All of them are sorted here when fewer than the limit match; else they are only counted (ranked by
+            # _ordered_matches): their order does not matter, and a bitmap scan stops at the limit without sorting
+            order = found_order = ""
         if any(len(term.words) > 1 for term in matching.terms):
             # A phrase: the planner takes it for as common as its words together and walks the primary key, but
             # only the lines' positions tell, so a rare phrase of common words read every line (2.6 s for "the
             # patch" over 3M lines). All the lines holding its words are read from the GIN index instead (0.5 s).
             return self._query(
                 f"WITH found AS MATERIALIZED ({head} WHERE {' AND '.join(where)}) "  # noqa: S608
-                f"SELECT * FROM found ORDER BY {found_order} LIMIT ?",
+                f"SELECT * FROM found {found_order and 'ORDER BY ' + found_order} LIMIT ?",
                 [*params, limit],
             )
-        return self._query(f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit])
+        return self._query(
+            f"{head} WHERE {' AND '.join(where)} {order and 'ORDER BY ' + order} LIMIT ?", [*params, limit]
+        )
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
