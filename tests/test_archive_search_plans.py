@@ -169,3 +169,9 @@ def test_words_of_a_store_rolled_back_are_listed_when_stored_again(
         assert all(hit[0].startswith("ops") for hit in ranked(archive, "relea*"))
         store_log(archive, "web.2024-06-01-14.00.log.txt", log(*LATER))
         assert ("web.2024-06-01-14.00", "line", 2) in ranked(archive, "relea*")  # "releasing tomorrow"
+
+
+def test_sqlite_readers_map_the_file(tmp_path: Path) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'a.db'}") as archive, archive._connection():
+        assert archive._query("PRAGMA mmap_size") == [(1 << 30,)]
+        assert archive._query("PRAGMA query_only") == [(1,)]  # a reader's connection, where searches run

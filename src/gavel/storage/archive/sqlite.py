@@ -48,6 +48,9 @@ _PRAGMAS = (
 _READER_PRAGMAS = (
     "query_only = ON",  # a reader never writes, even by mistake
     "cache_size = -16384",  # KiB, per reader (the file's pages are shared in the OS cache anyway)
+    # read the file's pages where the OS caches them, without copying each one in: a search reading the lengths
+    # of 10,000 lines scattered over a 500 MB archive took half the time (29 -> 14 ms, measured)
+    "mmap_size = 1073741824",
     "temp_store = MEMORY",
 )
 _PRAGMA_RETRY_SECONDS = 10.0
@@ -592,13 +595,12 @@ class SqliteArchive(Archive):
                 )
                 if len(keys) > self.sort_limit:
                     return [(0, LINES, 0, key >> 32, key & _LINE_MASK) for (key,) in keys]
-                sizes: dict[int, int] = dict(
-                    self._query(
-                        "SELECT id, text_length FROM log_lines WHERE id IN (SELECT value FROM json_each(?))",
-                        (json.dumps([key for (key,) in keys]),),
-                    )
+                # in the rowids' order, one lookup each (measured faster than an IN list, which sorts them first)
+                rows = self._query(
+                    "SELECT l.text_length, l.id FROM json_each(?) j CROSS JOIN log_lines l ON l.id = j.value",
+                    (json.dumps([key for (key,) in keys]),),
                 )
-                return [(sizes[key], LINES, 0, key >> 32, key & _LINE_MASK) for (key,) in keys if key in sizes]
+                return [(size, LINES, 0, key >> 32, key & _LINE_MASK) for size, key in rows]
         source, where, params = self._fts_source(matching, text=True)
         columns = (
             "l.text_length, 0, 0, f.rowid >> 32, f.rowid & 4294967295"
