@@ -153,6 +153,7 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
         "people_by_nick",
         ("DROP INDEX people_by_nick", "DROP INDEX people_by_other_nicks", "DROP INDEX attendance_by_nick"),
     ),
+    ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
 )
 
 

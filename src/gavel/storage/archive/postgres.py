@@ -23,7 +23,7 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
-from gavel.storage.archive.query import tsquery
+from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
@@ -32,6 +32,16 @@ from gavel.storage.archive.tokens import indexed_tsvector, tsvector_of
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
 _RETOKENIZE_BATCH = 20_000
+SEARCH_SETTINGS = {
+    # a bitmap of a common word's 600,000 lines fits, exact (in 4 MB it is lossy: every line on its pages is
+    # checked again; "the" said by one nick took 1.3 s)
+    "work_mem": "32MB",
+    # compiling a query costs more than a search's run; parallel workers only add work on a busy small machine
+    # (and hide it: their CPU time is not the connection's)
+    "jit": "off",
+    "max_parallel_workers_per_gather": "0",
+}
+"""Planner settings for the statements of a search (on its connection, reset after it)."""
 _SET_ITEM_INDEX = "UPDATE items SET tsv = ?::tsvector, text_length = ? WHERE id = ?"
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -355,7 +365,7 @@ class PostgresArchive(Archive):
         self._run_many(_SET_ITEM_INDEX, [(*indexed_tsvector(text), item) for item, text in rows])
 
     def _tokenize_everything(self) -> None:
-        """Write every stored line's and item's ``tsv`` again, from gavel's tokens (migration 6)."""
+        """Write every stored line's and item's ``tsv`` again, from gavel's tokens (migration 7)."""
         with self._conn.cursor() as cursor:
             cursor.execute(
                 "CREATE TEMPORARY TABLE gavel_tokens (meeting_id bigint, number bigint, tsv tsvector, "
@@ -406,20 +416,38 @@ class PostgresArchive(Archive):
         return alias, where + row_where, params + row_params
 
     def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
-        """For a common word the planner walks the primary key backwards and stops early, for a rare one it
-        reads the GIN index."""
+        """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
+        one it reads the GIN index."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
-            order = "l.meeting_id DESC, l.number DESC"
+            order, found_order = "l.meeting_id DESC, l.number DESC", "meeting_id DESC, number DESC"
         else:
-            head, order = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i", "i.id DESC"
-        return self._query(f"{head} WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?", [*params, limit])
+            head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
+            order, found_order = "i.id DESC", "id DESC"
+        if limit > self.sort_limit:
+            # All of them are sorted here when fewer than the limit match; else they are only counted (ranked by
+            # _ordered_matches): their order does not matter, and a bitmap scan stops at the limit without sorting
+            order = found_order = ""
+        if any(len(term.words) > 1 for term in matching.terms):
+            # A phrase: the planner takes it for as common as its words together and walks the primary key, but
+            # only the lines' positions tell, so a rare phrase of common words read every line (2.6 s for "the
+            # patch" over 3M lines). All the lines holding its words are read from the GIN index instead (0.5 s).
+            return self._query(
+                f"WITH found AS MATERIALIZED ({head} WHERE {' AND '.join(where)}) "  # noqa: S608
+                f"SELECT * FROM found {found_order and 'ORDER BY ' + found_order} LIMIT ?",
+                [*params, limit],
+            )
+        return self._query(
+            f"{head} WHERE {' AND '.join(where)} {order and 'ORDER BY ' + order} LIMIT ?", [*params, limit]
+        )
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
         ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts."""
-        _alias, where, params = self._ts_source(matching)
+        alias, where, params = self._ts_source(matching)
+        where.append(f"{alias}.text_length >= ?")  # shorter texts cannot hold every word: skip them in the index
+        params.append(least_length(matching.terms))
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
             order = "l.text_length, l.meeting_id DESC, l.number DESC"
@@ -441,13 +469,17 @@ class PostgresArchive(Archive):
     @contextmanager
     def _time_limit(self, seconds: float) -> Iterator[None]:
         """``statement_timeout`` on the thread's connection for the statements of the block (PostgreSQL cancels
-        one running longer)."""
-        self._conn.execute("SELECT set_config('statement_timeout', %s, false)", (f"{max(1, int(seconds * 1000))}",))
+        one running longer), and the planner settings of a search (:data:`SEARCH_SETTINGS`), reset after it."""
+        settings = {"statement_timeout": f"{max(1, int(seconds * 1000))}", **SEARCH_SETTINGS}
+        self._conn.execute(
+            "SELECT " + ", ".join(["set_config(%s, %s, false)"] * len(settings)),
+            [value for pair in settings.items() for value in pair],
+        )
         try:
             yield
         finally:
-            with suppress(psycopg.Error):  # a lost connection has no timeout to reset
-                self._conn.execute("SELECT set_config('statement_timeout', '0', false)")
+            with suppress(psycopg.Error):  # a lost connection has no settings to reset
+                self._conn.execute("; ".join(f"RESET {name}" for name in settings))
 
     def _busy(self, error: Exception) -> bool:
         """A cancelled statement (the time limit), a lock not granted, a lost connection."""

@@ -10,10 +10,11 @@ runs of letters and digits, folded), so a term can always be quoted safely; ``AN
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gavel.storage.archive.model import SnippetPart
-from gavel.storage.archive.tokens import quote_lexeme, strip_marks, word_tokens
+from gavel.storage.archive.tokens import MAX_LENGTH, quote_lexeme, strip_marks, word_tokens
 
 MAX_TERMS = 16
 MIN_PREFIX = 3  # a shorter word* is matched as a whole word: FTS5 would merge the index entries of thousands of words
@@ -69,9 +70,30 @@ def _prefix_long_enough(word: str) -> bool:
     return bool(parts) and len(parts[-1]) >= MIN_PREFIX
 
 
-def fts5_query(terms: tuple[Term, ...]) -> str:
-    """An SQLite FTS5 MATCH expression: every term as a quoted string (an implicit AND)."""
-    return " ".join('"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms)
+def least_length(terms: tuple[Term, ...]) -> int:
+    """The fewest tokens a text can have that matches every term (its length for ranking can be no less): each
+    distinct word is a token of its own, and a phrase's words are that many tokens in a row."""
+    if not terms:
+        return 0
+    distinct = {word for term in terms for word in term.words}
+    return min(MAX_LENGTH, max(len(distinct), *(len(term.words) for term in terms)))
+
+
+def fts5_query(terms: tuple[Term, ...], expanded: Mapping[Term, Sequence[str]] | None = None) -> str:
+    """An SQLite FTS5 MATCH expression: every term as a quoted string (an implicit AND). A prefix term found in
+    ``expanded`` becomes the phrases with each of the words its prefix stands for, joined by OR (then the terms
+    are joined by an explicit AND, which FTS5 needs next to parentheses)."""
+    if not expanded or not any(term in expanded for term in terms):
+        return " ".join('"' + " ".join(term.words) + '"' + ("*" if term.prefix else "") for term in terms)
+    parts = []
+    for term in terms:
+        words = expanded.get(term)
+        if words is None:
+            parts.append('"' + " ".join(term.words) + '"' + ("*" if term.prefix else ""))
+        else:
+            head = "".join(word + " " for word in term.words[:-1])
+            parts.append("(" + " OR ".join(f'"{head}{word}"' for word in words) + ")")
+    return " AND ".join(parts)
 
 
 def tsquery(terms: tuple[Term, ...]) -> str:
