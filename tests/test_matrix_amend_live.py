@@ -141,5 +141,7 @@ def test_power_level_chairs_on_synapse_follow_changes_during_the_meeting(synapse
             ("agreed", "carol decides as a moderator"),
             ("agreed", "bob now may"),
         ]
+        # Chairs at the end: the starter, and bob by power level; carol was demoted.
+        assert minutes["meeting"]["chairs"] == sorted([alice.name, bob.name], key=lambda nick: (nick.lower(), nick))
 
     asyncio.run(scenario())

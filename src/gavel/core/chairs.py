@@ -22,10 +22,17 @@ class Chairs:
         self._chair_account: dict[str, str] = {}  # folded chair nick -> the account that chair is logged in to
         self._accounts: dict[str, str] = {}  # folded nick -> services account, for the nicks present
         self.by_role: frozenset[str] = frozenset()  # accounts that chair by their role (Matrix power levels)
+        self._speakers: dict[str, str] = {}  # account -> the nick it last said a line under (role chairs' names)
 
     def nicks(self) -> list[str]:
-        """The chairs' nicks, sorted case-insensitively."""
-        return sorted(self._nicks.values(), key=lambda nick: (nick.lower(), nick))
+        """The chairs' nicks, sorted case-insensitively: chairs by nick or account, then every account chairing by
+        its role (``by_role``) that said a line in this meeting, under its latest nick."""
+        chairs = dict(self._nicks)
+        speakers = self._speakers
+        for account in self.by_role & speakers.keys():
+            nick = speakers[account]
+            chairs.setdefault(fold_nick(nick), nick)
+        return sorted(chairs.values(), key=lambda nick: (nick.lower(), nick))
 
     def is_chair(self, nick: str, account: str | None = None) -> bool:
         """Whether ``nick``, logged in to ``account`` (None: not logged in), is a chair (by nick, by account, or by
@@ -69,8 +76,11 @@ class Chairs:
                 self._chair_accounts.discard(account)
 
     def rename(self, old: str, new: str) -> None:
-        """A chair who changes nick stays chair, bound to the same account."""
+        """A chair who changes nick stays chair, bound to the same account (and a speaker is named by the new nick)."""
         old_key, new_key = fold_nick(old), fold_nick(new)
+        account = self._accounts.get(old_key)
+        if account is not None and fold_nick(self._speakers.get(account, "")) == old_key:
+            self._speakers[account] = new
         if old_key in self._nicks:
             del self._nicks[old_key]
             self._nicks[new_key] = new
@@ -81,6 +91,7 @@ class Chairs:
         """``nick`` said a line logged in to ``account``: a chair first seen without one is now bound to it."""
         key = fold_nick(nick)
         self._accounts[key] = account
+        self._speakers[account] = nick
         if self.by_account and key in self._nicks and key not in self._chair_account:
             self._chair_account[key] = account
             self._chair_accounts.add(account)
