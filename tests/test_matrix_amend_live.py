@@ -44,6 +44,7 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
     async def scenario() -> None:
         alice = User(synapse, "alice" + secrets.token_hex(2))
         bob = User(synapse, "bob" + secrets.token_hex(2))
+        bob_id = synapse.user_id(bob.name)
         room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
         await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
         config = load_config(write_config(tmp_path, synapse, room_id), environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
@@ -67,6 +68,12 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
             await text(bob, room_id, f"> <{alice.name}> who takes the release?\n\n#action bob takes it", **reply)
             thread = {"m.relates_to": {"rel_type": "m.thread", "event_id": question, "is_falling_back": True}}
             await text(bob, room_id, "in the thread", **thread)
+            notes = await text(alice, room_id, "#action write the notes")
+            new = {"msgtype": "m.text", "body": "#action write the notes today", "m.mentions": {"user_ids": [bob_id]}}
+            relates = {"rel_type": "m.replace", "event_id": notes}
+            await send(
+                alice, room_id, {"msgtype": "m.text", "body": "* x", "m.new_content": new, "m.relates_to": relates}
+            )
             await text(alice, room_id, "#endmeeting")
             await wait_until(lambda: list((tmp_path / "out").rglob("*.json")))
         (minutes_path,) = (tmp_path / "out").rglob("*.json")
@@ -74,7 +81,10 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
         assert [(i["kind"], i["text"]) for i in minutes["items"]] == [
             ("info", "the release is friday"),
             ("action", "bob takes it"),
+            ("action", "write the notes today"),
         ]
+        # The edit named bob by reference (m.mentions of its new content): the action is his.
+        assert minutes["actions_by_person"][bob.name] == ["write the notes today"]
         stem = minutes_path.name.removesuffix(".json")
         files = {p.name[len(stem) :]: p.read_text(encoding="utf-8") for p in minutes_path.parent.glob(stem + ".*")}
         assert all("hunter2" not in body for body in files.values())

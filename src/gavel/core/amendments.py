@@ -7,7 +7,8 @@ line says who redacted it.
 
 What an edit does to the minutes, while the meeting runs (only the line's sender may edit it):
 
-- a line that made an item (``#info``, ``#action`` ..., a link): the item takes the edited text, marked corrected;
+- a line that made an item (``#info``, ``#action`` ..., a link): the item takes the edited text, marked corrected,
+  and an action the owners the edit names by reference (``Edit.mentions``), as if the line had been said so;
   edited into another item command it becomes that item (``#info`` -> ``#action``); edited into chat or into a
   command that makes no item, the item leaves the minutes;
 - a chat line edited into an item command adds the item where the line was (a typo such as ``#ifno`` fixed);
@@ -95,17 +96,21 @@ def _edit_items(meeting: Meeting, said: SaidLine, event: Edit, effects: list[Eff
     changed = list(items)
     if old is not None and new is not None:
         item = items[old]
-        if (item.kind, item.text) == new:
+        kind, text, owners = new
+        if (item.kind, item.text, item.owners) == new:
             return
-        changed[old] = replace(item, kind=new[0], text=new[1], corrected_from=item.corrected_from or item.text)
+        corrected = item.corrected_from or item.text if (item.kind, item.text) != (kind, text) else item.corrected_from
+        changed[old] = replace(item, kind=kind, text=text, corrected_from=corrected, owners=owners)
     elif old is not None:
         del changed[old]
     elif new is not None:
         position = next((index for index, item in enumerate(items) if item.line > said.number), len(items))
         topic = items[position - 1].topic if position else None
-        changed.insert(position, Item(new[0], new[1], said.nick, said.time, said.number, topic))
+        changed.insert(position, Item(new[0], new[1], said.nick, said.time, said.number, topic, owners=new[2]))
     else:
         return
+    if new is not None:
+        meeting.name_owners(new[2])
     meeting.rewrite_items(changed)
 
 
@@ -119,8 +124,9 @@ def _edit_topic(meeting: Meeting, at: list[int], event: Edit, effects: list[Effe
         meeting.show_topic(effects)
 
 
-def _item_of(meeting: Meeting, event: Edit) -> tuple[ItemKind, str] | None:
-    """The item the edited text would have made when said (None: chat, or a command that makes none)."""
+def _item_of(meeting: Meeting, event: Edit) -> tuple[ItemKind, str, tuple[str, ...]] | None:
+    """The item the edited text would have made when said: its kind, text and owners by reference (None: chat, or a
+    command that makes none)."""
     text = event.text
     parsed = commands.parse(text, maubot=meeting.settings.maubot_spellings)
     if parsed is not None:
@@ -128,9 +134,9 @@ def _item_of(meeting: Meeting, event: Edit) -> tuple[ItemKind, str] | None:
         kind = ITEM_COMMANDS.get(command.name)
         if kind is None or not arg or not may_use(meeting, command, _as_said(event)):
             return None
-        return kind, arg
+        return kind, arg, meeting.owners_of(kind, event.mentions)
     if not text.startswith(BARE_PREFIXES) and starts_with_url(text.lstrip()):
-        return ItemKind.LINK, text.strip()
+        return ItemKind.LINK, text.strip(), ()
     return None
 
 

@@ -145,6 +145,8 @@ class Edit:
     """``nick`` changed a line said earlier (a Matrix ``m.replace``): ``target`` is that line's message id.
 
     Only the line's own sender may edit it (the core compares accounts, else nicks); ``msgid`` is the edit's id.
+    ``mentions``: the nicks the new text names by reference, as ``Message.mentions`` (an edited ``#action`` is
+    theirs, exactly as if the line had been said so).
     """
 
     time: datetime
@@ -153,6 +155,7 @@ class Edit:
     text: str
     account: str | None = None
     msgid: str | None = None
+    mentions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -539,17 +539,25 @@ class Meeting:
             self.current_topic = text
             agenda = agenda or self.agenda.copy()
             self.agenda.start_topic(text, event.time, self.lines)
-        owners: tuple[str, ...] = ()
-        if kind is ItemKind.ACTION and event.mentions:
-            owners = tuple(nick for nick in event.mentions if not self.is_bot(nick))
-            for nick in owners:
-                self._people.name(nick)
+        owners = self.owners_of(kind, event.mentions)
+        self.name_owners(owners)
         item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref, owners=owners)
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)
         self._undo.append(Undo(item, previous_topic, vote, agenda=agenda))
         return item
+
+    def owners_of(self, kind: ItemKind, mentions: tuple[str, ...]) -> tuple[str, ...]:
+        """The owners by reference of an item of ``kind`` said naming ``mentions``: an action's, never the bot."""
+        if kind is not ItemKind.ACTION or not mentions:
+            return ()
+        return tuple(nick for nick in mentions if not self.is_bot(nick))
+
+    def name_owners(self, owners: tuple[str, ...]) -> None:
+        """``owners`` were named as an action's owners: an action may be assigned to them (``action_nicks``)."""
+        for nick in owners:
+            self._people.name(nick)
 
     def change_agenda(self) -> Agenda:
         """The agenda, to change now (without a new topic); ``#undo`` takes the change back."""

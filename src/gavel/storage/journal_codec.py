@@ -16,7 +16,7 @@ each line ending in ``\\n``::
 - Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``
   ``edit`` ``redact`` ``role``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old
   nick, ``x`` text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id
-  of its thread, ``m`` the list of nicks it mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s``
+  of its thread, ``m`` the list of nicks a ``msg`` or ``edit`` mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s``
   series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An optional field that is
   ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
@@ -142,6 +142,8 @@ def encode_event(event: Event) -> bytes:
             tail += ',"i":' + _quote(event.msgid)
         if isinstance(event, Edit):
             tail = ',"x":' + _quote(event.text) + tail
+            if event.mentions:
+                tail += ',"m":[' + ",".join(_quote(nick) for nick in event.mentions) + "]"
         line = (
             f'{{"k":"{"edit" if kind is Edit else "redact"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"g":{_quote(event.target)}{tail}}}\n'
@@ -198,7 +200,7 @@ _KEYS: dict[str, frozenset[str]] = {
     "raw": frozenset("ktx"),
     "tick": frozenset("kt"),
     "open": frozenset("ktsl"),
-    "edit": frozenset("ktngxai"),
+    "edit": frozenset("ktngxaim"),
     "redact": frozenset("ktngai"),
     "role": frozenset("ktl"),
 }
@@ -245,6 +247,7 @@ def _decode_record(record: object) -> Event:
             _str(record, "x"),
             _optional(record, "a"),
             _optional(record, "i"),
+            _strings(record, "m"),
         )
     if kind == "redact":
         return Redaction(time, _str(record, "n"), _str(record, "g"), _optional(record, "a"), _optional(record, "i"))

@@ -229,9 +229,13 @@ class MatrixClient:
             new = content.get("m.new_content")
             if target is None or not isinstance(new, Mapping):
                 return []  # an edit without its target or its new content: nothing to apply
-            for number, line in enumerate(body_lines(new)):
+            lines = body_lines(new)
+            named = mentioned(new, room, self.user_id)  # the new content's own mentions and pills
+            for number, line in enumerate(lines):
                 edited = target if number == 0 else f"{target}#{number + 1}"
-                edit = Edit(time, nick, edited, line, sender, _line_id(event_id, number))
+                edit = Edit(
+                    time, nick, edited, line, sender, _line_id(event_id, number), _named_in(line, named, len(lines))
+                )
                 outputs.append(ChannelEvent(room.room_id, edit))
             return outputs
         thread = _string(relates.get("event_id")) if relates.get("rel_type") == "m.thread" else None
