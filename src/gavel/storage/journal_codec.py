@@ -16,9 +16,9 @@ each line ending in ``\\n``::
 - Event keys: ``k`` kind (``msg`` ``act`` ``nick`` ``join`` ``part`` ``quit`` ``acct`` ``raw`` ``tick`` ``open``
   ``edit`` ``redact`` ``role``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old
   nick, ``x`` text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id
-  of its thread, ``m`` the list of nicks a ``msg`` or ``edit`` mentions, ``g`` the message id an ``edit`` or ``redact`` targets, ``s``
-  series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An optional field that is
-  ``None`` (or an empty ``m``) is left out.
+  of its thread, ``m`` the list of nicks a ``msg`` or ``edit`` mentions, ``g`` the message id an ``edit`` or
+  ``redact`` targets, ``s`` series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An
+  optional field that is ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
   ``str`` round-trips and no line holds a raw line break.
 - The newline is the commit mark: an unterminated last line is a torn write (the process died mid-write) and is
