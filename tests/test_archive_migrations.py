@@ -154,6 +154,7 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("DROP INDEX people_by_nick", "DROP INDEX people_by_other_nicks", "DROP INDEX attendance_by_nick"),
     ),
     ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
+    ("CREATE TABLE line_relations", ("DROP TABLE line_relations",)),
 )
 
 
@@ -340,3 +341,20 @@ def test_meetings_stored_before_the_agenda_are_read_as_they_were(
             assert now is not None and stored is not None
             assert replace(now, items=()) == replace(stored, items=())
         assert archive.search(SearchQuery("triage", kind="agendum")).total == 1
+
+
+def test_an_archive_from_before_line_relations_gets_the_table_and_keeps_its_meetings(
+    archive_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration that adds ``line_relations`` (Matrix replies, threads, edits, redactions): an archive at the
+    version before gets it; its meetings read as before, with no relations."""
+    before = version_adding(archive_url, "CREATE TABLE line_relations") - 1
+    previous = fresh_columns(archive_url, before, monkeypatch)
+    assert "line_relations" not in previous
+    meeting_id = store_fixture(archive_url)  # upgraded, then stored
+    assert columns(archive_url, "line_relations") == ["meeting_id", "number", "relation", "refers_to"]
+    downgrade(archive_url, before)
+    assert {table: columns(archive_url, table) for table in tables(archive_url)} == previous
+    with open_archive(archive_url) as archive:  # upgraded again
+        rows = list(archive.log_lines(meeting_id))
+    assert len(rows) == 338 and all(row.relation is None and row.refers_to is None for row in rows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gavel.render.view import UNASSIGNED, MinutesView
 from gavel.storage.archive import AgendumRow, Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
@@ -83,6 +83,9 @@ class ParsedMeeting:
     def store(self, archive: Archive, *, network: str | None = None) -> int:
         """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
         try:
-            return archive.store_rows(archive_record(self.view, network=network), self.spool.batches())
+            record = archive_record(self.view, network=network)
+            if self.spool.relations():  # a Matrix meeting's replies, threads, edits, redactions
+                record = replace(record, relations=self.spool.relations())
+            return archive.store_rows(record, self.spool.batches())
         finally:
             self.spool.discard()

@@ -174,16 +174,22 @@ _RELATION_WORDS = {
 }
 
 
-def related_html(line: LogLine, html: str) -> str:
-    """``html`` (a framed line ending in a newline) with a link to the line ``line`` relates to, if any."""
+def relation_note(relation: Relation, refers_to: int | None, href: str | None = None) -> str:
+    """The HTML that marks a line as a reply, thread line, edit or redaction, linked to the line it refers to
+    (``href``: that line's link, ``#l-N`` when not given)."""
+    linked, alone = _RELATION_WORDS[relation]
+    if refers_to is None:
+        return f' <span class="rel">({alone})</span>'
+    return f' <a class="rel" href="{href or f"#l-{refers_to}"}">({linked} {refers_to})</a>'
+
+
+def related_html(line: LogLine, html: str, frame: LineFrame = FILE_FRAME, href: str | None = None) -> str:
+    """``html`` (a line framed by ``frame``) with a link to the line ``line`` relates to, if any, before the frame's
+    end (``href``: that line's link, ``#l-N`` when not given)."""
     if line.relation is None:
         return html
-    linked, alone = _RELATION_WORDS[line.relation]
-    if line.refers_to is None:
-        note = f' <span class="rel">({alone})</span>'
-    else:
-        note = f' <a class="rel" href="#l-{line.refers_to}">({linked} {line.refers_to})</a>'
-    return html[:-1] + note + html[-1:]
+    end = len(frame.e)
+    return html[:-end] + relation_note(line.relation, line.refers_to, href) + html[-end:]
 
 
 class LogHtmlWriter:

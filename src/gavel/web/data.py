@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 import gavel
-from gavel.core.effects import LineKind, LogLine
+from gavel.core.effects import LineKind, LogLine, Relation
 from gavel.core.meeting import MeetingSettings
 from gavel.core.records import ItemKind
 from gavel.render.links import iso
@@ -46,6 +46,7 @@ SEARCH_KINDS = ("line", *ITEM_KINDS, AGENDUM_KIND)
 DEFAULT_INFO_URL = MeetingSettings(channel="#gavel").info_url
 _BARE_KINDS = (ItemKind.INFO.value, ItemKind.TOPIC.value)
 _LINE_KINDS = {kind.value: kind for kind in LineKind}
+_RELATIONS = {relation.value: relation for relation in Relation}
 # A path segment we accept for a series or meeting: no separators, no control characters, not "." or "..".
 _SEGMENT = re.compile(r"[^/\\\x00-\x1f\x7f]{1,200}\Z")
 
@@ -174,7 +175,11 @@ def day_time(moment: datetime) -> str:
 
 def log_line(row: LogRow) -> LogLine:
     """An archived log line as the core's ``LogLine`` (what the log writers take)."""
-    return LogLine(row.number, row.time, _LINE_KINDS.get(row.kind, LineKind.RAW), row.nick, row.text)
+    line = LogLine(row.number, row.time, _LINE_KINDS.get(row.kind, LineKind.RAW), row.nick, row.text)
+    if row.relation is not None:
+        line.relation = _RELATIONS.get(row.relation)
+        line.refers_to = row.refers_to if line.relation is not None else None
+    return line
 
 
 def rebuild_view(

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from markupsafe import Markup
 
-from gavel.render.logs import LineFrame, LogLineHtml
+from gavel.render.logs import LineFrame, LogLineHtml, related_html
 from gavel.storage.archive import LogRow
 from gavel.web.data import LogPage, log_line
 
@@ -30,20 +30,25 @@ PAGE_FRAME = LineFrame('<div class="ln" id="l-', '"><a href="#l-', '"><span clas
 """A line on the page: the whole line is the anchor (``.log.html`` anchors the time stamp: ``FILE_FRAME``)."""
 
 
-def _lines_html(lines: LogLineHtml, batch: list[LogRow]) -> Markup:
-    rows = [log_line(row).row() for row in batch]
-    html = lines.lines(rows, (row.number for row in batch), PAGE_FRAME)
+def _lines_html(lines: LogLineHtml, batch: list[LogRow], page: LogPage | None) -> Markup:
+    logged = [log_line(row) for row in batch]
+    html = lines.lines([line.row() for line in logged], (row.number for row in batch), PAGE_FRAME)
+    for index, line in enumerate(logged):
+        if line.relation is not None:  # a reply, thread line, edit or redaction (Matrix): linked to its line
+            href = None if page is None or line.refers_to is None else page.href(line.refers_to)
+            html[index] = related_html(line, html[index], PAGE_FRAME, href)
     return Markup("".join(html))  # noqa: S704 - LogLineHtml escapes the nick and the text; the rest is digits
 
 
-def log_lines_html(rows: Iterable[LogRow]) -> Iterator[Markup]:
-    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece."""
+def log_lines_html(rows: Iterable[LogRow], page: LogPage | None = None) -> Iterator[Markup]:
+    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece; a line that relates to another links to it (on
+    ``page``'s terms: the page that holds it when that is another)."""
     lines = LogLineHtml()
     batch: list[LogRow] = []
     for row in rows:
         batch.append(row)
         if len(batch) >= LINES_PER_CHUNK:
-            yield _lines_html(lines, batch)
+            yield _lines_html(lines, batch, page)
             batch = []
     if batch:
-        yield _lines_html(lines, batch)
+        yield _lines_html(lines, batch, page)

@@ -55,7 +55,7 @@ class Pages:
             viewer,
             meeting=meeting,
             view=rebuild_view(meeting),
-            log=log_lines_html(rows),
+            log=log_lines_html(rows, page),
             log_page=page,
         )
         return site.stream_page("meeting.html", context)

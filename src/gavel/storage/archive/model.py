@@ -189,13 +189,19 @@ class SeriesDetail:
 
 @dataclass(frozen=True, slots=True)
 class LogRow:
-    """One log line. ``kind`` is a LineKind value: "message", "action" (/me), "nick" or "raw"."""
+    """One log line. ``kind`` is a LineKind value: "message", "action" (/me), "nick" or "raw".
+
+    ``relation`` (a Relation value: "reply", "thread", "edit", "redaction") and ``refers_to``: how the line relates
+    to an earlier one (Matrix replies, threads, edits, redactions), as the ``.log.html`` links them.
+    """
 
     number: int  # 1-based, the #l-N anchor
     time: datetime
     kind: str
     nick: str
     text: str
+    relation: str | None = None
+    refers_to: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -220,6 +220,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX attendance_by_nick ON attendance (nick, status)",
         ),
     ),
+    (
+        9,
+        (  # how a Matrix meeting's lines relate to earlier ones (replies, threads, edits, redactions): few rows
+            """CREATE TABLE line_relations (
+                meeting_id bigint NOT NULL REFERENCES meetings (id),
+                number integer NOT NULL,
+                relation text NOT NULL,
+                refers_to integer,
+                PRIMARY KEY (meeting_id, number)
+            )""",
+        ),
+    ),
 )
 
 

@@ -221,13 +221,27 @@ class Reading(Actions):
             count = LINE_PAGE if left is None else min(left, LINE_PAGE)
             with self._connection():
                 rows = self._line_page(meeting_id, after, count)
+                related = self._relations(meeting_id, after, rows[-1][0]) if rows else {}
             for number, when, kind, nick, text in rows:
-                yield LogRow(number, f(when), kind, nick, text)
+                relation = related.get(number)
+                if relation is None:
+                    yield LogRow(number, f(when), kind, nick, text)
+                else:
+                    yield LogRow(number, f(when), kind, nick, text, *relation)
             if len(rows) < count:
                 return
             after = rows[-1][0]
             if left is not None:
                 left -= len(rows)
+
+    def _relations(self, meeting_id: int, after: int, last: int) -> dict[int, tuple[str, int | None]]:
+        """How the lines numbered above ``after`` up to ``last`` relate to earlier lines (only those that do)."""
+        rows = self._query(
+            "SELECT number, relation, refers_to FROM line_relations WHERE meeting_id = ? AND number > ? "
+            "AND number <= ?",
+            (meeting_id, after, last),
+        )
+        return {number: (relation, refers_to) for number, relation, refers_to in rows}
 
     def _meeting_summary(self, row: Row) -> MeetingSummary:
         f = self._from_db_time

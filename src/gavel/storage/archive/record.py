@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from gavel.storage.archive.model import AgendumRow, PersonRow, VoteRow
 
@@ -30,6 +31,15 @@ class ItemRecord:
     corrected_from: str | None = None  # the text as first said, when a correction changed it
     timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
     minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
+
+
+class LineRelation(NamedTuple):
+    """Log line ``number`` relates to line ``refers_to`` (None: to a line the meeting does not hold) as
+    ``relation`` (a Relation value: "reply", "thread", "edit", "redaction")."""
+
+    number: int
+    relation: str
+    refers_to: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +66,7 @@ class MeetingRecord:
     regrets: tuple[str, ...] = ()
     attendance_taken: bool = False  # someone used #present+, #here or #regrets+
     started_by: str | None = None  # the owner's nick at #startmeeting (None: the owner's)
+    relations: tuple[LineRelation, ...] = ()  # the log lines that relate to others (Matrix), by line number
 
     @property
     def unfinished(self) -> bool:

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 
 from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
+from gavel.storage.archive.record import LineRelation
 from gavel.storage.archive.tokens import length, tokens
 
 LineRow = tuple[int, int, str, str, str, str, int]
@@ -66,6 +67,7 @@ class LineSpool:
         self._last_time: datetime | None = None
         self._last_micros = 0
         self._replaced: dict[int, LineRow] = {}  # lines added already that read otherwise now (redactions)
+        self._relations: list[LineRelation] = []  # the lines added that relate to others (few: Matrix only)
 
     def replace(self, line: LogLine) -> None:
         """Line ``line.number``, added already, reads as ``line`` (``batches`` gives it so)."""
@@ -76,6 +78,12 @@ class LineSpool:
 
     def add(self, line: LogLine) -> None:
         self.add_rows(line.number, [line.row()])
+        if line.relation is not None:
+            self._relations.append(LineRelation(line.number, line.relation.value, line.refers_to))
+
+    def relations(self) -> tuple[LineRelation, ...]:
+        """The lines added that relate to an earlier line (replies, threads, edits, redactions), in order."""
+        return tuple(self._relations)
 
     def add_rows(self, first: int, lines: Iterable[Row]) -> None:
         """Add consecutive lines, the first numbered ``first``."""
@@ -164,6 +172,7 @@ class LineSpool:
             self._path = None
         self._chunks = []
         self._rows = []
+        self._relations = []
         self._count = 0
 
     def __getstate__(self) -> dict[str, Any]:
@@ -176,6 +185,7 @@ class LineSpool:
             "chunks": self._chunks,
             "path": self._path,
             "replaced": self._replaced,
+            "relations": self._relations,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -185,6 +195,7 @@ class LineSpool:
         self._rows = []
         self._chunks = state["chunks"]
         self._replaced = state.get("replaced", {})
+        self._relations = state.get("relations", [])
         self._in_memory = sum(len(chunk) for chunk in self._chunks)
         self._path = state["path"]
         self._file = None

@@ -270,6 +270,18 @@ MIGRATIONS: tuple[Migration, ...] = (
             lambda archive: archive._remember_indexed_words(),
         ),
     ),
+    (
+        9,
+        (  # how a Matrix meeting's lines relate to earlier ones (replies, threads, edits, redactions): few rows
+            """CREATE TABLE line_relations (
+                meeting_id INTEGER NOT NULL REFERENCES meetings (id),
+                number INTEGER NOT NULL,
+                relation TEXT NOT NULL,
+                refers_to INTEGER,
+                PRIMARY KEY (meeting_id, number)
+            ) WITHOUT ROWID""",
+        ),
+    ),
 )
 
 

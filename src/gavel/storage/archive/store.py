@@ -6,6 +6,7 @@ import hashlib
 import json
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from gavel.core.effects import LogLine
@@ -66,6 +67,8 @@ class Storing(Database):
             for line in lines:
                 spool.add(line)
             spool.close()
+            if spool.relations():
+                record = replace(record, relations=spool.relations())
             return self.store_rows(record, spool.batches())
         finally:
             spool.discard()
@@ -160,7 +163,7 @@ class Storing(Database):
         )
         self._run("DELETE FROM actions WHERE meeting_id = ?", (meeting_id,))
         self._unindex_items(meeting_id)
-        for table in ("items", "votes", "people", "agenda", "attendance"):
+        for table in ("items", "votes", "people", "agenda", "attendance", "line_relations"):
             self._run(f"DELETE FROM {table} WHERE meeting_id = ?", (meeting_id,))  # noqa: S608 -- fixed names
 
     def _insert_minutes(self, meeting_id: int, record: MeetingRecord, kept: KeptActions) -> None:
@@ -222,6 +225,11 @@ class Storing(Database):
         actions = [(position, item) for position, item in enumerate(record.items) if item.kind == _ACTION]
         if actions:
             self._insert_actions(meeting_id, actions, kept)
+        if record.relations:
+            self._run_many(
+                "INSERT INTO line_relations (meeting_id, number, relation, refers_to) VALUES (?, ?, ?, ?)",
+                [(meeting_id, number, relation, refers_to) for number, relation, refers_to in record.relations],
+            )
 
     def _insert_agenda(self, meeting_id: int, record: MeetingRecord) -> None:
         """The agenda and the attendance (present, then regrets, each in the minutes' order)."""
