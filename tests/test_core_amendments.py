@@ -125,7 +125,11 @@ def test_a_redaction_blanks_the_line_and_its_edits_and_drops_its_item_for_good()
     said(session, "alice", "#info kept", "$2")
     effects = redact(session, "$1", nick="mod", account=B)
     replaced = [effect.line for effect in effects if isinstance(effect, ReplaceLine)]
-    assert [(line.number, line.text) for line in replaced] == [(3, "[redacted]"), (4, "[redacted]")]
+    # the edit stays an edit of line 3 (so a replay of the log applies it again), its text gone
+    assert [(line.number, line.text, line.refers_to) for line in replaced] == [
+        (3, "[redacted]", None),
+        (4, "alice (edited line 3): [redacted]", 3),
+    ]
     [logged] = log_lines(effects)
     assert logged.text == "mod redacted line 3" and logged.refers_to == 3 and logged.relation is Relation.REDACTION
     assert texts(session.meeting) == [(ItemKind.TOPIC, "T"), (ItemKind.INFO, "kept")]
@@ -205,7 +209,8 @@ def test_any_sequence_of_edits_and_redactions_never_raises_and_undo_follows(even
         effects = meeting.handle(event)
         for effect in effects:
             if isinstance(effect, ReplaceLine):
-                assert effect.line.text == "[redacted]" and effect.line.number <= meeting.lines
+                assert effect.line.text.endswith("[redacted]") and effect.line.number <= meeting.lines
+                assert "edited" not in effect.line.text or effect.line.relation is Relation.EDIT
             if isinstance(effect, LogLine) and effect.refers_to is not None:
                 assert 0 < effect.refers_to < effect.number
         owner, account = meeting.owner, meeting.chair_account(meeting.owner)

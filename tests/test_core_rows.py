@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from gavel.core import Effect, LogLine, Meeting, MeetingSettings, MeetingState
 from gavel.core.effects import LogLines
-from gavel.core.events import LineKind, NickChange, RawLine, Row, nick_change_text, row_event
+from gavel.core.events import Edit, LineKind, NickChange, RawLine, Redaction, Row, nick_change_text, row_event
 from gavel.core.meeting import WHITESPACE
 from strategies import BOT, NICKS, T0, nicks, settings_strategy, texts
 
@@ -31,8 +31,18 @@ def row_lists(draw: st.DrawFn) -> list[Row]:
         time += timedelta(seconds=draw(st.sampled_from((0, 0, 1, 3))))
         kind = draw(st.sampled_from([LineKind.MESSAGE] * 6 + [LineKind.ACTION, LineKind.NICK, LineKind.RAW]))
         nick = draw(st.one_of(st.sampled_from((*NICKS, BOT)), nicks))
-        if kind is LineKind.NICK:
-            rows.append(row(kind, time, nick, nick_change_text(nick, draw(st.sampled_from(NICKS)))))
+        if kind is LineKind.NICK:  # a nick change, or (replayed from a Matrix log) an edit or a redaction
+            line = draw(st.integers(min_value=1, max_value=30))
+            text = draw(
+                st.sampled_from(
+                    (
+                        nick_change_text(nick, draw(st.sampled_from(NICKS))),
+                        f"{nick} (edited line {line}): {draw(st.sampled_from(('#info edited', 'chat', '#topic t')))}",
+                        f"{nick} redacted line {line}",
+                    )
+                )
+            )
+            rows.append(row(kind, time, nick, text))
         elif kind is LineKind.RAW:
             rows.append(row(kind, time, "", draw(texts)))
         else:
@@ -162,6 +172,14 @@ def test_row_event_turns_only_well_made_nick_rows_into_nick_changes() -> None:
     assert row_event(row(LineKind.NICK, T0, "a", nick_change_text("a", "b"))) == NickChange(T0, "a", "b")
     assert row_event(row(LineKind.NICK, T0, "a", "a is now known as ")) == RawLine(T0, "a is now known as ")
     assert row_event(row(LineKind.NICK, T0, "a", "x is now known as b")) == RawLine(T0, "x is now known as b")
+
+
+def test_row_event_turns_a_replayed_edit_or_redaction_line_into_that_event_by_line_number() -> None:
+    edited = row(LineKind.NICK, T0, "a", "a (edited line 12): #info new")
+    assert row_event(edited) == Edit(T0, "a", "line 12", "#info new")
+    assert row_event(row(LineKind.NICK, T0, "a", "a redacted line 3")) == Redaction(T0, "a", "line 3")
+    for odd in ("b redacted line 3", "a redacted line 0", "a redacted line 3 ", "a (edited line x): y", "a"):
+        assert row_event(row(LineKind.NICK, T0, "a", odd)) == RawLine(T0, odd)
 
 
 def test_log_line_row_has_its_stamp() -> None:

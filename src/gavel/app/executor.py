@@ -37,7 +37,7 @@ from gavel.core.effects import (
     SetTopic,
 )
 from gavel.core.errors import GavelError
-from gavel.core.events import AccountChange, Event, RoleChairs, Row
+from gavel.core.events import AccountChange, Event, RoleChairs, Row, row_event
 from gavel.core.meeting import Meeting, MeetingSettings, MeetingState
 from gavel.core.naming import basename
 from gavel.render.view import MinutesView, build_view
@@ -171,13 +171,17 @@ class MeetingExecutor:
         new_id: Callable[[], str],
         chat: Chat | None = None,
         journals: JournalOpener | None = None,
+        amended_lines: frozenset[int] = frozenset(),
     ) -> None:
+        """``amended_lines``: for a replayed log, the line numbers its edit and redaction lines name
+        (``transports.replay.amended_lines``): its meetings remember those lines, and its rows go one by one."""
         self._settings = settings
         self.outputs = outputs
         self._new_id = new_id
         self.chat = chat
         self._journals = journals
-        self.meeting = Meeting(settings())
+        self._amended_lines = amended_lines
+        self.meeting = self._new_meeting(settings())
         self.meeting_id: str | None = None
         self.journal: Journal | None = None
         self._work_name: str | None = None  # the journal's file name, which names the live log's work directory
@@ -282,7 +286,11 @@ class MeetingExecutor:
     # ------------------------------------------------------------------ the row path (replay, import)
 
     def process_rows(self, batches: Iterable[list[Row]]) -> None:
-        """Rows of a log, in batches: the replay hot path (``Meeting.handle_rows``), no journal."""
+        """Rows of a log, in batches: the replay hot path (``Meeting.handle_rows``), no journal. A log with edits
+        and redactions goes row by row (``Meeting.handle``): its meetings remember the lines those name."""
+        if self._amended_lines:
+            self._process_rows_one_by_one(batches)
+            return
         for rows in batches:
             start, stop = 0, len(rows)
             while start < stop:
@@ -291,6 +299,15 @@ class MeetingExecutor:
                 if idle:  # the lines before a meeting (not the one that starts it)
                     self.lines_outside += end - start - (1 if effects else 0)
                 start = end
+                self.execute(effects)
+
+    def _process_rows_one_by_one(self, batches: Iterable[list[Row]]) -> None:
+        for rows in batches:
+            for row in rows:
+                idle = self.meeting.state is MeetingState.IDLE
+                effects = self.meeting.handle(row_event(row))
+                if idle and not effects:  # a line before a meeting (not the one that starts it)
+                    self.lines_outside += 1
                 self.execute(effects)
 
     # ------------------------------------------------------------------ effects
@@ -385,7 +402,7 @@ class MeetingExecutor:
         self.meeting_id = None
         self._seen = set()
         ended = self.meeting
-        self.meeting = Meeting(self._settings())
+        self.meeting = self._new_meeting(self._settings())
         time = ended.ended_at or ended.last_activity or ended.started_at
         if time is not None:
             self._carry_accounts(ended, time)
@@ -402,8 +419,13 @@ class MeetingExecutor:
         if self.meeting.state is not MeetingState.IDLE:
             raise RuntimeError("a meeting's settings change only between meetings")
         previous = self.meeting
-        self.meeting = Meeting(settings)
+        self.meeting = self._new_meeting(settings)
         self._carry_accounts(previous, time)
+
+    def _new_meeting(self, settings: MeetingSettings) -> Meeting:
+        meeting = Meeting(settings)
+        meeting.amended_lines = self._amended_lines
+        return meeting
 
     def _unplaced_view(self, meeting: Meeting, unfinished_at: datetime | None) -> MinutesView:
         assert meeting.started_at is not None

@@ -29,7 +29,13 @@ from gavel.app.archiving import ParsedMeeting
 from gavel.app.executor import MeetingExecutor, Outputs, replay_ids
 from gavel.app.replay import archive_collector, discard_archived, log_settings
 from gavel.storage.archive.base import Archive
-from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
+from gavel.transports.replay import (
+    ReplayReport,
+    amended_lines,
+    date_from_filename,
+    name_from_filename,
+    read_rows,
+)
 
 WORKER_NICENESS = 10
 _STAMP = re.compile(r"\.(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.log\.txt\Z")
@@ -70,7 +76,8 @@ def parse_log(
     try:
         with open(path, "rb") as stream:
             settings = log_settings(stream, path, channel, bot_nick)
-            executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path))
+            amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
+            executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)
             executor.process_rows(read_rows(stream, day, report))
             executor.close()
     except Exception as error:

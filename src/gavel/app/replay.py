@@ -16,7 +16,13 @@ from gavel.app.executor import ArchiveTarget, MeetingExecutor, Outputs, replay_i
 from gavel.app.output_tree import ALL_FORMATS, WrittenMeeting
 from gavel.core.errors import GavelError
 from gavel.core.meeting import Meeting, MeetingSettings
-from gavel.transports.replay import ReplayReport, date_from_filename, name_from_filename, read_rows
+from gavel.transports.replay import (
+    ReplayReport,
+    amended_lines,
+    date_from_filename,
+    name_from_filename,
+    read_rows,
+)
 
 if TYPE_CHECKING:
     from gavel.app.archiving import ParsedMeeting
@@ -100,7 +106,8 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
     try:
         with open(path, "rb") as stream:
             settings = log_settings(stream, path, options.channel, options.bot_nick)
-            executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path))
+            amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
+            executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)
             try:
                 executor.process_rows(read_rows(stream, day, report))
                 executor.close()

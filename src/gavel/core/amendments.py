@@ -1,9 +1,14 @@
 """Edits and redactions of lines said earlier in the meeting (Matrix ``m.replace`` and redactions).
 
 Logs are append-only: an edit is a new log line (the new text, marked ``(edited line N)``, linked to line N in the
-HTML log) and the original line stays as it was said. A redaction is the exception: the removed line (and every
-edit of it) is replaced by ``[redacted]`` in the logs when the meeting's files are written (``ReplaceLine``), and a
-line says who redacted it.
+HTML log) and the original line stays as it was said. A redaction is the exception: the removed line reads
+``[redacted]`` and every edit of it ``nick (edited line N): [redacted]`` in the logs when the meeting's files are
+written (``ReplaceLine``), and a line says who redacted it.
+
+``gavel replay`` of such a log applies them again: the replay transport reads an edit's or a redaction's log line
+as that ``Edit`` or ``Redaction`` of a line by number (``events.row_event``, ``log_line_id``), and the meeting
+remembers the lines they name (``Meeting.amended_lines``). A replayed edit or redaction that finds nothing to change
+is kept in the log as it was.
 
 What an edit does to the minutes, while the meeting runs (only the line's sender may edit it):
 
@@ -28,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from gavel.core import commands
 from gavel.core.effects import Effect, LineKind, LogLine, Relation, ReplaceLine
-from gavel.core.events import Edit, Message, Redaction
+from gavel.core.events import Edit, Message, Redaction, log_line_id
 from gavel.core.handlers import ITEM_COMMANDS, may_use
 from gavel.core.records import Item, ItemKind, fold_nick, starts_with_url
 from gavel.core.rows import BARE_PREFIXES
@@ -37,6 +42,7 @@ if TYPE_CHECKING:
     from gavel.core.meeting import Meeting
 
 REDACTED = "[redacted]"
+_LINE_ID = log_line_id(0)[:-1]  # "line ": the prefix of a replayed log's line ids
 _KEPT = (ItemKind.VOTE, ItemKind.DONE)  # records an edit never changes
 
 
@@ -63,7 +69,9 @@ def edit(meeting: Meeting, event: Edit) -> list[Effect]:
     """An edit of a line of this meeting by its own sender: logged, and the line's items follow it."""
     said = meeting.said.get(event.target)
     if said is None or said.edit_of is not None or said.redacted or not _same_sender(said, event):
-        return []  # not a line of this meeting, an edit of an edit's id, or someone else's line: ignored
+        # not a line of this meeting, an edit of an edit's id, or someone else's line: ignored; but a replayed
+        # log's edit line stays in the log as it was
+        return _kept_as_logged(meeting, event, edited_text(event.nick, _number(event.target), event.text))
     text = edited_text(event.nick, said.number, event.text)
     line = meeting.log_line(event.time, LineKind.NICK, event.nick, text, Relation.EDIT, said.number)
     said.edits.append((line.number, line.time, event.nick))
@@ -75,6 +83,24 @@ def edit(meeting: Meeting, event: Edit) -> list[Effect]:
     if said.kind is LineKind.MESSAGE and not meeting.is_bot(said.nick):
         _edit_items(meeting, said, event, effects)
     return effects
+
+
+def redacted_text(nick: str, number: int) -> str:
+    """What the log says of a redaction of line ``number``."""
+    return f"{nick} redacted line {number}"
+
+
+def _number(target: str) -> int:
+    """The line number a replayed log's edit or redaction names (0: the target is a live message id)."""
+    return int(target[len(_LINE_ID) :]) if target.startswith(_LINE_ID) and target[len(_LINE_ID) :].isdigit() else 0
+
+
+def _kept_as_logged(meeting: Meeting, event: Edit | Redaction, text: str) -> list[Effect]:
+    """A replayed log's edit or redaction line that finds nothing to change: logged as it was (a log loses no line);
+    a live one (of a message id) is dropped, as before."""
+    if _number(event.target) == 0:
+        return []
+    return [meeting.log_line(event.time, LineKind.NICK, event.nick, text, None, None)]
 
 
 def _same_sender(said: SaidLine, event: Edit) -> bool:
@@ -156,16 +182,18 @@ def redact(meeting: Meeting, event: Redaction) -> list[Effect]:
         said = meeting.said.get(f"{event.target}#{number}")
         number += 1
     if not found:
-        return []
+        return _kept_as_logged(meeting, event, redacted_text(event.nick, _number(event.target)))
     effects: list[Effect] = []
     for said in found:
         said.redacted = True
         effects.append(ReplaceLine(LogLine(said.number, said.time, said.kind, said.nick, REDACTED)))
-        for edit_number, time, nick in said.edits:
-            effects.append(ReplaceLine(LogLine(edit_number, time, LineKind.NICK, nick, REDACTED)))
+        for edit_number, time, nick in said.edits:  # still an edit of that line (a replay applies it again)
+            text = edited_text(nick, said.number, REDACTED)
+            blank = LogLine(edit_number, time, LineKind.NICK, nick, text, Relation.EDIT, said.number)
+            effects.append(ReplaceLine(blank))
         meeting.forget_items(said.edit_of or said.number)
     first = found[0].number
-    text = f"{event.nick} redacted line {first}"
+    text = redacted_text(event.nick, first)
     line = meeting.log_line(event.time, LineKind.NICK, event.nick, text, Relation.REDACTION, first)
     return [line, *effects]
 

@@ -11,6 +11,7 @@ every log line on the replay hot path.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -204,14 +205,33 @@ def nick_change_text(old: str, new: str) -> str:
     return f"{old}{NICK_CHANGE_VERB}{new}"
 
 
+# What follows the nick in the log line of an edit (``amendments.edited_text``) or a redaction.
+_AMENDMENT = re.compile(r" \(edited line ([1-9]\d{0,8})\): (.*)\Z| redacted line ([1-9]\d{0,8})\Z", re.DOTALL)
+
+
+def log_line_id(number: int) -> str:
+    """The id a replayed log gives line ``number`` of its meeting, for its edits and redactions to name it (live
+    lines have message ids; a log has only the numbers its edit and redaction lines give: ``(edited line 12)``)."""
+    return f"line {number}"
+
+
 def row_event(row: Row) -> Event:
-    """The event a row stands for (a NICK row whose text ``nick_change_text`` did not make stays a ``RawLine``)."""
+    """The event a row stands for (a NICK row whose text ``nick_change_text`` did not make stays a ``RawLine``;
+    one that reads as an edit's or a redaction's log line is that ``Edit`` or ``Redaction`` of a line by number)."""
     kind, time, _, nick, text = row
     if kind is LineKind.MESSAGE:
         return Message(time, nick, text)
     if kind is LineKind.ACTION:
         return Action(time, nick, text)
-    prefix = nick + NICK_CHANGE_VERB
-    if kind is LineKind.NICK and text.startswith(prefix) and len(text) > len(prefix):
-        return NickChange(time, nick, text[len(prefix) :])
+    if kind is LineKind.NICK:
+        prefix = nick + NICK_CHANGE_VERB
+        if text.startswith(prefix) and len(text) > len(prefix):
+            return NickChange(time, nick, text[len(prefix) :])
+        if nick and text.startswith(nick):
+            amended = _AMENDMENT.match(text, len(nick))
+            if amended is not None:
+                edited, new, redacted = amended.groups()
+                if edited is not None:
+                    return Edit(time, nick, log_line_id(int(edited)), new)
+                return Redaction(time, nick, log_line_id(int(redacted)))
     return RawLine(time, text)

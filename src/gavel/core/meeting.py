@@ -53,6 +53,7 @@ from gavel.core.events import (
     RoleChairs,
     Row,
     Tick,
+    log_line_id,
     nick_change_text,
     row_event,
 )
@@ -136,6 +137,9 @@ class Meeting:
         self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
         self.said: dict[str, SaidLine] = {}  # the running meeting's lines by message id (edits, replies ...)
+        # Replay of a log with edits and redactions: the numbers of the lines they name, remembered by number
+        # (``log_line_id``) as lines with ids are (set by the runtime; empty: none, and nothing is kept per line).
+        self.amended_lines: frozenset[int] = frozenset()
 
     # ------------------------------------------------------------------ queries (none changes the meeting)
 
@@ -262,6 +266,8 @@ class Meeting:
             case Action():
                 line = self._log(event.time, LineKind.ACTION, event.nick, event.text)
                 self._remember(event.msgid, line, event.account)
+                if event.msgid is None and self.amended_lines:
+                    self._remember_number(line, event.account)
                 effects: list[Effect] = [line]
                 if self._people.fold(event.nick) != self._bot:
                     self._count(event.nick, event.account)
@@ -302,6 +308,8 @@ class Meeting:
         line = self._log(event.time, LineKind.MESSAGE, event.nick, event.text)
         if event.msgid is not None:
             self._remember(event.msgid, line, event.account)
+        elif self.amended_lines:
+            self._remember_number(line, event.account)
         if event.reply_to is not None or event.thread is not None:
             target = event.reply_to if event.reply_to is not None else event.thread
             said = self.said.get(target) if target is not None else None
@@ -312,6 +320,11 @@ class Meeting:
     def _remember(self, msgid: str | None, line: LogLine, account: str | None) -> None:
         if msgid is not None:
             self.said[msgid] = SaidLine(line.number, line.time, line.kind, line.nick, account)
+
+    def _remember_number(self, line: LogLine, account: str | None) -> None:
+        """A replayed log's line that an edit or redaction later names by its number."""
+        if line.number in self.amended_lines:
+            self._remember(log_line_id(line.number), line, account)
 
     def _said(self, event: Message, effects: list[Effect]) -> None:
         """What a logged message means: a line of a person (never the bot's), perhaps a command or a link."""
@@ -467,7 +480,7 @@ class Meeting:
                 continue
             self._log_run(rows, run, index, base, effects)
             event = row_event(rows[index])
-            if isinstance(event, RawLine):  # a nick row that is no well-made nick change: the raw line it is
+            if not isinstance(event, Message | NickChange):  # a raw line, or a replayed edit or redaction
                 effects += self.handle(event)
                 run = index + 1
                 continue

@@ -9,12 +9,15 @@ breaks were lost is split back at its timestamps, with a warning. The file is st
 
 from __future__ import annotations
 
+import io
+import mmap
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import islice, pairwise
 from pathlib import Path
+from typing import BinaryIO
 
 from gavel.core.events import Event, LineKind, Row, nick_change_text, row_event
 
@@ -28,6 +31,13 @@ _LOOSE_MESSAGE = re.compile(_TIME + r"\s+<[\s@+%&~]?([^>\s]+)>\s?(.*)\Z", re.DOT
 _LOOSE_ACTION = re.compile(_TIME + r"\s+\*\s+(\S+)\s?(.*)\Z", re.DOTALL)
 _NICK_CHANGE = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*)\s+(\S+) is now known as (\S+)\s*\Z")
 _STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
+# gavel's log line of a Matrix edit or redaction (core/amendments.py): the core applies it again.
+_AMENDMENT = re.compile(
+    r"(\d\d:\d\d:\d\d) -!- (\S+) (\(edited line [1-9]\d{0,8}\): .*|redacted line [1-9]\d{0,8})\Z", re.DOTALL
+)
+_AMENDED_NUMBER = re.compile(
+    rb"^\d\d:\d\d:\d\d -!- \S+ (?:\(edited line ([1-9]\d{0,8})\): |redacted line ([1-9]\d{0,8})\r?$)", re.M
+)
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
 # Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line).
 _BLOCK_LINE = re.compile(r"^(?:(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?|(.*))$", re.MULTILINE)
@@ -194,6 +204,10 @@ class LineParser:
         if match is not None:
             stamp, nick, said = match.groups()
             return self._row(_ACTION_KIND, stamp, nick, said or "")
+        match = _AMENDMENT.match(text)
+        if match is not None:  # an edit or a redaction in a Matrix meeting's log: its line as the core logs it
+            stamp, nick, rest = match.groups()
+            return self._row(LineKind.NICK, stamp, nick, f"{nick} {rest}")
         return self._parse_loose(text, number)
 
     def _parse_loose(self, text: str, number: int) -> Row:
@@ -272,6 +286,25 @@ def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator
             if raw.endswith(b"\n"):
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
             yield number, _decode(raw, number, report), False
+
+
+def amended_lines(stream: BinaryIO) -> frozenset[int]:
+    """The line numbers that the edit and redaction lines of the log ``stream`` name (``(edited line 12)``,
+    ``redacted line 12``): what the core must remember to apply them again. One pass at memory speed for a log that
+    has none (a plain substring search); the stream is left at its start."""
+    try:
+        data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    except (ValueError, OSError, io.UnsupportedOperation):  # empty, or not a file: read it
+        stream.seek(0)
+        data = stream.read()  # type: ignore[assignment]
+    try:
+        if data.find(b"ed line ") < 0:  # neither "(edited line N)" nor "redacted line N": one pass
+            return frozenset()
+        return frozenset(int(edited or redacted) for edited, redacted in _AMENDED_NUMBER.findall(data))
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+        stream.seek(0)
 
 
 def read_rows(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[list[Row]]:
