@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gavel.app.config import load_config
+from gavel.app.replay import ReplayOptions, replay_file
 from homeserver import Synapse
 from live_support import running_bot
 from test_matrix_live import User, wait_until, write_config
@@ -103,6 +104,17 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
         assert f'<a class="rel" href="#l-{question_line}">(reply to line {question_line})</a>' in html
         assert f'<a class="rel" href="#l-{question_line}">(in the thread of line {question_line})</a>' in html
         assert "alice rewrites bob" not in html
+
+        # gavel replay of the log the bot wrote applies the edits and the redaction again: the same items (the owner
+        # named only by m.mentions is not in the log), and the same logs.
+        options = ReplayOptions(output_dir=tmp_path / "replayed", channel=minutes["meeting"]["channel"])
+        log_path = minutes_path.with_name(stem + ".log.txt")
+        [written] = replay_file(log_path, options).meetings
+        again = {p.name[len(stem) :]: p.read_text(encoding="utf-8") for p in written.paths}
+        assert [(i["kind"], i["text"]) for i in json.loads(again[".json"])["items"]] == [
+            (i["kind"], i["text"]) for i in minutes["items"]
+        ]
+        assert again[".log.txt"] == files[".log.txt"]
 
     asyncio.run(scenario())
 
