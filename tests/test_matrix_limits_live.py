@@ -72,27 +72,54 @@ def test_a_throttled_bot_waits_and_sends_each_line_exactly_once(limited_synapse:
 def test_a_refused_send_waits_retry_after_ms_and_goes_again_under_the_same_transaction_id(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Synapse itself holds a throttled request back half a second, so the real server cannot show the wait."""
+    """Synapse itself holds a throttled request back half a second, so the real server cannot show the wait: a
+    loopback HTTP server answers the first send 429 (``retry_after_ms`` 1234), then 200. The bot sends through
+    mautrix's client API, and reads the wait from the answer mautrix's error drops."""
+    from aiohttp import web
+
     from gavel.transports.matrix import connection as module
 
-    answers: list[tuple[int, dict[str, object]]] = [(429, {"errcode": "M_LIMIT_EXCEEDED", "retry_after_ms": 1234})]
-    answers.append((200, {"event_id": "$1"}))
     puts: list[tuple[str, object]] = []
     waits: list[float] = []
+    real_sleep = asyncio.sleep
 
-    async def put(api: object, path: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
-        puts.append((path, body))
-        return answers.pop(0)
+    async def handler(request: web.Request) -> web.Response:
+        puts.append((request.path, await request.json()))
+        if len(puts) == 1:
+            limited = {"errcode": "M_LIMIT_EXCEEDED", "error": "Too Many Requests", "retry_after_ms": 1234}
+            return web.json_response(limited, status=429)
+        return web.json_response({"event_id": "$1"})
 
     async def sleep(seconds: float) -> None:
-        waits.append(seconds)
+        if seconds:
+            waits.append(seconds)
+        await real_sleep(0)
 
-    monkeypatch.setattr(module, "_put", put)
-    monkeypatch.setattr(asyncio, "sleep", sleep)
-    connection = MatrixConnection(MatrixSettings("http://127.0.0.1:1", "@b:x", "t", ("!r",)), lambda output: None)
-    asyncio.run(connection._send(object(), module._Outgoing("!r", "hello")))  # type: ignore[arg-type]
-    assert waits == [1.234] and connection.rate_limited == 1
+    async def scenario() -> int:
+        app = web.Application()
+        app.router.add_put("/{tail:.*}", handler)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            host, port = runner.addresses[0][:2]
+            settings = MatrixSettings(f"http://{host}:{port}", "@b:x", "t", ("!r:x",))
+            connection = MatrixConnection(settings, lambda output: None)
+            api, session = module.client_api(settings)
+            monkeypatch.setattr(asyncio, "sleep", sleep)
+            try:
+                await connection._send(api, module._Outgoing("!r:x", "hello"))
+            finally:
+                monkeypatch.undo()
+                await session.close()
+            return connection.rate_limited
+        finally:
+            await runner.cleanup()
+
+    assert asyncio.run(scenario()) == 1 and waits == [1.234]
     assert len(puts) == 2 and puts[0] == puts[1] and "/send/m.room.message/gavel-" in puts[0][0]
+    assert puts[0][1] == {"msgtype": "m.notice", "body": "hello"}
 
 
 def test_the_homeserver_restarted_under_the_bot_it_reconnects_and_the_meeting_goes_on(
@@ -139,11 +166,10 @@ def test_each_room_sends_in_order_without_waiting_for_a_slow_room(monkeypatch: p
     sent: list[str] = []
     slow_room_free = asyncio.Event()
 
-    async def put(api: object, path: str, body: dict[str, object]) -> tuple[int, dict[str, object]]:
-        if "slow" in path:
+    async def put(api: object, room: str, item: module._Outgoing) -> None:
+        if "slow" in room:
             await slow_room_free.wait()
-        sent.append(str(body["body"]))
-        return 200, {}
+        sent.append(item.text)
 
     async def scenario() -> list[str]:
         monkeypatch.setattr(module, "_put", put)

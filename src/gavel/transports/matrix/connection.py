@@ -4,6 +4,11 @@ The state of the conversation (rooms, members, display names) is ``MatrixClient`
 only moves requests. What the bot says is an ``m.notice``, sent in order by one task per room (rooms never wait
 for each other); a 429 (``M_LIMIT_EXCEEDED``) waits ``retry_after_ms`` and sends again with the same transaction id,
 so a line is never posted twice.
+
+Everything goes through mautrix's public client API (``send_message_event``, ``send_state_event``, ``sync`` ...).
+Its ``MLimitExceeded`` does not carry the answer's ``retry_after_ms``, so the aiohttp session the bot gives mautrix
+has a trace hook (aiohttp's public ``TraceConfig``) that reads a 429's answer and keeps its ``retry_after_ms`` for
+the task whose request it was (a context variable): the sender reads it when mautrix raises.
 """
 
 from __future__ import annotations
@@ -14,22 +19,26 @@ import random
 import secrets
 from collections import deque
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp
 from mautrix.api import HTTPAPI
 from mautrix.client import ClientAPI
-from mautrix.errors import MatrixError
+from mautrix.errors import MatrixConnectionError, MatrixError, MatrixRequestError, MLimitExceeded
 from mautrix.types import (
+    EventType,
+    MessageType,
     RoomAlias,
     RoomID,
+    RoomTopicStateEventContent,
     SyncToken,
+    TextMessageEventContent,
     UserID,
 )
-from yarl import URL
 
 from gavel.transports.matrix.protocol import Invited, MatrixClient, MatrixOutput
 from gavel.transports.outputs import Notice, Registered
@@ -164,9 +173,7 @@ class MatrixConnection:
 
     async def run(self) -> None:
         """Connect and stay connected until ``stop()``."""
-        api = ClientAPI(
-            UserID(self.settings.user_id), api=HTTPAPI(self.settings.homeserver, self.settings.access_token)
-        )
+        api, session = client_api(self.settings)
         self._api = api
         for room, waiting in self._outgoing.items():
             if waiting:
@@ -189,7 +196,7 @@ class MatrixConnection:
             for task in senders:
                 task.cancel()
             await asyncio.gather(*senders, return_exceptions=True)
-            await api.api.session.close()
+            await session.close()
             self._api = None
 
     def backoff(self) -> float:
@@ -247,30 +254,24 @@ class MatrixConnection:
             self._pending -= 1
 
     async def _send(self, api: ClientAPI, item: _Outgoing) -> None:
-        """Send one line (or the topic). The request is made here rather than through mautrix, whose error drops
-        ``retry_after_ms``: a 429 waits that long and sends again under the same transaction id, which the
-        homeserver keeps once however often it arrives."""
-        room = quote(self.room_ids.get(item.room, item.room), safe="")
-        if item.topic:
-            path, body = f"/_matrix/client/v3/rooms/{room}/state/m.room.topic/", {"topic": item.text}
-        else:
-            path = f"/_matrix/client/v3/rooms/{room}/send/m.room.message/{quote(item.txn_id, safe='')}"
-            body = {"msgtype": "m.notice", "body": item.text}
+        """Send one line (or the topic) with mautrix: a 429 waits the ``retry_after_ms`` the homeserver asked (read
+        by the session's trace hook) and sends again under the same transaction id, which the homeserver keeps once
+        however often it arrives."""
+        room = self.room_ids.get(item.room, item.room)
         for _ in range(20):  # bounded: a room that keeps refusing does not hold the queue for ever
+            _LIMITED.set(None)
             try:
-                status, answer = await _put(api, path, body)
-            except (OSError, TimeoutError, aiohttp.ClientError) as error:
+                await _put(api, room, item)
+                return
+            except MLimitExceeded:
+                self.rate_limited += 1
+                await asyncio.sleep(retry_delay(_LIMITED.get() or {}))
+            except MatrixRequestError as error:
+                log.warning("%s: cannot send to %s: %s", self.settings.user_id, item.room, error)
+                return
+            except (MatrixConnectionError, OSError, TimeoutError, aiohttp.ClientError) as error:
                 log.warning("%s: sending to %s failed (%s); retrying", self.settings.user_id, item.room, error)
                 await asyncio.sleep(1)
-                continue
-            if status == 200:
-                return
-            if status == 429 or answer.get("errcode") == "M_LIMIT_EXCEEDED":
-                self.rate_limited += 1
-                await asyncio.sleep(retry_delay(answer))
-                continue
-            log.warning("%s: cannot send to %s: %s %s", self.settings.user_id, item.room, status, answer.get("error"))
-            return
 
     async def stop(self, message: str = "gavel stopping") -> None:
         self._stopping = True
@@ -278,6 +279,14 @@ class MatrixConnection:
         deadline = loop.time() + 2
         while self._pending and loop.time() < deadline:  # bounded: the last replies go out
             await asyncio.sleep(0.02)
+
+
+def client_api(settings: MatrixSettings) -> tuple[ClientAPI, aiohttp.ClientSession]:
+    """mautrix's client for the account, on an aiohttp session of the bot's own (with the 429 trace hook); the
+    caller closes the session."""
+    session = aiohttp.ClientSession(trace_configs=[_limit_tracer()])
+    http = HTTPAPI(settings.homeserver, settings.access_token, client_session=session)
+    return ClientAPI(UserID(settings.user_id), api=http), session
 
 
 def retry_delay(answer: dict[str, Any]) -> float:
@@ -288,17 +297,37 @@ def retry_delay(answer: dict[str, Any]) -> float:
     return min(60.0, max(0.05, wait / 1000)) if wait == wait else 1.0  # (NaN: 1 s)
 
 
-async def _put(api: ClientAPI, path: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-    """PUT ``body`` to ``path`` (quoted already) on the account's homeserver: the status and the JSON answer."""
-    http = api.api
-    url = URL(str(http.base_url).rstrip("/") + path, encoded=True)
-    headers = {"Authorization": f"Bearer {http.token}"}
-    async with http.session.put(url, json=body, headers=headers) as response:
+async def _put(api: ClientAPI, room: str, item: _Outgoing) -> None:
+    """Send ``item`` to ``room`` (an id) through mautrix's client API; its errors as mautrix raises them."""
+    if item.topic:
+        await api.send_state_event(RoomID(room), EventType.ROOM_TOPIC, RoomTopicStateEventContent(topic=item.text))
+    else:
+        content = TextMessageEventContent(msgtype=MessageType.NOTICE, body=item.text)
+        await api.send_message_event(RoomID(room), EventType.ROOM_MESSAGE, content, txn_id=item.txn_id)
+
+
+# The answer of the current task's last request that the homeserver refused with 429 (set by the trace hook).
+_LIMITED: ContextVar[dict[str, Any] | None] = ContextVar("gavel_matrix_limited", default=None)
+
+
+def _limit_tracer() -> aiohttp.TraceConfig:
+    """A trace hook that keeps a 429's JSON answer in ``_LIMITED`` (aiohttp keeps the body read, so mautrix reads it
+    again as usual). It runs in the task that made the request, so concurrent rooms never see each other's."""
+
+    async def on_request_end(
+        session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        if params.response.status != 429:
+            return
         try:
-            answer = await response.json(content_type=None)
-        except ValueError:
+            answer = await params.response.json(content_type=None)
+        except (ValueError, aiohttp.ClientError):
             answer = None
-        return response.status, answer if isinstance(answer, dict) else {}
+        _LIMITED.set(answer if isinstance(answer, dict) else {})
+
+    tracer = aiohttp.TraceConfig()
+    tracer.on_request_end.append(on_request_end)
+    return tracer
 
 
 def _token(value: str | None) -> SyncToken | None:
