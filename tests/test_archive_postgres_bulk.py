@@ -125,3 +125,35 @@ def test_expected_lines_come_from_file_sizes_and_skip_missing_files(tmp_path: Pa
     (tmp_path / "a.log.txt").write_text("x" * 8000)
     assert _expected_lines([tmp_path / "a.log.txt", tmp_path / "gone.log.txt"]) == 100
     assert _expected_lines([]) == 0
+
+
+def test_a_writer_that_does_not_own_the_tables_stores_and_imports(
+    postgres_url: str, tmp_path: Path, store_log: StoreLog
+) -> None:
+    """Only an index's owner may clean its pending list, drop or build it: a role with only the rights to read and
+    write rows stores meetings and imports as before (the indexes are left to autovacuum and kept in place)."""
+    role = f"gavel_writer_{tmp_path.name[-12:].replace('-', '_')}"
+    schema = postgres_url.rsplit("%3D", 1)[1]
+    with open_archive(postgres_url):
+        pass
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN')
+        try:
+            admin.execute(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"')
+            admin.execute(f'GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"')
+            admin.execute(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"')
+            url = postgres_url.replace("postgres@", f"{role}@", 1)
+            with open_archive(url) as archive:
+                assert isinstance(archive, PostgresArchive)
+                store_log(archive, "web.2024-04-01-14.00.log.txt", log(*OPS))
+                archive.bulk_min_lines = 1
+                report = import_logs(archive, write_tree(tmp_path / "tree", 2), jobs=0)
+                assert report.failed == 0 and report.meetings == 2
+                assert line_indexes(postgres_url) == set(LINE_INDEXES)
+                assert archive.search(SearchQuery("1000085")).total >= 3
+            admin.execute(f'DROP INDEX "{schema}".log_lines_by_nick')  # as a killed bulk load of the owner's leaves it
+            with open_archive(url):  # not this role's to build: opening still works
+                assert line_indexes(postgres_url) == set(LINE_INDEXES) - {"log_lines_by_nick"}
+        finally:
+            admin.execute(f'DROP OWNED BY "{role}"')
+            admin.execute(f'DROP ROLE "{role}"')

@@ -44,12 +44,14 @@ SEARCH_SETTINGS = {
 """Planner settings for the statements of a search (on its connection, reset after it)."""
 _CLEAN_PENDING = (
     "SELECT gin_clean_pending_list(index) FROM (VALUES (to_regclass('log_lines_search')), "
-    "(to_regclass('items_search'))) AS gin (index) WHERE index IS NOT NULL"
+    "(to_regclass('items_search'))) AS gin (index) JOIN pg_class c ON c.oid = gin.index "
+    "WHERE pg_has_role(c.relowner, 'USAGE')"
 )
 """Merge the GIN indexes' pending lists (fastupdate: new entries wait there, unsorted, until 4 MB of them are merged
 into the index's tree, or autovacuum does it) into their trees, at the end of every store. Every search through the
 index reads the whole pending list: with 4 MB in it a rare word took ~8 ms instead of 0.3 ms over 3M lines.
-An index that is not there (being rebuilt after a bulk load) is skipped."""
+An index that is not there (being rebuilt after a bulk load) is skipped, and so is one of another owner (only its
+owner may clean it; autovacuum then does)."""
 _BULK_LOCK = 0x6761_7662  # pg_advisory_lock key held by a bulk load, for its whole session ("gavb")
 LINE_INDEXES = {
     "log_lines_search": "CREATE INDEX IF NOT EXISTS log_lines_search ON log_lines USING gin (tsv)",
@@ -413,10 +415,12 @@ class PostgresArchive(Archive):
             raise archive_failure(self.url, error) from None
         try:
             locked = holder.execute("SELECT pg_try_advisory_lock(%s)", (_BULK_LOCK,)).fetchone()
-            row = holder.execute(
-                "SELECT count(*) FROM (SELECT 1 FROM log_lines LIMIT %s) AS stored", (expected_lines,)
+            row = holder.execute(  # only the table's owner may drop and build its indexes
+                "SELECT (SELECT count(*) FROM (SELECT 1 FROM log_lines LIMIT %s) AS stored) < %s "
+                "AND pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'log_lines'::regclass",
+                (expected_lines, expected_lines),
             ).fetchone()
-            if not (locked and locked[0] and row is not None and row[0] < expected_lines):
+            if not (locked and locked[0] and row is not None and row[0]):
                 yield
                 return
             holder.execute(f"DROP INDEX IF EXISTS {', '.join(LINE_INDEXES)}")
@@ -433,14 +437,20 @@ class PostgresArchive(Archive):
         if self.schema_version < _LINE_INDEXES_SINCE:
             return
         found = {row[0] for row in self._query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")}
-        if set(LINE_INDEXES) <= found:
-            return
+        if set(LINE_INDEXES) <= found or not self._owns_lines():
+            return  # (only the table's owner may build them)
         if not self._query("SELECT pg_try_advisory_lock(?)", (_BULK_LOCK,))[0][0]:
             return  # a bulk load is under way: it builds them when it ends
         try:
             _build_line_indexes(self._conn)
         finally:
             self._query("SELECT pg_advisory_unlock(?)", (_BULK_LOCK,))
+
+    def _owns_lines(self) -> bool:
+        """Whether this connection's role owns ``log_lines`` (may drop and build its indexes)."""
+        return bool(
+            self._query("SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = 'log_lines'::regclass")[0][0]
+        )
 
     def _delete_lines(self, meeting_id: int) -> None:
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
