@@ -6,14 +6,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
+from click.testing import CliRunner
 
 from conftest import StoreLog
+from gavel.app.cli import main
 from gavel.app.importer import ImportReport, ParsedLog, _expected_lines, import_logs
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
-from gavel.storage.archive import Archive, SearchQuery, open_archive
+from gavel.storage.archive import Archive, SearchQuery, open_archive, postgres
 from gavel.storage.archive.postgres import _BULK_LOCK, LINE_INDEXES, PostgresArchive
 from test_archive_search_backends import OPS, log
 
@@ -157,3 +160,24 @@ def test_a_writer_that_does_not_own_the_tables_stores_and_imports(
         finally:
             admin.execute(f'DROP OWNED BY "{role}"')
             admin.execute(f'DROP ROLE "{role}"')
+
+
+def test_an_index_build_that_fails_is_a_clear_error_and_done_at_the_next_open(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_tree(tmp_path / "tree", 2)
+
+    def no_space(conn: psycopg.Connection[Any]) -> None:
+        raise psycopg.errors.DiskFull("could not extend file: No space left on device")
+
+    monkeypatch.setattr(postgres, "_build_line_indexes", no_space)
+    monkeypatch.setattr(PostgresArchive, "bulk_min_lines", 1)
+    result = CliRunner().invoke(main, ["import", "--archive", postgres_url, "--quiet", str(tmp_path / "tree")])
+    assert result.exit_code != 0
+    assert "building the log lines' search indexes after the import failed" in result.output
+    assert "No space left" in result.output and "Traceback" not in result.output
+    assert line_indexes(postgres_url) == set()
+    monkeypatch.undo()
+    with open_archive(postgres_url) as archive:
+        assert line_indexes(postgres_url) == set(LINE_INDEXES)
+        assert archive.search(SearchQuery("1000085")).total == 2 * 3

@@ -427,7 +427,13 @@ class PostgresArchive(Archive):
             try:
                 yield
             finally:
-                _build_line_indexes(holder)
+                try:
+                    _build_line_indexes(holder)
+                except psycopg.Error as error:
+                    raise ArchiveError(
+                        f"archive {redact(self.url)}: building the log lines' search indexes after the import failed "
+                        f"({error}); the next gavel to open the archive builds them"
+                    ) from error
         finally:
             holder.close()  # ends the session: its advisory lock goes with it
 
