@@ -24,8 +24,8 @@ def import_files(
 
         try:
             report = import_logs(archive, files, jobs=jobs, network=network, resume=resume, on_file=advance)
-        except ArchiveError as error:
-            raise click.ClickException(str(error)) from None
+        except ArchiveError as failure:
+            raise click.ClickException(str(failure)) from None
     if not quiet:
         for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
             click.echo(f"warning: {warning}", err=True)
