@@ -181,3 +181,15 @@ def test_an_index_build_that_fails_is_a_clear_error_and_done_at_the_next_open(
     with open_archive(postgres_url) as archive:
         assert line_indexes(postgres_url) == set(LINE_INDEXES)
         assert archive.search(SearchQuery("1000085")).total == 2 * 3
+
+
+def test_a_bulk_load_keeps_the_indexes_when_the_table_stays_busy(pg_archive: PostgresArchive) -> None:
+    pg_archive.bulk_min_lines = 1
+    with psycopg.connect(pg_archive.url) as reader:
+        reader.execute("SELECT count(*) FROM log_lines").fetchone()  # a transaction still open: the table is in use
+        with pg_archive.bulk_load(1000):
+            assert line_indexes(pg_archive.url) == set(LINE_INDEXES)
+        reader.rollback()
+    with pg_archive.bulk_load(1000):
+        assert line_indexes(pg_archive.url) == set()
+    assert line_indexes(pg_archive.url) == set(LINE_INDEXES)
