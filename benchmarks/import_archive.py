@@ -18,8 +18,10 @@ import random
 import resource
 import shutil
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -119,6 +121,25 @@ def server_cpu_reader(archive: Archive) -> Callable[[], float]:
     return lambda: 0.0
 
 
+@contextmanager
+def sampling(read: Callable[[], float], every: float = 0.1) -> Iterator[None]:
+    """Call ``read`` every ``every`` seconds in a thread while the block runs (a backend's CPU time is seen only
+    while it is alive: one that ends between two calls loses at most its last ``every`` seconds)."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(every):
+            read()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -140,7 +161,8 @@ def main() -> None:
             cpu_started = time.process_time()
             children_started = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
-            report = import_logs(archive, logs, jobs=args.jobs)
+            with sampling(server):  # backends that end during the import (a bulk load's own connection) count too
+                report = import_logs(archive, logs, jobs=args.jobs)
             elapsed = time.perf_counter() - started
             writer_cpu = time.process_time() - cpu_started
             children = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -8,7 +8,7 @@ import click
 
 from gavel.app.importer import ImportReport, ParsedLog, import_logs
 from gavel.app.progress import file_progress
-from gavel.storage.archive import Archive
+from gavel.storage.archive import Archive, ArchiveError
 
 MAX_WARNINGS_SHOWN = 50
 
@@ -22,7 +22,10 @@ def import_files(
         def advance(parsed: ParsedLog | None, report: ImportReport) -> None:
             progress.advance(report.lines)
 
-        report = import_logs(archive, files, jobs=jobs, network=network, resume=resume, on_file=advance)
+        try:
+            report = import_logs(archive, files, jobs=jobs, network=network, resume=resume, on_file=advance)
+        except ArchiveError as failure:
+            raise click.ClickException(str(failure)) from None
     if not quiet:
         for warning in report.warnings[:MAX_WARNINGS_SHOWN]:
             click.echo(f"warning: {warning}", err=True)

@@ -38,6 +38,7 @@ from gavel.transports.replay import (
 )
 
 WORKER_NICENESS = 10
+ROUGH_LINE_BYTES = 80  # a MeetBot log line's usual size (with its time and nick): files' bytes -> about their lines
 _STAMP = re.compile(r"\.(\d{4})-(\d\d)-(\d\d)-(\d\d)\.(\d\d)\.log\.txt\Z")
 
 
@@ -194,6 +195,29 @@ def import_logs(
     # Oldest meetings first, whatever the tree's layout: a search that matches more than Archive.search_cap
     # lines ranks the most recently stored ones, which should then be the newest.
     todo.sort(key=_chronological)
+    with archive.bulk_load(_expected_lines(todo)):
+        _store_all(archive, todo, jobs, network, spool_dir, on_file, report)
+    return report
+
+
+def _expected_lines(files: list[Path]) -> int:
+    """About how many log lines ``files`` hold (from their sizes)."""
+    size = 0
+    for path in files:
+        with contextlib.suppress(OSError):  # an unreadable file is reported when it is parsed
+            size += path.stat().st_size
+    return size // ROUGH_LINE_BYTES
+
+
+def _store_all(
+    archive: Archive,
+    todo: list[Path],
+    jobs: int,
+    network: str | None,
+    spool_dir: str | None,
+    on_file: Callable[[ParsedLog | None, ImportReport], None] | None,
+    report: ImportReport,
+) -> None:
     for parsed in _parsed(todo, jobs, spool_dir):
         report.warnings.extend(parsed.warnings)
         if parsed.error is None:
@@ -213,4 +237,3 @@ def import_logs(
             report.errors.append(parsed.error)
         if on_file is not None:
             on_file(parsed, report)
-    return report

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -49,6 +50,12 @@ class Storing(Database):
     @abstractmethod
     def _unindex_items(self, meeting_id: int) -> None:
         """Drop the meeting's minutes items from the index (before they are deleted)."""
+
+    @contextmanager
+    def bulk_load(self, expected_lines: int) -> Iterator[None]:
+        """Around storing many meetings in a row (``gavel import``, about ``expected_lines`` log lines): a backend
+        may index them more cheaply once they are all in (PostgreSQL, into a small archive). Here: nothing."""
+        yield
 
     def store(self, record: MeetingRecord, lines: Iterable[LogLine]) -> int:
         """Store a meeting: its minutes (``record``) and every log line, in one transaction; its id.
