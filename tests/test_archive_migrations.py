@@ -338,5 +338,6 @@ def test_meetings_stored_before_the_agenda_are_read_as_they_were(
         for meeting_id, stored in zip(ids, full, strict=True):
             now = archive.meeting(None, meeting_id)
             assert now is not None and stored is not None
-            assert replace(now, items=()) == replace(stored, items=())
+            assert now.stored_at is not None and stored.stored_at is not None and now.stored_at > stored.stored_at
+            assert replace(now, items=(), stored_at=None) == replace(stored, items=(), stored_at=None)
         assert archive.search(SearchQuery("triage", kind="agendum")).total == 1

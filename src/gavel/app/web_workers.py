@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from gavel.storage.archive import open_archive
 from gavel.web.app import create_app
+from gavel.web.page_cache import DEFAULT_PAGE_CACHE_BYTES
 
 SETTINGS_ENV = "GAVEL_SERVE_SETTINGS"
 FACTORY = "gavel.app.web_workers:app_from_environment"
@@ -31,6 +32,7 @@ class ServeSettings:
     trusted_proxies: tuple[str, ...]
     session_hours: float
     schedule_dir: str | None
+    page_cache_mb: int = DEFAULT_PAGE_CACHE_BYTES >> 20
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -60,6 +62,7 @@ def build_app(settings: ServeSettings) -> Starlette:
             session_hours=settings.session_hours,
             close_archive=True,
             schedule=meetings,
+            page_cache_bytes=settings.page_cache_mb << 20,
         )
     except BaseException:
         archive.close()

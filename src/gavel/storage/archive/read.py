@@ -165,8 +165,8 @@ class Reading(Actions):
                 "SELECT status, nick FROM attendance WHERE meeting_id = ? ORDER BY status, position", (meeting_id,)
             ):
                 attendance[status].append(nick)
-            started_by, taken = self._query(
-                "SELECT started_by, attendance_taken FROM meetings WHERE id = ?", (meeting_id,)
+            started_by, taken, stored = self._query(
+                "SELECT started_by, attendance_taken, stored_at FROM meetings WHERE id = ?", (meeting_id,)
             )[0]
         return MeetingDetail(
             **{field.name: getattr(summary, field.name) for field in fields(MeetingSummary)},
@@ -180,6 +180,7 @@ class Reading(Actions):
             regrets=tuple(attendance["regrets"]),
             attendance_taken=bool(taken),
             started_by=started_by or summary.owner,
+            stored_at=f(stored),
         )
 
     def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
