@@ -97,7 +97,7 @@ def create_app(
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
-    site = Site(archive, Access(settings, archive, clock), schedule, now, page_cache_bytes)
+    site = Site(archive, Access(settings, archive.web_state(), clock), schedule, now, page_cache_bytes)
     error = error_handler(site)
     # ArchiveBusyError has its own entry: handled there, it is not re-raised as an unhandled error would be
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, ArchiveBusyError: error, Exception: error}
