@@ -172,9 +172,14 @@ def day_time(moment: datetime) -> str:
 # ---------------------------------------------------------------------- MinutesView from archive rows
 
 
+def line_kind(kind: str) -> LineKind:
+    """The kind of an archived log line (an unknown one is shown as it is: raw)."""
+    return _LINE_KINDS.get(kind, LineKind.RAW)
+
+
 def log_line(row: LogRow) -> LogLine:
     """An archived log line as the core's ``LogLine`` (what the log writers take)."""
-    return LogLine(row.number, row.time, _LINE_KINDS.get(row.kind, LineKind.RAW), row.nick, row.text)
+    return LogLine(row.number, row.time, line_kind(row.kind), row.nick, row.text)
 
 
 def rebuild_view(

@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from gavel.render.logs import LineFrame, LogLineHtml
 from gavel.storage.archive import LogRow
-from gavel.web.data import LogPage, log_line
+from gavel.storage.archive.read import StampedRow
+from gavel.web.data import LogPage, line_kind, log_line
 
 LINES_PER_CHUNK = 256
 
@@ -37,7 +38,7 @@ def _lines_html(lines: LogLineHtml, batch: list[LogRow]) -> Markup:
 
 
 def log_lines_html(rows: Iterable[LogRow]) -> Iterator[Markup]:
-    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece."""
+    """The lines' HTML, ``LINES_PER_CHUNK`` lines per piece (the reference for :func:`log_rows_html`)."""
     lines = LogLineHtml()
     batch: list[LogRow] = []
     for row in rows:
@@ -47,3 +48,22 @@ def log_lines_html(rows: Iterable[LogRow]) -> Iterator[Markup]:
             batch = []
     if batch:
         yield _lines_html(lines, batch)
+
+
+def _rows_html(lines: LogLineHtml, batch: list[StampedRow]) -> Markup:
+    rows = [(line_kind(kind), None, stamp, nick, text) for _, stamp, kind, nick, text in batch]
+    html = lines.lines(rows, (row[0] for row in batch), PAGE_FRAME)
+    return Markup("".join(html))  # noqa: S704 - LogLineHtml escapes the nick and the text; the rest is digits
+
+
+def log_rows_html(rows: Iterable[StampedRow]) -> Iterator[Markup]:
+    """:func:`log_lines_html` of ``Archive.log_rows`` (no datetime nor ``LogLine`` per line: ~3x faster)."""
+    lines = LogLineHtml()
+    batch: list[StampedRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= LINES_PER_CHUNK:
+            yield _rows_html(lines, batch)
+            batch = []
+    if batch:
+        yield _rows_html(lines, batch)

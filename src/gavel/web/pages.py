@@ -13,7 +13,7 @@ from gavel.storage.archive import SeriesDetail
 from gavel.web.assets import STATIC_FILES, static_file
 from gavel.web.charts import series_charts, server_links
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
-from gavel.web.logview import log_lines_html, log_page
+from gavel.web.logview import log_page, log_rows_html
 from gavel.web.schedule import series_schedule
 from gavel.web.search_form import MAX_FILTER_CHARS, MAX_QUERY_CHARS, SearchError, SearchForm
 from gavel.web.site import Site
@@ -61,10 +61,8 @@ class Pages:
         page = log_page(request.query_params, meeting.line_count)
 
         def context() -> dict[str, Any]:
-            rows = site.archive.log_lines(
-                meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated
-            )
-            log = log_lines_html(rows)
+            rows = site.archive.log_rows(meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated)
+            log = log_rows_html(rows)
             return site.context(request, viewer, meeting=meeting, view=rebuild_view(meeting), log=log, log_page=page)
 
         # an anonymous viewer's page shows no restricted meeting (find_meeting is a 404 for it); the whole

@@ -389,6 +389,10 @@ class SqliteArchive(Archive):
     def _from_db_time(self, value: Any) -> datetime:
         return from_micros(value)
 
+    def _time_of_day(self, value: Any) -> str:
+        seconds = value // 1_000_000 % 86_400  # (floor division: right for times before 1970 too)
+        return "%02d:%02d:%02d" % (seconds // 3600, seconds // 60 % 60, seconds % 60)  # noqa: UP031
+
     def _schema_version(self) -> int:
         if not self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gavel_schema'"):
             return 0
