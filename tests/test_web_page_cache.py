@@ -45,19 +45,21 @@ def roadmap(archive: Archive, *changes: tuple[str, str], extra: tuple[str, ...] 
 
 
 def test_the_cache_keeps_at_most_its_bytes_dropping_the_least_recently_used() -> None:
-    cache = PageCache(100)
-    cache.put("a", b"a" * 40)
-    cache.put("b", b"b" * 40)
+    cache = PageCache(100)  # an entry costs its body and its key's repr ("'a'": 3 characters)
+    cache.put("a", b"a" * 37)
+    cache.put("b", b"b" * 37)
     assert cache.get("a") is not None  # "b" is now the least recently used
-    cache.put("c", b"c" * 40)
+    cache.put("c", b"c" * 37)
     assert cache.get("b") is None
     assert [cache.get(key) is not None for key in "ac"] == [True, True]
     assert cache.size == 80 and len(cache) == 2
-    cache.put("a", b"A" * 10)  # replaced: its bytes counted once
+    cache.put("a", b"A" * 7)  # replaced: counted once
     assert cache.size == 50
     page = cache.put("big", b"x" * 101)  # alone larger than the cache: answered, not kept
     assert page.body == b"x" * 101 and cache.get("big") is None and cache.size == 50
-    assert (cache.hits, cache.misses) == (3, 2)
+    cache.put("k" * 95, b"x" * 4)  # a small page with a large key: too large too
+    assert cache.get("k" * 95) is None and cache.size == 50
+    assert (cache.hits, cache.misses) == (3, 3)
 
 
 def test_a_cache_of_no_bytes_keeps_nothing_and_a_negative_one_is_refused() -> None:

@@ -50,8 +50,12 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
 
 
 class PageCache:
-    """At most ``max_bytes`` of page bodies (0: keep nothing), the least recently used dropped first.
-    Thread-safe: requests run in a thread pool."""
+    """At most ``max_bytes`` of pages (0: keep nothing), the least recently used dropped first. Thread-safe:
+    requests run in a thread pool.
+
+    An entry counts its body's bytes plus the length of its key's ``repr`` (a key holds the rows the page was made
+    from: a meeting of 10,000 items has a key of megabytes; Python's objects take more than their ``repr``, so this
+    is a proportional underestimate)."""
 
     def __init__(self, max_bytes: int = DEFAULT_PAGE_CACHE_BYTES) -> None:
         if max_bytes < 0:
@@ -60,7 +64,7 @@ class PageCache:
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._pages: OrderedDict[Hashable, CachedPage] = OrderedDict()
+        self._pages: OrderedDict[Hashable, tuple[CachedPage, int]] = OrderedDict()  # each page with its cost
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -69,28 +73,31 @@ class PageCache:
 
     def get(self, key: Hashable) -> CachedPage | None:
         with self._lock:
-            page = self._pages.get(key)
-            if page is None:
+            entry = self._pages.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
             self._pages.move_to_end(key)
             self.hits += 1
-            return page
+            return entry[0]
 
     def put(self, key: Hashable, body: bytes) -> CachedPage:
         """Keep ``body`` under ``key`` (unless it alone is larger than the cache); the entry, with its tag."""
         page = CachedPage(body, entity_tag(body))
         if len(body) > self.max_bytes:
             return page
+        cost = len(body) + len(repr(key))
+        if cost > self.max_bytes:
+            return page
         with self._lock:
             old = self._pages.pop(key, None)
             if old is not None:
-                self.size -= len(old.body)
-            self._pages[key] = page
-            self.size += len(body)
+                self.size -= old[1]
+            self._pages[key] = (page, cost)
+            self.size += cost
             while self.size > self.max_bytes:
-                _, dropped = self._pages.popitem(last=False)
-                self.size -= len(dropped.body)
+                _, (_, dropped) = self._pages.popitem(last=False)
+                self.size -= dropped
         return page
 
     def clear(self) -> None:
