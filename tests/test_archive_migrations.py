@@ -407,3 +407,11 @@ def test_a_new_sqlite_archive_makes_its_web_state_file_when_first_used(tmp_path:
     with open_archive("sqlite://:memory:") as memory:  # a private one in memory
         in_memory = Sessions(memory.web_state(), 60, lambda: 0.0)
         assert in_memory.valid(in_memory.start())
+
+
+def test_a_web_state_file_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "archive.db-web").mkdir()  # in the way
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        with pytest.raises(ArchiveError, match=r"cannot open archive sqlite://.*archive\.db-web"):
+            archive.web_state()
+        assert archive.list_series() == []  # the archive itself is fine
