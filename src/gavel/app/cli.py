@@ -20,8 +20,7 @@ from gavel import __version__
 from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
-from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
-from gavel.web.page_cache import DEFAULT_PAGE_CACHE_BYTES
+from gavel.storage.defaults import DEFAULT_ARCHIVE_URL, DEFAULT_PAGE_CACHE_MB
 
 if TYPE_CHECKING:
     from gavel.app.config import Config
@@ -298,7 +297,7 @@ def deliver(config_path: Path, meeting: str, wait: float) -> None:
 )
 @click.option(
     "--page-cache-mb",
-    default=DEFAULT_PAGE_CACHE_BYTES >> 20,
+    default=DEFAULT_PAGE_CACHE_MB,
     show_default=True,
     type=click.IntRange(0, 1 << 20),
     help="Megabytes of rendered public pages each worker keeps in memory (0: none).",

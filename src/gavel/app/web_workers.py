@@ -15,8 +15,8 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from gavel.storage.archive import open_archive
+from gavel.storage.defaults import DEFAULT_PAGE_CACHE_MB
 from gavel.web.app import create_app
-from gavel.web.page_cache import DEFAULT_PAGE_CACHE_BYTES
 
 SETTINGS_ENV = "GAVEL_SERVE_SETTINGS"
 FACTORY = "gavel.app.web_workers:app_from_environment"
@@ -32,7 +32,7 @@ class ServeSettings:
     trusted_proxies: tuple[str, ...]
     session_hours: float
     schedule_dir: str | None
-    page_cache_mb: int = DEFAULT_PAGE_CACHE_BYTES >> 20
+    page_cache_mb: int = DEFAULT_PAGE_CACHE_MB
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))

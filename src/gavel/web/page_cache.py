@@ -22,7 +22,9 @@ from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
 
-DEFAULT_PAGE_CACHE_BYTES = 64 << 20
+from gavel.storage.defaults import DEFAULT_PAGE_CACHE_MB
+
+DEFAULT_PAGE_CACHE_BYTES = DEFAULT_PAGE_CACHE_MB << 20
 """Bytes of rendered pages each server process keeps (the first log pages of ~150 meetings of 2,000 lines)."""
 
 
