@@ -7,7 +7,10 @@ process stores ``--import-lines`` more lines (meetings of other series) into the
 pages (the index and series pages), meetings (the minutes and the first 2,000 lines of the log) and searches.
 
 Prints requests per second, p50/p95/p99/max latency per kind and overall, the errors (any status but 200, or a
-failed connection), and the import's rate under the load. Target: p99 <= 250 ms and no errors.
+failed connection), the server's CPU time per request (its processes' user + system time over the load: less
+noisy than latencies on a shared machine), and the import's rate under the load. Target: p99 <= 250 ms and no
+errors. Besides the clients, a prober signs in and out (``/login``, ``/logout``) every half second while the import
+writes, and the slowest of those is printed (with SQLite they once waited for the import's write lock).
 
     .venv/bin/python benchmarks/web_load.py                                   # SQLite in $TMPDIR
     .venv/bin/python benchmarks/web_load.py --archive postgresql://user@host/empty_db
@@ -17,10 +20,12 @@ failed connection), and the import's rate under the load. Target: p99 <= 250 ms 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlencode
+
+import psutil
 
 from gavel.app.importer import import_logs
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
@@ -133,6 +140,49 @@ def client(port: int, pages: list[str], meetings: list[str], stop: float, seed: 
     conn.close()
 
 
+def sign_in_prober(port: int, token: str, stop: float, took: list[float], errors: list[str]) -> None:
+    """Sign in and out every half second until ``stop``: the time of each sign-in and sign-out."""
+    while time.monotonic() < stop:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        try:
+            started = time.monotonic()
+            body = urlencode({"token": token, "next": "/"})
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            conn.request("POST", "/login", body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            took.append(time.monotonic() - started)
+            cookie = (response.getheader("set-cookie") or "").split(";")[0]
+            if response.status != 303 or not cookie:
+                errors.append(f"sign-in: {response.status}")
+            started = time.monotonic()
+            conn.request("POST", "/logout", headers={"Cookie": cookie})
+            response = conn.getresponse()
+            response.read()
+            took.append(time.monotonic() - started)
+            if response.status != 303:
+                errors.append(f"sign-out: {response.status}")
+        except (OSError, http.client.HTTPException) as failure:
+            errors.append(f"sign-in/out: {failure!r}")
+        finally:
+            conn.close()
+        time.sleep(0.5)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` and its children (0 for those that are gone)."""
+    total = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in (root, *root.children(recursive=True)):
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = process.cpu_times()
+                total += times.user + times.system
+    except psutil.NoSuchProcess:
+        pass
+    return total
+
+
 def wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -150,9 +200,11 @@ def wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 60) ->
         time.sleep(0.1)
 
 
-def report(results: Results, elapsed: float) -> None:
+def report(results: Results, elapsed: float, server_cpu: float) -> None:
     every = [value for values in results.latencies.values() for value in values]
     print(f"{len(every):,} requests in {elapsed:.1f} s: {len(every) / elapsed:,.0f} requests/s")
+    if every:
+        print(f"server CPU: {server_cpu:.1f} s, {1000 * server_cpu / len(every):.2f} ms per request")
     print(f"{'kind':<10}{'count':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for kind, values in [*sorted(results.latencies.items()), ("all", every)]:
         row = [percentile(values, p) * 1000 for p in (50, 95, 99, 100)]
@@ -187,7 +239,8 @@ def main() -> None:
         print(f"archive: {done.meetings} meetings, {done.lines:,} lines ({url.split('://')[0]})")
         extra = write_import_tree(work / "more", args.import_lines, seed=7)
         port = free_port()
-        env = {**os.environ, "GAVEL_ARCHIVE": url}
+        token = secrets.token_urlsafe(32)
+        env = {**os.environ, "GAVEL_ARCHIVE": url, "GAVEL_WEB_TOKEN": token}
         command = [sys.executable, "-m", "gavel", "serve", "--port", str(port), "--workers", str(args.workers)]
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(port, server)
@@ -211,13 +264,22 @@ def main() -> None:
         threads = [
             threading.Thread(target=client, args=(port, pages, meetings, stop, n, results)) for n in range(args.clients)
         ]
+        sign_ins: list[float] = []
+        sign_in_errors: list[str] = []
+        threads.append(threading.Thread(target=sign_in_prober, args=(port, token, stop, sign_ins, sign_in_errors)))
+        cpu_before = cpu_seconds(server.pid)
         started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
-        report(results, elapsed)
+        report(results, elapsed, cpu_seconds(server.pid) - cpu_before)
+        slowest = max(sign_ins, default=0.0) * 1000
+        print(
+            f"sign-ins and sign-outs beside the load: {len(sign_ins)}, p50 {percentile(sign_ins, 50) * 1000:.0f} ms, "
+            f"slowest {slowest:.0f} ms, errors: {len(sign_in_errors)} {sign_in_errors[:3]}"
+        )
         if importer is not None:
             output = importer.communicate()[0].decode(errors="replace").strip().splitlines()
             took = time.monotonic() - import_started

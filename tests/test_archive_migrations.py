@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -10,11 +12,14 @@ from typing import Any
 
 import psycopg
 import pytest
+from itsdangerous import Signer
 
 from gavel.app.importer import parse_log
 from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
 from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.sqlite import SqliteArchive
+from gavel.storage.archive.sqlite_web import SqliteWebState
+from gavel.web.sessions import SIGNING_SECRET, Sessions, session_key
 
 FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
 AGENDA = "gavel_agenda.2024-05-08-09.00"  # a meeting with an agenda
@@ -155,6 +160,21 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
     ("CREATE TABLE line_relations", ("DROP TABLE line_relations",)),
+    (
+        "DROP TABLE web_sessions",  # SQLite: the web state back into the archive (its rows are left in the file)
+        tuple(
+            f"SqliteArchive:{sql}"
+            for sql in (
+                "CREATE TABLE web_secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "CREATE TABLE web_sessions (key_hash TEXT PRIMARY KEY, expires_at REAL NOT NULL)",
+                "CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at)",
+                "CREATE TABLE web_login_failures (id INTEGER PRIMARY KEY, client TEXT NOT NULL, "
+                "failed_at REAL NOT NULL)",
+                "CREATE INDEX web_login_failures_by_client ON web_login_failures (client, failed_at)",
+                "CREATE INDEX web_login_failures_by_time ON web_login_failures (failed_at)",
+            )
+        ),
+    ),
 )
 
 
@@ -339,7 +359,8 @@ def test_meetings_stored_before_the_agenda_are_read_as_they_were(
         for meeting_id, stored in zip(ids, full, strict=True):
             now = archive.meeting(None, meeting_id)
             assert now is not None and stored is not None
-            assert replace(now, items=()) == replace(stored, items=())
+            assert now.stored_at is not None and stored.stored_at is not None and now.stored_at > stored.stored_at
+            assert replace(now, items=(), stored_at=None) == replace(stored, items=(), stored_at=None)
         assert archive.search(SearchQuery("triage", kind="agendum")).total == 1
 
 
@@ -358,3 +379,57 @@ def test_an_archive_from_before_line_relations_gets_the_table_and_keeps_its_meet
     with open_archive(archive_url) as archive:  # upgraded again
         rows = list(archive.log_lines(meeting_id))
     assert len(rows) == 338 and all(row.relation is None and row.refers_to is None for row in rows)
+
+
+def test_sqlite_web_state_moves_to_a_file_of_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The migration that moves an SQLite archive's web state (signing key, sessions, wrong logins) into
+    ``archive.db-web``: a browser signed in before stays signed in, the throttle keeps its count, the archive
+    loses the tables, and the new file is readable by its owner only."""
+    url = f"sqlite://{tmp_path / 'archive.db'}"
+    moving = version_adding(url, "DROP TABLE web_sessions")
+    before = max(version for version, _ in SqliteArchive.migrations if version < moving)
+    fresh_columns(url, before, monkeypatch)
+    key = secrets.token_hex(32)
+    session = secrets.token_urlsafe(32)
+    raw(url, f"INSERT INTO web_secrets (name, value) VALUES ('{SIGNING_SECRET}', '{key}')")
+    raw(url, f"INSERT INTO web_sessions (key_hash, expires_at) VALUES ('{session_key(session)}', 5000.0)")
+    raw(url, "INSERT INTO web_login_failures (client, failed_at) VALUES ('192.0.2.1', 900.5), ('192.0.2.1', 901.5)")
+    cookie = Signer(bytes.fromhex(key), salt="gavel-session").sign(session).decode("ascii")
+    web_file = tmp_path / "archive.db-web"
+    assert not web_file.exists()
+
+    with open_archive(url) as archive:
+        state = archive.web_state()
+        assert state.web_secret(SIGNING_SECRET) == bytes.fromhex(key)
+        assert Sessions(state, 3600, lambda: 1000.0).valid(cookie)
+        assert state.login_failures("192.0.2.1", 0.0) == [900.5, 901.5]
+        assert isinstance(state, SqliteWebState)
+        moved = {table: (("client", "failed_at"), [("192.0.2.1", 900.5)]) for table in ["web_login_failures"]}
+        state.copy_rows({"web_sessions": (("key_hash", "expires_at"), [(session_key(session), 1.0)]), **moved})
+        assert state.session_expires_at(session_key(session)) == 5000.0  # a row there already is kept
+        with pytest.raises(ValueError, match="not a web state table"):
+            state.copy_rows({"meetings": (("id",), [(1,)])})
+    assert not {"web_secrets", "web_sessions", "web_login_failures"} & tables(url)
+    assert stat.S_IMODE(web_file.stat().st_mode) == 0o600
+
+
+def test_a_new_sqlite_archive_makes_its_web_state_file_when_first_used(tmp_path: Path) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        assert store_fixture(f"sqlite://{tmp_path / 'archive.db'}") > 0
+        assert not (tmp_path / "archive.db-web").exists()  # gavel import and the bots never make it
+        sessions = Sessions(archive.web_state(), 60, lambda: 0.0)
+        cookie = sessions.start()
+    assert stat.S_IMODE((tmp_path / "archive.db-web").stat().st_mode) == 0o600
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:  # kept across a restart
+        assert Sessions(archive.web_state(), 60, lambda: 0.0).valid(cookie)
+    with open_archive("sqlite://:memory:") as memory:  # a private one in memory
+        in_memory = Sessions(memory.web_state(), 60, lambda: 0.0)
+        assert in_memory.valid(in_memory.start())
+
+
+def test_a_web_state_file_that_cannot_be_opened_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "archive.db-web").mkdir()  # in the way
+    with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
+        with pytest.raises(ArchiveError, match=r"cannot open archive sqlite://.*archive\.db-web"):
+            archive.web_state()
+        assert archive.list_series() == []  # the archive itself is fine

@@ -114,7 +114,9 @@ def test_storing_again_replaces_and_keeps_the_id(archive: Archive, store_log: St
     assert fixture_ids(archive) == first
     after = archive.meeting(SERIES, BASENAME)
     assert before is not None and after is not None
-    assert replace(after, items=(), people=()) == replace(before, items=(), people=())  # action ids are kept too
+    assert before.stored_at is not None and after.stored_at is not None and after.stored_at > before.stored_at
+    # all else is as it was (action ids are kept too)
+    assert replace(after, items=(), people=(), stored_at=None) == replace(before, items=(), people=(), stored_at=None)
     assert [replace(i, id=0) for i in after.items] == [replace(i, id=0) for i in before.items]
     assert after.people == before.people
     assert archive.search(SearchQuery("kubernetes")).total == hits

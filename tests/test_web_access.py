@@ -88,8 +88,8 @@ def test_the_archive_keeps_only_a_hash_of_a_session(web: Web) -> None:
     client = web.client(app=web.app())
     assert sign_in(client) == 303
     session = client.cookies["gavel_session"].rpartition(".")[0]
-    assert web.archive.session_expires_at(session) is None
-    assert web.archive.session_expires_at(session_key(session)) is not None
+    assert web.archive.web_state().session_expires_at(session) is None
+    assert web.archive.web_state().session_expires_at(session_key(session)) is not None
 
 
 def test_session_cookie_is_secure_over_https(web: Web) -> None:
@@ -191,11 +191,12 @@ def test_wrong_tokens_count_across_apps_over_the_archive(web: Web) -> None:
 def test_the_throttle_table_stays_small(tmp_path: Path) -> None:
     clock = Clock()
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
-        throttle = Throttle(archive, clock, failures=2, window=60, max_clients=3)
+        state = archive.web_state()
+        throttle = Throttle(state, clock, failures=2, window=60, max_clients=3)
 
         def rows() -> list[tuple[str, float]]:
-            with archive._connection():
-                return [(r[0], r[1]) for r in archive._query("SELECT client, failed_at FROM web_login_failures")]
+            with state._connection():
+                return [(r[0], r[1]) for r in state._query("SELECT client, failed_at FROM web_login_failures")]
 
         for n in range(100):
             throttle.failure(f"192.0.2.{n}")
@@ -212,7 +213,8 @@ def test_the_throttle_table_stays_small(tmp_path: Path) -> None:
 def test_sessions_stay_few(tmp_path: Path) -> None:
     clock = Clock()
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
-        sessions = Sessions(archive, 100, clock, max_sessions=3)
+        state = archive.web_state()
+        sessions = Sessions(state, 100, clock, max_sessions=3)
         cookies = []
         for _ in range(5):
             cookies.append(sessions.start())
@@ -221,8 +223,8 @@ def test_sessions_stay_few(tmp_path: Path) -> None:
         clock.now += 98
         assert [sessions.valid(cookie) for cookie in cookies] == [False, False, False, False, True]
         sessions.start()
-        with archive._connection():
-            assert archive._query("SELECT count(*) FROM web_sessions") == [(2,)]  # the expired ones went
+        with state._connection():
+            assert state._query("SELECT count(*) FROM web_sessions") == [(2,)]  # the expired ones went
 
 
 def test_client_key() -> None:
@@ -238,7 +240,7 @@ def test_a_signature_spelled_another_way_is_refused(tmp_path: Path) -> None:
     failed when its altered last character was one of those)."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     with open_archive(f"sqlite://{tmp_path / 'archive.db'}") as archive:
-        sessions = Sessions(archive, 60.0, lambda: 0.0)
+        sessions = Sessions(archive.web_state(), 60.0, lambda: 0.0)
         for _ in range(20):
             cookie = sessions.start()
             assert sessions.valid(cookie)

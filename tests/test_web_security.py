@@ -198,9 +198,15 @@ def test_security_headers_everywhere(web: Web) -> None:
         assert headers["x-content-type-options"] == "nosniff", path
         assert headers["referrer-policy"] == "same-origin", path
         assert "server" not in headers or "uvicorn" not in headers["server"]
-    page = client.get("/")
-    assert page.headers["cache-control"] == "private, no-cache"
+    page = client.get("/")  # anonymous: nothing restricted on it, a shared cache may keep it (and ask again)
+    assert page.headers["cache-control"] == "public, no-cache"
     assert page.headers["vary"] == "Authorization, Cookie"
+    signed_in = web.client(headers={"Authorization": f"Bearer {TOKEN}"}).get("/")
+    assert signed_in.headers["cache-control"] == "private, no-cache"
+    assert signed_in.headers["vary"] == "Authorization, Cookie"
+    assert "etag" not in signed_in.headers
+    for path in ("/search?q=roadmap", "/api/series"):
+        assert client.get(path).headers["cache-control"] == "private, no-cache", path
 
 
 # ---------------------------------------------------------------------- who sees restricted meetings

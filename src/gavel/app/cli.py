@@ -20,7 +20,7 @@ from gavel import __version__
 from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
-from gavel.storage.defaults import DEFAULT_ARCHIVE_URL
+from gavel.storage.defaults import DEFAULT_ARCHIVE_URL, DEFAULT_PAGE_CACHE_MB
 
 if TYPE_CHECKING:
     from gavel.app.config import Config
@@ -295,6 +295,13 @@ def deliver(config_path: Path, meeting: str, wait: float) -> None:
     help="Worker processes serving requests side by side (they share sessions and the login throttle through "
     "the archive).",
 )
+@click.option(
+    "--page-cache-mb",
+    default=DEFAULT_PAGE_CACHE_MB,
+    show_default=True,
+    type=click.IntRange(0, 1 << 20),
+    help="Megabytes of rendered public pages each worker keeps in memory (0: none).",
+)
 def serve(
     archive_url: str,
     host: str,
@@ -306,6 +313,7 @@ def serve(
     root_path: str,
     schedule_dir: Path | None,
     workers: int,
+    page_cache_mb: int,
 ) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
@@ -335,6 +343,7 @@ def serve(
         trusted_proxies,
         session_hours,
         None if schedule_dir is None else str(schedule_dir),
+        page_cache_mb,
     )
     if settings.user_header:
         proxies = ", ".join(trusted_proxies)

@@ -15,6 +15,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from gavel.storage.archive import open_archive
+from gavel.storage.defaults import DEFAULT_PAGE_CACHE_MB
 from gavel.web.app import create_app
 
 SETTINGS_ENV = "GAVEL_SERVE_SETTINGS"
@@ -31,6 +32,7 @@ class ServeSettings:
     trusted_proxies: tuple[str, ...]
     session_hours: float
     schedule_dir: str | None
+    page_cache_mb: int = DEFAULT_PAGE_CACHE_MB
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -60,6 +62,7 @@ def build_app(settings: ServeSettings) -> Starlette:
             session_hours=settings.session_hours,
             close_archive=True,
             schedule=meetings,
+            page_cache_bytes=settings.page_cache_mb << 20,
         )
     except BaseException:
         archive.close()

@@ -18,6 +18,10 @@ from gavel.core.events import Row
 from gavel.render.links import escape_html, hms, html_text
 from gavel.render.templating import environment
 
+HtmlRow = tuple[LineKind, object, str, str, str]
+"""What :meth:`LogLineHtml.lines` reads of a row (a ``Row``, or one without its datetime): kind, -, stamp, nick,
+text."""
+
 _MESSAGE = LineKind.MESSAGE
 _ACTION = LineKind.ACTION
 _NICK = LineKind.NICK
@@ -129,7 +133,7 @@ class LogLineHtml:
             return f'<span class="sys"> -!- {html_text(text)}</span>'
         return f'<span class="raw">{html_text(text)}</span>'
 
-    def lines(self, rows: Iterable[Row], numbers: Iterable[int], frame: LineFrame) -> list[str]:
+    def lines(self, rows: Iterable[HtmlRow], numbers: Iterable[int], frame: LineFrame) -> list[str]:
         """The HTML of each row with its number, framed: one pass per batch (this runs once per log line)."""
         out: list[str] = []
         append = out.append

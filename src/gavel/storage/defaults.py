@@ -2,3 +2,6 @@
 
 DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
 """The default archive: ``gavel-archive.db`` in the working directory."""
+
+DEFAULT_PAGE_CACHE_MB = 64
+"""Megabytes of rendered public pages each ``gavel serve`` worker keeps (``gavel.web.page_cache``)."""

@@ -33,6 +33,7 @@ from gavel.web.errors import ErrorHandler, error_handler
 from gavel.web.feed_pages import FeedPages
 from gavel.web.login import Login
 from gavel.web.middleware import SecurityHeaders
+from gavel.web.page_cache import DEFAULT_PAGE_CACHE_BYTES
 from gavel.web.pages import Pages
 from gavel.web.people import PeoplePages
 from gavel.web.proxies import TrustedProxies
@@ -81,6 +82,7 @@ def create_app(
     schedule: Schedule | ScheduleWatcher | None = None,
     clock: Callable[[], float] = time.time,
     now: Callable[[], datetime] | None = None,
+    page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
 ) -> Starlette:
     """The web application over ``archive``.
 
@@ -89,12 +91,13 @@ def create_app(
     since the epoch) times sessions and wrong tokens, which are kept in the archive. With ``close_archive`` the
     archive is closed when the application shuts down. With a ``schedule`` the application serves ``/schedule``
     and shows each series' next meeting (``now``: the time now, for tests); a ``ScheduleWatcher`` is followed as
-    its directory changes.
+    its directory changes. ``page_cache_bytes`` bounds the rendered public pages kept in memory (see
+    ``gavel.web.page_cache``; 0 keeps none).
     """
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
-    site = Site(archive, Access(settings, archive, clock), schedule, now)
+    site = Site(archive, Access(settings, archive.web_state(), clock), schedule, now, page_cache_bytes)
     error = error_handler(site)
     # ArchiveBusyError has its own entry: handled there, it is not re-raised as an unhandled error would be
     handlers: dict[Any, ErrorHandler] = {HTTPException: error, ArchiveBusyError: error, Exception: error}
@@ -113,4 +116,5 @@ def create_app(
         lifespan=lifespan if close_archive else None,
     )
     app.state.archive = archive
+    app.state.pages = site.pages
     return app

@@ -173,11 +173,21 @@ def day_time(moment: datetime) -> str:
 # ---------------------------------------------------------------------- MinutesView from archive rows
 
 
+def line_kind(kind: str) -> LineKind:
+    """The kind of an archived log line (an unknown one is shown as it is: raw)."""
+    return _LINE_KINDS.get(kind, LineKind.RAW)
+
+
+def line_relation(relation: str) -> Relation | None:
+    """How an archived log line relates to an earlier one (an unknown relation: none)."""
+    return _RELATIONS.get(relation)
+
+
 def log_line(row: LogRow) -> LogLine:
     """An archived log line as the core's ``LogLine`` (what the log writers take)."""
-    line = LogLine(row.number, row.time, _LINE_KINDS.get(row.kind, LineKind.RAW), row.nick, row.text)
+    line = LogLine(row.number, row.time, line_kind(row.kind), row.nick, row.text)
     if row.relation is not None:
-        line.relation = _RELATIONS.get(row.relation)
+        line.relation = line_relation(row.relation)
         line.refers_to = row.refers_to if line.relation is not None else None
     return line
 

@@ -43,3 +43,12 @@ def private(response: Response) -> Response:
     response.headers.setdefault("cache-control", "private, no-cache")
     response.headers["vary"] = "Authorization, Cookie"
     return response
+
+
+def public(response: Response) -> Response:
+    """A page for anonymous viewers, showing nothing restricted: a shared cache may keep it, but asks again (with
+    its ETag) each time, so a meeting restricted since is a 404 at once; a request with credentials (another
+    ``Vary``) is a different page to a cache."""
+    response.headers["cache-control"] = "public, no-cache"
+    response.headers["vary"] = "Authorization, Cookie"
+    return response

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -10,7 +13,7 @@ from gavel.storage.archive import SeriesDetail
 from gavel.web.assets import STATIC_FILES, static_file
 from gavel.web.charts import series_charts, server_links
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
-from gavel.web.logview import log_lines_html, log_page
+from gavel.web.logview import log_page, log_rows_html
 from gavel.web.schedule import series_schedule
 from gavel.web.search_form import MAX_FILTER_CHARS, MAX_QUERY_CHARS, SearchError, SearchForm
 from gavel.web.site import Site
@@ -26,7 +29,9 @@ class Pages:
         site = self.site
         viewer = site.viewer(request)
         series = site.archive.list_series(include_restricted=viewer.authenticated)
-        return site.page("index.html", site.context(request, viewer, series=series))
+        return site.public_page(
+            request, viewer, "index.html", tuple(series), lambda: site.context(request, viewer, series=series)
+        )
 
     def series(self, request: Request) -> Response:
         site = self.site
@@ -40,25 +45,29 @@ class Pages:
             raise HTTPException(404, "no such series")
         feed = any(not meeting.restricted for year in found.years for meeting in year.meetings)
         activity = site.archive.series_activity(name, include_restricted=viewer.authenticated)
-        charts = series_charts(server_links(site.urls(request)), activity)
-        context = site.context(request, viewer, series=found, scheduled=scheduled, feed=feed, charts=charts)
-        return site.page("series.html", context)
+        series = found
+
+        def context() -> dict[str, Any]:
+            charts = series_charts(server_links(site.urls(request)), activity)
+            return site.context(request, viewer, series=series, scheduled=scheduled, feed=feed, charts=charts)
+
+        key = (found, tuple(activity), json.dumps(scheduled, sort_keys=True, default=str))
+        return site.public_page(request, viewer, "series.html", key, context)
 
     def meeting(self, request: Request) -> Response:
         site = self.site
         viewer = site.viewer(request)
         meeting = site.find_meeting(request, viewer)
         page = log_page(request.query_params, meeting.line_count)
-        rows = site.archive.log_lines(meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated)
-        context = site.context(
-            request,
-            viewer,
-            meeting=meeting,
-            view=rebuild_view(meeting),
-            log=log_lines_html(rows, page),
-            log_page=page,
-        )
-        return site.stream_page("meeting.html", context)
+
+        def context() -> dict[str, Any]:
+            rows = site.archive.log_rows(meeting.id, page.first - 1, page.size, include_restricted=viewer.authenticated)
+            log = log_rows_html(rows, page)
+            return site.context(request, viewer, meeting=meeting, view=rebuild_view(meeting), log=log, log_page=page)
+
+        # an anonymous viewer's page shows no restricted meeting (find_meeting is a 404 for it); the whole
+        # detail (with stored_at, which every store changes) keys it, so a page of an older copy is never shown
+        return site.public_page(request, viewer, "meeting.html", (meeting, page), context, stream=True)
 
     def search(self, request: Request) -> Response:
         site = self.site

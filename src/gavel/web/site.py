@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +21,8 @@ from gavel.storage.archive import Archive, MeetingDetail, SearchResults
 from gavel.web.assets import environment
 from gavel.web.auth import Access, Viewer
 from gavel.web.data import Urls, valid_segment
-from gavel.web.middleware import private
+from gavel.web.middleware import private, public
+from gavel.web.page_cache import DEFAULT_PAGE_CACHE_BYTES, CachedPage, PageCache, etag_matches
 from gavel.web.search_form import SearchForm, read_search, search_query
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ class Site:
         access: Access,
         schedule: Schedule | ScheduleWatcher | None = None,
         now: Callable[[], datetime] | None = None,
+        page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
     ) -> None:
         self.archive = archive
         self.access = access
@@ -65,6 +67,7 @@ class Site:
         self._schedule_lock = threading.Lock()  # requests run in threads; the watcher is not thread-safe
         self.clock = now or utc_now
         self.env = environment()
+        self.pages = PageCache(page_cache_bytes)
 
     @property
     def schedule(self) -> Schedule | None:
@@ -111,6 +114,39 @@ class Site:
     def stream_page(self, name: str, context: dict[str, Any]) -> Response:
         pieces = self.env.get_template(name).generate(context)
         return private(StreamingResponse(chunked(pieces), media_type="text/html; charset=utf-8"))
+
+    def public_page(
+        self,
+        request: Request,
+        viewer: Viewer,
+        name: str,
+        key: Hashable,
+        context: Callable[[], dict[str, Any]],
+        *,
+        stream: bool = False,
+    ) -> Response:
+        """The page ``name`` rendered from ``context()``. For an anonymous viewer it comes from the page cache
+        when it holds this page for ``key`` (what the caller read from the archive for the page: everything shown
+        that can change), else is rendered and kept there; it carries an ETag and is ``304 Not Modified`` for an
+        ``If-None-Match`` naming it. The caller makes sure an anonymous viewer's page shows nothing restricted.
+
+        A signed-in viewer's page is rendered every time (streamed with ``stream``), never kept."""
+        if viewer.authenticated:
+            return self.stream_page(name, context()) if stream else self.page(name, context())
+        full_key = (name, request.scope.get("root_path", ""), request.url.path, self.auth.login_enabled, key)
+        cached = self.pages.get(full_key)
+        if cached is None:
+            html = "".join(self.env.get_template(name).generate(context()))
+            cached = self.pages.put(full_key, html.encode("utf-8"))
+        return self.cached_response(request, cached)
+
+    @staticmethod
+    def cached_response(request: Request, cached: CachedPage) -> Response:
+        """A kept page, or ``304 Not Modified`` when the request's ``If-None-Match`` names it."""
+        headers = {"etag": cached.etag}
+        if etag_matches(request.headers.get("if-none-match", ""), cached.etag):
+            return public(Response(status_code=304, headers=headers))
+        return public(Response(cached.body, media_type="text/html; charset=utf-8", headers=headers))
 
     @staticmethod
     def segments(request: Request, *names: str) -> list[str]:

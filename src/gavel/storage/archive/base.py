@@ -8,6 +8,8 @@ migrations (:mod:`.migrations`), how a batch of log lines is written (:mod:`.sto
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from gavel.storage.archive.actions import Actions
 from gavel.storage.archive.activity import Activity
 from gavel.storage.archive.migrations import Migrating
@@ -19,7 +21,7 @@ from gavel.storage.archive.web_state import WebState
 __all__ = ["SEARCH_CAP", "Archive"]
 
 
-class Archive(Migrating, Storing, Activity, Reading, Searching, Actions, WebState):
+class Archive(Migrating, Storing, Activity, Reading, Searching, Actions):
     """A meeting archive: minutes, every log line, actions and a full-text index, in SQLite or PostgreSQL.
 
     Open one with :func:`gavel.storage.archive.open_archive`. An archive may be shared between
@@ -28,3 +30,9 @@ class Archive(Migrating, Storing, Activity, Reading, Searching, Actions, WebStat
     Restricted meetings (``#restrictlogs``) are left out of every answer unless the call passes
     ``include_restricted=True``.
     """
+
+    @abstractmethod
+    def web_state(self) -> WebState:
+        """Where ``gavel serve``'s processes keep what they share (signing key, sessions, wrong logins): the
+        archive's own database (PostgreSQL), or a file of its own beside an SQLite archive (``sqlite_web.py``), so
+        that signing in or out never waits for an import holding the archive's write lock."""

@@ -160,6 +160,7 @@ class MeetingDetail(MeetingSummary):
     regrets: tuple[str, ...] = ()
     attendance_taken: bool = False  # someone used #present+, #here or #regrets+
     started_by: str = ""  # the owner's nick at #startmeeting
+    stored_at: datetime | None = None  # when it was stored (again): changes with every store, even of the same log
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros
 from gavel.storage.archive.tokens import indexed_tsvector, tsvector_of
+from gavel.storage.archive.web_state import WebState
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
@@ -289,8 +290,9 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
-class PostgresArchive(Archive):
-    """The archive in a PostgreSQL database (``postgresql://user:password@host:port/dbname``)."""
+class PostgresArchive(Archive, WebState):
+    """The archive in a PostgreSQL database (``postgresql://user:password@host:port/dbname``), with the web state
+    in its own tables (row locks: a sign-in never waits for an import)."""
 
     migrations = MIGRATIONS
     #: A bulk load of fewer lines keeps the lines' indexes (see :meth:`bulk_load`).
@@ -321,6 +323,9 @@ class PostgresArchive(Archive):
             name="gavel-archive",
             open=True,
         )
+
+    def web_state(self) -> WebState:
+        return self
 
     # ------------------------------------------------------------------ plumbing
 

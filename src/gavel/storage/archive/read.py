@@ -7,6 +7,7 @@ from abc import abstractmethod
 from collections.abc import Iterator
 from dataclasses import fields
 from datetime import datetime, timedelta
+from typing import Any
 
 from gavel.storage.archive.actions import ACTIONS, Actions
 from gavel.storage.archive.database import Row, utc
@@ -25,6 +26,9 @@ from gavel.storage.archive.model import (
 )
 
 LINE_PAGE = 2000  # rows per query when log_lines() pages through a meeting
+StampedRow = tuple[int, str, str, str, str, str | None, int | None]
+"""A log line as a page shows it: number, time of day (``HH:MM:SS``, UTC), kind, nick, text, and how it relates to
+an earlier line (relation, refers_to: ``None, None`` for most)."""
 
 MEETING_COLUMNS = (
     "m.id, s.name, m.channel, m.network, m.title, m.owner, m.chairs, m.started_at, m.ended_at, m.unfinished, "
@@ -165,8 +169,8 @@ class Reading(Actions):
                 "SELECT status, nick FROM attendance WHERE meeting_id = ? ORDER BY status, position", (meeting_id,)
             ):
                 attendance[status].append(nick)
-            started_by, taken = self._query(
-                "SELECT started_by, attendance_taken FROM meetings WHERE id = ?", (meeting_id,)
+            started_by, taken, stored = self._query(
+                "SELECT started_by, attendance_taken, stored_at FROM meetings WHERE id = ?", (meeting_id,)
             )[0]
         return MeetingDetail(
             **{field.name: getattr(summary, field.name) for field in fields(MeetingSummary)},
@@ -180,6 +184,7 @@ class Reading(Actions):
             regrets=tuple(attendance["regrets"]),
             attendance_taken=bool(taken),
             started_by=started_by or summary.owner,
+            stored_at=f(stored),
         )
 
     def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
@@ -211,12 +216,36 @@ class Reading(Actions):
 
         Read in pages (a million-line meeting streams); nothing for an unknown or restricted meeting.
         """
+        f = self._from_db_time
+        for number, when, kind, nick, text, relation, refers_to in self._line_rows(
+            meeting_id, offset, limit, include_restricted
+        ):
+            yield LogRow(number, f(when), kind, nick, text, relation, refers_to)
+
+    def log_rows(
+        self, meeting_id: int, offset: int = 0, limit: int | None = None, *, include_restricted: bool = False
+    ) -> Iterator[StampedRow]:
+        """:meth:`log_lines` as plain tuples ``(number, "HH:MM:SS", kind, nick, text, relation, refers_to)``, the
+        time of day in UTC:
+        what a page of the log shows, without a datetime per line (the web's meeting page; a property test holds
+        it equal to :meth:`log_lines`)."""
+        stamp = self._time_of_day
+        for number, when, kind, nick, text, relation, refers_to in self._line_rows(
+            meeting_id, offset, limit, include_restricted
+        ):
+            yield number, stamp(when), kind, nick, text, relation, refers_to
+
+    def _time_of_day(self, value: Any) -> str:
+        """``HH:MM:SS`` (UTC) of a stored time (a backend may do it without making a datetime)."""
+        moment = self._from_db_time(value)
+        return f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+
+    def _line_rows(self, meeting_id: int, offset: int, limit: int | None, include_restricted: bool) -> Iterator[Row]:
         with self._connection():
             visible = self._query("SELECT restricted FROM meetings WHERE id = ?", (meeting_id,))
         if not visible or (visible[0][0] and not include_restricted):
             return
         after, left = offset, limit
-        f = self._from_db_time
         while left is None or left > 0:
             count = LINE_PAGE if left is None else min(left, LINE_PAGE)
             with self._connection():
@@ -225,9 +254,9 @@ class Reading(Actions):
             for number, when, kind, nick, text in rows:
                 relation = related.get(number)
                 if relation is None:
-                    yield LogRow(number, f(when), kind, nick, text)
+                    yield number, when, kind, nick, text, None, None
                 else:
-                    yield LogRow(number, f(when), kind, nick, text, *relation)
+                    yield number, when, kind, nick, text, *relation
             if len(rows) < count:
                 return
             after = rows[-1][0]

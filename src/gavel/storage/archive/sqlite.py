@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,7 +34,10 @@ from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
+from gavel.storage.archive.sqlite_pragma import pragma as _pragma
+from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.tokens import LENGTH_MARK, MAX_LENGTH, index_text, indexed_text, length_token, token_text
+from gavel.storage.archive.web_state import WebState
 
 _PRAGMAS = (
     "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
@@ -53,30 +57,10 @@ _READER_PRAGMAS = (
     "mmap_size = 1073741824",
     "temp_store = MEMORY",
 )
-_PRAGMA_RETRY_SECONDS = 10.0
 
 
 def _disconnect(conn: sqlite3.Connection) -> None:
     conn.close()
-
-
-def _pragma(conn: sqlite3.Connection, pragma: str) -> None:
-    """Run a PRAGMA, retrying while another connection holds the lock it needs.
-
-    Switching a fresh file to WAL takes an exclusive lock and SQLite may report "database is locked" at once
-    (without its busy handler) when several processes or threads open the same new archive together.
-    """
-    deadline = time.monotonic() + _PRAGMA_RETRY_SECONDS
-    delay = 0.005
-    while True:
-        try:
-            conn.execute(f"PRAGMA {pragma}")
-            return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.2)
 
 
 _LINE_MASK = (1 << 32) - 1
@@ -282,6 +266,15 @@ MIGRATIONS: tuple[Migration, ...] = (
             ) WITHOUT ROWID""",
         ),
     ),
+    (
+        10,
+        (  # the web state moves to a file of its own (sqlite_web.py): a sign-in never waits for an import's lock
+            lambda archive: archive._move_web_state(),
+            "DROP TABLE web_login_failures",
+            "DROP TABLE web_sessions",
+            "DROP TABLE web_secrets",
+        ),
+    ),
 )
 
 
@@ -295,6 +288,8 @@ class SqliteArchive(Archive):
         self.path = path
         self._depth = 0
         self._known_words: set[str] = set()  # in search_words already (see _remember_words)
+        self._web: SqliteWebState | None = None  # made on first use (see web_state)
+        self._web_lock = threading.Lock()
         memory = str(path) == ":memory:"
         try:
             if not memory:
@@ -406,6 +401,10 @@ class SqliteArchive(Archive):
     def _from_db_time(self, value: Any) -> datetime:
         return from_micros(value)
 
+    def _time_of_day(self, value: Any) -> str:
+        seconds = value // 1_000_000 % 86_400  # (floor division: right for times before 1970 too)
+        return "%02d:%02d:%02d" % (seconds // 3600, seconds // 60 % 60, seconds % 60)  # noqa: UP031
+
     def _schema_version(self) -> int:
         if not self._query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gavel_schema'"):
             return 0
@@ -418,6 +417,31 @@ class SqliteArchive(Archive):
     def _close(self) -> None:
         self._writer.close()
         self._readers.close()
+        with self._web_lock:
+            if self._web is not None:
+                self._web.close()
+
+    def web_state(self) -> WebState:
+        """The web state, in its own file beside the archive (see ``sqlite_web.py``), opened on first use."""
+        with self._web_lock:
+            if self._web is None:
+                memory = str(self.path) == ":memory:"
+                path = ":memory:" if memory else web_state_path(self.path)
+                self._web = SqliteWebState(path, url=f"{self.url}{WEB_STATE_SUFFIX}")
+            return self._web
+
+    def _move_web_state(self) -> None:
+        """Migration 11: copy the web state tables' rows into the web state file (made only if there are rows).
+        Copying again (a migration that failed after this step, and runs again) adds nothing twice."""
+        tables: dict[str, tuple[tuple[str, ...], list[Row]]] = {}
+        for table in WEB_STATE_TABLES:
+            rows = self._conn.execute(f"SELECT * FROM {table}")  # noqa: S608 -- fixed names
+            names = tuple(column[0] for column in rows.description)
+            tables[table] = (names, rows.fetchall())
+        if any(rows for _, rows in tables.values()):
+            web = self.web_state()
+            assert isinstance(web, SqliteWebState)
+            web.copy_rows(tables)
 
     # ------------------------------------------------------------------ lines and index
 

@@ -1,5 +1,8 @@
 """What the web server's processes share through the archive: its signing key, the signed-in sessions and the
-recent wrong logins. Times are seconds since the epoch (floats); sessions are stored by a hash of their id."""
+recent wrong logins. Times are seconds since the epoch (floats); sessions are stored by a hash of their id.
+
+PostgreSQL keeps them in the archive's own tables; SQLite in a file of its own beside the archive
+(``sqlite_web.py``): see ``Archive.web_state()``."""
 
 from __future__ import annotations
 
