@@ -1,0 +1,221 @@
+"""`gavel migrate`: an archive copied SQLite -> PostgreSQL -> SQLite is the same archive (every stored row, the same
+`gavel export` tree byte for byte, the same search hits); a non-empty target, the same archive and an unknown column
+are refused; an interrupted copy writes nothing and runs again; a bot storing into the source meanwhile is not
+copied half."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from gavel.app.cli import main
+from gavel.app.importer import parse_log
+from gavel.storage.archive import Archive, ArchiveError, SearchQuery, open_archive
+from gavel.storage.archive.transfer import migrate_archive
+from gavel.web.export import export_archive
+
+DATA = Path(__file__).parent / "data"
+HUGE = "word " * 40_000 + "needle"  # a 200,000-character line
+HOSTILE = [
+    "<alice> #startmeeting",
+    "<alice> #topic <script>alert('x')</script> &amp; <b>bold</b>",
+    "<bob> broken \udcff bytes here",  # replaced by U+FFFD when read (see write_hostile)
+    "<bob> a NUL \x00 inside",
+    f"<carol> {HUGE}",
+    "<alice> #action bob fix https://bugs.example.org/+bug/1000085",
+    "<alice> #info Café crème, NAÏVE straße 李雷",
+    "<alice> #startvote Ship <it>? yes, no",
+    "<bob> #vote yes",
+    "<alice> #endvote",
+    "<alice> #endmeeting",
+]
+QUERIES = ["script", "alert", "bold", "1000085", "cafe", "strasse", "李雷", "needle", "release", "plan", "kubernetes",
+           "agenda", "bob", "the", "fix", "amp", "word"]  # fmt: skip
+
+
+def write_hostile(directory: Path, name: str, start: str, restricted: bool = False) -> Path:
+    """A log with markup, invalid UTF-8, a NUL, a huge line (and #restrictlogs when ``restricted``)."""
+    base = datetime.strptime(start, "%H:%M:%S")
+    said = [*HOSTILE[:-1], *(["<alice> #restrictlogs"] if restricted else []), HOSTILE[-1]]
+    text = "".join(f"{base + timedelta(seconds=i):%H:%M:%S} {line}\n" for i, line in enumerate(said))
+    path = directory / name
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    return path
+
+
+def fill(archive: Archive, logs: Path) -> None:
+    """The fixture meetings (agenda, attendance, corrections, votes, actions), hostile ones (one restricted), an
+    action marked done in a later meeting and one done outside any, a network, the web state."""
+    logs.mkdir(exist_ok=True)
+    paths = sorted(DATA.glob("*.log.txt"))
+    paths.append(write_hostile(logs, "hostile.2024-06-01-10.00.log.txt", "10:00:00"))
+    paths.append(write_hostile(logs, "secret.2024-06-02-10.00.log.txt", "10:00:00", restricted=True))
+    for path in paths:
+        parsed = parse_log(path)
+        assert parsed.error is None, parsed.error
+        for meeting in parsed.meetings:
+            meeting.store(archive, network="libera" if "hostile" in path.name else None)
+    actions = [a for s in archive.list_series(include_restricted=True) for a in archive.open_actions(s.name)]
+    assert len(actions) >= 2
+    later = archive.list_series()[-1].last_meeting_at
+    [newest] = [m for s in archive.list_series() for y in archive.series(s.name).years for m in y.meetings  # type: ignore[union-attr]
+                if m.started_at == later]  # fmt: skip
+    assert archive.mark_action_done(actions[0].id, newest.id)
+    assert archive.mark_action_done(actions[1].id, None, at=datetime(2025, 1, 2, 3, 4, 5, 678901, UTC))
+    archive.web_secret("session")
+    archive.add_session("hash-of-a-session", 4_000_000_000.5, 1.0, 100)
+    archive.add_login_failure("192.0.2.1", 3_999_999_999.0, 0.0, 100)
+
+
+def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every stored row of an SQLite archive, table by table (the search index's own tables left out)."""
+    with sqlite3.connect(path) as conn:
+        names = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            if not name.startswith(("log_lines_fts", "items_fts", "sqlite_", "web_login_failures"))
+        ]
+        return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
+
+
+def hits(archive: Archive) -> dict[str, list[object]]:
+    found = {}
+    for text in QUERIES:
+        results = archive.search(SearchQuery(text, per_page=100, include_restricted=True))
+        found[text] = [*sorted((h.meeting_id, h.kind, h.line, h.text) for h in results.hits), results.total]
+    return found
+
+
+def exported(archive: Archive, directory: Path) -> dict[str, bytes]:
+    export_archive(archive, directory, include_restricted=True, url_base="https://m.example.org/")
+    return tree(directory)
+
+
+@pytest.mark.parametrize("cli", [False, True])
+def test_sqlite_to_postgresql_and_back_is_the_same_archive(tmp_path: Path, postgres_url: str, cli: bool) -> None:
+    first, back = tmp_path / "first.db", tmp_path / "back.db"
+    with open_archive(f"sqlite://{first}") as source:
+        fill(source, tmp_path / "logs")
+        before_hits, before_tree = hits(source), exported(source, tmp_path / "export-first")
+        secret = source.web_secret("session")
+    if cli:
+        for a, b, failures in ((f"sqlite://{first}", postgres_url, 1), (postgres_url, f"sqlite://{back}", 0)):
+            result = CliRunner().invoke(main, ["migrate", a, b])
+            assert result.exit_code == 0, result.output
+            assert "copied 5 meeting(s) in 5 series" in result.output and ", 2 votes" in result.output
+            assert f"web_login_failures ({failures} rows)" in result.output
+    else:
+        with open_archive(f"sqlite://{first}") as source, open_archive(postgres_url) as middle:
+            report = migrate_archive(source, middle)
+        with open_archive(postgres_url) as middle, open_archive(f"sqlite://{back}") as target:
+            assert migrate_archive(middle, target).copied == report.copied
+        assert report.copied["meetings"] == 5 and report.lines > 100 and report.dropped == {"web_login_failures": 1}
+    with open_archive(postgres_url) as middle:
+        assert hits(middle) == before_hits
+        assert exported(middle, tmp_path / "export-middle") == before_tree
+        assert middle.web_secret("session") == secret
+        assert middle.session_expires_at("hash-of-a-session") == 4_000_000_000.5
+    with open_archive(f"sqlite://{back}") as target:
+        assert hits(target) == before_hits
+        assert exported(target, tmp_path / "export-back") == before_tree
+    assert rows(back) == rows(first)
+    assert any(HUGE in str(row) for row in rows(back)["log_lines"])
+    assert any("\ufffd bytes" in str(row) for row in rows(back)["log_lines"])
+
+
+def test_a_postgresql_copy_goes_on_with_new_ids_after_the_copied_ones(tmp_path: Path, postgres_url: str) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'a.db'}") as source, open_archive(postgres_url) as target:
+        fill(source, tmp_path / "logs")
+        migrate_archive(source, target)
+        most = max(m.id for s in target.list_series(include_restricted=True)
+                   for y in target.series(s.name, include_restricted=True).years for m in y.meetings)  # type: ignore[union-attr]  # fmt: skip
+        parsed = parse_log(write_hostile(tmp_path / "logs", "later.2024-07-01-10.00.log.txt", "10:00:00"))
+        assert parsed.meetings[0].store(target) == most + 1
+
+
+def test_a_target_with_meetings_is_refused_unless_replace(tmp_path: Path, postgres_url: str) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'a.db'}") as source, open_archive(postgres_url) as target:
+        fill(source, tmp_path / "logs")
+        parsed = parse_log(write_hostile(tmp_path / "logs", "other.2020-01-01-10.00.log.txt", "10:00:00"))
+        parsed.meetings[0].store(target)
+        with pytest.raises(ArchiveError, match=r"not empty \(1 meetings\).*--replace"):
+            migrate_archive(source, target)
+        assert [s.name for s in target.list_series()] == ["other"]
+        report = migrate_archive(source, target, replace=True)
+        assert report.replaced_meetings == 1 and report.copied["meetings"] == 5
+        assert "other" not in [s.name for s in target.list_series()]
+        assert target.search(SearchQuery("needle")).total == 1  # the old meeting's lines left the index too
+    result = CliRunner().invoke(main, ["migrate", f"sqlite://{tmp_path / 'a.db'}", postgres_url])
+    assert result.exit_code == 1 and "is not empty" in result.output and "--replace" in result.output
+
+
+def test_the_same_archive_is_refused(tmp_path: Path) -> None:
+    with (
+        open_archive(f"sqlite://{tmp_path / 'a.db'}") as one,
+        open_archive(str(tmp_path / "." / "a.db")) as two,
+        pytest.raises(ArchiveError, match="are the same archive"),
+    ):
+        migrate_archive(one, two, replace=True)
+
+
+@pytest.mark.parametrize("direction", ["to-postgresql", "to-sqlite"])
+def test_an_interrupted_copy_writes_nothing_and_runs_again(tmp_path: Path, postgres_url: str, direction: str) -> None:
+    lite = f"sqlite://{tmp_path / 'a.db'}"
+    with open_archive(lite) as source:
+        fill(source, tmp_path / "logs")
+    if direction == "to-sqlite":
+        with open_archive(lite) as source, open_archive(postgres_url) as middle:
+            migrate_archive(source, middle)
+        lite, target_url = postgres_url, f"sqlite://{tmp_path / 'b.db'}"
+    else:
+        target_url = postgres_url
+
+    def stop(done: int, count: int, lines: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with open_archive(lite) as source, open_archive(target_url) as target:
+        with pytest.raises(KeyboardInterrupt):
+            migrate_archive(source, target, on_meeting=stop)
+        assert target.list_series(include_restricted=True) == []
+        assert target.search(SearchQuery("needle", include_restricted=True)).total == 0
+        assert migrate_archive(source, target).copied["meetings"] == 5
+        assert target.search(SearchQuery("needle", include_restricted=True)).total == 2
+
+
+def test_meetings_stored_into_the_source_during_the_copy_are_left_out_whole(tmp_path: Path, postgres_url: str) -> None:
+    url = f"sqlite://{tmp_path / 'a.db'}"
+    with open_archive(url) as source:
+        fill(source, tmp_path / "logs")
+    parsed = parse_log(write_hostile(tmp_path / "logs", "during.2024-08-01-10.00.log.txt", "10:00:00"))
+
+    with open_archive(url) as source, open_archive(url) as bot, open_archive(postgres_url) as target:
+
+        def store_meanwhile(done: int, count: int, lines: int) -> None:
+            if done == 1:
+                parsed.meetings[0].store(bot)  # a bot's writer, while the copy reads its snapshot
+
+        report = migrate_archive(source, target, on_meeting=store_meanwhile)
+        assert report.copied["meetings"] == 5
+        assert "during" not in [s.name for s in target.list_series()]
+        assert len(source.list_series()) == len(target.list_series()) + 1
+
+
+def test_an_unknown_column_is_refused_before_anything_is_copied(tmp_path: Path, postgres_url: str) -> None:
+    path = tmp_path / "a.db"
+    with open_archive(f"sqlite://{path}") as source:
+        fill(source, tmp_path / "logs")
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE items ADD COLUMN mood TEXT")
+    with open_archive(f"sqlite://{path}") as source, open_archive(postgres_url) as target:
+        with pytest.raises(ArchiveError, match=r"column items\.mood.*nothing was copied"):
+            migrate_archive(source, target)
+        assert target.list_series(include_restricted=True) == []
