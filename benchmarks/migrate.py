@@ -58,10 +58,10 @@ def _process_times(pid: int | str) -> tuple[int, list[int]]:
 
 def postmaster(url: str) -> int:
     """The PostgreSQL server's main process (the parent of a backend; the server must run on this machine)."""
-    with psycopg.connect(url) as conn:
+    with psycopg.connect(url) as conn:  # (while the backend lives)
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
-    assert row is not None
-    return _process_times(row[0])[0]
+        assert row is not None
+        return _process_times(row[0])[0]
 
 
 def server_cpu(master: int) -> float:

@@ -5,10 +5,15 @@ copied half."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -82,6 +87,15 @@ def rows(path: Path) -> dict[str, list[tuple[object, ...]]]:
         return {name: sorted(conn.execute(f"SELECT * FROM {name}"), key=repr) for name in names}
 
 
+def postgres_indexes(archive: Archive) -> list[tuple[str, str]]:
+    with archive._connection():
+        found = archive._query(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() ORDER BY indexname"
+        )
+    assert len(found) > 10
+    return [(name, definition) for name, definition in found]
+
+
 def tree(root: Path) -> dict[str, bytes]:
     return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file()}
 
@@ -114,7 +128,9 @@ def test_sqlite_to_postgresql_and_back_is_the_same_archive(tmp_path: Path, postg
             assert f"web_login_failures ({failures} rows)" in result.output
     else:
         with open_archive(f"sqlite://{first}") as source, open_archive(postgres_url) as middle:
+            indexes = postgres_indexes(middle)
             report = migrate_archive(source, middle)
+            assert postgres_indexes(middle) == indexes  # those dropped for the copy are built again
         with open_archive(postgres_url) as middle, open_archive(f"sqlite://{back}") as target:
             assert migrate_archive(middle, target).copied == report.copied
         assert report.copied["meetings"] == 5 and report.lines > 100 and report.dropped == {"web_login_failures": 1}
@@ -219,3 +235,43 @@ def test_an_unknown_column_is_refused_before_anything_is_copied(tmp_path: Path, 
         with pytest.raises(ArchiveError, match=r"column items\.mood.*nothing was copied"):
             migrate_archive(source, target)
         assert target.list_series(include_restricted=True) == []
+
+
+def chatter(directory: Path, meetings: int, lines: int) -> Path:
+    """``meetings`` plain logs of ``lines`` lines each."""
+    directory.mkdir(exist_ok=True)
+    for number in range(meetings):
+        start = datetime(2023, 1, 1, 10, 0) + timedelta(days=number)
+        said = ["<alice> #startmeeting", *(f"<bob> line {n} of chatter about kubernetes" for n in range(lines))]
+        text = "".join(f"{start + timedelta(seconds=i):%H:%M:%S} {line}\n" for i, line in enumerate(said))
+        (directory / f"chat.{start:%Y-%m-%d-%H.%M}.log.txt").write_text(text + "10:59:59 <alice> #endmeeting\n")
+    return directory
+
+
+def test_a_killed_migrate_process_leaves_the_target_empty(tmp_path: Path, postgres_url: str) -> None:
+    lite = f"sqlite://{tmp_path / 'a.db'}"
+    with open_archive(lite) as source:
+        for path in sorted(chatter(tmp_path / "logs", 12, 3000).iterdir()):
+            parse_log(path).meetings[0].store(source)
+    command = [sys.executable, "-m", "gavel", "migrate", "--quiet", lite, postgres_url]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE)
+    try:
+        with psycopg.connect(postgres_url, autocommit=True) as watcher:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and process.poll() is None:  # until it is writing log lines
+                if watcher.execute("SELECT 1 FROM pg_stat_activity WHERE query LIKE 'COPY log_lines%'").fetchall():
+                    break
+                time.sleep(0.02)
+            assert process.poll() is None, "the copy ended before it could be killed"
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    with open_archive(postgres_url) as target:
+        assert target.list_series(include_restricted=True) == []
+    result = CliRunner().invoke(main, ["migrate", lite, postgres_url])
+    assert result.exit_code == 0, result.output
+    assert "copied 12 meeting(s) in 1 series, 36,024 log lines" in result.output
+    with open_archive(postgres_url) as target:
+        assert target.search(SearchQuery("kubernetes")).total == 10_000
