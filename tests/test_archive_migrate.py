@@ -22,6 +22,7 @@ from gavel.app.importer import parse_log
 from gavel.storage.archive import Archive, ArchiveError, SearchQuery, open_archive
 from gavel.storage.archive.transfer import migrate_archive
 from gavel.web.export import export_archive
+from test_archive_migrations import downgrade, raw, tables, version_adding
 
 DATA = Path(__file__).parent / "data"
 HUGE = "word " * 40_000 + "needle"  # a 200,000-character line
@@ -275,3 +276,21 @@ def test_a_killed_migrate_process_leaves_the_target_empty(tmp_path: Path, postgr
     assert "copied 12 meeting(s) in 1 series, 36,024 log lines" in result.output
     with open_archive(postgres_url) as target:
         assert target.search(SearchQuery("kubernetes")).total == 10_000
+
+
+def test_an_older_source_is_upgraded_first_and_a_newer_one_refused(tmp_path: Path, postgres_url: str) -> None:
+    lite = f"sqlite://{tmp_path / 'a.db'}"
+    with open_archive(lite) as source:
+        fill(source, tmp_path / "logs")
+        current = source.schema_version
+    downgrade(lite, version_adding(lite, "CREATE TABLE agenda") - 1)  # as a gavel before the agenda wrote it
+    assert "agenda" not in tables(lite)
+    result = CliRunner().invoke(main, ["migrate", lite, postgres_url])
+    assert result.exit_code == 0, result.output
+    assert "copied 5 meeting(s)" in result.output and "migrate: 5/5 meetings" in result.output
+    assert raw(lite, "SELECT version FROM gavel_schema") == [(current,)]
+    raw(lite, f"UPDATE gavel_schema SET version = {current + 1}")
+    result = CliRunner().invoke(main, ["migrate", lite, f"sqlite://{tmp_path / 'b.db'}"])
+    assert result.exit_code == 1 and f"schema version {current + 1}" in result.output
+    with open_archive(f"sqlite://{tmp_path / 'b.db'}") as target:
+        assert target.list_series(include_restricted=True) == []
