@@ -294,3 +294,15 @@ def test_an_older_source_is_upgraded_first_and_a_newer_one_refused(tmp_path: Pat
     assert result.exit_code == 1 and f"schema version {current + 1}" in result.output
     with open_archive(f"sqlite://{tmp_path / 'b.db'}") as target:
         assert target.list_series(include_restricted=True) == []
+
+
+def test_a_copy_that_does_not_match_its_source_is_rolled_back(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_archive(f"sqlite://{tmp_path / 'a.db'}") as source, open_archive(postgres_url) as target:
+        fill(source, tmp_path / "logs")
+        insert_lines = target._insert_lines
+        monkeypatch.setattr(target, "_insert_lines", lambda meeting_id, rows: insert_lines(meeting_id, rows[1:]))
+        with pytest.raises(ArchiveError, match=r"does not match its source.*log_lines: \d+ in the source, \d+ copied"):
+            migrate_archive(source, target)
+        assert target.list_series(include_restricted=True) == []
