@@ -89,24 +89,42 @@ class Run(NamedTuple):
     cpu: float  # the gavel migrate process's user + system CPU seconds
     server_cpu: float  # PostgreSQL's CPU seconds meanwhile
     rss: float  # peak RSS of the gavel migrate process, MiB
+    anonymous: float  # peak of its anonymous memory (heap; RSS also counts the pages of the SQLite file it maps), MiB
+
+
+def _anonymous_kib(pid: int) -> int:
+    """RssAnon of a process (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    return 0
 
 
 def run_migrate(source: str, target: str, master: int) -> Run:
-    """One ``gavel migrate`` process: its wall-clock seconds, CPU, the server's CPU and its peak RSS."""
+    """One ``gavel migrate`` process: its wall-clock seconds, CPU, the server's CPU and its peak memory."""
     server_before = server_cpu(master)
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "gavel", "migrate", "--quiet", source, target],
-        stderr=subprocess.PIPE,
-        text=True,
+        stderr=subprocess.DEVNULL,
     )
-    _, status, usage = os.wait4(process.pid, 0)
+    anonymous = 0
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        anonymous = max(anonymous, _anonymous_kib(process.pid))
+        time.sleep(0.1)
     seconds = time.perf_counter() - started
-    output = process.stderr.read() if process.stderr else ""
-    if status != 0:
-        raise SystemExit(f"gavel migrate failed:\n{output}")
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"gavel migrate {source} {target} failed (status {process.returncode})")
     server = server_cpu(master) - server_before
-    return Run(seconds, usage.ru_utime + usage.ru_stime, server, usage.ru_maxrss / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, server, usage.ru_maxrss / 1024, anonymous / 1024)
 
 
 def main() -> None:
@@ -137,7 +155,8 @@ def main() -> None:
                 print(
                     f"run {run + 1} {name}: {done.seconds:.1f} s, {lines / done.seconds:,.0f} lines/s; CPU gavel "
                     f"{done.cpu:.1f} s + PostgreSQL {done.server_cpu:.1f} s = "
-                    f"{lines / (done.cpu + done.server_cpu):,.0f} lines per CPU second; peak RSS {done.rss:.0f} MiB "
+                    f"{lines / (done.cpu + done.server_cpu):,.0f} lines per CPU second; peak RSS {done.rss:.0f} MiB, "
+                    f"anonymous {done.anonymous:.0f} MiB "
                     f"(load {load:.1f} before)",
                     flush=True,
                 )
@@ -148,7 +167,8 @@ def main() -> None:
             print(
                 f"{name}: median {statistics.median(rates):,.0f} lines/s (min {min(rates):,.0f}, max "
                 f"{max(rates):,.0f}); median {statistics.median(per_cpu):,.0f} lines per CPU second (min "
-                f"{min(per_cpu):,.0f}, max {max(per_cpu):,.0f}); peak RSS max {max(r.rss for r in runs):.0f} MiB"
+                f"{min(per_cpu):,.0f}, max {max(per_cpu):,.0f}); peak RSS max {max(r.rss for r in runs):.0f} MiB, "
+                f"anonymous max {max(r.anonymous for r in runs):.0f} MiB"
             )
 
 

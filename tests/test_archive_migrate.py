@@ -208,22 +208,34 @@ def test_an_interrupted_copy_writes_nothing_and_runs_again(tmp_path: Path, postg
         assert target.search(SearchQuery("needle", include_restricted=True)).total == 2
 
 
-def test_meetings_stored_into_the_source_during_the_copy_are_left_out_whole(tmp_path: Path, postgres_url: str) -> None:
-    url = f"sqlite://{tmp_path / 'a.db'}"
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_source_serves_and_takes_meetings_during_the_copy(tmp_path: Path, postgres_url: str, backend: str) -> None:
+    """A web server reads the source and a bot stores a meeting into it while the copy runs: the reads answer, and
+    the new meeting is left out whole (the copy reads one snapshot)."""
+    url, target_url = f"sqlite://{tmp_path / 'a.db'}", postgres_url
     with open_archive(url) as source:
         fill(source, tmp_path / "logs")
+    if backend == "postgresql":
+        with open_archive(url) as source, open_archive(postgres_url) as middle:
+            migrate_archive(source, middle)
+        url, target_url = postgres_url, f"sqlite://{tmp_path / 'b.db'}"
     parsed = parse_log(write_hostile(tmp_path / "logs", "during.2024-08-01-10.00.log.txt", "10:00:00"))
+    answers: list[int] = []
 
-    with open_archive(url) as source, open_archive(url) as bot, open_archive(postgres_url) as target:
+    with open_archive(url) as source, open_archive(url) as server, open_archive(target_url) as target:
 
-        def store_meanwhile(done: int, count: int, lines: int) -> None:
+        def meanwhile(done: int, count: int, lines: int) -> None:
             if done == 1:
-                parsed.meetings[0].store(bot)  # a bot's writer, while the copy reads its snapshot
+                parsed.meetings[0].store(server)  # a bot's writer, while the copy reads its snapshot
+            answers.append(server.search(SearchQuery("needle", include_restricted=True)).total)
+            assert server.meeting("gavel_agenda", "gavel_agenda.2024-05-08-09.00") is not None
 
-        report = migrate_archive(source, target, on_meeting=store_meanwhile)
+        report = migrate_archive(source, target, on_meeting=meanwhile)
         assert report.copied["meetings"] == 5
         assert "during" not in [s.name for s in target.list_series()]
         assert len(source.list_series()) == len(target.list_series()) + 1
+        assert answers == [3] * 5  # two copies of the hostile log, then the bot's meeting
+        assert target.search(SearchQuery("needle", include_restricted=True)).total == 2
 
 
 def test_an_unknown_column_is_refused_before_anything_is_copied(tmp_path: Path, postgres_url: str) -> None:
