@@ -188,12 +188,22 @@ def _identity(archive: Archive) -> tuple[Any, ...]:
 def _snapshot(archive: Archive) -> Iterator[None]:
     """Read ``archive`` in one read-only transaction on one connection (a consistent copy while others write)."""
     with archive._connection():
-        begin = "BEGIN" if _is_sqlite(archive) else "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"
-        archive._run(begin)
+        if not _is_sqlite(archive):
+            archive._run("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try:
+                yield
+            finally:
+                archive._run("ROLLBACK")  # it read only
+            return
+        # read the file, not a map of it: a mapped page read once stays in the process's RSS (up to the whole file)
+        mapped = archive._query("PRAGMA mmap_size")[0][0]
+        archive._run("PRAGMA mmap_size = 0")
+        archive._run("BEGIN")
         try:
             yield
         finally:
-            archive._run("ROLLBACK")  # it read only
+            archive._run("ROLLBACK")
+            archive._run(f"PRAGMA mmap_size = {int(mapped)}")
 
 
 @contextmanager
