@@ -22,6 +22,7 @@ from gavel.app.importer import parse_log
 from gavel.storage.archive import Archive, ArchiveError, SearchQuery, open_archive
 from gavel.storage.archive.transfer import migrate_archive
 from gavel.web.export import export_archive
+from pg import PostgresServer
 from test_archive_migrations import downgrade, raw, tables, version_adding
 
 DATA = Path(__file__).parent / "data"
@@ -181,6 +182,28 @@ def test_the_same_archive_is_refused(tmp_path: Path) -> None:
         pytest.raises(ArchiveError, match="are the same archive"),
     ):
         migrate_archive(one, two, replace=True)
+
+
+def test_postgresql_to_postgresql_in_another_schema(
+    tmp_path: Path, postgres_url: str, _postgres_session: PostgresServer
+) -> None:
+    other = _postgres_session.create_database()  # another schema of the same database
+    try:
+        with open_archive(f"sqlite://{tmp_path / 'a.db'}") as source, open_archive(postgres_url) as middle:
+            fill(source, tmp_path / "logs")
+            migrate_archive(source, middle)
+            expected = hits(source)
+        with open_archive(postgres_url) as middle, open_archive(other) as target:
+            assert migrate_archive(middle, target).copied["meetings"] == 5
+            assert hits(target) == expected
+        with (
+            open_archive(other) as target,
+            open_archive(other) as again,
+            pytest.raises(ArchiveError, match="are the same archive"),
+        ):
+            migrate_archive(target, again, replace=True)
+    finally:
+        _postgres_session.drop_database(other)
 
 
 @pytest.mark.parametrize("direction", ["to-postgresql", "to-sqlite"])

@@ -175,12 +175,12 @@ def _is_sqlite(archive: Archive) -> bool:
 
 
 def _identity(archive: Archive) -> tuple[Any, ...]:
-    """What tells two archives apart: the file, or the server and database."""
+    """What tells two archives apart: the file, or the server, database and schema."""
     path = sqlite_path(archive.url)
     if path is not None:
         return ("memory", id(archive)) if str(path) == ":memory:" else ("sqlite", str(path.resolve()))
     with archive._connection():
-        found = archive._query("SELECT current_database(), inet_server_addr(), inet_server_port()")[0]
+        found = archive._query("SELECT current_database(), current_schema(), inet_server_addr(), inet_server_port()")[0]
     return ("postgresql", *(str(value) for value in found))
 
 
