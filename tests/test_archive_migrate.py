@@ -175,6 +175,13 @@ def test_a_target_with_meetings_is_refused_unless_replace(tmp_path: Path, postgr
     assert result.exit_code == 1 and "is not empty" in result.output and "--replace" in result.output
 
 
+def test_a_missing_sqlite_source_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+    result = CliRunner().invoke(main, ["migrate", f"sqlite://{missing}", f"sqlite://{tmp_path / 'b.db'}"])
+    assert result.exit_code == 1 and f"no archive at {missing}" in result.output
+    assert not missing.exists() and not (tmp_path / "b.db").exists()
+
+
 def test_the_same_archive_is_refused(tmp_path: Path) -> None:
     with (
         open_archive(f"sqlite://{tmp_path / 'a.db'}") as one,

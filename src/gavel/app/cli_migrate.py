@@ -39,6 +39,7 @@ def migrate(source: str, target: str, replace: bool, quiet: bool) -> None:
     from gavel.storage.archive import ArchiveError
     from gavel.storage.archive.transfer import migrate_archive
 
+    _refuse_missing(source)
     with _open(source) as read, _open(target) as written:
         total = sum(series.meeting_count for series in read.list_series(include_restricted=True))
         with file_progress("migrate", total, shown=not quiet, lines=True) as progress:
@@ -59,6 +60,18 @@ def migrate(source: str, target: str, replace: bool, quiet: bool) -> None:
                 click.echo("migrate: interrupted; nothing was written to TARGET (run it again)", err=True)
                 sys.exit(130)
     _summary(report)
+
+
+def _refuse_missing(url: str) -> None:
+    """An SQLite SOURCE that does not exist is a typo: opening it would create an empty archive and copy nothing."""
+    from gavel.storage.archive import ArchiveError, sqlite_path
+
+    try:
+        path = sqlite_path(url)
+    except ArchiveError as error:
+        raise click.ClickException(str(error)) from None
+    if path is not None and str(path) != ":memory:" and not path.exists():
+        raise click.ClickException(f"no archive at {path} (SOURCE must exist)")
 
 
 def _open(url: str) -> Archive:
