@@ -88,20 +88,19 @@ class Run(NamedTuple):
     seconds: float  # wall clock
     cpu: float  # the gavel migrate process's user + system CPU seconds
     server_cpu: float  # PostgreSQL's CPU seconds meanwhile
-    rss: float  # peak RSS of the gavel migrate process, MiB
+    rss: float  # peak RSS of the gavel migrate process (VmHWM, sampled every 0.1 s), MiB
     anonymous: float  # peak of its anonymous memory (heap; RSS also counts the pages of the SQLite file it maps), MiB
 
 
-def _anonymous_kib(pid: int) -> int:
-    """RssAnon of a process (0 once it is gone)."""
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """VmHWM (the peak RSS since the process started its program) and RssAnon of a process ((0, 0) once it is
+    gone). Not ``ru_maxrss``: a child's counts the RSS of the parent it was forked from, before ``exec``."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1])
-    return 0
+        return 0, 0
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return int(fields.get("VmHWM", "0 kB").split()[0]), int(fields.get("RssAnon", "0 kB").split()[0])
 
 
 def run_migrate(source: str, target: str, master: int) -> Run:
@@ -112,19 +111,20 @@ def run_migrate(source: str, target: str, master: int) -> Run:
         [sys.executable, "-m", "gavel", "migrate", "--quiet", source, target],
         stderr=subprocess.DEVNULL,
     )
-    anonymous = 0
+    peak = anonymous = 0
     while True:
         pid, status, usage = os.wait4(process.pid, os.WNOHANG)
         if pid:
             break
-        anonymous = max(anonymous, _anonymous_kib(process.pid))
+        high, anon = _memory_kib(process.pid)
+        peak, anonymous = max(peak, high), max(anonymous, anon)
         time.sleep(0.1)
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"gavel migrate {source} {target} failed (status {process.returncode})")
     server = server_cpu(master) - server_before
-    return Run(seconds, usage.ru_utime + usage.ru_stime, server, usage.ru_maxrss / 1024, anonymous / 1024)
+    return Run(seconds, usage.ru_utime + usage.ru_stime, server, peak / 1024, anonymous / 1024)
 
 
 def main() -> None:
