@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from gavel import __version__
+from gavel.app.cli_migrate import migrate
 from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
@@ -45,6 +46,7 @@ def main() -> None:
 
 
 main.add_command(schedule)
+main.add_command(migrate)
 
 
 @main.command()
