@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -33,10 +34,13 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from homeserver import Synapse
+from pg import PostgresServer
+from synapse_costs import background_cpu, costs, difference, table
 
 TARGET_P99_MS = 200.0
 COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
@@ -202,8 +206,10 @@ def write_config(work: Path, synapse: Synapse, rooms: list[str]) -> Path:
     return path
 
 
-async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int, interval: float) -> dict[str, Any]:
-    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot and of Synapse."""
+async def phase(
+    kind: str, synapse: Synapse, postgres: PostgresServer | None, load: Load, work: Path, rounds: int, interval: float
+) -> dict[str, Any]:
+    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot, Synapse, PostgreSQL."""
     name = "meetbot" if kind == "gavel" else "floorbot"
     token = synapse.register(name + secrets.token_hex(2) if kind != "gavel" else name)
     bot = Client(load.session, synapse.url, token)
@@ -228,10 +234,16 @@ async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int
         load.latencies = []
         assert synapse.process is not None
         server = synapse.process.pid
+        log_start, background_before = len(synapse.log()), await background(load.session, synapse)
         bot_before, synapse_before, started = cpu_seconds(child.pid), cpu_seconds(server), time.monotonic()
+        database_before = database_cpu(postgres)
         await load.run(rounds, interval)
         took = time.monotonic() - started
         bot_cpu, synapse_cpu = cpu_seconds(child.pid) - bot_before, cpu_seconds(server) - synapse_before
+        database = database_cpu(postgres) - database_before
+        await asyncio.sleep(0.2)  # the last access lines
+        spent = costs(synapse.log()[log_start:], lambda user: role(user, me))
+        behind = difference(await background(load.session, synapse), background_before)
         latencies = sorted(load.latencies)
         if kind == "gavel":
             for index in range(load.count):
@@ -258,28 +270,83 @@ async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int
         "max_ms": 1000 * latencies[-1] if latencies else float("inf"),
         "bot_cpu_s": bot_cpu,
         "synapse_cpu_s": synapse_cpu,
+        "database_cpu_s": database,
         "seconds": took,
         "minutes": len(list((work / "out").rglob("*.json"))) if kind == "gavel" else None,
+        "costs": spent,
+        "background": behind,
     }
 
 
-async def main(rooms: int, rounds: int, interval: float, floor: bool) -> None:
-    with Synapse() as synapse, tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-") as tmp:
+def database_cpu(postgres: PostgresServer | None) -> float:
+    """CPU seconds the PostgreSQL server's processes used so far (0 for SQLite, which is inside Synapse's)."""
+    if postgres is None:
+        return 0.0
+    total = 0.0
+    for pid in postgres.server_pids():
+        try:
+            total += cpu_seconds(pid)
+        except (OSError, IndexError, ValueError):
+            continue  # a backend that ended meanwhile
+    return total
+
+
+async def background(session: aiohttp.ClientSession, synapse: Synapse) -> dict[str, float]:
+    async with session.get(synapse.metrics_url) as response:
+        return background_cpu(await response.text())
+
+
+def role(user: str, bot: str) -> str:
+    """Who made a request, by the user id in Synapse's access log."""
+    if user == bot:
+        return "bot"
+    if user.startswith("@observer:"):
+        return "observer"
+    return "users" if user.startswith("@user") else "other"
+
+
+def synapse_database(postgres: PostgresServer) -> dict[str, str | int]:
+    """A database for Synapse on ``postgres`` (C collation, as Synapse requires); its psycopg2 arguments."""
+    with psycopg.connect(postgres.admin_url, autocommit=True) as connection:
+        connection.execute("CREATE DATABASE synapse TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+    return {"host": "127.0.0.1", "port": postgres.port, "user": "postgres", "database": "synapse"}
+
+
+async def main(rooms: int, rounds: int, interval: float, floor: bool, database: str) -> None:
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(PostgresServer(durable=True)) if database == "postgresql" else None
+        synapse = stack.enter_context(
+            Synapse(metrics=True, postgres=synapse_database(postgres) if postgres is not None else None)
+        )
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-"))
         async with aiohttp.ClientSession() as session:
             load = Load(synapse, session, rooms)
             await load.prepare()
-            results = [await phase("gavel", synapse, load, Path(tmp), rounds, interval)]
+            results = [await phase("gavel", synapse, postgres, load, Path(tmp), rounds, interval)]
             if floor:
-                results.append(await phase("floor", synapse, load, Path(tmp), rounds, interval))
-    print(f"{rooms} rooms, {rounds} rounds of {interval:g} s ({len(CHAT)} lines and 1 command per room and round)")
+                results.append(await phase("floor", synapse, postgres, load, Path(tmp), rounds, interval))
+    print(
+        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({len(CHAT)} lines and 1 command per room and round); "
+        f"Synapse on {database}"
+    )
     for result in results:
         print(
             f"{result['kind']:>6}: command->reply p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
             f"max {result['max_ms']:.0f} ms ({result['replies']}/{result['commands']} answered); "
             f"bot CPU {result['bot_cpu_s']:.1f} s, Synapse CPU {result['synapse_cpu_s']:.1f} s "
-            f"over {result['seconds']:.1f} s"
+            + (f"+ PostgreSQL {result['database_cpu_s']:.1f} s " if database == "postgresql" else "")
+            + f"over {result['seconds']:.1f} s"
             + (f"; {result['minutes']}/{rooms} minutes written" if result["minutes"] is not None else "")
         )
+        per_command = 1000 / max(result["commands"], 1)
+        print(
+            f"  per command: Synapse CPU {per_command * result['synapse_cpu_s']:.1f} ms"
+            + (f", PostgreSQL CPU {per_command * result['database_cpu_s']:.1f} ms" if database == "postgresql" else "")
+            + "; Synapse's requests (from its access log):"
+        )
+        print("\n".join(table(result["costs"], result["commands"])))
+        busiest = sorted(result["background"].items(), key=lambda item: -item[1])[:8]
+        print("  its background processes (CPU s): " + ", ".join(f"{name} {cpu:.2f}" for name, cpu in busiest))
     gavel = results[0]
     verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
     print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
@@ -295,7 +362,14 @@ if __name__ == "__main__":
     parser.add_argument("--interval", type=float, default=2.0)
     parser.add_argument("--no-floor", action="store_true")
     parser.add_argument("--quick", action="store_true", help="10 rooms, 4 rounds")
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="where Synapse keeps its data (default: postgresql, durable, as a real host runs it; "
+        "sqlite is the test suite's, which Synapse's docs call for testing only)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rooms, args.rounds = 10, 4
-    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor))
+    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor, args.database))
