@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
 import secrets
 import signal
@@ -38,6 +37,7 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from gavel.transports.matrix.protocol import sync_filter
 from homeserver import Synapse
 from pg import PostgresServer
 from synapse_costs import background_cpu, costs, difference, table
@@ -46,7 +46,8 @@ TARGET_P99_MS = 200.0
 COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
 CHAT = ("the patch looks good to me ✓", "/me nods", "#info tests pass on the branch")
 TICKS = os.sysconf("SC_CLK_TCK")
-SYNC_FILTER = json.dumps({"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}}})
+# The observer's filter, as a chat client's: members loaded lazily, no presence. (The floor bot uses gavel's.)
+OBSERVER_FILTER = {"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}, "timeline": {"limit": 50}}}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -60,6 +61,7 @@ class Client:
 
     def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
         self.session, self.url, self.token = session, url, token
+        self.filter_id: str | None = None
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -78,8 +80,15 @@ class Client:
     async def join(self, room: str) -> None:
         await self.call("POST", f"/_matrix/client/v3/join/{quote(room)}", {})
 
+    async def use_filter(self, definition: dict[str, Any]) -> None:
+        """Upload a /sync filter once and sync with its id, as clients do (an inline filter is parsed each time)."""
+        me = (await self.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+        uploaded = await self.call("POST", f"/_matrix/client/v3/user/{quote(me)}/filter", definition)
+        self.filter_id = uploaded["filter_id"]
+
     async def sync(self, since: str | None, timeout_ms: int) -> dict[str, Any]:
-        query = f"?timeout={timeout_ms}&filter={quote(SYNC_FILTER)}" + (f"&since={since}" if since else "")
+        query = f"?timeout={timeout_ms}" + (f"&filter={quote(self.filter_id)}" if self.filter_id else "")
+        query += f"&since={since}" if since else ""
         answer: dict[str, Any] = await self.call("GET", "/_matrix/client/v3/sync" + query)
         return answer
 
@@ -105,6 +114,7 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
         bot = Client(session, url, token)
         for room in rooms:
             await bot.join(room)
+        await bot.use_filter(sync_filter())  # gavel's
         since = (await bot.sync(None, 0))["next_batch"]
         me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
         print("ready", flush=True)
@@ -150,6 +160,7 @@ class Load:
             await self.observer.join(room["room_id"])
 
     async def observe(self, stop: asyncio.Event) -> None:
+        await self.observer.use_filter(OBSERVER_FILTER)
         since = (await self.observer.sync(None, 0))["next_batch"]
         while not stop.is_set():
             response = await self.observer.sync(since, 1000)
