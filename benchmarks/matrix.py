@@ -73,8 +73,8 @@ def cpu_seconds(pid: int) -> float:
 class Client:
     """A Matrix account over plain HTTP."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
-        self.session, self.url, self.token = session, url, token
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str, user_id: str = "") -> None:
+        self.session, self.url, self.token, self.user_id = session, url, token, user_id
         self.filter_id: str | None = None
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
@@ -90,6 +90,13 @@ class Client:
             text, msgtype = text[4:], "m.emote"
         path = f"/_matrix/client/v3/rooms/{quote(room)}/send/m.room.message/{secrets.token_hex(8)}"
         await self.call("PUT", path, {"msgtype": msgtype, "body": text})
+
+    async def typing(self, room: str, typing: bool) -> None:
+        path = f"/_matrix/client/v3/rooms/{quote(room)}/typing/{quote(self.user_id)}"
+        await self.call("PUT", path, {"typing": typing, "timeout": 10_000})
+
+    async def receipt(self, room: str, event_id: str) -> None:
+        await self.call("POST", f"/_matrix/client/v3/rooms/{quote(room)}/receipt/m.read/{quote(event_id)}", {})
 
     async def join(self, room: str) -> None:
         await self.call("POST", f"/_matrix/client/v3/join/{quote(room)}", {})
@@ -152,8 +159,12 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
 
 
 class Load:
-    def __init__(self, synapse: Synapse, session: aiohttp.ClientSession, rooms: int, chat: int) -> None:
-        self.synapse, self.session, self.chat = synapse, session, chat
+    def __init__(
+        self, synapse: Synapse, session: aiohttp.ClientSession, rooms: int, chat: int, clients: bool = False
+    ) -> None:
+        """``clients``: the users send typing notifications around each line and the observer read receipts."""
+        self.synapse, self.session, self.chat, self.clients = synapse, session, chat, clients
+        self.receipts: set[asyncio.Task[None]] = set()
         self.users: list[Client] = []
         self.rooms: list[str] = []
         self.count = rooms
@@ -162,7 +173,7 @@ class Load:
         self.bot_ids: set[str] = set()
 
     def client(self, name: str) -> Client:
-        return Client(self.session, self.synapse.url, self.synapse.register(name))
+        return Client(self.session, self.synapse.url, self.synapse.register(name), self.synapse.user_id(name))
 
     async def prepare(self) -> None:
         self.observer = self.client("observer")
@@ -180,6 +191,13 @@ class Load:
             response = await self.observer.sync(since, 1000)
             now = time.perf_counter()
             since = response["next_batch"]
+            if self.clients:  # a chat client marks what it showed as read: one receipt per room and sync
+                for room, joined in (response.get("rooms", {}).get("join") or {}).items():
+                    timeline = joined.get("timeline", {}).get("events", [])
+                    if timeline:
+                        task = asyncio.create_task(self.observer.receipt(room, timeline[-1]["event_id"]))
+                        self.receipts.add(task)
+                        task.add_done_callback(self.receipts.discard)
             for room, event in messages(response):
                 content = event.get("content", {})
                 if event.get("sender") in self.bot_ids and content.get("msgtype") == "m.notice":
@@ -189,8 +207,12 @@ class Load:
 
     async def command(self, index: int, text: str, timeout: float = 15.0) -> None:
         room = self.rooms[index]
+        if self.clients:
+            await self.users[index].typing(room, True)
         self.pending[room] = time.perf_counter()
         await self.users[index].say(room, text)
+        if self.clients:
+            await self.users[index].typing(room, False)
         deadline = time.monotonic() + timeout
         while room in self.pending and time.monotonic() < deadline:  # bounded
             await asyncio.sleep(0.005)
@@ -202,7 +224,11 @@ class Load:
             for number in range(rounds):
                 started = time.monotonic()
                 for line in CHAT[: self.chat]:
+                    if self.clients:  # as a chat client does around each line
+                        await self.users[index].typing(self.rooms[index], True)
                     await self.users[index].say(self.rooms[index], line)
+                    if self.clients:
+                        await self.users[index].typing(self.rooms[index], False)
                 await self.command(index, COMMANDS[number % len(COMMANDS)])
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
@@ -347,7 +373,7 @@ def synapse_database(postgres: PostgresServer) -> dict[str, str | int]:
     return {"host": "127.0.0.1", "port": postgres.port, "user": "postgres", "database": "synapse"}
 
 
-async def main(rooms: int, rounds: int, interval: float, floor: bool, database: str, chat: int) -> None:
+async def main(rooms: int, rounds: int, interval: float, floor: bool, database: str, chat: int, clients: bool) -> None:
     if database == "postgresql":
         check_driver()
     with contextlib.ExitStack() as stack:
@@ -357,13 +383,14 @@ async def main(rooms: int, rounds: int, interval: float, floor: bool, database: 
         )
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-"))
         async with aiohttp.ClientSession() as session:
-            load = Load(synapse, session, rooms, chat)
+            load = Load(synapse, session, rooms, chat, clients)
             await load.prepare()
             results = [await phase("gavel", synapse, postgres, load, Path(tmp), rounds, interval)]
             if floor:
                 results.append(await phase("floor", synapse, postgres, load, Path(tmp), rounds, interval))
+    extra = ", typing and receipts" if clients else ""
     print(
-        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round); "
+        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round{extra}); "
         f"Synapse on {database}"
     )
     for result in results:
@@ -400,6 +427,12 @@ if __name__ == "__main__":
     parser.add_argument("--no-floor", action="store_true", help="measure gavel only")
     parser.add_argument("--quick", action="store_true", help="10 rooms, 4 rounds")
     parser.add_argument(
+        "--clients",
+        action="store_true",
+        help="the users send typing notifications around each line and the observer a read receipt per room and "
+        "sync, as chat clients do (the bot's /sync filter keeps them from waking it)",
+    )
+    parser.add_argument(
         "--chat", type=int, default=len(CHAT), help=f"chat lines per room and round (default {len(CHAT)})"
     )
     parser.add_argument(
@@ -414,4 +447,4 @@ if __name__ == "__main__":
         args.rooms, args.rounds = 10, 4
     if not 0 <= args.chat <= len(CHAT):
         parser.error(f"--chat: 0 to {len(CHAT)} lines")
-    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor, args.database, args.chat))
+    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor, args.database, args.chat, args.clients))
