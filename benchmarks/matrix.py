@@ -23,6 +23,7 @@ The target's run (issue 11: p99 <= 200 ms with 50 rooms; run it on a quiet machi
 
     .venv/bin/python benchmarks/matrix.py                   # 50 rooms, 10 rounds of 2 s, PostgreSQL, then the floor
     .venv/bin/python benchmarks/matrix.py --database sqlite # the same on SQLite (the figures before 2026-12-07 evening)
+    .venv/bin/python benchmarks/matrix.py --chat 0          # the commands alone: ~40% of Synapse's work per command
     .venv/bin/python benchmarks/matrix.py --quick           # 10 rooms, 4 rounds
 
 It needs `.synapse-venv` with Synapse and psycopg2 (`./scripts/test` installs both) and PostgreSQL's server
