@@ -1,25 +1,40 @@
 """Matrix benchmark: N rooms with meetings at once on a loopback Synapse; command-to-reply latency, bot and Synapse CPU.
 
-The bot runs as in production (`python -m gavel run --config FILE`, a child process) against the test Synapse
-(tests/homeserver.py: SQLite, loopback, rate limits raised), one room per meeting. One scripted user per room (plain
-HTTP, all in this process) starts a meeting, then every round says a few chat lines and one command the bot answers
+The bot runs as in production (`python -m gavel run --config FILE`, a child process) against a loopback Synapse
+(tests/homeserver.py: no federation, rate limits raised) that keeps its data in a durable PostgreSQL (tests/pg.py,
+fsync on) as a real host runs it, or with `--database sqlite` in an SQLite file as the test suite's does (Synapse's
+docs call SQLite "for testing only"). One room per meeting. One scripted user per room (plain HTTP, all in this
+process) starts a meeting, then every round says a few chat lines (`--chat`, 3) and one command the bot answers
 (#startvote, #showvote, #endvote, #showvote in turn). Latency is from just before the command's PUT to the moment an
-observer (one more user in every room, one /sync long-poll) receives the bot's first notice after it. Rounds are
-paced, each room's phase spread over the interval. At the end every meeting is ended and its minutes counted on disk.
+observer (one more user in every room, one /sync long-poll with an uploaded filter) receives the bot's first notice
+after it. Rounds are paced, each room's phase spread over the interval. At the end every meeting is ended and its
+minutes counted on disk.
 
 Next to gavel, the same load runs against a *floor*: a minimal bot (this file, `--floor`, also a child process) that
-syncs the same way and answers each of those commands with one notice, and logs, journals and renders nothing. Both
-include Synapse's own time to accept a message and wake the syncs that wait for it, which dominates.
+syncs with gavel's filter and answers each of those commands with one notice, and logs, journals and renders nothing.
+Both include Synapse's own time to accept a message and wake the syncs that wait for it, which dominates.
 
-    .venv/bin/python benchmarks/matrix.py                   # 50 rooms, 10 rounds of 2 s, then the floor
+Besides latency it prints, per phase, the CPU seconds of the bot, of Synapse and of PostgreSQL's processes, and
+Synapse's requests by who made them (bot, observer, users) with their CPU and database time, read from Synapse's
+access log, and its background processes' CPU (event persistence ...) from its Prometheus metrics: CPU per command
+is far less sensitive to other load on the machine than the latency.
+
+The target's run (issue 11: p99 <= 200 ms with 50 rooms; run it on a quiet machine, ~3 minutes):
+
+    .venv/bin/python benchmarks/matrix.py                   # 50 rooms, 10 rounds of 2 s, PostgreSQL, then the floor
+    .venv/bin/python benchmarks/matrix.py --database sqlite # the same on SQLite (the figures before 2026-12-07 evening)
+    .venv/bin/python benchmarks/matrix.py --chat 0          # the commands alone: ~40% of Synapse's work per command
     .venv/bin/python benchmarks/matrix.py --quick           # 10 rooms, 4 rounds
+
+It needs `.synapse-venv` with Synapse and psycopg2 (`./scripts/test` installs both) and PostgreSQL's server
+(Debian `postgresql`, which `./scripts/test` installs too).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
+import contextlib
 import os
 import secrets
 import signal
@@ -33,16 +48,21 @@ from typing import Any
 from urllib.parse import quote
 
 import aiohttp
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from homeserver import Synapse
+from gavel.transports.matrix.protocol import sync_filter
+from homeserver import Synapse, synapse_python
+from pg import PostgresServer
+from synapse_costs import background_cpu, costs, difference, table
 
 TARGET_P99_MS = 200.0
 COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
 CHAT = ("the patch looks good to me ✓", "/me nods", "#info tests pass on the branch")
 TICKS = os.sysconf("SC_CLK_TCK")
-SYNC_FILTER = json.dumps({"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}}})
+# The observer's filter, as a chat client's: members loaded lazily, no presence. (The floor bot uses gavel's.)
+OBSERVER_FILTER = {"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}, "timeline": {"limit": 50}}}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -54,8 +74,9 @@ def cpu_seconds(pid: int) -> float:
 class Client:
     """A Matrix account over plain HTTP."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, token: str) -> None:
-        self.session, self.url, self.token = session, url, token
+    def __init__(self, session: aiohttp.ClientSession, url: str, token: str, user_id: str = "") -> None:
+        self.session, self.url, self.token, self.user_id = session, url, token, user_id
+        self.filter_id: str | None = None
 
     async def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.token}"}
@@ -71,11 +92,25 @@ class Client:
         path = f"/_matrix/client/v3/rooms/{quote(room)}/send/m.room.message/{secrets.token_hex(8)}"
         await self.call("PUT", path, {"msgtype": msgtype, "body": text})
 
+    async def typing(self, room: str, typing: bool) -> None:
+        path = f"/_matrix/client/v3/rooms/{quote(room)}/typing/{quote(self.user_id)}"
+        await self.call("PUT", path, {"typing": typing, "timeout": 10_000})
+
+    async def receipt(self, room: str, event_id: str) -> None:
+        await self.call("POST", f"/_matrix/client/v3/rooms/{quote(room)}/receipt/m.read/{quote(event_id)}", {})
+
     async def join(self, room: str) -> None:
         await self.call("POST", f"/_matrix/client/v3/join/{quote(room)}", {})
 
+    async def use_filter(self, definition: dict[str, Any]) -> None:
+        """Upload a /sync filter once and sync with its id, as clients do (an inline filter is parsed each time)."""
+        me = (await self.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+        uploaded = await self.call("POST", f"/_matrix/client/v3/user/{quote(me)}/filter", definition)
+        self.filter_id = uploaded["filter_id"]
+
     async def sync(self, since: str | None, timeout_ms: int) -> dict[str, Any]:
-        query = f"?timeout={timeout_ms}&filter={quote(SYNC_FILTER)}" + (f"&since={since}" if since else "")
+        query = f"?timeout={timeout_ms}" + (f"&filter={quote(self.filter_id)}" if self.filter_id else "")
+        query += f"&since={since}" if since else ""
         answer: dict[str, Any] = await self.call("GET", "/_matrix/client/v3/sync" + query)
         return answer
 
@@ -101,6 +136,7 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
         bot = Client(session, url, token)
         for room in rooms:
             await bot.join(room)
+        await bot.use_filter(sync_filter())  # gavel's
         since = (await bot.sync(None, 0))["next_batch"]
         me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
         print("ready", flush=True)
@@ -124,8 +160,12 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
 
 
 class Load:
-    def __init__(self, synapse: Synapse, session: aiohttp.ClientSession, rooms: int) -> None:
-        self.synapse, self.session = synapse, session
+    def __init__(
+        self, synapse: Synapse, session: aiohttp.ClientSession, rooms: int, chat: int, clients: bool = False
+    ) -> None:
+        """``clients``: the users send typing notifications around each line and the observer read receipts."""
+        self.synapse, self.session, self.chat, self.clients = synapse, session, chat, clients
+        self.receipts: set[asyncio.Task[None]] = set()
         self.users: list[Client] = []
         self.rooms: list[str] = []
         self.count = rooms
@@ -134,7 +174,7 @@ class Load:
         self.bot_ids: set[str] = set()
 
     def client(self, name: str) -> Client:
-        return Client(self.session, self.synapse.url, self.synapse.register(name))
+        return Client(self.session, self.synapse.url, self.synapse.register(name), self.synapse.user_id(name))
 
     async def prepare(self) -> None:
         self.observer = self.client("observer")
@@ -146,11 +186,19 @@ class Load:
             await self.observer.join(room["room_id"])
 
     async def observe(self, stop: asyncio.Event) -> None:
+        await self.observer.use_filter(OBSERVER_FILTER)
         since = (await self.observer.sync(None, 0))["next_batch"]
         while not stop.is_set():
             response = await self.observer.sync(since, 1000)
             now = time.perf_counter()
             since = response["next_batch"]
+            if self.clients:  # a chat client marks what it showed as read: one receipt per room and sync
+                for room, joined in (response.get("rooms", {}).get("join") or {}).items():
+                    timeline = joined.get("timeline", {}).get("events", [])
+                    if timeline:
+                        task = asyncio.create_task(self.observer.receipt(room, timeline[-1]["event_id"]))
+                        self.receipts.add(task)
+                        task.add_done_callback(self.receipts.discard)
             for room, event in messages(response):
                 content = event.get("content", {})
                 if event.get("sender") in self.bot_ids and content.get("msgtype") == "m.notice":
@@ -160,8 +208,12 @@ class Load:
 
     async def command(self, index: int, text: str, timeout: float = 15.0) -> None:
         room = self.rooms[index]
+        if self.clients:
+            await self.users[index].typing(room, True)
         self.pending[room] = time.perf_counter()
         await self.users[index].say(room, text)
+        if self.clients:
+            await self.users[index].typing(room, False)
         deadline = time.monotonic() + timeout
         while room in self.pending and time.monotonic() < deadline:  # bounded
             await asyncio.sleep(0.005)
@@ -172,8 +224,12 @@ class Load:
             await asyncio.sleep(interval * index / self.count)  # phases spread over the interval
             for number in range(rounds):
                 started = time.monotonic()
-                for line in CHAT:
+                for line in CHAT[: self.chat]:
+                    if self.clients:  # as a chat client does around each line
+                        await self.users[index].typing(self.rooms[index], True)
                     await self.users[index].say(self.rooms[index], line)
+                    if self.clients:
+                        await self.users[index].typing(self.rooms[index], False)
                 await self.command(index, COMMANDS[number % len(COMMANDS)])
                 await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
@@ -202,8 +258,10 @@ def write_config(work: Path, synapse: Synapse, rooms: list[str]) -> Path:
     return path
 
 
-async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int, interval: float) -> dict[str, Any]:
-    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot and of Synapse."""
+async def phase(
+    kind: str, synapse: Synapse, postgres: PostgresServer | None, load: Load, work: Path, rounds: int, interval: float
+) -> dict[str, Any]:
+    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot, Synapse, PostgreSQL."""
     name = "meetbot" if kind == "gavel" else "floorbot"
     token = synapse.register(name + secrets.token_hex(2) if kind != "gavel" else name)
     bot = Client(load.session, synapse.url, token)
@@ -228,10 +286,16 @@ async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int
         load.latencies = []
         assert synapse.process is not None
         server = synapse.process.pid
+        log_start, background_before = len(synapse.log()), await background(load.session, synapse)
         bot_before, synapse_before, started = cpu_seconds(child.pid), cpu_seconds(server), time.monotonic()
+        database_before = database_cpu(postgres)
         await load.run(rounds, interval)
         took = time.monotonic() - started
         bot_cpu, synapse_cpu = cpu_seconds(child.pid) - bot_before, cpu_seconds(server) - synapse_before
+        database = database_cpu(postgres) - database_before
+        await asyncio.sleep(0.2)  # the last access lines
+        spent = costs(synapse.log()[log_start:], lambda user: role(user, me))
+        behind = difference(await background(load.session, synapse), background_before)
         latencies = sorted(load.latencies)
         if kind == "gavel":
             for index in range(load.count):
@@ -258,28 +322,96 @@ async def phase(kind: str, synapse: Synapse, load: Load, work: Path, rounds: int
         "max_ms": 1000 * latencies[-1] if latencies else float("inf"),
         "bot_cpu_s": bot_cpu,
         "synapse_cpu_s": synapse_cpu,
+        "database_cpu_s": database,
         "seconds": took,
         "minutes": len(list((work / "out").rglob("*.json"))) if kind == "gavel" else None,
+        "costs": spent,
+        "background": behind,
     }
 
 
-async def main(rooms: int, rounds: int, interval: float, floor: bool) -> None:
-    with Synapse() as synapse, tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-") as tmp:
+def database_cpu(postgres: PostgresServer | None) -> float:
+    """CPU seconds the PostgreSQL server's processes used so far (0 for SQLite, which is inside Synapse's)."""
+    if postgres is None:
+        return 0.0
+    total = 0.0
+    for pid in postgres.server_pids():
+        try:
+            total += cpu_seconds(pid)
+        except (OSError, IndexError, ValueError):
+            continue  # a backend that ended meanwhile
+    return total
+
+
+async def background(session: aiohttp.ClientSession, synapse: Synapse) -> dict[str, float]:
+    async with session.get(synapse.metrics_url) as response:
+        return background_cpu(await response.text())
+
+
+def role(user: str, bot: str) -> str:
+    """Who made a request, by the user id in Synapse's access log."""
+    if user == bot:
+        return "bot"
+    if user.startswith("@observer:"):
+        return "observer"
+    return "users" if user.startswith("@user") else "other"
+
+
+def check_driver() -> None:
+    """Synapse needs psycopg2 for PostgreSQL: say how to get it rather than fail at its start."""
+    found = subprocess.run([synapse_python(), "-c", "import psycopg2"], capture_output=True, check=False, timeout=60)
+    if found.returncode != 0:
+        raise SystemExit(
+            "Synapse's venv has no psycopg2: run ./scripts/test (or .synapse-venv/bin/pip install psycopg2-binary), "
+            "or use --database sqlite"
+        )
+
+
+def synapse_database(postgres: PostgresServer) -> dict[str, str | int]:
+    """A database for Synapse on ``postgres`` (C collation, as Synapse requires); its psycopg2 arguments."""
+    with psycopg.connect(postgres.admin_url, autocommit=True) as connection:
+        connection.execute("CREATE DATABASE synapse TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+    return {"host": "127.0.0.1", "port": postgres.port, "user": "postgres", "database": "synapse"}
+
+
+async def main(rooms: int, rounds: int, interval: float, floor: bool, database: str, chat: int, clients: bool) -> None:
+    if database == "postgresql":
+        check_driver()
+    with contextlib.ExitStack() as stack:
+        postgres = stack.enter_context(PostgresServer(durable=True)) if database == "postgresql" else None
+        synapse = stack.enter_context(
+            Synapse(metrics=True, postgres=synapse_database(postgres) if postgres is not None else None)
+        )
+        tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-"))
         async with aiohttp.ClientSession() as session:
-            load = Load(synapse, session, rooms)
+            load = Load(synapse, session, rooms, chat, clients)
             await load.prepare()
-            results = [await phase("gavel", synapse, load, Path(tmp), rounds, interval)]
+            results = [await phase("gavel", synapse, postgres, load, Path(tmp), rounds, interval)]
             if floor:
-                results.append(await phase("floor", synapse, load, Path(tmp), rounds, interval))
-    print(f"{rooms} rooms, {rounds} rounds of {interval:g} s ({len(CHAT)} lines and 1 command per room and round)")
+                results.append(await phase("floor", synapse, postgres, load, Path(tmp), rounds, interval))
+    extra = ", typing and receipts" if clients else ""
+    print(
+        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round{extra}); "
+        f"Synapse on {database}"
+    )
     for result in results:
         print(
             f"{result['kind']:>6}: command->reply p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
             f"max {result['max_ms']:.0f} ms ({result['replies']}/{result['commands']} answered); "
             f"bot CPU {result['bot_cpu_s']:.1f} s, Synapse CPU {result['synapse_cpu_s']:.1f} s "
-            f"over {result['seconds']:.1f} s"
+            + (f"+ PostgreSQL {result['database_cpu_s']:.1f} s " if database == "postgresql" else "")
+            + f"over {result['seconds']:.1f} s"
             + (f"; {result['minutes']}/{rooms} minutes written" if result["minutes"] is not None else "")
         )
+        per_command = 1000 / max(result["commands"], 1)
+        print(
+            f"  per command: Synapse CPU {per_command * result['synapse_cpu_s']:.1f} ms"
+            + (f", PostgreSQL CPU {per_command * result['database_cpu_s']:.1f} ms" if database == "postgresql" else "")
+            + "; Synapse's requests (from its access log):"
+        )
+        print("\n".join(table(result["costs"], result["commands"])))
+        busiest = sorted(result["background"].items(), key=lambda item: -item[1])[:8]
+        print("  its background processes (CPU s): " + ", ".join(f"{name} {cpu:.2f}" for name, cpu in busiest))
     gavel = results[0]
     verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
     print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
@@ -289,13 +421,31 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--floor":
         asyncio.run(floor_bot(sys.argv[2], sys.argv[3], sys.argv[4:]))
         sys.exit(0)
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
-    parser.add_argument("--rooms", type=int, default=50)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--interval", type=float, default=2.0)
-    parser.add_argument("--no-floor", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rooms", type=int, default=50, help="rooms with a meeting each (default 50)")
+    parser.add_argument("--rounds", type=int, default=10, help="commands per room (default 10)")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds per round (default 2)")
+    parser.add_argument("--no-floor", action="store_true", help="measure gavel only")
     parser.add_argument("--quick", action="store_true", help="10 rooms, 4 rounds")
+    parser.add_argument(
+        "--clients",
+        action="store_true",
+        help="the users send typing notifications around each line and the observer a read receipt per room and "
+        "sync, as chat clients do (the bot's /sync filter keeps them from waking it)",
+    )
+    parser.add_argument(
+        "--chat", type=int, default=len(CHAT), help=f"chat lines per room and round (default {len(CHAT)})"
+    )
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="where Synapse keeps its data (default: postgresql, durable, as a real host runs it; "
+        "sqlite is the test suite's, which Synapse's docs call for testing only)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.rooms, args.rounds = 10, 4
-    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor))
+    if not 0 <= args.chat <= len(CHAT):
+        parser.error(f"--chat: 0 to {len(CHAT)} lines")
+    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor, args.database, args.chat, args.clients))

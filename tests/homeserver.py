@@ -1,5 +1,7 @@
 """A throwaway Synapse homeserver for the Matrix tests: loopback only, SQLite, no federation, rate limits raised.
 
+(The Matrix benchmark starts it with PostgreSQL and Prometheus metrics instead: see ``Synapse``'s arguments.)
+
 Synapse lives in its own virtual environment (``.synapse-venv``, made by ``scripts/test``; ``GAVEL_SYNAPSE_PYTHON``
 names another interpreter), never in the project's. One server serves the whole test session.
 """
@@ -28,12 +30,18 @@ START_TIMEOUT = 60.0
 _OVERRIDES = r"""
 import json, sys, yaml
 path, port, message_limit = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
+extra = json.loads(sys.argv[4])
 with open(path) as stream:
     config = yaml.safe_load(stream)
 config["listeners"] = [{
     "port": port, "bind_addresses": ["127.0.0.1"], "type": "http", "tls": False, "x_forwarded": False,
     "resources": [{"names": ["client"], "compress": False}],
 }]
+if extra.get("metrics_port"):  # Prometheus metrics (per-servlet and background-process CPU) on a second port
+    config["enable_metrics"] = True
+    config["listeners"].append({"port": extra["metrics_port"], "bind_addresses": ["127.0.0.1"], "type": "metrics"})
+if extra.get("database"):  # PostgreSQL instead of the generated SQLite file
+    config["database"] = {"name": "psycopg2", "args": extra["database"]}
 config["trusted_key_servers"] = []
 config["suppress_key_server_warning"] = True
 config["presence"] = {"enabled": False}
@@ -79,11 +87,23 @@ def _free_port() -> int:
 class Synapse:
     """Start with ``with Synapse() as server:``; ``server.url``, ``server.register(name)`` -> access token."""
 
-    def __init__(self, message_limit: tuple[float, int] | None = None) -> None:
-        """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit."""
+    def __init__(
+        self,
+        message_limit: tuple[float, int] | None = None,
+        *,
+        metrics: bool = False,
+        postgres: dict[str, str | int] | None = None,
+    ) -> None:
+        """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit. ``metrics``: serve
+        Prometheus metrics at ``metrics_url``. ``postgres``: keep the data in that PostgreSQL database (psycopg2
+        connection arguments: host, port, user, database) instead of an SQLite file; the database must be empty
+        and use the C collation, and Synapse's venv needs ``psycopg2``."""
         self.message_limit = message_limit
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.metrics_port = _free_port() if metrics else 0
+        self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/_synapse/metrics" if metrics else ""
+        self.postgres = postgres
         self.directory = Path(tempfile.mkdtemp(prefix="gavel-synapse-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.secret = ""
@@ -97,11 +117,10 @@ class Synapse:
             check=True, capture_output=True, timeout=120, cwd=self.directory,
         )  # fmt: skip
         subprocess.run(
-            [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit)],
-            check=True,
-            timeout=60,
-            cwd=self.directory,
-        )
+            [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit),
+             json.dumps({"metrics_port": self.metrics_port, "database": self.postgres})],
+            check=True, timeout=60, cwd=self.directory,
+        )  # fmt: skip
         for line in config.read_text(encoding="utf-8").splitlines():
             if line.startswith("registration_shared_secret:"):
                 self.secret = line.split(":", 1)[1].strip().strip("'\"")

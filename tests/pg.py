@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server for the archive tests: initdb + pg_ctl in a temporary directory.
 
-The server listens on a free loopback port (and a Unix socket in that directory), with fsync off,
+The server listens on a free loopback port (and a Unix socket in that directory), with fsync off (unless durable),
 and trusts local connections: ``PostgresServer.create_database()`` gives each test its own empty
 database (a schema of its own) as a URL. ``initdb`` refuses to run as root, so as root the server
 runs as the ``postgres`` system user (or ``nobody``); only the server does, the tests connect over TCP.
@@ -53,7 +53,9 @@ def _free_port() -> int:
 class PostgresServer:
     """``with PostgresServer() as server: url = server.create_database()``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable``: fsync and full-page writes on, as a production server has them (the tests turn both off)."""
+        self.durable = durable
         self.bindir = postgres_bindir()
         self.port = 0
         self.root: Path | None = None
@@ -101,7 +103,9 @@ class PostgresServer:
         last: Exception | None = None
         for _attempt in range(5):  # another process may take the port between probe and bind
             self.port = _free_port()
-            options = f"-k {self.root} -h 127.0.0.1 -p {self.port} -F -c full_page_writes=off -c max_connections=40"
+            options = f"-k {self.root} -h 127.0.0.1 -p {self.port} -c max_connections=40"
+            if not self.durable:
+                options += " -F -c full_page_writes=off"
             try:
                 self._run(
                     str(self.bindir / "pg_ctl"), "-D", data, "-o", options, "-l", str(self.root / "log"), "-w", "start"
@@ -135,6 +139,18 @@ class PostgresServer:
         with psycopg.connect(self.url("gavel"), autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{name}"')
         return f"{self.url('gavel')}?options=-csearch_path%3D{name}"
+
+    def server_pids(self) -> list[int]:
+        """The server's processes: the postmaster and its children (the backends, the writers)."""
+        if self.root is None or not self._running:
+            return []
+        main = int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+        pids = [main]
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == main:
+                    pids.append(int(stat.parent.name))
+        return pids
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("%3D", 1)[1]

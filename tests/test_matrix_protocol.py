@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction, RoleChairs
-from gavel.transports.matrix.protocol import Invited, MatrixClient, body_lines
+from gavel.transports.matrix.protocol import Invited, MatrixClient, body_lines, sync_filter
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice
 
 ROOM = "!room:example.org"
@@ -290,3 +290,30 @@ def test_history_before_the_bot_first_started_reaches_no_meeting_but_its_state_d
     assert [type(o) for o in out] == [JoinedChannel, ChannelEvent]
     assert events(out) == [RoleChairs(WHEN, ("@b:x",))]  # state, not what was said
     assert client.rooms[ROOM].names == {"@a:x": "A", "@b:x": "B"}
+
+
+def test_a_gap_in_the_timeline_is_told_and_the_events_sent_still_count() -> None:
+    client = MatrixClient("@bot:example.org")
+    client.receive_sync(sync(state=[member("@alice:example.org", "Alice")]))
+    response = sync(timeline=[message("@alice:example.org", "after the gap")], batch="s2")
+    response["rooms"]["join"][ROOM]["timeline"]["limited"] = True
+    out = client.receive_sync(response)
+    (notice,) = [o for o in out if isinstance(o, Notice)]
+    assert ROOM in notice.text and "missing" in notice.text
+    assert [e.text for e in events(out) if isinstance(e, Message)] == ["after the gap"]
+    for odd in (False, "yes", 1, None):  # only a real gap is told
+        response["rooms"]["join"][ROOM]["timeline"]["limited"] = odd
+        assert not [o for o in client.receive_sync(response) if isinstance(o, Notice)]
+
+
+def test_the_sync_filter_asks_for_every_kind_of_event_the_client_reads_and_nothing_else() -> None:
+    wanted = sync_filter(timeline_limit=7)
+    room = wanted["room"]
+    assert room["timeline"]["limit"] == 7 and sync_filter()["room"]["timeline"]["limit"] >= 100
+    for unwanted in (wanted["presence"], wanted["account_data"], room["ephemeral"], room["account_data"]):
+        assert unwanted == {"types": []}
+    # Each kind the client acts on is let through (the client's state for each is checked by the tests above).
+    for kind in ("m.room.member", "m.room.power_levels", "m.room.encryption", "m.room.canonical_alias", "m.room.name"):
+        assert kind in room["state"]["types"] and kind in room["timeline"]["types"]
+    assert {"m.room.message", "m.room.redaction"} <= set(room["timeline"]["types"])
+    assert "m.reaction" not in room["timeline"]["types"]

@@ -23,14 +23,16 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from mautrix.api import HTTPAPI
 from mautrix.client import ClientAPI
 from mautrix.errors import MatrixConnectionError, MatrixError, MatrixRequestError, MLimitExceeded
 from mautrix.types import (
+    JSON,
     EventType,
+    Filter,
     MessageType,
     RoomAlias,
     RoomID,
@@ -40,7 +42,7 @@ from mautrix.types import (
     UserID,
 )
 
-from gavel.transports.matrix.protocol import Invited, MatrixClient, MatrixOutput
+from gavel.transports.matrix.protocol import TIMELINE_LIMIT, Invited, MatrixClient, MatrixOutput, sync_filter
 from gavel.transports.outputs import Notice, Registered
 
 log = logging.getLogger("gavel.matrix")
@@ -208,20 +210,24 @@ class MatrixConnection:
         for room in self.settings.rooms:
             wanted.add(await self._join(api, room))
         self.client.wanted = wanted
+        live = await api.create_filter(_filter(TIMELINE_LIMIT))
         if not self.registered:
             if self.client.next_batch is None:
-                # Start from now: what was said before the bot came is not part of any meeting it records.
-                first = _without_timeline(await api.sync(timeout=0))
+                # Start from now: what was said before the bot came is not part of any meeting it records (so
+                # the homeserver need not load any history: one timeline event per room).
+                now = await api.create_filter(_filter(1))
+                first = _without_timeline(await api.sync(timeout=0, filter_id=now))
             else:
                 # Go on from the saved position: what was said while the bot was down reaches its meetings.
-                first = await api.sync(since=_token(self.client.next_batch), timeout=0, full_state=True)
+                first = await api.sync(since=_token(self.client.next_batch), timeout=0, full_state=True, filter_id=live)
             self._handle(first)
             self.registered = True
             self.on_output(Registered(self.settings.user_id))
         self.connected.set()
         self.attempts = 0
         while not self._stopping:
-            self._handle(await api.sync(since=_token(self.client.next_batch), timeout=SYNC_TIMEOUT_MS))
+            since = _token(self.client.next_batch)
+            self._handle(await api.sync(since=since, timeout=SYNC_TIMEOUT_MS, filter_id=live))
 
     def _handle(self, response: dict[str, Any]) -> None:
         for output in self.client.receive_sync(response):
@@ -328,6 +334,10 @@ def _limit_tracer() -> aiohttp.TraceConfig:
     tracer = aiohttp.TraceConfig()
     tracer.on_request_end.append(on_request_end)
     return tracer
+
+
+def _filter(timeline_limit: int) -> Filter:
+    return Filter.deserialize(cast(JSON, sync_filter(timeline_limit)))
 
 
 def _token(value: str | None) -> SyncToken | None:

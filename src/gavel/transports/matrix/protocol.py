@@ -28,6 +28,28 @@ MAX_MENTIONS = 50  # user ids read from one message's mentions and pills
 _PILL = re.compile(r"""href\s*=\s*["']https://matrix\.to/#/([^"'?/<>\s]+)""")
 
 
+# What the bot reads of a room: these state events, messages and redactions. Its /sync filter asks for nothing else
+# (no presence, typing, receipts, account data, reactions ...), so the homeserver neither sends nor wakes it for them.
+STATE_TYPES = ("m.room.member", "m.room.power_levels", "m.room.encryption", "m.room.canonical_alias", "m.room.name")
+TIMELINE_TYPES = (*STATE_TYPES, "m.room.message", "m.room.redaction")
+TIMELINE_LIMIT = 500  # events of one room in one sync; beyond that the homeserver leaves a gap (``limited``)
+
+
+def sync_filter(timeline_limit: int = TIMELINE_LIMIT) -> dict[str, Any]:
+    """The bot's /sync filter: the room state and timeline events it reads, up to ``timeline_limit`` per room."""
+    nothing: dict[str, Any] = {"types": []}
+    return {
+        "presence": nothing,
+        "account_data": nothing,
+        "room": {
+            "ephemeral": nothing,
+            "account_data": nothing,
+            "state": {"types": list(STATE_TYPES)},
+            "timeline": {"types": list(TIMELINE_TYPES), "limit": timeline_limit},
+        },
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Invited:
     """The bot was invited to ``room`` (the runtime joins only configured rooms)."""
@@ -129,6 +151,13 @@ class MatrixClient:
         if last is not None:
             self._role_chairs(room, last, outputs)  # once for the whole state (it may list thousands of members)
         timeline = joined.get("timeline")
+        if isinstance(timeline, Mapping) and timeline.get("limited") is True:
+            outputs.append(
+                Notice(
+                    f"{room_id}: the homeserver left out older events of this sync (more than {TIMELINE_LIMIT} "
+                    "at once): lines said in that gap are missing from the log"
+                )
+            )
         for event in _events(timeline.get("events") if isinstance(timeline, Mapping) else None):
             if "state_key" in event:
                 self._state(room, event, outputs, emit=True)

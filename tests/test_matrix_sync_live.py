@@ -1,0 +1,102 @@
+"""The bot's /sync on a real Synapse: its filter keeps typing, receipts and reactions from waking it, and lets a
+long absence through whole (a timeline limit well above the homeserver's default of 10 events per room)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from urllib.parse import quote
+
+from gavel.core.events import Message
+from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
+from gavel.transports.matrix.protocol import MatrixOutput
+from gavel.transports.outputs import ChannelEvent, Notice
+from homeserver import Synapse
+from test_matrix_live import User, wait_until
+
+
+@asynccontextmanager
+async def connected(
+    synapse: Synapse, name: str, room_id: str, outputs: list[MatrixOutput], since: str | None = None
+) -> AsyncIterator[MatrixConnection]:
+    """A bot account's connection, joined to ``room_id`` and long-polling, until the block ends."""
+    settings = MatrixSettings(synapse.url, synapse.user_id(name), synapse.register(name), (room_id,))
+    connection = MatrixConnection(settings, outputs.append, since=since)
+    task = asyncio.create_task(connection.run())
+    try:
+        await asyncio.wait_for(connection.connected.wait(), 20)
+        yield connection
+    finally:
+        await connection.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def syncs(synapse: Synapse, user_id: str, log_from: int) -> int:
+    """How many /sync requests of ``user_id`` Synapse answered since offset ``log_from`` of its log."""
+    pattern = re.compile(r"\{" + re.escape(user_id) + r"\} Processed request: .* \"GET /_matrix/client/v3/sync\?")
+    return len(pattern.findall(synapse.log()[log_from:]))
+
+
+def said(outputs: list[MatrixOutput]) -> list[str]:
+    return [o.event.text for o in outputs if isinstance(o, ChannelEvent) and isinstance(o.event, Message)]
+
+
+def test_typing_receipts_and_reactions_do_not_wake_the_bot(synapse: Synapse) -> None:
+    name = "syncbot" + secrets.token_hex(2)
+    alice = User(synapse, "alice" + secrets.token_hex(2))
+    outputs: list[MatrixOutput] = []
+
+    async def scenario() -> int:
+        room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
+        room = quote(room_id)
+        await alice.say(room_id, "before the bot")
+        async with connected(synapse, name, room_id, outputs):
+            await asyncio.sleep(0.5)  # the bot is in its long poll
+            start = len(synapse.log())
+            typing = f"/_matrix/client/v3/rooms/{room}/typing/{quote(alice.synapse.user_id(alice.name))}"
+            for number in range(8):
+                await alice.call("PUT", typing, {"typing": number % 2 == 0, "timeout": 30000})
+            for number in range(4):
+                await alice.say(room_id, f"line {number}")
+            events = await alice.messages(room_id)
+            for event in events[-4:]:
+                await alice.call(
+                    "POST", f"/_matrix/client/v3/rooms/{room}/receipt/m.read/{quote(event['event_id'])}", {}
+                )
+                reaction = {"m.relates_to": {"rel_type": "m.annotation", "event_id": event["event_id"], "key": "+1"}}
+                await alice.call(
+                    "PUT", f"/_matrix/client/v3/rooms/{room}/send/m.reaction/{secrets.token_hex(6)}", reaction
+                )
+            await wait_until(lambda: len(said(outputs)) >= 4)
+            await asyncio.sleep(1.0)  # what the receipts and reactions would wake
+            return syncs(synapse, synapse.user_id(name), start)
+
+    woken = asyncio.run(scenario())
+    assert said(outputs) == [f"line {number}" for number in range(4)]
+    # The four lines wake it at most four times; 8 typing changes, 4 receipts and 4 reactions not once more.
+    assert woken <= 4, woken
+
+
+def test_lines_said_while_the_bot_was_away_arrive_whole(synapse: Synapse) -> None:
+    name = "syncbot" + secrets.token_hex(2)
+    alice = User(synapse, "alice" + secrets.token_hex(2))
+    outputs: list[MatrixOutput] = []
+    lines = [f"said while away {number}" for number in range(30)]
+
+    async def scenario() -> None:
+        room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
+        async with connected(synapse, name, room_id, []) as first:
+            await asyncio.sleep(0.3)
+            since = first.client.next_batch
+        for line in lines:
+            await alice.say(room_id, line)
+        async with connected(synapse, name, room_id, outputs, since=since):
+            await wait_until(lambda: len(said(outputs)) >= len(lines), timeout=10)
+
+    asyncio.run(scenario())
+    assert said(outputs) == lines  # all 30, in order: the homeserver's default limit (10) would drop 20
+    assert not [o for o in outputs if isinstance(o, Notice) and "left out" in o.text]
