@@ -152,8 +152,8 @@ def test_links_and_nick_changes_go_through_handle_but_stay_in_the_run() -> None:
     ]
     effects, end = meeting.handle_rows(rows)
     assert end == 4
-    # Each goes through handle after the lines before it are logged; only logged, it starts the next run.
-    assert effects == [LogLines(2, rows[:1]), LogLines(3, rows[1:2]), LogLines(4, rows[2:])]
+    # Each goes through handle's methods; needing nothing but its log line, it stays in the run: one LogLines.
+    assert effects == [LogLines(2, rows)]
     assert meeting.lines == 5
     assert [item.text for item in meeting.items] == ["https://example.org/x"]
     assert meeting.is_chair("alice_") and not meeting.is_chair("alice")

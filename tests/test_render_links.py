@@ -122,10 +122,24 @@ _SINGLE_SPACED = st.lists(
 ).map(" ".join)
 
 
+# Words apart by runs of spaces, none at either end (wrapped a line at a time too: an entry's "text  (nick, time)").
+_INNER_SPACED = st.lists(
+    st.tuples(
+        st.one_of(st.text(alphabet="xé-/", min_size=1, max_size=12), st.text(alphabet="y", min_size=66, max_size=80)),
+        st.sampled_from([" ", " ", "  ", "   ", " " * 70, " " * 75]),
+    ),
+    min_size=1,
+    max_size=30,
+).map(lambda pairs: "".join(word + space for word, space in pairs).rstrip(" "))
+
+
 @settings(max_examples=600, deadline=None)
 @given(
     st.one_of(
-        st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150), _WORDS_AND_SPACES, _SINGLE_SPACED
+        st.text(alphabet=st.sampled_from(list("ab -(),.:/\té")), max_size=150),
+        _WORDS_AND_SPACES,
+        _SINGLE_SPACED,
+        _INNER_SPACED,
     ),
     st.sampled_from((0, 2)),
 )

@@ -443,10 +443,11 @@ class Meeting:
         inline first-character rule (``rows.py``) to what ``_said`` looks for.
 
         A plain line is only counted here and logged with its run. A message that may be a command or
-        a link, or a nick change, ends the run; then it gets its meaning from the methods ``handle``
-        uses once it has logged a line (``_said``, ``_renamed``). A row whose meaning needs no effect
-        was only logged and opens the next run; any other ends the call with its ``LogLine`` and those
-        effects. While the meeting runs every row is one log line, so ``rows[i]`` is line ``base + i``.
+        a link, or a nick change, gets its meaning from the methods ``handle`` uses once it has logged a
+        line (``_said``, ``_renamed``). A row whose meaning needs no effect (an item, a vote, a nick
+        change) is only logged, in the run; any other ends the run and the call with its ``LogLine`` and
+        those effects. While the meeting runs every row is one log line, so ``rows[i]`` is line
+        ``base + i``.
         """
         if self.state is not MeetingState.RUNNING:
             return self._rows_not_running(rows, start)
@@ -478,9 +479,9 @@ class Meeting:
                 continue
             elif kind is raw:
                 continue
-            self._log_run(rows, run, index, base, effects)
             event = row_event(rows[index])
             if not isinstance(event, Message | NickChange):  # a raw line, or a replayed edit or redaction
+                self._log_run(rows, run, index, base, effects)
                 effects += self.handle(event)
                 run = index + 1
                 continue
@@ -491,9 +492,10 @@ class Meeting:
             else:
                 assert isinstance(event, NickChange)
                 self._renamed(event)
-            if not meaning:  # only logged
-                run = index
+            if not meaning:  # only logged: the row stays in the run (an item, a vote, a nick change)
                 continue
+            if index > run:
+                effects.append(LogLines(base + run, list(rows[run:index])))
             effects.append(LogLine(self.lines, time, kind, nick, text))
             return effects + meaning, index + 1
         self._log_run(rows, run, len(rows), base, effects)

@@ -7,11 +7,12 @@ equal), escaped the way the template escapes (``markupsafe.escape``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 
 from markupsafe import Markup
 
-from gavel.render.links import hms, html_text, iso
+from gavel.render.links import html_text, iso
 from gavel.render.view import ItemView
 
 CHUNK_ITEMS = 128  # items per string: the minutes stream, even a section of a huge meeting is never one string
@@ -35,10 +36,19 @@ def summary_item(item: ItemView, escaped: dict[str, str] | None = None) -> str:
     if item.label and item.kind != "link":
         label = f'<b class="label">{known.get(item.label) or known.setdefault(item.label, escape(item.label))}</b>: '
     corrected = ' <span class="details">(corrected)</span>' if item.corrected_from is not None else ""
+    text = item.text  # escaped as html_text escapes it, without the call when it holds no URL
+    text = html_text(text) if "://" in text else text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    # An item's link is the log's (the same for every item: escaped once) and "#l-" and its line number.
+    log, mark, number = item.href.rpartition("#l-")
+    if mark and number.isdigit():
+        href = (known.get(log) or known.setdefault(log, escape(log))) + mark + number
+    else:
+        href = escape(item.href)
+    moment = iso(item.time)  # its time of day is hms(item.time)
     return (
-        f'<li class="{kind}">{label}<span class="text">{html_text(item.text)}</span>{corrected}'
-        f' <span class="details">(<a href="{escape(item.href)}">{nick}</a>,'
-        f' <time datetime="{iso(item.time)}">{hms(item.time)}</time>)</span></li>'
+        f'<li class="{kind}">{label}<span class="text">{text}</span>{corrected}'
+        f' <span class="details">(<a href="{href}">{nick}</a>,'
+        f' <time datetime="{moment}">{moment[11:19]}</time>)</span></li>'
     )
 
 
@@ -55,8 +65,7 @@ def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iter
 
 def summary_items(items: Iterable[ItemView]) -> Iterator[Markup]:
     """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time."""
-    escaped: dict[str, str] = {}
-    return _chunks(items, lambda item: summary_item(item, escaped))
+    return _chunks(items, partial(summary_item, escaped={}))
 
 
 def action_items(items: Iterable[ItemView]) -> Iterator[Markup]:

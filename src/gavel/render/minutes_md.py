@@ -64,6 +64,14 @@ def _details(entry: ItemView | VoteView) -> str:
 
 
 def _item(item: ItemView) -> str:
+    """``- LABEL: TEXT (NICK, TIME)``: ``_item_reference`` with its calls written out for the common item (neither
+    corrected nor timeboxed: its text is its marked text), as a busy meeting has tens of thousands."""
+    label = f"**{item.label}:** " if item.label else ""
+    text = item.text if item.corrected_from is None and item.timebox_minutes is None else item.marked_text
+    return f"- {label}{inline(text)} ([{escape_text(item.nick)}]({item.href}), {hms(item.time)})"
+
+
+def _item_reference(item: ItemView) -> str:
     label = f"**{item.label}:** " if item.label else ""
     return f"- {label}{inline(item.marked_text)} {_details(item)}"
 

@@ -35,15 +35,16 @@ def _fill(text: str, indent: int = 0) -> str:
         return _wrapper(indent).fill(text)
     if text and len(text) + indent + 2 <= WIDTH and text[-1] != " ":
         return " " * indent + "* " + text  # what the wrapper gives for a line that fits, only faster
-    if text and text[0] != " " and text[-1] != " " and "  " not in text:
-        return "\n".join(_wrap_single_spaced(text, indent))
+    if text and text[0] != " " and text[-1] != " ":
+        return "\n".join(_wrap_inner_spaced(text, indent))
     return "\n".join(_wrap_spaced([chunk for chunk in _SPACES.split(text) if chunk], indent))
 
 
-def _wrap_single_spaced(text: str, indent: int) -> list[str]:
-    """What ``_wrap_spaced`` does with a text whose words are apart by single spaces, with none at either end, a
-    line at a time: a line ends at the last space that leaves it short enough (or, when the first word is too long,
-    after that word alone), and the space is dropped (``test_text_fill_matches_textwrap`` compares them)."""
+def _wrap_inner_spaced(text: str, indent: int) -> list[str]:
+    """What ``_wrap_spaced`` does with a text that has no space at either end, a line at a time: a line holds the
+    words and runs of spaces that fit whole: it ends at the last space within one past its room (a space there ends the
+    words before it; else the word there does not fit), or after a first word too long for any line, alone; the spaces
+    at the cut are dropped (``test_text_fill_matches_textwrap`` compares both with ``textwrap``)."""
     head, room = " " * indent + "* ", WIDTH - indent - 2
     lines: list[str] = []
     while len(text) > room:
@@ -52,8 +53,8 @@ def _wrap_single_spaced(text: str, indent: int) -> list[str]:
             cut = text.find(" ")
             if cut < 0:
                 break
-        lines.append(head + text[:cut])
-        head, text = " " * (indent + 2), text[cut + 1 :]
+        lines.append(head + text[:cut].rstrip(" "))
+        head, text = " " * (indent + 2), text[cut:].lstrip(" ")
     lines.append(head + text)
     return lines
 
@@ -91,6 +92,18 @@ def _heading(title: str) -> str:
 
 
 def _entry(item: ItemView) -> str:
+    """``LABEL: TEXT  (NICK, TIME)``: ``_entry_reference``, reading the text of the common item (neither corrected
+    nor timeboxed: its text is its marked text) without the two property calls, as a busy meeting has tens of
+    thousands."""
+    text = item.text if item.corrected_from is None and item.timebox_minutes is None else item.marked_text
+    return (
+        f"{item.label}: {text}  ({item.nick}, {hms(item.time)})"
+        if item.label
+        else f"{text}  ({item.nick}, {hms(item.time)})"
+    )
+
+
+def _entry_reference(item: ItemView) -> str:
     text = f"{item.label}: {item.marked_text}" if item.label else item.marked_text
     return f"{text}  ({item.nick}, {hms(item.time)})"
 
