@@ -125,3 +125,12 @@ def test_next_meeting_has_not_ended(entry: Entry, now: datetime) -> None:
     assert found + timedelta(minutes=entry.duration) > now
     earlier = [m for m in occurrences_between(entry, now.date() - timedelta(days=1), found.date()) if m < found]
     assert all(m + timedelta(minutes=entry.duration) <= now for m in earlier)
+
+
+def test_a_meeting_that_began_yesterday_and_is_still_on_is_the_next() -> None:
+    """Found by hypothesis: a Thursday 23:00 meeting of 61 minutes is under way at Friday 00:00."""
+    entry = Entry("late", Frequency.WEEKLY, 3, time(23, 0), duration=61)
+    thursday = datetime(2027, 1, 7, 23, 0, tzinfo=UTC)
+    assert thursday.weekday() == 3
+    assert next_meeting(entry, thursday + timedelta(hours=1)) == thursday
+    assert next_meeting(entry, thursday + timedelta(minutes=61)) == thursday + timedelta(days=7)

@@ -38,8 +38,9 @@ def occurrences_between(entry: Entry, since: date, until: date) -> list[datetime
 
 
 def next_meeting(entry: Entry, now: datetime) -> datetime | None:
-    """The first meeting of ``entry`` that has not ended at ``now`` (a meeting under way counts)."""
-    for moment in occurrences(entry, now.date()):
+    """The first meeting of ``entry`` that has not ended at ``now`` (a meeting under way counts, also one that began
+    the day before: from 23:00 for 61 minutes is still on at midnight)."""
+    for moment in occurrences(entry, (now - timedelta(minutes=entry.duration)).date()):
         if moment + timedelta(minutes=entry.duration) > now:
             return moment
     return None  # pragma: no cover - only ad hoc entries have no meetings, and they yield nothing
