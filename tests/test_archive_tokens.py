@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gavel.storage.archive.query import Term, parse_query
-from gavel.storage.archive.tokens import MAX_TOKEN, reference_tokens, tokens, tsvector_literal
+from gavel.storage.archive.tokens import MAX_TOKEN, ChunkTokens, reference_tokens, tokens, tsvector_literal
 
 # FTS5's ascii tokenizer: ASCII letters and digits and every non-ASCII character are token characters
 _FTS5_ASCII = re.compile(r"(?:[A-Za-z0-9]|[^\x00-\x7f])+")
@@ -71,6 +71,30 @@ _TEXT = st.text(
 @given(_TEXT)
 def test_the_fast_path_equals_the_reference(text: str) -> None:
     assert tokens(text) == reference_tokens(text)
+
+
+def test_a_mark_of_class_zero_is_removed_as_the_reference_removes_it() -> None:
+    # U+034F (combining grapheme joiner) is in the block of combining marks but has combining class 0
+    assert tokens("a\u034fb caf\u034fé") == reference_tokens("a\u034fb caf\u034fé") == ["ab", "cafe"]
+
+
+def test_chunk_tokens_across_any_whitespace() -> None:
+    memo = ChunkTokens(limit=3)
+    text = "Café\u00a0getUser\u3000x_y\x1c \u0301é — naïve\u2028李雷"
+    expected = ["cafe", "getuser", "get", "user", "xy", "x", "y", "e", "naive", "李雷"]
+    assert memo(text) == reference_tokens(text) == expected
+    assert len(memo) <= 3  # it forgets rather than grow past its limit
+    assert memo("") == [] and memo(" \t ") == []
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_TEXT, max_size=8), st.integers(1, 20))
+def test_chunk_tokens_equal_the_reference(texts: list[str], limit: int) -> None:
+    """Text after text through one memo (which remembers, then forgets, chunks) gives each text's own tokens."""
+    memo = ChunkTokens(limit)
+    for text in [*texts, *texts]:
+        assert memo(text) == reference_tokens(text)
+        assert len(memo) <= limit
 
 
 @settings(deadline=None)

@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
-from gavel.storage.archive.tokens import length, tokens
+from gavel.storage.archive.tokens import ChunkTokens, length, tokens
 
 LineRow = tuple[int, int, str, str, str, str, int]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text, tokens, length)``,
@@ -29,6 +29,7 @@ CHUNK_ROWS = 4096
 _KIND_VALUES = {kind: kind.value for kind in LineKind}  # (an enum member's value is slow to read once per line)
 MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
+_CHUNK_TOKENS = ChunkTokens()  # one per process: an import worker's files share their words
 
 
 def micros(moment: datetime) -> int:
@@ -82,13 +83,14 @@ class LineSpool:
         rows = self._rows
         append = rows.append
         values = _KIND_VALUES
+        tokenize = _CHUNK_TOKENS
         last_time, last_micros = self._last_time, self._last_micros
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
                 last_time, last_micros = moment, micros(moment)
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
-            found = tokens(text)
+            found = tokenize(text)
             append((number, last_micros, values[kind], nick, text, " ".join(found), length(found)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:

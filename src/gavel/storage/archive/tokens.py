@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain
 
 MAX_TOKEN = 64
 MAX_LENGTH = 255  # longer texts rank as if they were this long
 LENGTH_MARK = "\ue000"
+MEMO_CHUNKS = 100_000  # chunks whose tokens a ChunkTokens remembers (~15 MB)
 TOKENIZER_VERSION = 1  # bump when tokens change: the index must then be rebuilt (a migration)
 
 _WORD = re.compile(r"\w+")
@@ -54,9 +56,36 @@ def tokens(text: str) -> list[str]:
 
 
 def _without_marks(run: re.Match[str]) -> str:
-    """A run of non-ASCII characters that are not letters or digits: nothing if all are combining marks (the
-    word goes on), else a space (they separate words)."""
-    return "" if all(map(unicodedata.combining, run.group())) else " "
+    """A run of non-ASCII characters that are not letters or digits: nothing if all are marks that
+    :func:`strip_marks` removes (the word goes on), else a space (they separate words)."""
+    return "" if all(map(_is_mark, run.group())) else " "
+
+
+def _is_mark(char: str) -> bool:
+    """True for a character that :func:`strip_marks` removes."""
+    return unicodedata.combining(char) != 0 or bool(_USUAL_MARKS.match(char))  # (U+034F has class 0)
+
+
+class ChunkTokens(dict[str, list[str]]):
+    """:func:`tokens` of text after text, remembering the tokens of each chunk (a run of characters between
+    whitespace): a meeting says the same words again and again, so most chunks are looked up, not tokenized.
+
+    ``memo(text) == tokens(text)`` (a test holds them equal): whitespace never is a word character and NFKD
+    never joins characters across it, so a text's tokens are its chunks' tokens one after the other. At most
+    ``limit`` chunks are remembered (then all are forgotten, and again)."""
+
+    def __init__(self, limit: int = MEMO_CHUNKS) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, chunk: str) -> list[str]:
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[chunk] = tokens(chunk)
+        return found
+
+    def __call__(self, text: str) -> list[str]:
+        return list(chain.from_iterable(map(self.__getitem__, text.split())))
 
 
 def _word_tokens_fast(word: str) -> list[str]:
