@@ -83,6 +83,7 @@ class ParsedMeeting:
     def store(self, archive: Archive, *, network: str | None = None) -> int:
         """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
         try:
-            return archive.store_rows(archive_record(self.view, network=network), self.spool.batches())
+            record = archive_record(self.view, network=network)
+            return archive.store_rows(record, self.spool.batches(), self.spool.words)
         finally:
             self.spool.discard()

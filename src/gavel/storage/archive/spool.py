@@ -67,11 +67,13 @@ class LineSpool:
         self._last_time: datetime | None = None
         self._last_micros = 0
         self._replaced: dict[int, LineRow] = {}  # lines added already that read otherwise now (redactions)
+        self.words: set[str] = set()  # every token of the lines (SQLite lists them for prefix searches)
 
     def replace(self, line: LogLine) -> None:
         """Line ``line.number``, added already, reads as ``line`` (``batches`` gives it so)."""
         nick, text = clean(line.nick), clean(line.text)
         found = tokens(text)
+        self.words.update(found)
         row = (line.number, micros(line.time), line.kind.value, nick, text, " ".join(found), length(found))
         self._replaced[line.number] = row
 
@@ -84,6 +86,7 @@ class LineSpool:
         append = rows.append
         values = _KIND_VALUES
         tokenize = _CHUNK_TOKENS
+        add_words = self.words.update
         last_time, last_micros = self._last_time, self._last_micros
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
@@ -91,6 +94,7 @@ class LineSpool:
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
             found = tokenize(text)
+            add_words(found)
             append((number, last_micros, values[kind], nick, text, " ".join(found), length(found)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
@@ -167,6 +171,7 @@ class LineSpool:
         self._chunks = []
         self._rows = []
         self._count = 0
+        self.words = set()
 
     def __getstate__(self) -> dict[str, Any]:
         if self._file is not None or self._rows:
@@ -178,6 +183,7 @@ class LineSpool:
             "chunks": self._chunks,
             "path": self._path,
             "replaced": self._replaced,
+            "words": self.words,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -187,6 +193,7 @@ class LineSpool:
         self._rows = []
         self._chunks = state["chunks"]
         self._replaced = state.get("replaced", {})
+        self.words = state.get("words", set())
         self._in_memory = sum(len(chunk) for chunk in self._chunks)
         self._path = state["path"]
         self._file = None

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -413,20 +413,23 @@ class SqliteArchive(Archive):
         """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        base = meeting_id << 32
+        base = meeting_id << 32  # an int: safe in the SQL text, where it spares a tuple per row
+        # the rows as they are, their fields by number (?6, the tokens, is not stored in log_lines)
         self._conn.executemany(
-            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) VALUES (?, ?, ?, ?, ?, ?)",
-            [(base + number, when, kind, nick, text, size) for number, when, kind, nick, text, _tokens, size in rows],
+            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) "  # noqa: S608 -- base is an int
+            f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
+            rows,
         )
         nicks = _NickTokens()
+        # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token
         self._conn.executemany(
-            "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-            [
-                (base + number, f"{found} {length_token(size)}" if found else length_token(size), nicks(nick))
-                for number, _when, _kind, nick, _text, found, size in rows
-            ],
+            "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
+            f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
+            [(number, found, size, nicks(nick)) for number, _when, _kind, nick, _text, found, size in rows],
         )
-        self._remember_words(found for *_row, found, _size in rows)
+
+    def _index_words(self, words: Set[str]) -> None:
+        self._remember_words(words)
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (:meth:`_insert_lines`)."""
@@ -448,7 +451,7 @@ class SqliteArchive(Archive):
         self._conn.execute("DELETE FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN))
 
     def _index_items(self, meeting_id: int) -> None:
-        self._remember_words(self._index_item_texts(meeting_id))
+        self._remember_words(set(" ".join(self._index_item_texts(meeting_id)).split()))
 
     def _index_item_texts(self, meeting_id: int) -> list[str]:
         """Index the meeting's items; the token strings indexed."""
@@ -485,13 +488,12 @@ class SqliteArchive(Archive):
         for (meeting_id,) in self._query("SELECT DISTINCT meeting_id FROM items ORDER BY meeting_id"):
             self._index_item_texts(meeting_id)
 
-    def _remember_words(self, token_strings: Iterable[str]) -> None:
-        """Add the tokens of these token strings (the length tokens left out) to ``search_words``, but those this
-        archive object added before (a meeting of 100,000 lines says ~40,000 distinct words, mostly the same as
-        the last one's). Words are never removed: a word no longer indexed only makes a prefix stand for one word
-        more, which matches nothing."""
-        words = set(" ".join(token_strings).split())
-        words -= self._known_words
+    def _remember_words(self, indexed: Set[str]) -> None:
+        """Add these indexed words (length tokens left out) to ``search_words``, but those this archive object
+        added before (a meeting of 100,000 lines says ~40,000 distinct words, mostly the same as the last one's).
+        Words are never removed: a word no longer indexed only makes a prefix stand for one word more, which
+        matches nothing."""
+        words = indexed - self._known_words
         if len(self._known_words) + len(words) > KNOWN_WORDS:
             self._known_words.clear()
         self._known_words |= words
