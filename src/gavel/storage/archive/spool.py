@@ -18,7 +18,7 @@ from typing import Any, BinaryIO
 
 from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
-from gavel.storage.archive.tokens import ChunkTokens, length, tokens
+from gavel.storage.archive.tokens import MAX_LENGTH, ChunkTokens, length, tokens
 
 LineRow = tuple[int, int, str, str, str, str, int]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text, tokens, length)``,
@@ -84,18 +84,21 @@ class LineSpool:
         """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
         append = rows.append
-        values = _KIND_VALUES
         tokenize = _CHUNK_TOKENS
         add_words = self.words.update
         last_time, last_micros = self._last_time, self._last_micros
+        last_kind, last_value = None, ""  # (an enum member hashes in Python: look one up only when it changes)
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
                 last_time, last_micros = moment, micros(moment)
+            if kind is not last_kind:
+                last_kind, last_value = kind, _KIND_VALUES[kind]
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
             found = tokenize(text)
             add_words(found)
-            append((number, last_micros, values[kind], nick, text, " ".join(found), length(found)))
+            # (min(len(found), MAX_LENGTH) is tokens.length, inlined: this runs once per line)
+            append((number, last_micros, last_value, nick, text, " ".join(found), min(len(found), MAX_LENGTH)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()

@@ -33,7 +33,15 @@ from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
-from gavel.storage.archive.tokens import LENGTH_MARK, MAX_LENGTH, index_text, indexed_text, length_token, token_text
+from gavel.storage.archive.tokens import (
+    LENGTH_MARK,
+    MAX_LENGTH,
+    ChunkTokens,
+    index_text,
+    indexed_text,
+    length_token,
+    token_text,
+)
 
 _PRAGMAS = (
     "page_size = 8192",  # only takes effect in a new database: ~8% faster imports than 4096 (measured)
@@ -283,6 +291,7 @@ class SqliteArchive(Archive):
         self.path = path
         self._depth = 0
         self._known_words: set[str] = set()  # in search_words already (see _remember_words)
+        self._tokens = ChunkTokens()  # tokens() of the texts the writer indexes itself (items, lines to delete)
         memory = str(path) == ":memory:"
         try:
             if not memory:
@@ -420,12 +429,12 @@ class SqliteArchive(Archive):
             f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
             rows,
         )
-        nicks = _NickTokens()
+        nicks = {nick: token_text(nick) for nick in {row[3] for row in rows}}  # (a meeting has few nicks)
         # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
             f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
-            [(number, found, size, nicks(nick)) for number, _when, _kind, nick, _text, found, size in rows],
+            [(number, found, size, nicks[nick]) for number, _when, _kind, nick, _text, found, size in rows],
         )
 
     def _index_words(self, words: Set[str]) -> None:
@@ -442,7 +451,7 @@ class SqliteArchive(Archive):
         self._conn.executemany(
             "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) VALUES ('delete', ?, ?, ?)",
             [
-                (row_id, index_text(text), nicks(nick))
+                (row_id, index_text(text, self._tokens), nicks(nick))
                 for row_id, nick, text in self._query(
                     "SELECT id, nick, text FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN)
                 )
@@ -456,7 +465,7 @@ class SqliteArchive(Archive):
     def _index_item_texts(self, meeting_id: int) -> list[str]:
         """Index the meeting's items; the token strings indexed."""
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
-        indexed = [(item_id, *indexed_text(text)) for item_id, text in rows]
+        indexed = [(item_id, *indexed_text(text, self._tokens)) for item_id, text in rows]
         self._conn.executemany("UPDATE items SET text_length = ? WHERE id = ?", [(s, i) for i, _t, s in indexed])
         self._conn.executemany("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", [(i, t) for i, t, _s in indexed])
         return [text for _i, text, _s in indexed]
@@ -465,7 +474,7 @@ class SqliteArchive(Archive):
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
         self._conn.executemany(
             "INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', ?, ?)",
-            [(item_id, index_text(text)) for item_id, text in rows],
+            [(item_id, index_text(text, self._tokens)) for item_id, text in rows],
         )
 
     def _index_everything(self) -> None:
@@ -476,7 +485,7 @@ class SqliteArchive(Archive):
         while rows := self._query(
             "SELECT id, nick, text FROM log_lines WHERE id > ? ORDER BY id LIMIT ?", (after, _REINDEX_BATCH)
         ):
-            indexed = [(row_id, nick, *indexed_text(text)) for row_id, nick, text in rows]
+            indexed = [(row_id, nick, *indexed_text(text, self._tokens)) for row_id, nick, text in rows]
             self._conn.executemany(
                 "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
                 [(row_id, index, nicks(nick)) for row_id, nick, index, _size in indexed],

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from itertools import chain
 
 MAX_TOKEN = 64
@@ -167,14 +168,15 @@ def length_token(size: int) -> str:
     return f"{LENGTH_MARK}{size}"
 
 
-def index_text(text: str) -> str:
-    """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token."""
-    return indexed_text(text)[0]
+def index_text(text: str, tokenize: Callable[[str], list[str]] = tokens) -> str:
+    """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token;
+    ``tokenize``: :func:`tokens` or what equals it (a :class:`ChunkTokens`)."""
+    return indexed_text(text, tokenize)[0]
 
 
-def indexed_text(text: str) -> tuple[str, int]:
+def indexed_text(text: str, tokenize: Callable[[str], list[str]] = tokens) -> tuple[str, int]:
     """:func:`index_text` and the text's :func:`length` (both from one tokenizing)."""
-    found = tokens(text)
+    found = tokenize(text)
     size = length(found)
     return " ".join([*found, length_token(size)]), size
 
