@@ -33,6 +33,7 @@ _PART = re.compile(r"[^\W_]+")
 # a case change inside an ASCII word ("getUser", "ipv6Address", "HTTPServer"): the word has parts
 _CASE_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
 _USUAL_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks (most marks in text)
+_ODD_MARK = "\u034f"  # in the block of combining marks, of combining class 0 (see ChunkTokens)
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 # ASCII letters lower-cased, digits kept, every other ASCII character a space
@@ -57,14 +58,9 @@ def tokens(text: str) -> list[str]:
 
 
 def _without_marks(run: re.Match[str]) -> str:
-    """A run of non-ASCII characters that are not letters or digits: nothing if all are marks that
-    :func:`strip_marks` removes (the word goes on), else a space (they separate words)."""
-    return "" if all(map(_is_mark, run.group())) else " "
-
-
-def _is_mark(char: str) -> bool:
-    """True for a character that :func:`strip_marks` removes."""
-    return unicodedata.combining(char) != 0 or bool(_USUAL_MARKS.match(char))  # (U+034F has class 0)
+    """A run of non-ASCII characters that are not letters or digits: nothing if all are combining marks (the
+    word goes on), else a space (they separate words)."""
+    return "" if all(map(unicodedata.combining, run.group())) else " "
 
 
 class ChunkTokens(dict[str, list[str]]):
@@ -72,8 +68,10 @@ class ChunkTokens(dict[str, list[str]]):
     whitespace): a meeting says the same words again and again, so most chunks are looked up, not tokenized.
 
     ``memo(text) == tokens(text)`` (a test holds them equal): whitespace never is a word character and NFKD
-    never joins characters across it, so a text's tokens are its chunks' tokens one after the other. At most
-    ``limit`` chunks are remembered (then all are forgotten, and again)."""
+    never joins characters across it, so a text's tokens are its chunks' tokens one after the other. Except
+    where :func:`tokens` differs from :func:`reference_tokens`: U+034F (a mark of combining class 0) joins
+    letters when the text has letters beyond ASCII and separates them otherwise, so such a text is tokenized
+    whole. At most ``limit`` chunks are remembered (then all are forgotten, and again)."""
 
     def __init__(self, limit: int = MEMO_CHUNKS) -> None:
         super().__init__()
@@ -86,6 +84,8 @@ class ChunkTokens(dict[str, list[str]]):
         return found
 
     def __call__(self, text: str) -> list[str]:
+        if _ODD_MARK in text:
+            return tokens(text)
         return list(chain.from_iterable(map(self.__getitem__, text.split())))
 
 
