@@ -68,9 +68,14 @@ _TEXT = st.text(
 
 
 @settings(max_examples=1000, deadline=None)
-@given(_TEXT)
+@given(_TEXT.filter(lambda text: "\u034f" not in text))
 def test_the_fast_path_equals_the_reference(text: str) -> None:
+    """Except at U+034F, a known difference (docs/design.md) that only a migration may remove."""
     assert tokens(text) == reference_tokens(text)
+
+
+def test_the_known_difference_at_u034f() -> None:
+    assert tokens("a\u034fb") == ["a", "b"] and reference_tokens("a\u034fb") == ["ab"]
 
 
 def test_chunk_tokens_across_any_whitespace() -> None:
