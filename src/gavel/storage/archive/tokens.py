@@ -25,7 +25,7 @@ from itertools import chain
 MAX_TOKEN = 64
 MAX_LENGTH = 255  # longer texts rank as if they were this long
 LENGTH_MARK = "\ue000"
-MEMO_CHUNKS = 100_000  # chunks whose tokens a ChunkTokens remembers (~15 MB)
+MEMO_CHUNKS = 50_000  # chunks whose tokens a ChunkTokens remembers (~250 bytes each: ~12 MB)
 TOKENIZER_VERSION = 1  # bump when tokens change: the index must then be rebuilt (a migration)
 
 _WORD = re.compile(r"\w+")
