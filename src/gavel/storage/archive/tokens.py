@@ -84,8 +84,8 @@ class ChunkTokens(dict[str, list[str]]):
         return found
 
     def __call__(self, text: str) -> list[str]:
-        if _ODD_MARK in text:
-            return tokens(text)
+        if text.isascii() or _ODD_MARK in text:
+            return tokens(text)  # (ASCII text: its fast path is as fast as looking up its chunks)
         return list(chain.from_iterable(map(self.__getitem__, text.split())))
 
 
