@@ -8,15 +8,25 @@ search timings.
     .venv/bin/python benchmarks/import_archive.py                    # 1M lines, --jobs 2
     .venv/bin/python benchmarks/import_archive.py --lines 200000 --jobs 1
     .venv/bin/python benchmarks/import_archive.py --busy             # meetings with ~17% command lines
+    .venv/bin/python benchmarks/import_archive.py --lines 30000 --instructions  # valgrind counts, parse and store
+
+``--instructions`` counts the instructions (valgrind's callgrind, stable where times are not on a busy machine)
+of three child processes on the same tree: one that only starts, one that parses every file (as an import
+worker does), one that parses and stores them into a fresh SQLite archive (``--jobs 0``); the differences
+are the parsers' and the writer's instructions per line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
+import re
 import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,7 +36,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import replay  # benchmarks/replay.py: the command-dense workload
-from gavel.app.importer import import_logs
+from gavel.app.importer import import_logs, parse_log
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, SearchQuery, open_archive, sqlite_path
 
@@ -140,15 +150,77 @@ def sampling(read: Callable[[], float], every: float = 0.1) -> Iterator[None]:
         thread.join()
 
 
+def child(mode: str, tree: Path) -> None:
+    """One measured process: ``idle`` (start and imports only), ``parse`` (every file, in this process) or
+    ``import`` (parse and store into a fresh SQLite archive next to the tree); prints the lines as JSON."""
+    logs = find_logs([tree], MEETBOT_LOGS)
+    lines = 0
+    if mode == "parse":
+        for path in logs:
+            parsed = parse_log(path)
+            lines += parsed.lines
+            parsed.discard()
+    elif mode == "import":
+        with open_archive(f"sqlite://{tree.parent / 'instructions.db'}") as archive:
+            lines = import_logs(archive, logs, jobs=0).lines
+    print(json.dumps({"mode": mode, "lines": lines}))
+
+
+def instructions(mode: str, tree: Path) -> tuple[int, int]:
+    """Instructions a child runs (valgrind's callgrind counts them) and the lines it handled."""
+    counts = tree.parent / f"callgrind.{mode}.out"
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={counts}",
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            str(tree),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    total = re.search(r"Collected : (\d+)", done.stderr)
+    if total is None:
+        raise SystemExit(f"no instruction count from valgrind: {done.stderr[-500:]}")
+    return int(total.group(1)), json.loads(done.stdout.splitlines()[-1])["lines"]
+
+
+def report_instructions(work: Path, lines: int, busy: bool) -> None:
+    """The parsers' and the writer's instructions per line (start-up and imports subtracted)."""
+    files, lines = generate_tree(work / "tree", lines, busy=busy)
+    idle, _ = instructions("idle", work / "tree")
+    parse, parsed = instructions("parse", work / "tree")
+    both, stored = instructions("import", work / "tree")
+    assert parsed == stored == lines, (parsed, stored, lines)
+    print(
+        f"{files} meetings, {lines:,} lines{' (busy)' if busy else ''}: parsing {(parse - idle) / lines:,.0f} "
+        f"instructions/line, storing (the writer) {(both - parse) / lines:,.0f}, together {(both - idle) / lines:,.0f}"
+    )
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2], Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--busy", action="store_true", help="command-dense meetings (~17%% command lines)")
     parser.add_argument("--archive", help="archive URL (default: a fresh SQLite file in a temporary directory)")
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions with valgrind instead of timing (slow)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gavel-import-bench-"))
     try:
+        if args.instructions:
+            report_instructions(work, args.lines, args.busy)
+            return
         started = time.perf_counter()
         files, lines = generate_tree(work / "tree", args.lines, busy=args.busy)
         print(f"generated {files} meetings, {lines:,} lines in {time.perf_counter() - started:.1f} s")

@@ -115,10 +115,10 @@ def test_a_meeting_that_cannot_be_stored_is_reported(
     files = make_tree(tmp_path / "tree")
     real = archive.store_rows
 
-    def store_rows(record: MeetingRecord, batches: Any) -> int:
+    def store_rows(record: MeetingRecord, batches: Any, words: Any = None) -> int:
         if record.series == "team" and record.started_at.day == 2:
             raise RuntimeError("disk full")
-        return real(record, batches)
+        return real(record, batches, words)
 
     monkeypatch.setattr(archive, "store_rows", store_rows)
     seen: list[str] = []
@@ -187,9 +187,11 @@ def test_spool_in_memory_and_spilled(tmp_path: Path) -> None:
     first = rows_of(small)[0]
     assert first == (1, 1714572001000000, "message", "u1", "line 1 x", "line 1 x", 3)  # with its index tokens
     assert len(os.listdir(tmp_path)) == 1
+    every_token = {token for row in rows_of(small) for token in str(row[5]).split()}
     for spool in (small, spilled):
         copy = pickle.loads(pickle.dumps(spool))
         assert rows_of(copy) == rows_of(small)
+        assert spool.words == copy.words == every_token  # (the writer lists them for prefix searches)
     spilled.discard()
     assert os.listdir(tmp_path) == [] and spilled.count == 0
 
@@ -208,6 +210,7 @@ def test_a_replaced_line_reads_replaced_in_memory_spilled_and_pickled(tmp_path: 
             rows = rows_of(copy)
             assert rows[4999][4] == "[redacted]" and rows[4998][4] == made[4998].text and len(rows) == 10_000
             assert rows[4999][5:] == ("redacted", 1)  # what the search index gets: not the first text's words
+            assert "redacted" in copy.words
     spilled.discard()
 
 
@@ -240,3 +243,32 @@ def test_parse_log_spills_big_meetings_and_store_removes_the_file(tmp_path: Path
     assert os.listdir(tmp_path) == []
     meeting = archive.meeting(None, meeting_id)
     assert meeting is not None and meeting.line_count == 338
+
+
+def _listed_and_indexed(archive: Archive) -> tuple[set[str], set[str]]:
+    """SQLite's list of words for prefix searches, and the words its full-text tables index as text."""
+    with archive._transaction():  # (the writer: a reader may not create even a temporary table)
+        listed = {word for (word,) in archive._query("SELECT word FROM search_words")}
+        indexed: set[str] = set()
+        for table in ("log_lines_fts", "items_fts"):
+            archive._run(f"CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, {table}, 'col')")
+            indexed |= {term for (term,) in archive._query("SELECT term FROM temp.words WHERE col = 'text'")}
+            archive._run("DROP TABLE temp.words")
+    return listed, {term for term in indexed if not term.startswith("\ue000")}
+
+
+@pytest.mark.parametrize("jobs", [0, 2])
+def test_the_word_list_holds_every_indexed_word(tmp_path: Path, jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsing processes collect each meeting's words (``LineSpool.words``); the writer lists those it has not
+    listed yet. Stored with its words or without them (``store_rows`` then finds them), the list is the index's."""
+    make_tree(tmp_path / "tree")
+    logs = find_logs([tmp_path / "tree"], MEETBOT_LOGS)
+    with open_archive(f"sqlite://{tmp_path / 'given.db'}") as archive:
+        assert import_logs(archive, logs, jobs=jobs).meetings == 5
+        listed, indexed = _listed_and_indexed(archive)
+        assert listed == indexed and {"kubernetes", "k8s", "integration"} <= listed
+    with open_archive(f"sqlite://{tmp_path / 'found.db'}") as archive:
+        real = archive.store_rows
+        monkeypatch.setattr(archive, "store_rows", lambda record, batches, words: real(record, batches))
+        assert import_logs(archive, logs, jobs=jobs).meetings == 5
+        assert _listed_and_indexed(archive) == (listed, indexed)

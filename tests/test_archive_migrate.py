@@ -43,7 +43,7 @@ HOSTILE = [
     "<alice> #endmeeting",
 ]
 QUERIES = ["script", "alert", "bold", "1000085", "cafe", "strasse", "李雷", "needle", "release", "plan", "kubernetes",
-           "agenda", "bob", "the", "fix", "amp", "word"]  # fmt: skip
+           "agenda", "bob", "the", "fix", "amp", "word", "scri*", "kuber*", "cre*", "need*"]  # fmt: skip
 
 
 def write_hostile(directory: Path, name: str, start: str, restricted: bool = False) -> Path:

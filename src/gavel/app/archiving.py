@@ -86,6 +86,6 @@ class ParsedMeeting:
             record = archive_record(self.view, network=network)
             if self.spool.relations():  # a Matrix meeting's replies, threads, edits, redactions
                 record = replace(record, relations=self.spool.relations())
-            return archive.store_rows(record, self.spool.batches())
+            return archive.store_rows(record, self.spool.batches(), self.spool.words)
         finally:
             self.spool.discard()

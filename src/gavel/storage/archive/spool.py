@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
 from gavel.storage.archive.record import LineRelation
-from gavel.storage.archive.tokens import length, tokens
+from gavel.storage.archive.tokens import MAX_LENGTH, ChunkTokens, length, tokens
 
 LineRow = tuple[int, int, str, str, str, str, int]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text, tokens, length)``,
@@ -30,6 +30,7 @@ CHUNK_ROWS = 4096
 _KIND_VALUES = {kind: kind.value for kind in LineKind}  # (an enum member's value is slow to read once per line)
 MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
+_CHUNK_TOKENS = ChunkTokens()  # one per process: an import worker's files share their words
 
 
 def micros(moment: datetime) -> int:
@@ -68,11 +69,13 @@ class LineSpool:
         self._last_micros = 0
         self._replaced: dict[int, LineRow] = {}  # lines added already that read otherwise now (redactions)
         self._relations: list[LineRelation] = []  # the lines added that relate to others (few: Matrix only)
+        self.words: set[str] = set()  # every token of the lines (SQLite lists them for prefix searches)
 
     def replace(self, line: LogLine) -> None:
         """Line ``line.number``, added already, reads as ``line`` (``batches`` gives it so)."""
         nick, text = clean(line.nick), clean(line.text)
         found = tokens(text)
+        self.words.update(found)
         row = (line.number, micros(line.time), line.kind.value, nick, text, " ".join(found), length(found))
         self._replaced[line.number] = row
 
@@ -89,15 +92,21 @@ class LineSpool:
         """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
         append = rows.append
-        values = _KIND_VALUES
+        tokenize = _CHUNK_TOKENS
+        add_words = self.words.update
         last_time, last_micros = self._last_time, self._last_micros
+        last_kind, last_value = None, ""  # (an enum member hashes in Python: look one up only when it changes)
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
                 last_time, last_micros = moment, micros(moment)
+            if kind is not last_kind:
+                last_kind, last_value = kind, _KIND_VALUES[kind]
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
-            found = tokens(text)
-            append((number, last_micros, values[kind], nick, text, " ".join(found), length(found)))
+            found = tokenize(text)
+            add_words(found)
+            # (min(len(found), MAX_LENGTH) is tokens.length, inlined: this runs once per line)
+            append((number, last_micros, last_value, nick, text, " ".join(found), min(len(found), MAX_LENGTH)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()
@@ -174,6 +183,7 @@ class LineSpool:
         self._rows = []
         self._relations = []
         self._count = 0
+        self.words = set()
 
     def __getstate__(self) -> dict[str, Any]:
         if self._file is not None or self._rows:
@@ -186,6 +196,7 @@ class LineSpool:
             "path": self._path,
             "replaced": self._replaced,
             "relations": self._relations,
+            "words": self.words,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -196,6 +207,7 @@ class LineSpool:
         self._chunks = state["chunks"]
         self._replaced = state.get("replaced", {})
         self._relations = state.get("relations", [])
+        self.words = state.get("words", set())
         self._in_memory = sum(len(chunk) for chunk in self._chunks)
         self._path = state["path"]
         self._file = None

@@ -19,7 +19,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +36,15 @@ from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow, from_micros, micros
 from gavel.storage.archive.sqlite_pragma import pragma as _pragma
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
-from gavel.storage.archive.tokens import LENGTH_MARK, MAX_LENGTH, index_text, indexed_text, length_token, token_text
+from gavel.storage.archive.tokens import (
+    LENGTH_MARK,
+    MAX_LENGTH,
+    ChunkTokens,
+    index_text,
+    indexed_text,
+    length_token,
+    token_text,
+)
 from gavel.storage.archive.web_state import WebState
 
 _PRAGMAS = (
@@ -290,6 +298,7 @@ class SqliteArchive(Archive):
         self._known_words: set[str] = set()  # in search_words already (see _remember_words)
         self._web: SqliteWebState | None = None  # made on first use (see web_state)
         self._web_lock = threading.Lock()
+        self._tokens = ChunkTokens()  # tokens() of the texts the writer indexes itself (items, lines to delete)
         memory = str(path) == ":memory:"
         try:
             if not memory:
@@ -449,20 +458,23 @@ class SqliteArchive(Archive):
         """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        base = meeting_id << 32
+        base = meeting_id << 32  # an int: safe in the SQL text, where it spares a tuple per row
+        # the rows as they are, their fields by number (?6, the tokens, is not stored in log_lines)
         self._conn.executemany(
-            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) VALUES (?, ?, ?, ?, ?, ?)",
-            [(base + number, when, kind, nick, text, size) for number, when, kind, nick, text, _tokens, size in rows],
+            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) "  # noqa: S608 -- base is an int
+            f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
+            rows,
         )
-        nicks = _NickTokens()
+        nicks = {nick: token_text(nick) for nick in {row[3] for row in rows}}  # (a meeting has few nicks)
+        # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token
         self._conn.executemany(
-            "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-            [
-                (base + number, f"{found} {length_token(size)}" if found else length_token(size), nicks(nick))
-                for number, _when, _kind, nick, _text, found, size in rows
-            ],
+            "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
+            f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
+            [(number, found, size, nicks[nick]) for number, _when, _kind, nick, _text, found, size in rows],
         )
-        self._remember_words(found for *_row, found, _size in rows)
+
+    def _index_words(self, words: Set[str]) -> None:
+        self._remember_words(words)
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (:meth:`_insert_lines`)."""
@@ -475,7 +487,7 @@ class SqliteArchive(Archive):
         self._conn.executemany(
             "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) VALUES ('delete', ?, ?, ?)",
             [
-                (row_id, index_text(text), nicks(nick))
+                (row_id, index_text(text, self._tokens), nicks(nick))
                 for row_id, nick, text in self._query(
                     "SELECT id, nick, text FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN)
                 )
@@ -484,12 +496,12 @@ class SqliteArchive(Archive):
         self._conn.execute("DELETE FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN))
 
     def _index_items(self, meeting_id: int) -> None:
-        self._remember_words(self._index_item_texts(meeting_id))
+        self._remember_words(set(" ".join(self._index_item_texts(meeting_id)).split()))
 
     def _index_item_texts(self, meeting_id: int) -> list[str]:
         """Index the meeting's items; the token strings indexed."""
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
-        indexed = [(item_id, *indexed_text(text)) for item_id, text in rows]
+        indexed = [(item_id, *indexed_text(text, self._tokens)) for item_id, text in rows]
         self._conn.executemany("UPDATE items SET text_length = ? WHERE id = ?", [(s, i) for i, _t, s in indexed])
         self._conn.executemany("INSERT INTO items_fts (rowid, text) VALUES (?, ?)", [(i, t) for i, t, _s in indexed])
         return [text for _i, text, _s in indexed]
@@ -498,7 +510,7 @@ class SqliteArchive(Archive):
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
         self._conn.executemany(
             "INSERT INTO items_fts (items_fts, rowid, text) VALUES ('delete', ?, ?)",
-            [(item_id, index_text(text)) for item_id, text in rows],
+            [(item_id, index_text(text, self._tokens)) for item_id, text in rows],
         )
 
     def _index_everything(self) -> None:
@@ -509,7 +521,7 @@ class SqliteArchive(Archive):
         while rows := self._query(
             "SELECT id, nick, text FROM log_lines WHERE id > ? ORDER BY id LIMIT ?", (after, _REINDEX_BATCH)
         ):
-            indexed = [(row_id, nick, *indexed_text(text)) for row_id, nick, text in rows]
+            indexed = [(row_id, nick, *indexed_text(text, self._tokens)) for row_id, nick, text in rows]
             self._conn.executemany(
                 "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
                 [(row_id, index, nicks(nick)) for row_id, nick, index, _size in indexed],
@@ -521,13 +533,12 @@ class SqliteArchive(Archive):
         for (meeting_id,) in self._query("SELECT DISTINCT meeting_id FROM items ORDER BY meeting_id"):
             self._index_item_texts(meeting_id)
 
-    def _remember_words(self, token_strings: Iterable[str]) -> None:
-        """Add the tokens of these token strings (the length tokens left out) to ``search_words``, but those this
-        archive object added before (a meeting of 100,000 lines says ~40,000 distinct words, mostly the same as
-        the last one's). Words are never removed: a word no longer indexed only makes a prefix stand for one word
-        more, which matches nothing."""
-        words = set(" ".join(token_strings).split())
-        words -= self._known_words
+    def _remember_words(self, indexed: Set[str]) -> None:
+        """Add these indexed words (length tokens left out) to ``search_words``, but those this archive object
+        added before (a meeting of 100,000 lines says ~40,000 distinct words, mostly the same as the last one's).
+        Words are never removed: a word no longer indexed only makes a prefix stand for one word more, which
+        matches nothing."""
+        words = indexed - self._known_words
         if len(self._known_words) + len(words) > KNOWN_WORDS:
             self._known_words.clear()
         self._known_words |= words

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -43,6 +43,9 @@ class Storing(Database):
     def _delete_lines(self, meeting_id: int) -> None:
         """Remove a meeting's log lines (and their index entries)."""
 
+    def _index_words(self, words: Set[str]) -> None:
+        """The tokens of a meeting's lines, all stored now (for a backend that lists the indexed words)."""
+
     @abstractmethod
     def _index_items(self, meeting_id: int) -> None:
         """Index the meeting's freshly inserted minutes items for search (if the backend needs it)."""
@@ -76,25 +79,32 @@ class Storing(Database):
             spool.close()
             if spool.relations():
                 record = replace(record, relations=spool.relations())
-            return self.store_rows(record, spool.batches())
+            return self.store_rows(record, spool.batches(), spool.words)
         finally:
             spool.discard()
 
-    def store_rows(self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]]) -> int:
-        """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time."""
+    def store_rows(
+        self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]], words: Set[str] | None = None
+    ) -> int:
+        """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time;
+        ``words``: every token of the lines, if known (``LineSpool.words``: the parsing processes collect them)."""
         with self._transaction():
             meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
+            seen: set[str] = set()  # the words, when not given
             for batch in batches:
                 if batch:
                     self._insert_lines(meeting_id, batch)
+                    if words is None:
+                        seen.update(" ".join([row[5] for row in batch]).split())
                     count += len(batch)
                     times = [row[1] for row in batch]
                     low, high = min(times), max(times)
                     first = low if first is None else min(first, low)
                     last = high if last is None else max(last, high)
             self._finish_lines(meeting_id)
+            self._index_words(seen if words is None else words)
             t = self._to_db_time
             self._run(
                 "UPDATE meetings SET line_count = ?, first_line_at = ?, last_line_at = ? WHERE id = ?",

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
+from itertools import chain
 
 MAX_TOKEN = 64
 MAX_LENGTH = 255  # longer texts rank as if they were this long
 LENGTH_MARK = "\ue000"
+MEMO_CHUNKS = 50_000  # chunks whose tokens a ChunkTokens remembers (~250 bytes each: ~12 MB)
 TOKENIZER_VERSION = 1  # bump when tokens change: the index must then be rebuilt (a migration)
 
 _WORD = re.compile(r"\w+")
@@ -30,6 +33,7 @@ _PART = re.compile(r"[^\W_]+")
 # a case change inside an ASCII word ("getUser", "ipv6Address", "HTTPServer"): the word has parts
 _CASE_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
 _USUAL_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks (most marks in text)
+_ODD_MARK = "\u034f"  # in the block of combining marks, of combining class 0 (see ChunkTokens)
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 # ASCII letters lower-cased, digits kept, every other ASCII character a space
@@ -57,6 +61,32 @@ def _without_marks(run: re.Match[str]) -> str:
     """A run of non-ASCII characters that are not letters or digits: nothing if all are combining marks (the
     word goes on), else a space (they separate words)."""
     return "" if all(map(unicodedata.combining, run.group())) else " "
+
+
+class ChunkTokens(dict[str, list[str]]):
+    """:func:`tokens` of text after text, remembering the tokens of each chunk (a run of characters between
+    whitespace): a meeting says the same words again and again, so most chunks are looked up, not tokenized.
+
+    ``memo(text) == tokens(text)`` (a test holds them equal): whitespace never is a word character and NFKD
+    never joins characters across it, so a text's tokens are its chunks' tokens one after the other. Except
+    where :func:`tokens` differs from :func:`reference_tokens`: U+034F (a mark of combining class 0) joins
+    letters when the text has letters beyond ASCII and separates them otherwise, so such a text is tokenized
+    whole. At most ``limit`` chunks are remembered (then all are forgotten, and again)."""
+
+    def __init__(self, limit: int = MEMO_CHUNKS) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def __missing__(self, chunk: str) -> list[str]:
+        if len(self) >= self.limit:
+            self.clear()
+        found = self[chunk] = tokens(chunk)
+        return found
+
+    def __call__(self, text: str) -> list[str]:
+        if text.isascii() or _ODD_MARK in text:
+            return tokens(text)  # (ASCII text: its fast path is as fast as looking up its chunks)
+        return list(chain.from_iterable(map(self.__getitem__, text.split())))
 
 
 def _word_tokens_fast(word: str) -> list[str]:
@@ -138,14 +168,15 @@ def length_token(size: int) -> str:
     return f"{LENGTH_MARK}{size}"
 
 
-def index_text(text: str) -> str:
-    """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token."""
-    return indexed_text(text)[0]
+def index_text(text: str, tokenize: Callable[[str], list[str]] = tokens) -> str:
+    """What SQLite's FTS5 (``ascii`` tokenizer) indexes for ``text``: its tokens, then its length token;
+    ``tokenize``: :func:`tokens` or what equals it (a :class:`ChunkTokens`)."""
+    return indexed_text(text, tokenize)[0]
 
 
-def indexed_text(text: str) -> tuple[str, int]:
+def indexed_text(text: str, tokenize: Callable[[str], list[str]] = tokens) -> tuple[str, int]:
     """:func:`index_text` and the text's :func:`length` (both from one tokenizing)."""
-    found = tokens(text)
+    found = tokenize(text)
     size = length(found)
     return " ".join([*found, length_token(size)]), size
 

@@ -378,10 +378,12 @@ def _copy_lines(source: Archive, target: Archive, meeting_id: int) -> int:
     plain = _is_sqlite(source)  # its times are microseconds already
     from_time = source._from_db_time
     after, copied = 0, 0
+    words: set[str] = set()  # every token of the lines (SQLite lists them for prefix searches)
     while rows := source._line_page(meeting_id, after, LINE_BATCH):
         batch: list[LineRow] = []
         for number, when, kind, nick, text in rows:
             found = tokens(text)
+            words.update(found)
             moment = when if plain else micros(from_time(when))
             batch.append((number, moment, kind, nick, text, " ".join(found), length(found)))
         target._insert_lines(meeting_id, batch)
@@ -389,6 +391,7 @@ def _copy_lines(source: Archive, target: Archive, meeting_id: int) -> int:
         after = rows[-1][0]
         if len(rows) < LINE_BATCH:
             break
+    target._index_words(words)
     target._finish_lines(meeting_id)
     return copied
 
