@@ -19,9 +19,8 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence, Set
+from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,8 @@ from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Matching
-from gavel.storage.archive.spool import LineRow, from_micros, micros
+from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.sqlite_connections import SqliteConnections
 from gavel.storage.archive.sqlite_pragma import pragma as _pragma
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.tokens import (
@@ -286,7 +286,7 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-class SqliteArchive(Archive):
+class SqliteArchive(SqliteConnections, Archive):
     """The archive in one SQLite file (``path``; ``":memory:"`` for a private in-memory database)."""
 
     migrations = MIGRATIONS
@@ -352,27 +352,6 @@ class SqliteArchive(Archive):
         return conn
 
     @contextmanager
-    def _checkout(self, write: bool) -> Iterator[tuple[sqlite3.Connection, bool]]:
-        """The one writer (for a write, or for everything in memory), else any of the readers."""
-        pool = self._writer if write else self._readers
-        with pool.lend() as conn:
-            yield conn, pool is self._writer
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection = self._bound_connection()
-        return conn
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._conn.execute(sql, params).fetchall()
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self._conn.execute(sql, params).rowcount
-
-    def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._conn.executemany(sql, rows)
-
-    @contextmanager
     def _begin(self) -> Iterator[None]:
         """``BEGIN IMMEDIATE`` (take the write lock now, not halfway through); nested blocks are savepoints."""
         if self._depth:
@@ -403,12 +382,6 @@ class SqliteArchive(Archive):
             self._conn.execute("COMMIT")
         finally:
             self._depth = 0
-
-    def _to_db_time(self, moment: datetime) -> Any:
-        return micros(moment)
-
-    def _from_db_time(self, value: Any) -> datetime:
-        return from_micros(value)
 
     def _time_of_day(self, value: Any) -> str:
         seconds = value // 1_000_000 % 86_400  # (floor division: right for times before 1970 too)

@@ -17,15 +17,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from gavel.storage.archive.database import POOL_TIMEOUT, Row, archive_failure
 from gavel.storage.archive.pool import ConnectionPool
-from gavel.storage.archive.spool import from_micros, micros
+from gavel.storage.archive.sqlite_connections import SqliteConnections
 from gavel.storage.archive.sqlite_pragma import pragma
 from gavel.storage.archive.web_state import WebState
 
@@ -53,7 +51,7 @@ def _close(conn: sqlite3.Connection) -> None:
     conn.close()
 
 
-class SqliteWebState(WebState):
+class SqliteWebState(SqliteConnections, WebState):
     """The web state in the SQLite file ``path`` (``":memory:"``: private to this object), created on first use."""
 
     def __init__(self, path: Path | str, *, url: str) -> None:
@@ -96,26 +94,6 @@ class SqliteWebState(WebState):
         return conn
 
     @contextmanager
-    def _checkout(self, write: bool) -> Iterator[tuple[sqlite3.Connection, bool]]:
-        pool = self._writer if write else self._readers
-        with pool.lend() as conn:
-            yield conn, pool is self._writer
-
-    @property
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection = self._bound_connection()
-        return conn
-
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return self._conn.execute(sql, params).fetchall()
-
-    def _run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        return self._conn.execute(sql, params).rowcount
-
-    def _run_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        self._conn.executemany(sql, rows)
-
-    @contextmanager
     def _begin(self) -> Iterator[None]:
         """``BEGIN IMMEDIATE`` (the file's write lock at once); a nested block joins the outer transaction."""
         conn = self._conn
@@ -129,12 +107,6 @@ class SqliteWebState(WebState):
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
-
-    def _to_db_time(self, moment: datetime) -> Any:
-        return micros(moment)
-
-    def _from_db_time(self, value: Any) -> datetime:
-        return from_micros(value)
 
     def _close(self) -> None:
         self._writer.close()

@@ -134,6 +134,12 @@ def _fold(part: str) -> str:
     return folded if folded.isascii() else strip_marks(folded)
 
 
+def _capital(char: str) -> bool:
+    """A capital letter that case folding changes: Cherokee's capitals, which fold to themselves (their small
+    letters fold to them), start no part, so a folded token is a token of itself."""
+    return char.isupper() and char.casefold() != char
+
+
 def _camel_parts(piece: str) -> list[str]:
     """``piece`` (letters and digits) split where its case changes."""
     if piece.islower() or piece.isupper() or piece[1:].islower() or not piece[1:]:
@@ -142,10 +148,10 @@ def _camel_parts(piece: str) -> list[str]:
     start = 0
     for i in range(1, len(piece)):
         prev, cur = piece[i - 1], piece[i]
-        if not cur.isupper():
+        if not _capital(cur):
             continue
         following = piece[i + 1] if i + 1 < len(piece) else ""
-        if prev.islower() or prev.isdigit() or (prev.isupper() and following.islower()):
+        if prev.islower() or prev.isdigit() or (_capital(prev) and following.islower()):
             parts.append(piece[start:i])
             start = i
     parts.append(piece[start:])
