@@ -14,6 +14,7 @@ the task whose request it was (a context variable): the sender reads it when mau
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import secrets
@@ -26,14 +27,15 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import aiohttp
-from mautrix.api import HTTPAPI
+from mautrix.api import HTTPAPI, Method, Path
 from mautrix.client import ClientAPI
-from mautrix.errors import MatrixConnectionError, MatrixError, MatrixRequestError, MLimitExceeded
+from mautrix.errors import MatrixConnectionError, MatrixError, MatrixRequestError, MatrixResponseError, MLimitExceeded
 from mautrix.types import (
     JSON,
     EventType,
     Filter,
     MessageType,
+    PaginationDirection,
     RoomAlias,
     RoomID,
     RoomTopicStateEventContent,
@@ -42,7 +44,15 @@ from mautrix.types import (
     UserID,
 )
 
-from gavel.transports.matrix.protocol import TIMELINE_LIMIT, Invited, MatrixClient, MatrixOutput, sync_filter
+from gavel.transports.matrix.backfill import Backfill
+from gavel.transports.matrix.protocol import (
+    TIMELINE_LIMIT,
+    TIMELINE_TYPES,
+    Invited,
+    MatrixClient,
+    MatrixOutput,
+    sync_filter,
+)
 from gavel.transports.outputs import Notice, Registered
 
 log = logging.getLogger("gavel.matrix")
@@ -86,10 +96,13 @@ class MatrixConnection:
         rng: random.Random | None = None,
         since: str | None = None,
         checkpoint: Callable[[str], None] | None = None,
+        timeline_limit: int = TIMELINE_LIMIT,
     ) -> None:
         """``since``: the sync token saved by the last run (None: start from now). ``checkpoint(token)`` is called
-        after each sync's events were handed on: the runtime makes them durable, then saves the token."""
+        after each sync's events were handed on: the runtime makes them durable, then saves the token.
+        ``timeline_limit``: events of one room per sync (and per page when filling a gap), tests make it small."""
         self.settings = settings
+        self.timeline_limit = timeline_limit
         self.on_output = on_output
         self.checkpoint = checkpoint
         self.clock = clock
@@ -210,7 +223,7 @@ class MatrixConnection:
         for room in self.settings.rooms:
             wanted.add(await self._join(api, room))
         self.client.wanted = wanted
-        live = await api.create_filter(_filter(TIMELINE_LIMIT))
+        live = await api.create_filter(_filter(self.timeline_limit))
         if not self.registered:
             if self.client.next_batch is None:
                 # Start from now: what was said before the bot came is not part of any meeting it records (so
@@ -220,17 +233,35 @@ class MatrixConnection:
             else:
                 # Go on from the saved position: what was said while the bot was down reaches its meetings.
                 first = await api.sync(since=_token(self.client.next_batch), timeout=0, full_state=True, filter_id=live)
-            self._handle(first)
+            self._handle(first, await self._fill(api, first))
             self.registered = True
             self.on_output(Registered(self.settings.user_id))
         self.connected.set()
         self.attempts = 0
         while not self._stopping:
             since = _token(self.client.next_batch)
-            self._handle(await api.sync(since=since, timeout=SYNC_TIMEOUT_MS, filter_id=live))
+            response = await api.sync(since=since, timeout=SYNC_TIMEOUT_MS, filter_id=live)
+            self._handle(response, await self._fill(api, response))
 
-    def _handle(self, response: dict[str, Any]) -> None:
-        for output in self.client.receive_sync(response):
+    async def _fill(self, api: ClientAPI, response: dict[str, Any]) -> dict[str, Backfill]:
+        """The events of each gap (``limited`` timeline) of ``response`` in the bot's rooms, read backwards with
+        /messages, at most ``MAX_PAGES`` pages each. A homeserver that refuses a page or answers nonsense ends that
+        gap's filling (the protocol tells what is missing); a lost connection fails the sync (it is tried again)."""
+        filled: dict[str, Backfill] = {}
+        for gap in self.client.gaps(response):
+            fill = filled[gap.room_id] = Backfill(gap)
+            while fill.token is not None:
+                try:
+                    answer = await _messages(api, gap.room_id, fill.token, gap.end, self.timeline_limit)
+                except (MatrixRequestError, MatrixResponseError) as error:
+                    fill.fail(f"the homeserver refused a page: {error}")
+                    break
+                fill.take(answer)
+            log.info("%s: read %d pages back to fill a gap in %s", self.settings.user_id, fill.pages, gap.room_id)
+        return filled
+
+    def _handle(self, response: dict[str, Any], filled: dict[str, Backfill] | None = None) -> None:
+        for output in self.client.receive_sync(response, filled):
             self._emit(output)
         if self.checkpoint is not None and self.client.next_batch is not None:
             self.checkpoint(self.client.next_batch)
@@ -301,6 +332,19 @@ def retry_delay(answer: dict[str, Any]) -> float:
     if type(wait) is not int and type(wait) is not float:
         return 1.0
     return min(60.0, max(0.05, wait / 1000)) if wait == wait else 1.0  # (NaN: 1 s)
+
+
+async def _messages(api: ClientAPI, room: str, start: str, end: str | None, limit: int) -> object:
+    """One page of ``room``'s events before ``start`` (back to ``end`` at most), as the homeserver's JSON. This is
+    the request mautrix's ``get_messages`` makes, without its typed events: their round trip rewrites content (an
+    edit's fallback, unknown keys), and the bot reads a gap's events exactly as it reads synced ones."""
+    query = {"dir": PaginationDirection.BACKWARD.value, "from": start, "limit": str(limit), "filter": _GAP_FILTER}
+    if end is not None:
+        query["to"] = end
+    return await api.api.request(Method.GET, Path.v3.rooms[RoomID(room)].messages, query_params=query)
+
+
+_GAP_FILTER = json.dumps({"types": list(TIMELINE_TYPES)})
 
 
 async def _put(api: ClientAPI, room: str, item: _Outgoing) -> None:

@@ -21,6 +21,7 @@ from urllib.parse import unquote
 
 from gavel.core.events import Action, Edit, Event, Join, Message, NickChange, Part, Redaction, RoleChairs
 from gavel.core.records import mentions
+from gavel.transports.matrix.backfill import Backfill, Gap, gaps
 from gavel.transports.outputs import ChannelEvent, JoinedChannel, LeftChannel, Notice, Output
 
 MAX_BODY = 64 * 1024  # characters of one message read; the rest is cut (a huge paste never stalls the bot)
@@ -70,6 +71,7 @@ class RoomState:
     power: dict[str, int] = field(default_factory=dict)
     default_power: int = 0
     role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
+    last_event: str | None = None  # the id of the last timeline event read here (where a later gap starts)
 
     def nick(self, user_id: str) -> str:
         """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
@@ -121,14 +123,22 @@ class MatrixClient:
         room = self.rooms.get(room_id)
         return room.nick(self.user_id) if room is not None else localpart(self.user_id)
 
-    def receive_sync(self, response: Mapping[str, Any]) -> list[MatrixOutput]:
-        """Apply one /sync response; the outputs, in timeline order. Never raises for odd or hostile content."""
+    def gaps(self, response: Mapping[str, Any]) -> list[Gap]:
+        """The gaps (``limited`` timelines) of a /sync answer not applied yet, in the rooms the bot serves."""
+        seen = {room_id: room.last_event for room_id, room in self.rooms.items() if room.last_event is not None}
+        return gaps(response, self.wanted, seen, self.next_batch)
+
+    def receive_sync(
+        self, response: Mapping[str, Any], filled: Mapping[str, Backfill] | None = None
+    ) -> list[MatrixOutput]:
+        """Apply one /sync response; the outputs, in timeline order. ``filled``: room id -> the events of its gap,
+        read before the sync's timeline. Never raises for odd or hostile content."""
         outputs: list[MatrixOutput] = []
         batch = response.get("next_batch")
         rooms = response.get("rooms")
         rooms = rooms if isinstance(rooms, Mapping) else {}
         for room_id, joined in _items(rooms.get("join")):
-            outputs += self._joined_room(room_id, joined)
+            outputs += self._joined_room(room_id, joined, (filled or {}).get(room_id))
         for room_id, _ in _items(rooms.get("invite")):
             outputs.append(Invited(room_id))
         for room_id, _ in _items(rooms.get("leave")):
@@ -138,36 +148,61 @@ class MatrixClient:
             self.next_batch = batch
         return outputs
 
-    def _joined_room(self, room_id: str, joined: Mapping[str, Any]) -> list[MatrixOutput]:
+    def _joined_room(self, room_id: str, joined: Mapping[str, Any], fill: Backfill | None) -> list[MatrixOutput]:
         outputs: list[MatrixOutput] = []
         room = self.rooms.get(room_id)
         if room is None:
             room = self.rooms[room_id] = RoomState(room_id)
             outputs.append(JoinedChannel(room_id))
+        timeline = joined.get("timeline")
+        timeline = timeline if isinstance(timeline, Mapping) else {}
+        missed: list[Mapping[str, Any]] = []
+        if fill is not None:
+            missed = fill.events(timeline)
+            if fill.stopped is not None:
+                outputs.append(
+                    Notice(
+                        f"{room_id}: filling the gap the homeserver left in this sync ended early ({fill.stopped}): "
+                        f"{len(missed)} events read back, older lines of the gap are missing from the log"
+                    )
+                )
+        elif timeline.get("limited") is True:
+            outputs.append(
+                Notice(
+                    f"{room_id}: the homeserver left out older events of this sync (too many at once): lines said "
+                    "in that gap are missing from the log"
+                )
+            )
+        # The sync's state is the room's as its timeline starts, after the gap: a room the bot knows reads the gap's
+        # events first (its members' changes in their order); a room new to it (a restart) needs that state first.
+        if room.names:
+            for event in missed:
+                self._timeline_event(room, event, outputs)
+            missed = []
         state = joined.get("state")
         last: Mapping[str, Any] | None = None
         for last in _events(state.get("events") if isinstance(state, Mapping) else None):
             self._state(room, last, outputs, emit=False)
         if last is not None:
             self._role_chairs(room, last, outputs)  # once for the whole state (it may list thousands of members)
-        timeline = joined.get("timeline")
-        if isinstance(timeline, Mapping) and timeline.get("limited") is True:
-            outputs.append(
-                Notice(
-                    f"{room_id}: the homeserver left out older events of this sync (more than {TIMELINE_LIMIT} "
-                    "at once): lines said in that gap are missing from the log"
-                )
-            )
-        for event in _events(timeline.get("events") if isinstance(timeline, Mapping) else None):
-            if "state_key" in event:
-                self._state(room, event, outputs, emit=True)
-                if event.get("type") in ("m.room.power_levels", "m.room.member"):
-                    self._role_chairs(room, event, outputs)
-            elif event.get("type") == "m.room.message" and not room.encrypted:
-                outputs += self._message(room, event)
-            elif event.get("type") == "m.room.redaction" and not room.encrypted:
-                outputs += self._redaction(room, event)
+        for event in missed:
+            self._timeline_event(room, event, outputs)
+        for event in _events(timeline.get("events")):
+            self._timeline_event(room, event, outputs)
         return outputs
+
+    def _timeline_event(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput]) -> None:
+        event_id = event.get("event_id")
+        if isinstance(event_id, str):
+            room.last_event = event_id
+        if "state_key" in event:
+            self._state(room, event, outputs, emit=True)
+            if event.get("type") in ("m.room.power_levels", "m.room.member"):
+                self._role_chairs(room, event, outputs)
+        elif event.get("type") == "m.room.message" and not room.encrypted:
+            outputs += self._message(room, event)
+        elif event.get("type") == "m.room.redaction" and not room.encrypted:
+            outputs += self._redaction(room, event)
 
     def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
         kind, content = event.get("type"), event.get("content")
