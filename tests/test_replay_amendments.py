@@ -9,12 +9,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gavel.app.executor import MeetingExecutor, Outputs
 from gavel.app.importer import parse_log
 from gavel.app.replay import ReplayOptions, replay_file
 from gavel.core import MeetingSettings, Message
 from gavel.core.events import Edit, Event, Redaction
-from gavel.transports.replay import amended_lines
+from gavel.transports.replay import _AMENDED_NUMBER, amended_lines
 
 T0 = datetime(2026, 3, 4, 10, 0, 0, tzinfo=UTC)
 A, B = "@alice:x", "@bob:x"
@@ -110,6 +113,47 @@ def test_the_lines_an_edit_or_redaction_names_are_found_and_nothing_else(tmp_pat
     log.write_bytes(b"")
     with open(log, "rb") as stream:
         assert amended_lines(stream) == frozenset()
+
+
+_LOG_LINES = st.sampled_from(
+    [
+        b"10:00:01 -!- a (edited line 12): #info x\n",
+        b"10:00:02 -!- b redacted line 3\r\n",
+        b"10:00:03 -!- bob redacted line 45\n",
+        b"10:00:04 <a> -!- a (edited line 99): said, not an edit\n",
+        b"10:00:05 <a> plain chat\n",
+        b"10:00:06 <a> " + b"long " * 40 + b"\n",
+        b"10:00:08 <a> " + b"x" * 300 + b"10:00:09 -!- a (edited line 77): inside a long line, no edit\n",
+        b"no newline at the end 10:00:07 -!- a (edited line 7): x",
+    ]
+)
+
+
+@settings(deadline=None)
+@given(st.lists(_LOG_LINES, max_size=30), st.integers(min_value=1, max_value=300), st.integers(64, 300))
+def test_reading_in_blocks_finds_what_the_whole_file_holds(
+    tmp_path_factory: Any, lines: list[bytes], block: int, head: int
+) -> None:
+    """The scan reads blocks of any size (a line cut between two, a line longer than a block or than the head it
+    searches) and finds the same numbers as the pattern over the whole log."""
+    log = tmp_path_factory.mktemp("scan") / "x.log.txt"
+    data = b"".join(lines)
+    log.write_bytes(data)
+    with open(log, "rb") as stream:
+        assert amended_lines(stream, block, head) == {int(e or r) for e, r in _AMENDED_NUMBER.findall(data)}
+        assert stream.tell() == 0
+
+
+def test_a_line_longer_than_a_block_is_searched_in_its_head(tmp_path: Path) -> None:
+    log = tmp_path / "x.log.txt"
+    huge = b"10:00:01 -!- a (edited line 5): " + b"x" * 5000 + b"10:00:02 -!- a (edited line 6): \n"
+    log.write_bytes(huge + b"10:00:03 -!- b redacted line 8\n")
+    with open(log, "rb") as stream:
+        assert amended_lines(stream, 100, head=200) == {5, 8}  # 6 is not at a line start: no edit
+    # a block that begins inside a long line is no line's start (the line's tail is skipped up to its end)
+    log.write_bytes(b"x" * 99 + b"10:00:09 -!- a (edited line 77): no\n10:00:10 -!- a redacted line 9\n")
+    with open(log, "rb") as stream:
+        assert amended_lines(stream, 33, head=64) == {9}
 
 
 def test_an_edit_line_that_finds_nothing_to_change_stays_in_the_log_as_it_was(tmp_path: Path) -> None:

@@ -9,8 +9,6 @@ breaks were lost is split back at its timestamps, with a warning. The file is st
 
 from __future__ import annotations
 
-import io
-import mmap
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +36,8 @@ _AMENDMENT = re.compile(
 _AMENDED_NUMBER = re.compile(
     rb"^\d\d:\d\d:\d\d -!- \S+ (?:\(edited line ([1-9]\d{0,8})\): |redacted line ([1-9]\d{0,8})\r?$)", re.M
 )
+SCAN_BLOCK = 1 << 20  # bytes read at a time by amended_lines
+LINE_HEAD = 1 << 16  # of a longer line, what amended_lines searches
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
 # Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line).
 _BLOCK_LINE = re.compile(r"^(?:(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?|(.*))$", re.MULTILINE)
@@ -288,23 +288,39 @@ def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator
             yield number, _decode(raw, number, report), False
 
 
-def amended_lines(stream: BinaryIO) -> frozenset[int]:
+def amended_lines(stream: BinaryIO, block: int = SCAN_BLOCK, head: int = LINE_HEAD) -> frozenset[int]:
     """The line numbers that the edit and redaction lines of the log ``stream`` name (``(edited line 12)``,
-    ``redacted line 12``): what the core must remember to apply them again. One pass at memory speed for a log that
-    has none (a plain substring search); the stream is left at its start."""
+    ``redacted line 12``): what the core must remember to apply them again. Read ``block`` bytes at a time (a
+    plain substring search first, so a log that has none costs one pass at memory speed; a mapped file would
+    stay in the process's RSS); a line longer than ``head`` is searched in its first ``head`` bytes, where an
+    edit's frame is. The stream is left at its start."""
+    found: set[int] = set()
+    stream.seek(0)
     try:
-        data = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
-    except (ValueError, OSError, io.UnsupportedOperation):  # empty, or not a file: read it
-        stream.seek(0)
-        data = stream.read()  # type: ignore[assignment]
-    try:
-        if data.find(b"ed line ") < 0:  # neither "(edited line N)" nor "redacted line N": one pass
-            return frozenset()
-        return frozenset(int(edited or redacted) for edited, redacted in _AMENDED_NUMBER.findall(data))
+        rest, skipping = b"", False  # rest: a line begun in the last block; skipping: the tail of a long line
+        while chunk := stream.read(block):
+            if skipping:
+                end = chunk.find(b"\n")
+                if end < 0:
+                    continue
+                chunk, skipping = chunk[end + 1 :], False
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            _find_amended(data[:cut], found)
+            rest = data[cut:]
+            if len(rest) > head:  # a long line: only its head can name a line
+                _find_amended(rest[:head], found)
+                rest, skipping = b"", True
+        _find_amended(rest, found)
     finally:
-        if isinstance(data, mmap.mmap):
-            data.close()
         stream.seek(0)
+    return frozenset(found)
+
+
+def _find_amended(lines: bytes, found: set[int]) -> None:
+    """Add the numbers that the edit and redaction lines among ``lines`` (whole lines) name."""
+    if b"ed line " in lines:  # neither "(edited line N)" nor "redacted line N": nothing to parse
+        found.update(int(edited or redacted) for edited, redacted in _AMENDED_NUMBER.findall(lines))
 
 
 def read_rows(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[list[Row]]:
