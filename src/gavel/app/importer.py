@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from gavel.app.archiving import ParsedMeeting
+from gavel.app.collector import fewer_collections
 from gavel.app.executor import MeetingExecutor, Outputs, replay_ids
 from gavel.app.replay import archive_collector, discard_archived, log_settings
 from gavel.storage.archive.base import Archive
@@ -75,7 +76,7 @@ def parse_log(
     outputs = Outputs(archive=archive_collector(archived), spool_dir=spool_dir)
     executor: MeetingExecutor | None = None
     try:
-        with open(path, "rb") as stream:
+        with fewer_collections(), open(path, "rb") as stream:
             settings = log_settings(stream, path, channel, bot_nick)
             amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
             executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from gavel.app.collector import fewer_collections
 from gavel.app.executor import ArchiveTarget, MeetingExecutor, Outputs, replay_ids
 from gavel.app.output_tree import ALL_FORMATS, WrittenMeeting
 from gavel.core.errors import GavelError
@@ -104,7 +105,7 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
         archive=archive_collector(archived) if options.archive else None,
     )
     try:
-        with open(path, "rb") as stream:
+        with fewer_collections(), open(path, "rb") as stream:
             settings = log_settings(stream, path, options.channel, options.bot_nick)
             amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
             executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)
