@@ -33,8 +33,7 @@ from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Matching
 from gavel.storage.archive.spool import LineRow
-from gavel.storage.archive.sqlite_connections import SqliteConnections
-from gavel.storage.archive.sqlite_pragma import pragma as _pragma
+from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.tokens import (
     LENGTH_MARK,
@@ -65,10 +64,6 @@ _READER_PRAGMAS = (
     "mmap_size = 1073741824",
     "temp_store = MEMORY",
 )
-
-
-def _disconnect(conn: sqlite3.Connection) -> None:
-    conn.close()
 
 
 _LINE_MASK = (1 << 32) - 1
@@ -307,13 +302,13 @@ class SqliteArchive(SqliteConnections, Archive):
         except (OSError, sqlite3.Error) as error:
             raise archive_failure(url, error) from error
         name = f"archive {url}"
-        self._writer = ConnectionPool(self._open_writer, _disconnect, size=1, timeout=POOL_TIMEOUT, name=name)
+        self._writer = ConnectionPool(self._open_writer, disconnect, size=1, timeout=POOL_TIMEOUT, name=name)
         self._writer.add(writer)
         # an in-memory database is private to its connection: the writer reads too
         self._readers = (
             self._writer
             if memory
-            else ConnectionPool(self._open_reader, _disconnect, size=pool_size, timeout=POOL_TIMEOUT, name=name)
+            else ConnectionPool(self._open_reader, disconnect, size=pool_size, timeout=POOL_TIMEOUT, name=name)
         )
         try:
             self._migrate()
@@ -329,27 +324,10 @@ class SqliteArchive(SqliteConnections, Archive):
     # ------------------------------------------------------------------ plumbing
 
     def _open_writer(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
-        try:
-            for pragma in _PRAGMAS:
-                _pragma(conn, pragma)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        return self._connect(_PRAGMAS, timeout=30.0)
 
     def _open_reader(self) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
-            try:
-                for pragma in _READER_PRAGMAS:
-                    conn.execute(f"PRAGMA {pragma}")
-            except BaseException:
-                conn.close()
-                raise
-        except sqlite3.Error as error:
-            raise archive_failure(self.url, error) from error
-        return conn
+        return self._connect(_READER_PRAGMAS, timeout=30.0)
 
     @contextmanager
     def _begin(self) -> Iterator[None]:

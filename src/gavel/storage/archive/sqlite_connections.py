@@ -7,19 +7,42 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from gavel.storage.archive.database import Database, Row
+from gavel.storage.archive.database import Database, Row, archive_failure
 from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.spool import from_micros, micros
+from gavel.storage.archive.sqlite_pragma import pragma
+
+
+def disconnect(conn: sqlite3.Connection) -> None:
+    """Close a pooled connection (what a :class:`ConnectionPool` calls)."""
+    conn.close()
 
 
 class SqliteConnections(Database):
     """The plumbing of an SQLite database with one writer connection and a pool of readers (the writer itself for
     a database in memory, which is private to its connection); the subclass makes both pools."""
 
+    path: Path | str
     _writer: ConnectionPool[sqlite3.Connection]
     _readers: ConnectionPool[sqlite3.Connection]
+
+    def _connect(self, pragmas: Sequence[str], timeout: float) -> sqlite3.Connection:
+        """A new connection to ``path`` with ``pragmas`` run on it (each retried while another connection holds the
+        lock it needs); any SQLite error is an :class:`ArchiveError` naming this database."""
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=timeout)
+            try:
+                for statement in pragmas:
+                    pragma(conn, statement)
+            except BaseException:
+                conn.close()
+                raise
+        except sqlite3.Error as error:
+            raise archive_failure(self.url, error) from error
+        return conn
 
     @contextmanager
     def _checkout(self, write: bool) -> Iterator[tuple[sqlite3.Connection, bool]]:

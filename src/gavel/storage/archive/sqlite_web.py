@@ -23,8 +23,7 @@ from pathlib import Path
 
 from gavel.storage.archive.database import POOL_TIMEOUT, Row, archive_failure
 from gavel.storage.archive.pool import ConnectionPool
-from gavel.storage.archive.sqlite_connections import SqliteConnections
-from gavel.storage.archive.sqlite_pragma import pragma
+from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.web_state import WebState
 
 WEB_STATE_SUFFIX = "-web"
@@ -47,10 +46,6 @@ def web_state_path(archive_path: Path | str) -> Path:
     return path.with_name(path.name + WEB_STATE_SUFFIX)
 
 
-def _close(conn: sqlite3.Connection) -> None:
-    conn.close()
-
-
 class SqliteWebState(SqliteConnections, WebState):
     """The web state in the SQLite file ``path`` (``":memory:"``: private to this object), created on first use."""
 
@@ -65,12 +60,16 @@ class SqliteWebState(SqliteConnections, WebState):
             writer = self._open(write=True)
         except (OSError, sqlite3.Error) as error:
             raise archive_failure(url, error) from error
-        self._writer = ConnectionPool(lambda: self._open(write=True), _close, size=1, timeout=POOL_TIMEOUT, name=url)
+        self._writer = ConnectionPool(
+            lambda: self._open(write=True), disconnect, size=1, timeout=POOL_TIMEOUT, name=url
+        )
         self._writer.add(writer)
         self._readers = (
             self._writer
             if memory
-            else ConnectionPool(lambda: self._open(write=False), _close, size=READERS, timeout=POOL_TIMEOUT, name=url)
+            else ConnectionPool(
+                lambda: self._open(write=False), disconnect, size=READERS, timeout=POOL_TIMEOUT, name=url
+            )
         )
         try:
             with self._transaction():
@@ -81,17 +80,9 @@ class SqliteWebState(SqliteConnections, WebState):
             raise archive_failure(url, error) from error
 
     def _open(self, *, write: bool) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=POOL_TIMEOUT)
-            try:
-                for statement in ("journal_mode = WAL", "synchronous = NORMAL") if write else ("query_only = ON",):
-                    pragma(conn, statement)
-            except BaseException:
-                conn.close()
-                raise
-        except sqlite3.Error as error:
-            raise archive_failure(self.url, error) from error
-        return conn
+        return self._connect(
+            ("journal_mode = WAL", "synchronous = NORMAL") if write else ("query_only = ON",), POOL_TIMEOUT
+        )
 
     @contextmanager
     def _begin(self) -> Iterator[None]:
