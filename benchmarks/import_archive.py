@@ -22,10 +22,8 @@ import argparse
 import json
 import os
 import random
-import re
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,6 +34,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import replay  # benchmarks/replay.py: the command-dense workload
+from callgrind import count_instructions
 from gavel.app.importer import import_logs, parse_log
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, SearchQuery, open_archive, sqlite_path
@@ -168,26 +167,9 @@ def child(mode: str, tree: Path) -> None:
 
 def instructions(mode: str, tree: Path) -> tuple[int, int]:
     """Instructions a child runs (valgrind's callgrind counts them) and the lines it handled."""
-    counts = tree.parent / f"callgrind.{mode}.out"
-    done = subprocess.run(
-        [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={counts}",
-            sys.executable,
-            __file__,
-            "--child",
-            mode,
-            str(tree),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    total = re.search(r"Collected : (\d+)", done.stderr)
-    if total is None:
-        raise SystemExit(f"no instruction count from valgrind: {done.stderr[-500:]}")
-    return int(total.group(1)), json.loads(done.stdout.splitlines()[-1])["lines"]
+    command = [sys.executable, __file__, "--child", mode, str(tree)]
+    total, printed = count_instructions(command, tree.parent / f"callgrind.{mode}.out")
+    return total, json.loads(printed.splitlines()[-1])["lines"]
 
 
 def report_instructions(work: Path, lines: int, busy: bool) -> None:

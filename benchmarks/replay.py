@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from callgrind import count_instructions
 from gavel.app.replay import ReplayOptions, replay_file
 
 TARGETS = {"chat": 1.5, "busy": 2.0}  # gavel / floor, per workload
@@ -216,18 +217,8 @@ def measure(mode: str, log: Path, repeat: int) -> dict[str, float]:
 def instructions(mode: str, log: Path) -> int:
     """Instructions one child runs (valgrind's callgrind counts them; stable where wall-clock time is not)."""
     with tempfile.TemporaryDirectory() as out:
-        counts = Path(out) / "callgrind.out"
         command = [sys.executable, __file__, "--child", mode, str(log), out]
-        done = subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={counts}", *command],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        totals = re.search(r"Collected : (\d+)", done.stderr)
-        if totals is None:
-            raise SystemExit(f"no instruction count from valgrind: {done.stderr[-500:]}")
-        return int(totals.group(1))
+        return count_instructions(command, Path(out) / "callgrind.out")[0]
 
 
 def report_instructions(workload: str, log: Path, lines: int) -> None:
