@@ -28,6 +28,7 @@ each line ending in ``\\n``::
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii
@@ -60,6 +61,11 @@ _ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"), check_circ
 _encode = _ENCODER.encode
 _DECODER = json.JSONDecoder()
 _quote = encode_basestring_ascii  # a JSON string literal, every non-ASCII character (lone surrogates too) escaped
+
+
+def _quote_all(values: Iterable[str]) -> str:
+    """A JSON list of strings, quoted as ``_quote`` does."""
+    return "[" + ",".join(map(_quote, values)) + "]"
 
 
 def _settings(value: object) -> dict[str, str | int | bool | None] | None:
@@ -107,7 +113,7 @@ def encode_event(event: Event) -> bytes:
             if event.thread is not None:
                 tail += ',"h":' + _quote(event.thread)
             if event.mentions:
-                tail += ',"m":[' + ",".join(_quote(nick) for nick in event.mentions) + "]"
+                tail += ',"m":' + _quote_all(event.mentions)
         line = (
             f'{{"k":"{"msg" if kind is Message else "act"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"x":{_quote(event.text)}{tail}}}\n'
@@ -143,15 +149,14 @@ def encode_event(event: Event) -> bytes:
         if isinstance(event, Edit):
             tail = ',"x":' + _quote(event.text) + tail
             if event.mentions:
-                tail += ',"m":[' + ",".join(_quote(nick) for nick in event.mentions) + "]"
+                tail += ',"m":' + _quote_all(event.mentions)
         line = (
             f'{{"k":"{"edit" if kind is Edit else "redact"}","t":"{_time(event.time)}",'
             f'"n":{_quote(event.nick)},"g":{_quote(event.target)}{tail}}}\n'
         )
     elif kind is RoleChairs:
         assert isinstance(event, RoleChairs)
-        listed = ",".join(_quote(account) for account in event.accounts)
-        line = f'{{"k":"role","t":"{_time(event.time)}","l":[{listed}]}}\n'
+        line = f'{{"k":"role","t":"{_time(event.time)}","l":{_quote_all(event.accounts)}}}\n'
     else:
         raise JournalError(f"cannot journal {event!r}: not an event")
     return line.encode("ascii")
