@@ -13,7 +13,7 @@ from gavel.app.config import load_config
 from gavel.app.replay import ReplayOptions, replay_file
 from homeserver import Synapse
 from live_support import running_bot
-from test_matrix_live import User, wait_until, write_config
+from test_matrix_live import User, wait_for_bot, wait_until, write_config
 
 
 async def send(user: User, room_id: str, content: dict[str, Any]) -> str:
@@ -50,13 +50,7 @@ def test_edits_redactions_replies_and_threads_in_a_matrix_room(synapse: Synapse,
         await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
         config = load_config(write_config(tmp_path, synapse, room_id), environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
         async with running_bot(config):
-            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
-
-            async def bot_joined() -> bool:
-                return synapse.user_id("meetbot") in (await alice.call("GET", members_path))["joined"]
-
-            await wait_until(bot_joined)
-            await asyncio.sleep(0.5)
+            await wait_for_bot(synapse, alice, room_id)
             await text(alice, room_id, "#startmeeting amendments")
             typo = await text(bob, room_id, "#info the relase is friday")
             await edit(bob, room_id, typo, "#info the release is friday")
@@ -141,13 +135,7 @@ def test_power_level_chairs_on_synapse_follow_changes_during_the_meeting(synapse
         path.write_text(path.read_text(encoding="utf-8") + "power_level_chairs = 50\n", encoding="utf-8")
         config = load_config(path, environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
         async with running_bot(config):
-            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
-
-            async def bot_joined() -> bool:
-                return synapse.user_id("meetbot") in (await alice.call("GET", members_path))["joined"]
-
-            await wait_until(bot_joined)
-            await asyncio.sleep(0.5)
+            await wait_for_bot(synapse, alice, room_id)
             await text(alice, room_id, "#startmeeting power")
             await text(carol, room_id, "#agreed carol decides as a moderator")
             await text(bob, room_id, "#agreed bob may not")

@@ -7,7 +7,6 @@ import secrets
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 
@@ -16,7 +15,7 @@ from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings,
 from homeserver import Synapse
 from live_support import running_bot
 from test_matrix_amend_live import text
-from test_matrix_live import User, wait_until, write_config
+from test_matrix_live import User, wait_for_bot, wait_until, write_config
 
 
 def test_retry_delay_follows_retry_after_ms_within_bounds() -> None:
@@ -134,13 +133,7 @@ def test_the_homeserver_restarted_under_the_bot_it_reconnects_and_the_meeting_go
         room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
         config = load_config(write_config(tmp_path, synapse, room_id), environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
         async with running_bot(config) as bot:
-            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
-
-            async def bot_joined() -> bool:
-                return synapse.user_id("meetbot") in (await alice.call("GET", members_path))["joined"]
-
-            await wait_until(bot_joined)
-            await asyncio.sleep(0.5)
+            await wait_for_bot(synapse, alice, room_id)
             await text(alice, room_id, "#startmeeting restart")
             await text(alice, room_id, "#info before the restart")
             await asyncio.sleep(0.5)

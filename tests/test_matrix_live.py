@@ -78,6 +78,18 @@ async def wait_until(predicate: Callable[[], Any], timeout: float = 20.0) -> Any
     raise AssertionError(f"timed out after {timeout} s")
 
 
+async def wait_for_bot(synapse: Synapse, user: User, room_id: str) -> None:
+    """Until ``user`` sees the bot among the room's members, then the bot's first sync after joining (what was said
+    before it is not recorded)."""
+    members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
+
+    async def bot_joined() -> bool:
+        return synapse.user_id("meetbot") in (await user.call("GET", members_path))["joined"]
+
+    await wait_until(bot_joined)
+    await asyncio.sleep(0.5)
+
+
 def test_a_meeting_in_a_matrix_room(synapse: Synapse, tmp_path: Path) -> None:
     bot_token = synapse.register("meetbot")
     alias_name = "meet" + secrets.token_hex(3)
@@ -93,14 +105,7 @@ def test_a_meeting_in_a_matrix_room(synapse: Synapse, tmp_path: Path) -> None:
         await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
         config = load_config(write_config(tmp_path, synapse, alias), environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
         async with running_bot(config):
-            members_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/joined_members"
-
-            async def bot_joined() -> bool:
-                joined = (await alice.call("GET", members_path))["joined"]
-                return synapse.user_id("meetbot") in joined
-
-            await wait_until(bot_joined)
-            await asyncio.sleep(0.5)  # the bot's first sync after joining: what came before is not recorded
+            await wait_for_bot(synapse, alice, room_id)
             await alice.say(room_id, "#startmeeting matrix test")
             await alice.say(room_id, "#topic the first topic")
             await bob.say(room_id, "#info said by bob\nand a second line")
