@@ -26,19 +26,11 @@ from gavel.app.importer import parse_log
 from gavel.storage.archive import open_archive, sqlite_path
 from gavel.storage.archive.spool import LineRow
 from test_web_cli import free_port
-from web_support import BACKENDS, RESTRICTED, TOKEN, Stored, meeting_path, store_text
+from web_support import RESTRICTED, TOKEN, Stored, meeting_path, store_text
 
 FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
 BOUND = 5.0  # seconds a sign-in may take while the import holds its transaction (the old wait: up to 30 s)
 WAIT = 30.0
-
-
-@pytest.fixture(params=BACKENDS)
-def archive_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite://{tmp_path / 'archive.db'}"
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
