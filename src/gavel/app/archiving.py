@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from gavel.render.view import UNASSIGNED, MinutesView
 from gavel.storage.archive import AgendumRow, Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
@@ -84,8 +84,6 @@ class ParsedMeeting:
         """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
         try:
             record = archive_record(self.view, network=network)
-            if self.spool.relations():  # a Matrix meeting's replies, threads, edits, redactions
-                record = replace(record, relations=self.spool.relations())
-            return archive.store_rows(record, self.spool.batches(), self.spool.words)
+            return archive.store_spooled(record, self.spool)
         finally:
             self.spool.discard()

@@ -77,11 +77,15 @@ class Storing(Database):
             for line in lines:
                 spool.add(line)
             spool.close()
-            if spool.relations():
-                record = replace(record, relations=spool.relations())
-            return self.store_rows(record, spool.batches(), spool.words)
+            return self.store_spooled(record, spool)
         finally:
             spool.discard()
+
+    def store_spooled(self, record: MeetingRecord, spool: LineSpool) -> int:
+        """:meth:`store_rows` of a closed ``spool``'s lines, with the words and the relations it gathered."""
+        if spool.relations():  # a Matrix meeting's replies, threads, edits, redactions
+            record = replace(record, relations=spool.relations())
+        return self.store_rows(record, spool.batches(), spool.words)
 
     def store_rows(
         self, record: MeetingRecord, batches: Iterable[Sequence[LineRow]], words: Set[str] | None = None
