@@ -175,6 +175,18 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
             )
         ),
     ),
+    (
+        "columnsize",  # SQLite: the full-text tables with their token counts again (filled when upgraded again)
+        tuple(
+            f"SqliteArchive:{sql}"
+            for sql in (
+                "DROP TABLE log_lines_fts",
+                "DROP TABLE items_fts",
+                "CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, content = '', tokenize = 'ascii')",
+                "CREATE VIRTUAL TABLE items_fts USING fts5 (text, content = '', tokenize = 'ascii')",
+            )
+        ),
+    ),
 )
 
 
@@ -433,3 +445,53 @@ def test_a_web_state_file_that_cannot_be_opened_is_a_clear_error(tmp_path: Path)
         with pytest.raises(ArchiveError, match=r"cannot open archive sqlite://.*archive\.db-web"):
             archive.web_state()
         assert archive.list_series() == []  # the archive itself is fine
+
+
+SEARCHES = (
+    SearchQuery("kubernetes"),
+    SearchQuery("cni"),
+    SearchQuery('"k8s integration"'),
+    SearchQuery("integr*"),
+    SearchQuery("i am"),
+    SearchQuery("o", nick="vikasc"),
+    SearchQuery("translation", kind="topic"),
+)
+
+
+def _found(url: str) -> list[tuple[int, list[tuple[str, int | None, str]]]]:
+    with open_archive(url) as archive:
+        return [
+            (results.total, [(hit.nick, hit.line, hit.text) for hit in results.hits])
+            for results in map(archive.search, SEARCHES)
+        ]
+
+
+def _fts_tables(url: str) -> dict[str, str]:
+    return dict(raw(url, "SELECT name, sql FROM sqlite_master WHERE name LIKE '%fts%' AND type = 'table'"))
+
+
+def test_sqlite_index_without_token_counts_finds_what_it_found_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The migration that rebuilds SQLite's full-text tables without their token counts per row (``columnsize =
+    0``): an archive indexed before finds the same lines and items, ranked alike, with and without filters, and a
+    meeting stored again replaces its index entries."""
+    url = f"sqlite://{tmp_path / 'archive.db'}"
+    rebuilt = version_adding(url, "columnsize")
+    monkeypatch.setattr(SqliteArchive, "migrations", [m for m in SqliteArchive.migrations if m[0] < rebuilt])
+    store_fixture(url)
+    before = _found(url)
+    assert {"log_lines_fts_docsize", "items_fts_docsize"} <= set(_fts_tables(url))
+    assert all(total for total, _ in before)
+    monkeypatch.undo()
+
+    assert _found(url) == before  # upgraded
+    tables = _fts_tables(url)
+    assert "columnsize = 0" in tables["log_lines_fts"] and "columnsize = 0" in tables["items_fts"]
+    assert not {"log_lines_fts_docsize", "items_fts_docsize"} & set(tables)
+    for table in ("log_lines_fts", "items_fts"):
+        raw(url, f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+    store_fixture(url)  # stored again: its old entries deleted, new ones written
+    assert _found(url) == before
+    for table in ("log_lines_fts", "items_fts"):
+        raw(url, f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")

@@ -6,11 +6,12 @@ by side, each on its own connection, and never wait for a write (WAL); writes ta
 Times are integers: microseconds since the epoch, UTC. A log line's ``id`` is
 ``meeting_id << 32 | number``, so a meeting's lines are one range of the table's own b-tree (no
 second index to maintain while importing millions of lines); ``meeting_id`` and ``number`` are
-virtual columns computed from it. The FTS5 tables use the tables themselves as external content
-and are filled by the code (one ``INSERT ... SELECT`` per meeting, measured ~4x faster than a
-trigger per row); ``log_lines_fts`` indexes the nick next to the text (searched only by a nick
-filter). A search reads FTS5's matches newest first by rowid and stops at the cap (see
-``Archive.search``).
+virtual columns computed from it. The FTS5 tables are contentless (the text is in the tables
+already) and keep no token counts per row (``columnsize = 0``: the rank order is the stored
+length); they index gavel's tokens of each text (:mod:`tokens`), written by the code as the rows
+are; ``log_lines_fts`` indexes the nick next to the text as it is written, split by FTS5 itself
+(searched only by a nick filter, which checks the line's nick exactly). A search reads FTS5's
+matches newest first by rowid and stops at the cap (see ``Archive.search``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Matching
-from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.tokens import (
@@ -42,7 +43,6 @@ from gavel.storage.archive.tokens import (
     index_text,
     indexed_text,
     length_token,
-    token_text,
 )
 from gavel.storage.archive.web_state import WebState
 
@@ -73,6 +73,7 @@ _TOKENIZE = "tokenize = 'unicode61 remove_diacritics 0'"
 # FTS5 indexes token strings made by tokens.py: their tokens are runs of ASCII letters and digits or of non-ASCII
 # characters, which the ascii tokenizer keeps whole; contentless (the text is in the tables already)
 _TOKEN_INDEX = "content = '', tokenize = 'ascii'"  # noqa: S105 (not a password)
+_NO_SIZES = "columnsize = 0"  # no %_docsize table: bm25() and the like would need it, gavel ranks by text_length
 _REINDEX_BATCH = 20_000
 KNOWN_WORDS = 1_000_000  # words remembered as stored in search_words (by the writer; then forgotten, and again)
 PREFIX_WORDS = 200  # a prefix standing for more indexed words is left to FTS5 (which merges all their entries)
@@ -278,6 +279,19 @@ MIGRATIONS: tuple[Migration, ...] = (
             "DROP TABLE web_secrets",
         ),
     ),
+    (
+        11,
+        (  # the index keeps no token counts per row (columnsize = 0): no search reads them (the rank order is the
+            # length token and text_length), and writing them was ~13% of inserting the lines (measured); the nick
+            # column holds the nick as written (FTS5's ascii tokenizer splits it, and the filter's nick alike), so
+            # the writer passes the spooled rows as they are
+            "DROP TABLE log_lines_fts",
+            "DROP TABLE items_fts",
+            f"CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, {_TOKEN_INDEX}, {_NO_SIZES})",
+            f"CREATE VIRTUAL TABLE items_fts USING fts5 (text, {_TOKEN_INDEX}, {_NO_SIZES})",
+            lambda archive: archive._index_everything(),
+        ),
+    ),
 )
 
 
@@ -391,7 +405,7 @@ class SqliteArchive(SqliteConnections, Archive):
             return self._web
 
     def _move_web_state(self) -> None:
-        """Migration 11: copy the web state tables' rows into the web state file (made only if there are rows).
+        """Migration 10: copy the web state tables' rows into the web state file (made only if there are rows).
         Copying again (a migration that failed after this step, and runs again) adds nothing twice."""
         tables: dict[str, tuple[tuple[str, ...], list[Row]]] = {}
         for table in WEB_STATE_TABLES:
@@ -416,12 +430,13 @@ class SqliteArchive(SqliteConnections, Archive):
             f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
             rows,
         )
-        nicks = {nick: token_text(nick) for nick in {row[3] for row in rows}}  # (a meeting has few nicks)
-        # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token
+        # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token;
+        # the nick as it is (FTS5 splits it: see _nick_match). (Only the fields used: binding the rows whole, with
+        # their texts, was measured slower than making these tuples.)
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
             f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
-            [(number, found, size, nicks[nick]) for number, _when, _kind, nick, _text, found, size in rows],
+            [(number, found, size, nick) for number, _when, _kind, nick, _text, found, size in rows],
         )
 
     def _index_words(self, words: Set[str]) -> None:
@@ -434,11 +449,10 @@ class SqliteArchive(SqliteConnections, Archive):
         """Remove the lines and their index entries (a contentless FTS5 table forgets a row when given the
         tokens it indexed: the same text gives the same tokens)."""
         base = meeting_id << 32
-        nicks = _NickTokens()
         self._conn.executemany(
             "INSERT INTO log_lines_fts (log_lines_fts, rowid, text, nick) VALUES ('delete', ?, ?, ?)",
             [
-                (row_id, index_text(text, self._tokens), nicks(nick))
+                (row_id, index_text(text, self._tokens), nick)
                 for row_id, nick, text in self._query(
                     "SELECT id, nick, text FROM log_lines WHERE id >= ? AND id < ?", (base, base + _SPAN)
                 )
@@ -465,17 +479,16 @@ class SqliteArchive(SqliteConnections, Archive):
         )
 
     def _index_everything(self) -> None:
-        """Fill the (empty) full-text tables and the lengths from every stored line and item (migration 6; their
-        words are listed by migration 8)."""
+        """Fill the (empty) full-text tables and the lengths from every stored line and item (migrations 6 and 11;
+        their words are listed by migration 8)."""
         after = -1
-        nicks = _NickTokens()
         while rows := self._query(
             "SELECT id, nick, text FROM log_lines WHERE id > ? ORDER BY id LIMIT ?", (after, _REINDEX_BATCH)
         ):
             indexed = [(row_id, nick, *indexed_text(text, self._tokens)) for row_id, nick, text in rows]
             self._conn.executemany(
                 "INSERT INTO log_lines_fts (rowid, text, nick) VALUES (?, ?, ?)",
-                [(row_id, index, nicks(nick)) for row_id, nick, index, _size in indexed],
+                [(row_id, index, nick) for row_id, nick, index, _size in indexed],
             )
             self._conn.executemany(
                 "UPDATE log_lines SET text_length = ? WHERE id = ?", [(size, row_id) for row_id, *_, size in indexed]
@@ -551,19 +564,18 @@ class SqliteArchive(SqliteConnections, Archive):
         the columns (``text``) need it), the conditions and their parameters of a search.
 
         A log line's rowid holds its meeting's id, so the meetings in scope bound the rowid range FTS5 reads and
-        are checked without reading the line; a nick filter is a second list in the index (the lines with the
-        nick's tokens in their nick: a superset, checked exactly on the line). With a ``size``, only the texts of
-        that length match (their length token). Prefixes become the words they stand for (``expanded``, else
-        :meth:`_expand`)."""
+        are checked without reading the line; a nick filter is a second list in the index (the lines whose nick
+        holds the filter's tokens, as FTS5 splits both: a superset, checked exactly on the line). With a ``size``,
+        only the texts of that length match (their length token). Prefixes become the words they stand for
+        (``expanded``, else :meth:`_expand`)."""
         query, scope = matching.query, matching.scope
         terms = matching.terms if size is None else (*matching.terms, Term((length_token(size),)))
         if expanded is None:
             expanded = self._expand(matching.terms)
         if matching.src == LINES:
             match = f"text : ({fts5_query(terms, expanded)})"
-            nick = token_text(query.nick or "")
-            if nick:
-                match += ' AND nick : "' + nick + '"'
+            if query.nick is not None:
+                match += _nick_match(query.nick)
             where: list[str] = ["log_lines_fts MATCH ?"]
             params: list[Any] = [match]
             if scope.where is not None:
@@ -674,14 +686,11 @@ class SqliteArchive(SqliteConnections, Archive):
         return isinstance(error, sqlite3.OperationalError) and ("fts5" in str(error) or "MATCH" in str(error))
 
 
-class _NickTokens:
-    """A nick's token string, remembered (a meeting has few nicks and many lines)."""
-
-    def __init__(self) -> None:
-        self.known: dict[str, str] = {}
-
-    def __call__(self, nick: str) -> str:
-        found = self.known.get(nick)
-        if found is None:
-            found = self.known[nick] = token_text(nick)
-        return found
+def _nick_match(nick: str) -> str:
+    """The FTS5 condition on the nick column for a nick filter: the nick as one quoted string, which FTS5 splits with
+    the column's ``ascii`` tokenizer, as it split the stored nicks (so a nick equal but for ASCII case, as the
+    filter's exact check on the line compares them, has the same tokens); nothing when it has no tokens."""
+    nick = clean(nick)
+    if not any(not char.isascii() or char.isalnum() for char in nick):
+        return ""  # (an empty phrase matches no row: the exact check alone decides)
+    return ' AND nick : "' + nick.replace('"', '""') + '"'
