@@ -283,8 +283,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         11,
         (  # the index keeps no token counts per row (columnsize = 0): no search reads them (the rank order is the
             # length token and text_length), and writing them was ~13% of inserting the lines (measured); the nick
-            # column holds the nick as written (FTS5's ascii tokenizer splits it, and the filter's nick alike), so
-            # the writer passes the spooled rows as they are
+            # column holds the nick as written (FTS5's ascii tokenizer splits it, and the filter's nick alike: see
+            # _nick_match)
             "DROP TABLE log_lines_fts",
             "DROP TABLE items_fts",
             f"CREATE VIRTUAL TABLE log_lines_fts USING fts5 (text, nick, {_TOKEN_INDEX}, {_NO_SIZES})",
