@@ -74,10 +74,12 @@ class RoomState:
     role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
 
     def nick(self, user_id: str) -> str:
-        """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
-        name = self.names.get(user_id) or localpart(user_id)
+        """What the minutes call ``user_id`` now: the display name, with the user id while another shares it. (A
+        ``>`` in it is shown as U+203A, a single right angle quotation mark: the ``.log.txt`` line ``<nick> text``
+        ends the nick at its ``>``.)"""
+        name = self.names.get(user_id) or localpart(user_id) or user_id
         shared = sum(1 for other, shown in self.names.items() if (shown or localpart(other)) == name) > 1
-        return f"{name} ({user_id})" if shared else name
+        return (f"{name} ({user_id})" if shared else name).replace(">", "\u203a")
 
 
 def localpart(user_id: str) -> str:
@@ -297,7 +299,7 @@ class MatrixClient:
             return
         membership = content.get("membership")
         shown = content.get("displayname")
-        shown = shown.replace("\n", " ")[:256] if isinstance(shown, str) else ""
+        shown = " ".join(shown[:256].split()) if isinstance(shown, str) else ""  # one space between words
         time = event_time(event)
         if membership == "join":
             if user_id in room.names:
