@@ -17,7 +17,15 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import BinaryIO
 
-from gavel.core.events import Event, LineKind, Row, nick_change_text, row_event
+from gavel.core.events import (
+    ROLE_CHAIRS_PREFIX,
+    Event,
+    LineKind,
+    Row,
+    nick_change_text,
+    role_chairs_nicks,
+    row_event,
+)
 
 MAX_STORED_WARNINGS = 200
 _BATCH = 512
@@ -36,6 +44,7 @@ _STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
 _AMENDMENT = re.compile(
     r"(\d\d:\d\d:\d\d) -!- (\S(?:.*?\S)?) (\(edited line [1-9]\d{0,8}\): .*|redacted line [1-9]\d{0,8})\Z", re.DOTALL
 )
+_ROLE_CHAIRS = re.compile(rf"(\d\d:\d\d:\d\d) -!- ({re.escape(ROLE_CHAIRS_PREFIX)}.*)\Z", re.DOTALL)
 _AMENDED_NUMBER = re.compile(
     rb"^\d\d:\d\d:\d\d -!- \S(?:[^\n]*?\S)? (?:\(edited line ([1-9]\d{0,8})\): |redacted line ([1-9]\d{0,8})\r?$)", re.M
 )
@@ -219,6 +228,9 @@ class LineParser:
         if match is not None:  # an edit or a redaction in a Matrix meeting's log: its line as the core logs it
             stamp, nick, rest = match.groups()
             return self._row(LineKind.NICK, stamp, nick, f"{nick} {rest}")
+        match = _ROLE_CHAIRS.match(text)
+        if match is not None and role_chairs_nicks(match.group(2)) is not None:
+            return self._row(LineKind.NICK, match.group(1), "", match.group(2))  # who chairs by power level (Matrix)
         return self._parse_loose(text, number)
 
     def _actor(self, rest: str, nick: str, said: str | None) -> tuple[str, str | None]:

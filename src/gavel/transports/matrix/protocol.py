@@ -71,7 +71,8 @@ class RoomState:
     name: str | None = None
     power: dict[str, int] = field(default_factory=dict)
     default_power: int = 0
-    role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
+    role_chairs: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the last RoleChairs told: accounts, nicks
+    applied: set[str] = field(default_factory=set)  # ids of the state events applied here
 
     def nick(self, user_id: str) -> str:
         """What the minutes call ``user_id`` now: the display name, with the user id while another shares it. (A
@@ -209,8 +210,10 @@ class MatrixClient:
             missed = []
         state = joined.get("state")
         last: Mapping[str, Any] | None = None
-        for last in _events(state.get("events") if isinstance(state, Mapping) else None):
-            self._state(room, last, outputs, emit=False)
+        for event in _events(state.get("events") if isinstance(state, Mapping) else None):
+            if event.get("event_id") not in room.applied:  # (Synapse may send again a state its timeline replaced)
+                last = event
+                self._state(room, event, outputs, emit=False)
         for event in reversed(missed):
             self._unwind(room, event)
         first = missed[0] if missed else last
@@ -236,6 +239,9 @@ class MatrixClient:
             outputs += self._redaction(room, event)
 
     def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
+        event_id = event.get("event_id")
+        if isinstance(event_id, str):
+            room.applied.add(event_id)
         kind, content = event.get("type"), event.get("content")
         content = content if isinstance(content, Mapping) else {}
         if kind == "m.room.member":
@@ -281,9 +287,10 @@ class MatrixClient:
                 user for user in users if user != self.user_id and room.power.get(user, room.default_power) >= threshold
             )
         )
-        if chairs != room.role_chairs:
-            room.role_chairs = chairs
-            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), chairs)))
+        told = (chairs, tuple(room.nick(user) for user in chairs))
+        if told != room.role_chairs:  # a new set, or a new name in it (the log names them)
+            room.role_chairs = told
+            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), *told)))
 
     def _member(
         self,
