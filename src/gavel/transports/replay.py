@@ -30,9 +30,9 @@ from gavel.core.events import (
 MAX_STORED_WARNINGS = 200
 _BATCH = 512
 
-# A nick in gavel's own lines: no ">" and no line break, neither starting nor ending with a space (a Matrix display
-# name may have spaces: "<Carol Ann>"; the transport shows a ">" in one as U+203A).
-_NICK = r"[^>\s](?:[^>\n]*[^>\s])?"
+# A nick in gavel's own lines: words without ">" and one space between them (a Matrix display name may have spaces,
+# "<Carol Ann>": the transport shows it with one space between words, and a ">" in it as U+203A).
+_NICK = r"[^>\s]+(?: [^>\s]+)*"
 _MESSAGE = re.compile(rf"(\d\d:\d\d:\d\d) <({_NICK})>(?: (.*))?\Z", re.DOTALL)
 _ACTION = re.compile(r"(\d\d:\d\d:\d\d) \* (\S+)(?: (.*))?\Z", re.DOTALL)
 _TIME = r"\[?(\d{1,2}):(\d\d)(?::(\d\d))?\]?"
