@@ -325,11 +325,11 @@ def test_role_chairs_told_between_meetings_reach_the_journal_and_the_next_meetin
         new_id=lambda: "aaaa0001",
         journals=lambda started, meeting_id, record: journals.create("m", "!room:x", started, meeting_id=meeting_id),
     )
-    run.process(RoleChairs(T0, ("@mod:x",)))
+    run.process(RoleChairs(T0, ("@mod:x",), ("Mod Erator",)))
     run.process(Message(T0, "alice", "#startmeeting", "@a:x", "$0"))
     assert run.journal is not None
     run.journal.sync()
-    assert RoleChairs(T0, ("@mod:x",)) in Journal.read(run.journal.path)[1]
+    assert RoleChairs(T0, ("@mod:x",), ("Mod Erator",)) in Journal.read(run.journal.path)[1]
     import shutil
 
     copy = tmp_path / "copy.journal"  # (the live journal is locked by its executor)
@@ -337,5 +337,6 @@ def test_role_chairs_told_between_meetings_reach_the_journal_and_the_next_meetin
     again = MeetingExecutor(lambda: settings, Outputs(output_dir=tmp_path / "again"), new_id=lambda: "x")
     again.resume(copy)
     assert again.meeting.role_chairs() == ("@mod:x",)
+    assert again.meeting.role_chair_nicks() == ("Mod Erator",)  # the log names them as it did before the crash
     run.process(Message(T0, "alice", "#endmeeting", "@a:x", "$1"))
     assert run.meeting.role_chairs() == ("@mod:x",)  # the next meeting knows it too

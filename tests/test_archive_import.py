@@ -272,3 +272,19 @@ def test_the_word_list_holds_every_indexed_word(tmp_path: Path, jobs: int, monke
         monkeypatch.setattr(archive, "store_rows", lambda record, batches, words: real(record, batches))
         assert import_logs(archive, logs, jobs=jobs).meetings == 5
         assert _listed_and_indexed(archive) == (listed, indexed)
+
+
+def test_import_reads_maubot_spellings_when_asked(tmp_path: Path, archive_url: str) -> None:
+    (tmp_path / "tree").mkdir()
+    for day in (4, 5):  # two files: with --jobs 1 a worker process parses them
+        log = tmp_path / "tree" / f"weekly.2026-03-0{day}-10.00.log.txt"
+        log.write_text(
+            "10:00:00 <alice> !sm weekly\n10:00:01 <bob> ^info green\n10:00:02 <alice> !em", encoding="utf-8"
+        )
+    code, _out, err = gavel("import", tmp_path / "tree", "--archive", archive_url, "--jobs", "0")
+    assert code == 1 and "no #startmeeting found" in err
+    for jobs in ("0", "1"):  # parsed here, and in a worker process
+        code, _out, err = gavel(
+            "import", tmp_path / "tree", "--archive", archive_url, "--jobs", jobs, "--maubot-spellings", "--no-resume"
+        )
+        assert code == 0 and "2 meeting(s) stored" in err, err

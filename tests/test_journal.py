@@ -84,7 +84,7 @@ events: st.SearchStrategy[Event] = st.one_of(
         st.lists(any_text, max_size=3).map(tuple),
     ),
     st.builds(Redaction, times, any_text, any_text, optional_text, optional_text),
-    st.builds(RoleChairs, times, st.lists(any_text, max_size=3).map(tuple)),
+    st.builds(RoleChairs, times, st.lists(any_text, max_size=3).map(tuple), st.lists(any_text, max_size=3).map(tuple)),
     st.builds(Action, times, any_text, any_text, optional_text, optional_text),
     st.builds(NickChange, times, any_text, any_text),
     st.builds(Join, times, any_text, optional_text),

@@ -131,6 +131,10 @@ def test_power_level_chairs_on_synapse_follow_changes_during_the_meeting(synapse
             await alice.call("PUT", levels_path, levels)
 
         await set_level(carol, 50)
+        member_path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.member/"
+        await carol.call(
+            "PUT", member_path + quote(synapse.user_id(carol.name)), {"membership": "join", "displayname": "Carol Ann"}
+        )
         path = write_config(tmp_path, synapse, room_id)
         path.write_text(path.read_text(encoding="utf-8") + "power_level_chairs = 50\n", encoding="utf-8")
         config = load_config(path, environ={"GAVEL_TEST_MATRIX_TOKEN": bot_token})
@@ -153,5 +157,23 @@ def test_power_level_chairs_on_synapse_follow_changes_during_the_meeting(synapse
         ]
         # Chairs at the end: the starter, and bob by power level; carol was demoted.
         assert minutes["meeting"]["chairs"] == sorted([alice.name, bob.name], key=lambda nick: (nick.lower(), nick))
+        # The log names the chairs by power level as they change, so a replay of it gives the same minutes.
+        stem = minutes_path.name.removesuffix(".json")
+        log = minutes_path.with_name(stem + ".log.txt")
+        told = [
+            line[len("00:00:00 ") :] for line in log.read_text(encoding="utf-8").split("\n") if "power level" in line
+        ]
+        assert told == [
+            "-!- chairs by power level: <Carol Ann>",
+            "-!- chairs by power level: none",
+            f"-!- chairs by power level: <{bob.name}>",
+        ], told
+        options = ReplayOptions(output_dir=tmp_path / "replayed", channel=minutes["meeting"]["channel"])
+        [written] = replay_file(log, options).meetings
+        again = {p.name[len(stem) :]: p.read_text(encoding="utf-8") for p in written.paths}
+        replayed = json.loads(again[".json"])
+        assert replayed["items"] == minutes["items"]
+        assert replayed["meeting"]["chairs"] == minutes["meeting"]["chairs"]
+        assert again[".log.txt"] == log.read_text(encoding="utf-8")
 
     asyncio.run(scenario())

@@ -18,9 +18,13 @@ BOT = "@bot:example.org"
 TS = 1_700_000_000_000
 
 
-def member(user: str, name: str, number: int) -> dict[str, Any]:
+def member(user: str, name: str, number: int, before: str | None = None) -> dict[str, Any]:
+    """``user`` joined as ``name``; ``before``: the display name they had (the homeserver's ``prev_content``)."""
     content = {"membership": "join", "displayname": name}
-    return {"type": "m.room.member", "state_key": user, "sender": user, "event_id": f"$m{number}", "content": content}
+    event = {"type": "m.room.member", "state_key": user, "sender": user, "event_id": f"$m{number}", "content": content}
+    if before is not None:
+        event["unsigned"] = {"prev_content": {"membership": "join", "displayname": before}}
+    return event
 
 
 def message(user: str, body: str, number: int) -> dict[str, Any]:
@@ -37,7 +41,7 @@ def history() -> list[dict[str, Any]]:
         if number == 7:
             events.append(member("@carol:x", "Carol", number))
         elif number == 15:
-            events.append(member("@carol:x", "Caroline", number))
+            events.append(member("@carol:x", "Caroline", number, before="Carol"))
         elif number == 22:
             events.append({"type": "m.room.redaction", "sender": "@alice:x", "event_id": "$r", "redacts": "$e3"})
         else:
@@ -89,6 +93,48 @@ def test_a_limited_timeline_filled_gives_the_core_what_an_unlimited_one_does() -
     assert backfill.stopped is None and backfill.pages == 6  # 31 missing events in pages of 6, the last with "$e4"
     assert said(client.receive_sync(response, {ROOM: backfill})) == said(whole)
     assert len(said(whole)) == 35  # every event after the first five (Carol's first name change is a Join)
+
+
+def test_after_a_restart_a_gap_is_read_back_to_the_saved_position_with_its_members_as_they_were() -> None:
+    events = history()
+    whole = started(events[:5]).receive_sync(joined([], events[5:], "s2"))
+    client = MatrixClient(BOT, [ROOM])
+    client.restore(started(events[:5]).position())  # a new process, from the position the last one saved
+    # Its first sync: the room's whole state as the timeline starts, after the gap (Carol is "Caroline" by then).
+    members = [member("@alice:x", "Alice", 100), member("@bob:x", "Bob", 101), member(BOT, "bot", 102)]
+    response = joined([*members, events[15]], events[-4:], "s2", limited=True, prev_batch=str(len(events) - 4))
+    backfill = fill(client, response, events, 6)  # ``pages`` ignores ``to``: it would go on to the room's start
+    assert backfill.stopped is None and backfill.pages == 6
+    outputs = client.receive_sync(response, {ROOM: backfill})
+    assert said(outputs) == said(whole)  # Carol's join and her name change, in place; nothing read twice
+    assert [type(event).__name__ for event in said(whole)[:10]] == ["Message"] * 2 + ["Join"] + ["Message"] * 7
+
+
+def test_a_homeserver_ignoring_to_never_gives_an_event_read_before_twice() -> None:
+    events = history()
+    client = started(events)
+    for number in range(50, 53):  # each gap paged back to the history's start, as a homeserver ignoring ``to`` would
+        events.append(message("@bob:x", f"new {number}", number))
+        response = joined(
+            [], [message("@alice:x", "now", number + 10)], "s2", limited=True, prev_batch=str(len(events))
+        )
+        outputs = client.receive_sync(response, {ROOM: fill(client, response, events, 4)})
+        assert [event.text for event in said(outputs)] == [f"new {number}", "now"]  # type: ignore[attr-defined]
+        events.append(response["rooms"]["join"][ROOM]["timeline"]["events"][0])
+
+
+def test_the_saved_position_is_the_sync_token_and_the_last_event_read_in_each_room() -> None:
+    client = started([message("@alice:x", "hi", 1), message("@bob:x", "there", 2)])
+    assert client.position() == 's1\n{"!room:example.org":"$e2"}'
+    again = MatrixClient(BOT, [ROOM])
+    again.restore(client.position())
+    assert again.next_batch == "s1" and again.read == {ROOM: "$e2"}
+    for saved, token in [("s7", "s7"), ("s7\n", "s7"), ("", None), ("\n{}", None), ("s8\nnot json", "s8")]:
+        odd = MatrixClient(BOT, [ROOM])
+        odd.restore(saved)  # a bare token (as saved before) or a damaged file: never a crash
+        assert odd.next_batch == token and odd.read == {}
+    odd.restore('s9\n{"!a:x": 5, "!b:x": "$ok", "3": ["x"]}')
+    assert odd.next_batch == "s9" and odd.read == {"!b:x": "$ok"}
 
 
 def test_a_gap_too_long_is_filled_as_far_as_the_pages_go_and_says_so() -> None:

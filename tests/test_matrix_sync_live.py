@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
-from gavel.core.events import Message
+from gavel.core.events import Join, Message, NickChange, Part
 from gavel.transports.matrix.connection import MatrixConnection, MatrixSettings
 from gavel.transports.matrix.protocol import TIMELINE_LIMIT, MatrixOutput
 from gavel.transports.outputs import ChannelEvent, Notice
@@ -48,6 +48,16 @@ def syncs(synapse: Synapse, user_id: str, log_from: int) -> int:
 
 def said(outputs: list[MatrixOutput]) -> list[str]:
     return [o.event.text for o in outputs if isinstance(o, ChannelEvent) and isinstance(o.event, Message)]
+
+
+def described(event: object) -> tuple[str, str, str | None]:
+    """An event as (kind, who, what): a message's text, a name change's new name."""
+    if isinstance(event, NickChange):
+        return ("NickChange", event.old, event.new)
+    if isinstance(event, Message):
+        return ("Message", event.nick, event.text)
+    assert isinstance(event, Join | Part)
+    return (type(event).__name__, event.nick, None)
 
 
 def test_typing_receipts_and_reactions_do_not_wake_the_bot(synapse: Synapse) -> None:
@@ -131,3 +141,52 @@ def test_a_gap_beyond_the_timeline_limit_is_filled_in_order(synapse: Synapse) ->
     # /messages in pages of 4, back to the saved token and no further (the line before the gap comes once).
     assert said(outputs) == ["before the gap", *lines, "after the gap"]
     assert not [o for o in outputs if isinstance(o, Notice) and "missing" in o.text]
+
+
+def test_members_who_change_name_join_or_leave_in_a_gap_are_logged_as_live(synapse: Synapse) -> None:
+    name = "syncbot" + secrets.token_hex(2)
+    alice = User(synapse, "alice" + secrets.token_hex(2))
+    bob = User(synapse, "bob" + secrets.token_hex(2))
+    carol = User(synapse, "carol" + secrets.token_hex(2))
+    outputs: list[MatrixOutput] = []
+
+    async def rename(user: User, room_id: str, shown: str) -> None:
+        path = f"/_matrix/client/v3/rooms/{quote(room_id)}/state/m.room.member/{quote(synapse.user_id(user.name))}"
+        await user.call("PUT", path, {"membership": "join", "displayname": shown})
+
+    async def scenario() -> None:
+        room_id = (await alice.call("POST", "/_matrix/client/v3/createRoom", {"preset": "public_chat"}))["room_id"]
+        await bob.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        await rename(bob, room_id, "Bob")
+        async with connected(synapse, name, room_id, outputs, timeline_limit=4) as first:
+            await alice.say(room_id, "before the gap")
+            await wait_until(lambda: len(said(outputs)) >= 1)
+            since = first.client.position()  # as the runtime saves it
+        # Said while the bot is away, more than one sync holds: the first half comes from /messages.
+        await bob.say(room_id, "bob before")
+        await rename(bob, room_id, "Robert")
+        await bob.say(room_id, "robert after")
+        await carol.call("POST", f"/_matrix/client/v3/join/{quote(room_id)}", {})
+        await rename(carol, room_id, "Carol")
+        await carol.say(room_id, "carol here")
+        await carol.call("POST", f"/_matrix/client/v3/rooms/{quote(room_id)}/leave", {})
+        for number in range(6):
+            await alice.say(room_id, f"filler {number}")
+        async with connected(synapse, name, room_id, outputs, since=since, timeline_limit=4):
+            await wait_until(lambda: len(said(outputs)) >= 10, timeout=10)
+
+    asyncio.run(scenario())
+    events = [o.event for o in outputs if isinstance(o, ChannelEvent)]
+    shown = [described(event) for event in events if isinstance(event, Message | NickChange | Join | Part)]
+    carol_id = synapse.user_id(carol.name)
+    assert shown[:8] == [
+        ("Message", alice.name, "before the gap"),
+        ("Message", "Bob", "bob before"),
+        ("NickChange", "Bob", "Robert"),
+        ("Message", "Robert", "robert after"),
+        ("Join", carol.name, None),
+        ("NickChange", carol.name, "Carol"),
+        ("Message", "Carol", "carol here"),
+        ("Part", "Carol", None),
+    ], shown
+    assert [event.account for event in events if isinstance(event, Join)] == [carol_id]

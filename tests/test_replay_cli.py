@@ -275,3 +275,26 @@ def test_a_meetings_own_files_do_not_keep_its_directories_open(tmp_path: Path) -
     other.chmod(0o644)
     settle_directories(tmp_path, year / "s.2020-01-02-03.04", restricted=True)
     assert dir_modes(tmp_path, "s", "s/2020") == [0o755, 0o755]
+
+
+MAUBOT_LOG = "\n".join(
+    [
+        "10:00:00 <alice> !sm weekly",
+        "10:00:01 <alice> !t the release",
+        "10:00:02 <bob> ^info the build is green",
+        "10:00:03 <alice> ^agreed ship it",
+        "10:00:04 <alice> !em",
+    ]
+)
+
+
+def test_replay_reads_maubot_spellings_when_asked(tmp_path: Path) -> None:
+    log = tmp_path / "weekly.2026-03-04-10.00.log.txt"
+    log.write_text(MAUBOT_LOG, encoding="utf-8")
+    code, _, err = replay(log, "--output-dir", tmp_path / "plain")
+    assert code == 0 and "no #startmeeting found; nothing written" in err  # an IRC log: "!sm" is chat there
+    code, _, err = replay(log, "--output-dir", tmp_path / "out", "--maubot-spellings")
+    assert code == 0, err
+    minutes = minutes_json(tmp_path / "out", "weekly/2026/weekly.2026-03-04-10.00")
+    items = [(item["kind"], item["text"]) for item in minutes["items"]]  # type: ignore[attr-defined]
+    assert items == [("topic", "the release"), ("info", "the build is green"), ("agreed", "ship it")]

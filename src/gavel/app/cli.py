@@ -49,6 +49,13 @@ main.add_command(schedule)
 main.add_command(migrate)
 
 
+maubot_option = click.option(
+    "--maubot-spellings",
+    is_flag=True,
+    help="Read maubot-meetings' command spellings too (!sm, ^info ...), as the bot does in Matrix rooms.",
+)
+
+
 @main.command()
 @click.argument("logs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -82,6 +89,7 @@ main.add_command(migrate)
     metavar="URL",
     help="Also store each meeting in this archive (sqlite:///path/archive.db or postgresql://...).",
 )
+@maubot_option
 def replay(
     logs: tuple[Path, ...],
     output_dir: Path,
@@ -93,6 +101,7 @@ def replay(
     jobs: int,
     quiet: bool,
     archive_url: str | None,
+    maubot_spellings: bool,
 ) -> None:
     """Replay IRC meeting logs (MeetBot .log.txt, irssi/weechat) into minutes and logs."""
     from gavel.app.cli_replay import replay_logs
@@ -111,6 +120,7 @@ def replay(
         url_base=url_base,
         formats=formats or ALL_FORMATS,
         archive=archive is not None,
+        maubot_spellings=maubot_spellings,
     )
     with archive if archive is not None else contextlib.nullcontext():
         failed = replay_logs(files, options, jobs=jobs, quiet=quiet, archive=archive)
@@ -141,8 +151,15 @@ def _open_archive(url: str) -> Archive:
 @click.option("--network", help="Network name to record with every imported meeting.")
 @click.option("--no-resume", is_flag=True, help="Parse and store every file again, even those already stored.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no warnings, only errors and the summary.")
+@maubot_option
 def import_(
-    sources: tuple[Path, ...], archive_url: str, jobs: int, network: str | None, no_resume: bool, quiet: bool
+    sources: tuple[Path, ...],
+    archive_url: str,
+    jobs: int,
+    network: str | None,
+    no_resume: bool,
+    quiet: bool,
+    maubot_spellings: bool,
 ) -> None:
     """Import a MeetBot output tree (or directories of NAME.YYYY-MM-DD-HH.MM.log.txt logs) into the archive.
 
@@ -156,7 +173,15 @@ def import_(
     if not files:
         raise click.ClickException("no *.log.txt files found")
     with _open_archive(archive_url) as archive:
-        failed = import_files(archive, files, jobs=jobs, network=network, resume=not no_resume, quiet=quiet)
+        failed = import_files(
+            archive,
+            files,
+            jobs=jobs,
+            network=network,
+            resume=not no_resume,
+            quiet=quiet,
+            maubot_spellings=maubot_spellings,
+        )
     if failed:
         sys.exit(1)
 

@@ -14,7 +14,14 @@ MAX_WARNINGS_SHOWN = 50
 
 
 def import_files(
-    archive: Archive, files: list[Path], *, jobs: int, network: str | None, resume: bool, quiet: bool
+    archive: Archive,
+    files: list[Path],
+    *,
+    jobs: int,
+    network: str | None,
+    resume: bool,
+    quiet: bool,
+    maubot_spellings: bool = False,
 ) -> int:
     """Store the meetings of ``files`` in ``archive``; how many files failed. Everything is reported on stderr."""
     with file_progress("import", len(files), shown=not quiet, lines=True) as progress:
@@ -23,7 +30,15 @@ def import_files(
             progress.advance(report.lines)
 
         try:
-            report = import_logs(archive, files, jobs=jobs, network=network, resume=resume, on_file=advance)
+            report = import_logs(
+                archive,
+                files,
+                jobs=jobs,
+                network=network,
+                resume=resume,
+                on_file=advance,
+                maubot_spellings=maubot_spellings,
+            )
         except ArchiveError as failure:
             raise click.ClickException(str(failure)) from None
     if not quiet:

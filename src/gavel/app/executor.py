@@ -220,7 +220,7 @@ class MeetingExecutor:
         for nick, account in self.meeting.known_accounts():  # what the core knew before the meeting
             journal.append(AccountChange(time, nick, account))
         if self.meeting.role_chairs():
-            journal.append(RoleChairs(time, self.meeting.role_chairs()))
+            journal.append(RoleChairs(time, self.meeting.role_chairs(), self.meeting.role_chair_nicks()))
         self.meeting_id, self.journal, self._work_name = meeting_id, journal, journal.path.name
 
     def sync(self) -> None:
@@ -410,8 +410,8 @@ class MeetingExecutor:
     def _carry_accounts(self, previous: Meeting, time: datetime) -> None:
         for nick, account in previous.known_accounts():
             self.meeting.handle(AccountChange(time, nick, account))
-        if previous.role_chairs():
-            self.meeting.handle(RoleChairs(time, previous.role_chairs()))
+        if previous.role_chairs() or previous.role_chair_nicks():
+            self.meeting.handle(RoleChairs(time, previous.role_chairs(), previous.role_chair_nicks()))
 
     def renew(self, settings: MeetingSettings, time: datetime) -> None:
         """Between meetings: the next one runs with ``settings`` (e.g. the name of a meeting scheduled now), and

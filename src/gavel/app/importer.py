@@ -64,6 +64,7 @@ def parse_log(
     channel: str | None = None,
     bot_nick: str | None = None,
     spool_dir: str | None = None,
+    maubot_spellings: bool = False,
 ) -> ParsedLog:
     """Replay one log file in memory. Never raises: an error (unreadable file, no meeting) goes in the result."""
     result = ParsedLog(str(path))
@@ -77,7 +78,7 @@ def parse_log(
     executor: MeetingExecutor | None = None
     try:
         with fewer_collections(), open(path, "rb") as stream:
-            settings = log_settings(stream, path, channel, bot_nick)
+            settings = log_settings(stream, path, channel, bot_nick, maubot_spellings)
             amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
             executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)
             executor.process_rows(read_rows(stream, day, report))
@@ -138,12 +139,12 @@ def _lower_priority() -> None:
         os.nice(WORKER_NICENESS)
 
 
-def _parsed(files: list[Path], jobs: int, spool_dir: str | None) -> Iterator[ParsedLog]:
+def _parsed(files: list[Path], jobs: int, spool_dir: str | None, maubot: bool) -> Iterator[ParsedLog]:
     """Each file parsed, in the order they finish: by ``jobs`` worker processes, or here when ``jobs`` is 0
     (or there is only one file). Even one worker doubles the speed: parsing and storing then overlap."""
     if jobs < 1 or len(files) <= 1:
         for path in files:
-            yield parse_log(path, spool_dir=spool_dir)
+            yield parse_log(path, spool_dir=spool_dir, maubot_spellings=maubot)
         return
     pending = iter(files)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_lower_priority) as pool:
@@ -151,7 +152,7 @@ def _parsed(files: list[Path], jobs: int, spool_dir: str | None) -> Iterator[Par
         try:
             while True:
                 while len(running) < 4 * jobs and (upcoming := next(pending, None)) is not None:
-                    running[pool.submit(parse_log, upcoming, spool_dir=spool_dir)] = upcoming
+                    running[pool.submit(parse_log, upcoming, spool_dir=spool_dir, maubot_spellings=maubot)] = upcoming
                 if not running:
                     return
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -179,8 +180,10 @@ def import_logs(
     resume: bool = True,
     spool_dir: str | None = None,
     on_file: Callable[[ParsedLog | None, ImportReport], None] | None = None,
+    maubot_spellings: bool = False,
 ) -> ImportReport:
     """Store the meetings of ``files`` in ``archive``; a bad file is reported and the run goes on.
+    ``maubot_spellings``: read maubot-meetings' command spellings too (the logs of Matrix rooms that use them).
 
     ``on_file`` is called after each file (with None for a skipped one) for progress reporting.
     """
@@ -197,7 +200,7 @@ def import_logs(
     # lines ranks the most recently stored ones, which should then be the newest.
     todo.sort(key=_chronological)
     with archive.bulk_load(_expected_lines(todo)):
-        _store_all(archive, todo, jobs, network, spool_dir, on_file, report)
+        _store_all(archive, todo, jobs, network, spool_dir, on_file, report, maubot_spellings)
     return report
 
 
@@ -218,8 +221,9 @@ def _store_all(
     spool_dir: str | None,
     on_file: Callable[[ParsedLog | None, ImportReport], None] | None,
     report: ImportReport,
+    maubot: bool,
 ) -> None:
-    for parsed in _parsed(todo, jobs, spool_dir):
+    for parsed in _parsed(todo, jobs, spool_dir, maubot):
         report.warnings.extend(parsed.warnings)
         if parsed.error is None:
             for index, meeting in enumerate(parsed.meetings):

@@ -265,7 +265,7 @@ class LiveBot:
             return None
         return token or None
 
-    def _save_sync_token(self, account: str, token: str) -> None:
+    def _save_sync_token(self, account: str, token: str) -> None:  # (token: MatrixClient.position())
         """After a sync's events went through: make their journals durable, then keep the position (so a restart
         goes on from there: nothing said while the bot was down is missed, and a repeat is dropped by event id)."""
         for (name, _), runtime in self.channels.items():

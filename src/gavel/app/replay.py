@@ -42,6 +42,7 @@ class ReplayOptions:
     url_base: str = ""
     formats: tuple[str, ...] = ALL_FORMATS
     archive: bool = False  # also keep each meeting's minutes and (spooled) lines in ReplayResult.archived
+    maubot_spellings: bool = False  # read maubot-meetings' command spellings too (!sm, ^info ...: a Matrix room's)
 
 
 @dataclass
@@ -63,12 +64,15 @@ def detect_bot_nick(head: bytes) -> str | None:
     return match.group(1).decode("utf-8", "replace") if match is not None else None
 
 
-def log_settings(stream: BinaryIO, path: Path, channel: str | None, bot_nick: str | None) -> MeetingSettings:
+def log_settings(
+    stream: BinaryIO, path: Path, channel: str | None, bot_nick: str | None, maubot_spellings: bool = False
+) -> MeetingSettings:
     """How to replay the log ``stream`` (read from ``path``): its channel (from the file name unless given) and the
     bot's nick (detected near its start unless given). The stream is left at its start."""
     bot = bot_nick or detect_bot_nick(stream.read(_BOT_SCAN_BYTES))
     stream.seek(0)
-    return MeetingSettings(channel=channel or "#" + name_from_filename(path), bot_nick=bot)
+    name = channel or "#" + name_from_filename(path)
+    return MeetingSettings(channel=name, bot_nick=bot, maubot_spellings=maubot_spellings)
 
 
 def archive_collector(into: list[ParsedMeeting]) -> ArchiveTarget:
@@ -106,7 +110,7 @@ def replay_file(path: Path, options: ReplayOptions) -> ReplayResult:
     )
     try:
         with fewer_collections(), open(path, "rb") as stream:
-            settings = log_settings(stream, path, options.channel, options.bot_nick)
+            settings = log_settings(stream, path, options.channel, options.bot_nick, options.maubot_spellings)
             amended = amended_lines(stream)  # a Matrix meeting's edits and redactions, applied again
             executor = MeetingExecutor(lambda: settings, outputs, new_id=replay_ids(path), amended_lines=amended)
             try:

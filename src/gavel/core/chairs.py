@@ -23,16 +23,28 @@ class Chairs:
         self._accounts: dict[str, str] = {}  # folded nick -> services account, for the nicks present
         self.by_role: frozenset[str] = frozenset()  # accounts that chair by their role (Matrix power levels)
         self._speakers: dict[str, str] = {}  # account -> the nick it last said a line under (role chairs' names)
+        self._role_nicks: dict[str, str] = {}  # folded nick -> nick: chairs by role read back from a log (no accounts)
 
-    def nicks(self) -> list[str]:
+    def nicks(self, spoke: frozenset[str] = frozenset()) -> list[str]:
         """The chairs' nicks, sorted case-insensitively: chairs by nick or account, then every account chairing by
-        its role (``by_role``) that said a line in this meeting, under its latest nick."""
+        its role (``by_role``) that said a line in this meeting, under its latest nick, and every nick chairing by
+        its role read back from a log that is in ``spoke`` (the folded nicks, now, of those who said a line)."""
         chairs = dict(self._nicks)
         speakers = self._speakers
         for account in self.by_role & speakers.keys():
             nick = speakers[account]
             chairs.setdefault(fold_nick(nick), nick)
+        for key in self._role_nicks.keys() & spoke:
+            chairs.setdefault(key, self._role_nicks[key])
         return sorted(chairs.values(), key=lambda nick: (nick.lower(), nick))
+
+    def has_role_nicks(self) -> bool:
+        return bool(self._role_nicks)
+
+    def set_roles(self, accounts: tuple[str, ...], nicks: tuple[str, ...]) -> None:
+        """The chairs by role now: these accounts; or, when no account is known (a log read back), these nicks."""
+        self.by_role = frozenset(accounts)
+        self._role_nicks = {} if accounts else {fold_nick(nick): nick for nick in nicks}
 
     def is_chair(self, nick: str, account: str | None = None) -> bool:
         """Whether ``nick``, logged in to ``account`` (None: not logged in), is a chair (by nick, by account, or by
@@ -40,6 +52,8 @@ class Chairs:
         if account is not None and account in self.by_role:
             return True
         key = fold_nick(nick)
+        if key in self._role_nicks:
+            return True
         by_account = self.by_account
         if key in self._nicks:
             expected = self._chair_account.get(key) if by_account else None

@@ -177,10 +177,14 @@ class Redaction:
 @dataclass(frozen=True, slots=True)
 class RoleChairs:
     """The accounts that chair by their role in the channel: a Matrix room's members whose power level is at least
-    the configured ``power_level_chairs``. Each replaces the set before it; the bot is never among them."""
+    the configured ``power_level_chairs``. Each replaces the set before it; the bot is never among them.
+
+    ``nicks``: what they are called now, as the log names them (``role_chairs_text``). Read back from a log there
+    are no accounts: then these nicks chair (following their nick changes), as the accounts did live."""
 
     time: datetime
     accounts: tuple[str, ...]
+    nicks: tuple[str, ...] = ()
 
 
 Event = (
@@ -209,6 +213,29 @@ def nick_change_text(old: str, new: str) -> str:
 _AMENDMENT = re.compile(r" \(edited line ([1-9]\d{0,8})\): (.*)\Z| redacted line ([1-9]\d{0,8})\Z", re.DOTALL)
 
 
+ROLE_CHAIRS_PREFIX = "chairs by power level: "
+_ROLE_NICKS = re.compile(r"<[^>]+>(?: <[^>]+>)*\Z")
+_ROLE_NICK = re.compile(r"<([^>]+)>")
+
+
+def role_chairs_text(nicks: tuple[str, ...]) -> str:
+    """What the log says when the chairs by role change: ``chairs by power level: <Alice> <Carol Ann>`` (a nick
+    holds no ``>``), or ``... none``."""
+    return ROLE_CHAIRS_PREFIX + (" ".join(f"<{nick}>" for nick in nicks) if nicks else "none")
+
+
+def role_chairs_nicks(text: str) -> tuple[str, ...] | None:
+    """The nicks of a ``role_chairs_text``; None if ``text`` is not one."""
+    if not text.startswith(ROLE_CHAIRS_PREFIX):
+        return None
+    listed = text[len(ROLE_CHAIRS_PREFIX) :]
+    if listed == "none":
+        return ()
+    if _ROLE_NICKS.match(listed) is None:
+        return None
+    return tuple(_ROLE_NICK.findall(listed))
+
+
 def log_line_id(number: int) -> str:
     """The id a replayed log gives line ``number`` of its meeting, for its edits and redactions to name it (live
     lines have message ids; a log has only the numbers its edit and redaction lines give: ``(edited line 12)``)."""
@@ -224,6 +251,9 @@ def row_event(row: Row) -> Event:
     if kind is LineKind.ACTION:
         return Action(time, nick, text)
     if kind is LineKind.NICK:
+        nicks = None if nick else role_chairs_nicks(text)
+        if nicks is not None:
+            return RoleChairs(time, (), nicks)
         prefix = nick + NICK_CHANGE_VERB
         if text.startswith(prefix) and len(text) > len(prefix):
             return NickChange(time, nick, text[len(prefix) :])

@@ -55,6 +55,7 @@ from gavel.core.events import (
     Tick,
     log_line_id,
     nick_change_text,
+    role_chairs_text,
     row_event,
 )
 from gavel.core.naming import channel_name, normalize_name
@@ -134,6 +135,7 @@ class Meeting:
         self.agenda = Agenda()
         self.queue = SpeakerQueue()  # logged, never minuted, never undone
         self._chairs = Chairs(settings.chairs_by_account)
+        self._role_nicks_told: tuple[str, ...] = ()  # the chairs by role as last told (RoleChairs.nicks)
         self._people = People()
         self._bot = fold_nick(settings.bot_nick) if settings.bot_nick else None
         self.said: dict[str, SaidLine] = {}  # the running meeting's lines by message id (edits, replies ...)
@@ -145,7 +147,8 @@ class Meeting:
 
     @property
     def chairs(self) -> list[str]:
-        return self._chairs.nicks()
+        spoke = frozenset(fold_nick(person.nick) for person in self._people.persons(self._bot))
+        return self._chairs.nicks(spoke if self._chairs.has_role_nicks() else frozenset())
 
     def people(self) -> list[tuple[str, int]]:
         """Each nick that spoke with its line count, most lines first (ties by nick)."""
@@ -194,6 +197,10 @@ class Meeting:
     def role_chairs(self) -> tuple[str, ...]:
         """The accounts that chair by their role (``RoleChairs``), sorted: fed back as one event they rebuild it."""
         return tuple(sorted(self._chairs.by_role))
+
+    def role_chair_nicks(self) -> tuple[str, ...]:
+        """What the chairs by role were called when last told (``RoleChairs.nicks``)."""
+        return self._role_nicks_told
 
     def topic_text(self) -> str:
         """What the channel topic should say now."""
@@ -250,8 +257,12 @@ class Meeting:
         if isinstance(event, Join | Part | Quit | NickChange | AccountChange):
             self._chairs.track_account(event)
         elif isinstance(event, RoleChairs):
-            self._chairs.by_role = frozenset(event.accounts)
+            self._set_roles(event)
         return []
+
+    def _set_roles(self, event: RoleChairs) -> None:
+        self._chairs.set_roles(event.accounts, event.nicks)
+        self._role_nicks_told = event.nicks
 
     def _idle_message(self, event: Message) -> list[Effect]:
         parsed = commands.parse(event.text, maubot=self.settings.maubot_spellings)
@@ -288,7 +299,8 @@ class Meeting:
             case Redaction():
                 return amendments.redact(self, event)
             case RoleChairs():
-                self._chairs.by_role = frozenset(event.accounts)
+                self._set_roles(event)
+                return [self._log(event.time, LineKind.NICK, "", role_chairs_text(event.nicks))]
             case Join() | AccountChange():
                 self._chairs.track_account(event)
             case Part() | Quit():
@@ -390,6 +402,8 @@ class Meeting:
             if name:
                 self.name = name
             self.say(effects, replies.name_set(self.name))
+        if self._role_nicks_told:  # who chairs by role, in the log (a replay of it knows them so)
+            effects.append(self._log(event.time, LineKind.NICK, "", role_chairs_text(self._role_nicks_told)))
         return effects
 
     def _tick(self, now: datetime) -> list[Effect]:

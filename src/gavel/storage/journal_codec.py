@@ -17,7 +17,8 @@ each line ending in ``\\n``::
   ``edit`` ``redact`` ``role``), ``t`` time (UTC, microseconds), ``n`` nick (the new nick for ``nick``), ``o`` old
   nick, ``x`` text, ``a`` account, ``i`` message id, ``r`` the message id a ``msg`` answers, ``h`` the message id
   of its thread, ``m`` the list of nicks a ``msg`` or ``edit`` mentions, ``g`` the message id an ``edit`` or
-  ``redact`` targets, ``s`` series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``). An
+  ``redact`` targets, ``s`` series and ``l`` list of ``[ref, text]`` (``open``) or of accounts (``role``), ``w``
+  the nicks of a ``role``'s accounts. An
   optional field that is ``None`` (or an empty ``m``) is left out.
 - JSON is written with ``ensure_ascii``: every non-ASCII character, including a lone surrogate, is escaped, so any
   ``str`` round-trips and no line holds a raw line break.
@@ -156,7 +157,8 @@ def encode_event(event: Event) -> bytes:
         )
     elif kind is RoleChairs:
         assert isinstance(event, RoleChairs)
-        line = f'{{"k":"role","t":"{_time(event.time)}","l":{_quote_all(event.accounts)}}}\n'
+        nicks = f',"w":{_quote_all(event.nicks)}' if event.nicks else ""
+        line = f'{{"k":"role","t":"{_time(event.time)}","l":{_quote_all(event.accounts)}{nicks}}}\n'
     else:
         raise JournalError(f"cannot journal {event!r}: not an event")
     return line.encode("ascii")
@@ -207,7 +209,7 @@ _KEYS: dict[str, frozenset[str]] = {
     "open": frozenset("ktsl"),
     "edit": frozenset("ktngxaim"),
     "redact": frozenset("ktngai"),
-    "role": frozenset("ktl"),
+    "role": frozenset("ktlw"),
 }
 
 
@@ -271,7 +273,7 @@ def _decode_record(record: object) -> Event:
     if kind == "raw":
         return RawLine(time, _str(record, "x"))
     if kind == "role":
-        return RoleChairs(time, _strings(record, "l"))
+        return RoleChairs(time, _strings(record, "l"), _strings(record, "w"))
     if kind == "open":
         return OpenActions(time, _str(record, "s"), _open_actions(record))
     return Tick(time)

@@ -17,30 +17,42 @@ from itertools import islice, pairwise
 from pathlib import Path
 from typing import BinaryIO
 
-from gavel.core.events import Event, LineKind, Row, nick_change_text, row_event
+from gavel.core.events import (
+    ROLE_CHAIRS_PREFIX,
+    Event,
+    LineKind,
+    Row,
+    nick_change_text,
+    role_chairs_nicks,
+    row_event,
+)
 
 MAX_STORED_WARNINGS = 200
 _BATCH = 512
 
-_MESSAGE = re.compile(r"(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?\Z", re.DOTALL)
+# A nick in gavel's own lines: words without ">" and one space between them (a Matrix display name may have spaces,
+# "<Carol Ann>": the transport shows it with one space between words, and a ">" in it as U+203A).
+_NICK = r"[^>\s]+(?: [^>\s]+)*"
+_MESSAGE = re.compile(rf"(\d\d:\d\d:\d\d) <({_NICK})>(?: (.*))?\Z", re.DOTALL)
 _ACTION = re.compile(r"(\d\d:\d\d:\d\d) \* (\S+)(?: (.*))?\Z", re.DOTALL)
 _TIME = r"\[?(\d{1,2}):(\d\d)(?::(\d\d))?\]?"
 _LOOSE_MESSAGE = re.compile(_TIME + r"\s+<[\s@+%&~]?([^>\s]+)>\s?(.*)\Z", re.DOTALL)
 _LOOSE_ACTION = re.compile(_TIME + r"\s+\*\s+(\S+)\s?(.*)\Z", re.DOTALL)
-_NICK_CHANGE = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*)\s+(\S+) is now known as (\S+)\s*\Z")
+_NICK_CHANGE = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*)\s+(\S(?:.*?\S)?) is now known as (\S(?:.*\S)?)\s*\Z")
 _STATUS = re.compile(_TIME + r"\s+(?:-!-|--|\*\*\*|<--|-->)\s")
 # gavel's log line of a Matrix edit or redaction (core/amendments.py): the core applies it again.
 _AMENDMENT = re.compile(
-    r"(\d\d:\d\d:\d\d) -!- (\S+) (\(edited line [1-9]\d{0,8}\): .*|redacted line [1-9]\d{0,8})\Z", re.DOTALL
+    r"(\d\d:\d\d:\d\d) -!- (\S(?:.*?\S)?) (\(edited line [1-9]\d{0,8}\): .*|redacted line [1-9]\d{0,8})\Z", re.DOTALL
 )
+_ROLE_CHAIRS = re.compile(rf"(\d\d:\d\d:\d\d) -!- ({re.escape(ROLE_CHAIRS_PREFIX)}.*)\Z", re.DOTALL)
 _AMENDED_NUMBER = re.compile(
-    rb"^\d\d:\d\d:\d\d -!- \S+ (?:\(edited line ([1-9]\d{0,8})\): |redacted line ([1-9]\d{0,8})\r?$)", re.M
+    rb"^\d\d:\d\d:\d\d -!- \S(?:[^\n]*?\S)? (?:\(edited line ([1-9]\d{0,8})\): |redacted line ([1-9]\d{0,8})\r?$)", re.M
 )
 SCAN_BLOCK = 1 << 20  # bytes read at a time by amended_lines
 LINE_HEAD = 1 << 16  # of a longer line, what amended_lines searches
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
 # Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line).
-_BLOCK_LINE = re.compile(r"^(?:(\d\d:\d\d:\d\d) <([^>\s]+)>(?: (.*))?|(.*))$", re.MULTILINE)
+_BLOCK_LINE = re.compile(rf"^(?:(\d\d:\d\d:\d\d) <({_NICK})>(?: (.*))?|(.*))$", re.MULTILINE)
 _SHORT = 200 - len("00:00:00 <> ")  # nick + text of a message line that cannot be glued lines (see _pieces)
 _GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
 _FILE_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
@@ -109,6 +121,7 @@ class LineParser:
 
     def __init__(self, day: date, report: ReplayReport) -> None:
         self.report = report
+        self._spaced: set[str] = set()  # the nicks with spaces (Matrix display names) said or renamed to so far
         self._set_day(day)
 
     @property
@@ -164,8 +177,11 @@ class LineParser:
         kind = _MESSAGE_KIND
         fromisoformat, short = datetime.fromisoformat, _SHORT
         last, hms, last_stamp, day_iso = self._last, self._hms, self._last_stamp, self._day_iso
+        spaced = self._spaced
         for number, (stamp, nick, said, other) in enumerate(found, first):
             if stamp and len(said) + len(nick) <= short:  # a message on a line too short to hold glued lines
+                if " " in nick:
+                    spaced.add(nick)
                 if stamp != last_stamp:
                     try:
                         moment = fromisoformat(f"{day_iso}T{stamp}+00:00")
@@ -199,21 +215,38 @@ class LineParser:
         match = _MESSAGE.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
+            if " " in nick:
+                self._spaced.add(nick)
             return self._row(_MESSAGE_KIND, stamp, nick, said or "")
         match = _ACTION.match(text)
         if match is not None:
             stamp, nick, said = match.groups()
+            if self._spaced:
+                nick, said = self._actor(text[len("00:00:00 * ") :], nick, said)
             return self._row(_ACTION_KIND, stamp, nick, said or "")
         match = _AMENDMENT.match(text)
         if match is not None:  # an edit or a redaction in a Matrix meeting's log: its line as the core logs it
             stamp, nick, rest = match.groups()
             return self._row(LineKind.NICK, stamp, nick, f"{nick} {rest}")
+        match = _ROLE_CHAIRS.match(text)
+        if match is not None and role_chairs_nicks(match.group(2)) is not None:
+            return self._row(LineKind.NICK, match.group(1), "", match.group(2))  # who chairs by power level (Matrix)
         return self._parse_loose(text, number)
+
+    def _actor(self, rest: str, nick: str, said: str | None) -> tuple[str, str | None]:
+        """Who does an action (``* Carol Ann waves``): the longest nick with spaces met so far that begins the
+        line (a nick and its text are told apart by the nicks the log used before), else its first word."""
+        known = [name for name in self._spaced if rest == name or rest.startswith(name + " ")]
+        if not known:
+            return nick, said
+        actor = max(known, key=len)
+        return actor, rest[len(actor) + 1 :] if len(rest) > len(actor) else None
 
     def _parse_loose(self, text: str, number: int) -> Row:
         match = _NICK_CHANGE.match(text)
         if match is not None:
             hh, mm, ss, old, new = match.groups()
+            self._spaced.update(name for name in (old, new) if " " in name)
             return self._loose_row(LineKind.NICK, hh, mm, ss, old, nick_change_text(old, new))
         match = _LOOSE_MESSAGE.match(text)
         if match is not None:

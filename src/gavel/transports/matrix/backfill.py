@@ -5,6 +5,10 @@ The connection pages backwards from the timeline's ``prev_batch`` with ``/rooms/
 ``since`` token), feeding each answer to a ``Backfill``, which stops at the last event the bot already read in that
 room, at the end of the history, at a garbled answer, or after ``MAX_PAGES`` pages. Its events, oldest first, go
 before the sync's own timeline, through the same path as any synced event.
+
+A homeserver may ignore ``to`` (the spec only asks it to stop there) and page on into what the bot read before the
+gap: a ``Backfill`` stops at the last event the bot read in that room (``Gap.seen``, kept across a restart with the
+sync position), so nothing it read is read twice.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ class Backfill:
             if not isinstance(event, Mapping) or not isinstance(event.get("event_id"), str):
                 continue
             if event["event_id"] == self.gap.seen:
-                return None  # reached what the bot read before the gap
+                return None  # reached what the bot read before the gap (a homeserver that ignores ``to`` goes on)
             self._newest_first.append(event)
         end = answer.get("end") if isinstance(answer, Mapping) else None
         if not chunk or not isinstance(end, str) or end == asked:

@@ -98,8 +98,9 @@ class MatrixConnection:
         checkpoint: Callable[[str], None] | None = None,
         timeline_limit: int = TIMELINE_LIMIT,
     ) -> None:
-        """``since``: the sync token saved by the last run (None: start from now). ``checkpoint(token)`` is called
-        after each sync's events were handed on: the runtime makes them durable, then saves the token.
+        """``since``: the position saved by the last run (``MatrixClient.position()``; None: start from now).
+        ``checkpoint(position)`` is called after each sync's events were handed on: the runtime makes them durable,
+        then saves the position.
         ``timeline_limit``: events of one room per sync (and per page when filling a gap), tests make it small."""
         self.settings = settings
         self.timeline_limit = timeline_limit
@@ -108,7 +109,7 @@ class MatrixConnection:
         self.clock = clock
         self.rng = rng or random.Random()  # noqa: S311 -- jitter, not security
         self.client = MatrixClient(settings.user_id, power_level_chairs=settings.power_level_chairs)
-        self.client.next_batch = since
+        self.client.restore(since)
         self.connected = asyncio.Event()
         self.registered = False
         self._outgoing: dict[str, deque[_Outgoing]] = {}  # room -> what the bot has yet to send there, in order
@@ -229,7 +230,9 @@ class MatrixConnection:
                 # Start from now: what was said before the bot came is not part of any meeting it records (so
                 # the homeserver need not load any history: one timeline event per room).
                 now = await api.create_filter(_filter(1))
-                first = _without_timeline(await api.sync(timeout=0, filter_id=now))
+                first = await api.sync(timeout=0, filter_id=now)
+                for room_id, event_id in _without_timeline(first).items():
+                    self.client.mark_read(room_id, event_id)  # a later gap is filled back to here, no further
             else:
                 # Go on from the saved position: what was said while the bot was down reaches its meetings.
                 first = await api.sync(since=_token(self.client.next_batch), timeout=0, full_state=True, filter_id=live)
@@ -264,7 +267,7 @@ class MatrixConnection:
         for output in self.client.receive_sync(response, filled):
             self._emit(output)
         if self.checkpoint is not None and self.client.next_batch is not None:
-            self.checkpoint(self.client.next_batch)
+            self.checkpoint(self.client.position())
 
     def _emit(self, output: MatrixOutput) -> None:
         if isinstance(output, Invited):
@@ -388,15 +391,19 @@ def _token(value: str | None) -> SyncToken | None:
     return SyncToken(value) if value is not None else None
 
 
-def _without_timeline(response: dict[str, Any]) -> dict[str, Any]:
-    """The first sync's rooms with their state but no timeline (history is not replayed into a meeting)."""
+def _without_timeline(response: dict[str, Any]) -> dict[str, str]:
+    """Make the first sync's rooms keep their state but no timeline (history is not replayed into a meeting); the
+    id of each room's last timeline event (room id -> event id)."""
     rooms = response.get("rooms")
+    last: dict[str, str] = {}
     if isinstance(rooms, dict):
-        for joined in (rooms.get("join") or {}).values():
+        for room_id, joined in (rooms.get("join") or {}).items():
             if isinstance(joined, dict):
                 timeline = joined.get("timeline")
                 events = timeline.get("events") if isinstance(timeline, dict) else None
-                state = [e for e in events or [] if isinstance(e, dict) and "state_key" in e]
-                joined.setdefault("state", {}).setdefault("events", []).extend(state)
+                events = [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
+                joined.setdefault("state", {}).setdefault("events", []).extend(e for e in events if "state_key" in e)
                 joined["timeline"] = {"events": []}
-    return response
+                if events and isinstance(events[-1].get("event_id"), str):
+                    last[room_id] = events[-1]["event_id"]
+    return last

@@ -12,6 +12,7 @@ that an edit comes from the line's own sender).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -70,14 +71,16 @@ class RoomState:
     name: str | None = None
     power: dict[str, int] = field(default_factory=dict)
     default_power: int = 0
-    role_chairs: tuple[str, ...] = ()  # the last RoleChairs told for this room
-    last_event: str | None = None  # the id of the last timeline event read here (where a later gap starts)
+    role_chairs: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # the last RoleChairs told: accounts, nicks
+    applied: set[str] = field(default_factory=set)  # ids of the state events applied here
 
     def nick(self, user_id: str) -> str:
-        """What the minutes call ``user_id`` now: the display name, with the user id while another shares it."""
-        name = self.names.get(user_id) or localpart(user_id)
+        """What the minutes call ``user_id`` now: the display name, with the user id while another shares it. (A
+        ``>`` in it is shown as U+203A, a single right angle quotation mark: the ``.log.txt`` line ``<nick> text``
+        ends the nick at its ``>``.)"""
+        name = self.names.get(user_id) or localpart(user_id) or user_id
         shared = sum(1 for other, shown in self.names.items() if (shown or localpart(other)) == name) > 1
-        return f"{name} ({user_id})" if shared else name
+        return (f"{name} ({user_id})" if shared else name).replace(">", "\u203a")
 
 
 def localpart(user_id: str) -> str:
@@ -117,7 +120,31 @@ class MatrixClient:
         self.wanted = set(rooms)  # room ids the bot serves (aliases resolved by the connection)
         self.rooms: dict[str, RoomState] = {}
         self.next_batch: str | None = None
+        self.read: dict[str, str] = {}  # room id -> the id of the last event read there (where a gap's filling stops)
         self._outputs: list[MatrixOutput] = []
+
+    def position(self) -> str:
+        """Where a restart goes on from: the sync token, then on a second line (JSON) the id of the last event read
+        in each room (where filling a gap after the restart stops, even if the homeserver ignores ``to``)."""
+        last = dict(sorted(self.read.items()))
+        return f"{self.next_batch or ''}\n{json.dumps(last, ensure_ascii=True, separators=(',', ':'))}"
+
+    def restore(self, position: str | None) -> None:
+        """Go on from a saved ``position()`` (or a bare sync token, as older versions saved it); bad text is no
+        position (start from now)."""
+        lines = (position or "").split("\n")
+        self.next_batch = lines[0].strip() or None
+        try:
+            last = json.loads(lines[1]) if len(lines) > 1 else {}
+        except ValueError:
+            last = {}
+        for room_id, event_id in _items(last):
+            if isinstance(event_id, str):
+                self.mark_read(room_id, event_id)
+
+    def mark_read(self, room_id: str, event_id: str) -> None:
+        """Note that the bot read (or chose to skip) event ``event_id`` of ``room_id``."""
+        self.read[room_id] = event_id
 
     def bot_nick(self, room_id: str) -> str:
         room = self.rooms.get(room_id)
@@ -125,8 +152,7 @@ class MatrixClient:
 
     def gaps(self, response: Mapping[str, Any]) -> list[Gap]:
         """The gaps (``limited`` timelines) of a /sync answer not applied yet, in the rooms the bot serves."""
-        seen = {room_id: room.last_event for room_id, room in self.rooms.items() if room.last_event is not None}
-        return gaps(response, self.wanted, seen, self.next_batch)
+        return gaps(response, self.wanted, self.read, self.next_batch)
 
     def receive_sync(
         self, response: Mapping[str, Any], filled: Mapping[str, Backfill] | None = None
@@ -142,6 +168,7 @@ class MatrixClient:
         for room_id, _ in _items(rooms.get("invite")):
             outputs.append(Invited(room_id))
         for room_id, _ in _items(rooms.get("leave")):
+            self.read.pop(room_id, None)
             if self.rooms.pop(room_id, None) is not None:
                 outputs.append(LeftChannel(room_id, "left the room"))
         if isinstance(batch, str):
@@ -174,17 +201,24 @@ class MatrixClient:
                 )
             )
         # The sync's state is the room's as its timeline starts, after the gap: a room the bot knows reads the gap's
-        # events first (its members' changes in their order); a room new to it (a restart) needs that state first.
+        # events first (its members' changes in their order); a room new to it (a restart) takes that state, then
+        # goes back through the gap's state events to the state before them, so that reading the gap's events then
+        # tells its joins, leaves and name changes as they happened.
         if room.names:
             for event in missed:
                 self._timeline_event(room, event, outputs)
             missed = []
         state = joined.get("state")
         last: Mapping[str, Any] | None = None
-        for last in _events(state.get("events") if isinstance(state, Mapping) else None):
-            self._state(room, last, outputs, emit=False)
-        if last is not None:
-            self._role_chairs(room, last, outputs)  # once for the whole state (it may list thousands of members)
+        for event in _events(state.get("events") if isinstance(state, Mapping) else None):
+            if event.get("event_id") not in room.applied:  # (Synapse may send again a state its timeline replaced)
+                last = event
+                self._state(room, event, outputs, emit=False)
+        for event in reversed(missed):
+            self._unwind(room, event)
+        first = missed[0] if missed else last
+        if first is not None:
+            self._role_chairs(room, first, outputs)  # once for the whole state (it may list thousands of members)
         for event in missed:
             self._timeline_event(room, event, outputs)
         for event in _events(timeline.get("events")):
@@ -194,7 +228,7 @@ class MatrixClient:
     def _timeline_event(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput]) -> None:
         event_id = event.get("event_id")
         if isinstance(event_id, str):
-            room.last_event = event_id
+            self.mark_read(room.room_id, event_id)
         if "state_key" in event:
             self._state(room, event, outputs, emit=True)
             if event.get("type") in ("m.room.power_levels", "m.room.member"):
@@ -205,6 +239,9 @@ class MatrixClient:
             outputs += self._redaction(room, event)
 
     def _state(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput], *, emit: bool) -> None:
+        event_id = event.get("event_id")
+        if isinstance(event_id, str):
+            room.applied.add(event_id)
         kind, content = event.get("type"), event.get("content")
         content = content if isinstance(content, Mapping) else {}
         if kind == "m.room.member":
@@ -229,6 +266,15 @@ class MatrixClient:
             default = content.get("users_default")
             room.default_power = default if type(default) is int else 0
 
+    def _unwind(self, room: RoomState, event: Mapping[str, Any]) -> None:
+        """Put back the room's state as it was before the state event ``event``: its ``prev_content`` (which the
+        homeserver adds to ``unsigned``), or no such state when it has none (a member's first join)."""
+        if "state_key" not in event or event.get("type") == "m.room.encryption":
+            return  # (an encrypted room stays refused)
+        unsigned = event.get("unsigned")
+        before = unsigned.get("prev_content") if isinstance(unsigned, Mapping) else None
+        self._state(room, {**event, "content": before if isinstance(before, Mapping) else {}}, [], emit=False)
+
     def _role_chairs(self, room: RoomState, event: Mapping[str, Any], outputs: list[MatrixOutput]) -> None:
         """Tell the members at ``power_level_chairs`` or above when that set changed (power levels, a member who
         joins a room whose default level is that high)."""
@@ -241,9 +287,10 @@ class MatrixClient:
                 user for user in users if user != self.user_id and room.power.get(user, room.default_power) >= threshold
             )
         )
-        if chairs != room.role_chairs:
-            room.role_chairs = chairs
-            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), chairs)))
+        told = (chairs, tuple(room.nick(user) for user in chairs))
+        if told != room.role_chairs:  # a new set, or a new name in it (the log names them)
+            room.role_chairs = told
+            outputs.append(ChannelEvent(room.room_id, RoleChairs(event_time(event), *told)))
 
     def _member(
         self,
@@ -259,7 +306,7 @@ class MatrixClient:
             return
         membership = content.get("membership")
         shown = content.get("displayname")
-        shown = shown.replace("\n", " ")[:256] if isinstance(shown, str) else ""
+        shown = " ".join(shown[:256].split()) if isinstance(shown, str) else ""  # one space between words
         time = event_time(event)
         if membership == "join":
             if user_id in room.names:
