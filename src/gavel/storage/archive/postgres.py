@@ -23,11 +23,12 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
+from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
-from gavel.storage.archive.spool import LineRow, from_micros
-from gavel.storage.archive.tokens import indexed_tsvector, tsvector_of
+from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
@@ -408,17 +409,9 @@ class PostgresArchive(Archive, WebState):
         self._query("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        last_micros, last_time = None, None
-        with (
-            self._conn.cursor() as cursor,
-            cursor.copy(
-                "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length) FROM STDIN"
-            ) as copy,
-        ):
-            for number, when, kind, nick, text, found, size in rows:
-                if when != last_micros:
-                    last_micros, last_time = when, from_micros(when)
-                copy.write_row((meeting_id, number, last_time, kind, nick, text, tsvector_of(found), size))
+        """The batch as one COPY, its data built in one pass (:func:`pg_copy.copy_text`)."""
+        with self._conn.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
+            copy.write(copy_text(meeting_id, rows))
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); the
