@@ -5,7 +5,7 @@ the same, and the fast ``tsvector`` literal equals the reference for every token
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 
 from gavel.storage.archive import open_archive
 from gavel.storage.archive.pg_copy import COPY_LINES, QUICK_POSITIONS, copy_text, escaped, positioned
-from gavel.storage.archive.spool import LineRow, clean, from_micros, micros
+from gavel.storage.archive.spool import LineRow, clean, from_micros
 from gavel.storage.archive.tokens import MAX_LENGTH, tokens, tsvector_of
 
-_FIRST = micros(datetime(1, 1, 1, tzinfo=UTC))
-_LAST = micros(datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC))
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)  # (exact: micros() rounds a float)
+_LAST = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC) - _EPOCH) // timedelta(microseconds=1)
 _KINDS = st.sampled_from(["message", "action", "notice", "event"])
 _TOKEN = st.text(st.characters(categories=["Ll", "Lo", "Nd"]), min_size=1, max_size=8)
 
@@ -94,6 +95,9 @@ def _stored(conn: psycopg.Connection[tuple[object, ...]], meeting_id: int) -> li
 @given(rows=rows_strategy())
 @example(rows=[(1, 0, "message", "ni\tck", "a\\tb \\. c\td\ne\rf \\N", "a tb c d e f n", 7)])
 @example(rows=[(1, 0, "message", "n", "\\.", "", 0), (2, 1, "message", "\\", "\\N", "n", 1)])
+@example(
+    rows=[(1, _FIRST, "message", "n", "", "", 0), (2, -1, "event", "n", "", "", 0), (3, _LAST, "action", "", "", "", 0)]
+)
 def test_copy_text_stores_what_write_row_stores(
     lines_table: psycopg.Connection[tuple[object, ...]], rows: list[LineRow]
 ) -> None:
