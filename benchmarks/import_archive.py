@@ -9,11 +9,12 @@ search timings.
     .venv/bin/python benchmarks/import_archive.py --lines 200000 --jobs 1
     .venv/bin/python benchmarks/import_archive.py --busy             # meetings with ~17% command lines
     .venv/bin/python benchmarks/import_archive.py --lines 30000 --instructions  # valgrind counts, parse and store
+    .venv/bin/python benchmarks/import_archive.py --lines 30000 --instructions --archive postgresql://...  # empty
 
 ``--instructions`` counts the instructions (valgrind's callgrind, stable where times are not on a busy machine)
 of three child processes on the same tree: one that only starts, one that parses every file (as an import
-worker does), one that parses and stores them into a fresh SQLite archive (``--jobs 0``); the differences
-are the parsers' and the writer's instructions per line.
+worker does), one that parses and stores them into a fresh SQLite archive or the empty ``--archive`` (``--jobs 0``);
+the differences are the parsers' and the writer's instructions per line (a PostgreSQL server's are not counted).
 """
 
 from __future__ import annotations
@@ -149,9 +150,10 @@ def sampling(read: Callable[[], float], every: float = 0.1) -> Iterator[None]:
         thread.join()
 
 
-def child(mode: str, tree: Path) -> None:
+def child(mode: str, tree: Path, url: str | None = None) -> None:
     """One measured process: ``idle`` (start and imports only), ``parse`` (every file, in this process) or
-    ``import`` (parse and store into a fresh SQLite archive next to the tree); prints the lines as JSON."""
+    ``import`` (parse and store into ``url``, by default a fresh SQLite archive next to the tree); prints the lines
+    as JSON."""
     logs = find_logs([tree], MEETBOT_LOGS)
     lines = 0
     if mode == "parse":
@@ -160,24 +162,26 @@ def child(mode: str, tree: Path) -> None:
             lines += parsed.lines
             parsed.discard()
     elif mode == "import":
-        with open_archive(f"sqlite://{tree.parent / 'instructions.db'}") as archive:
+        with open_archive(url or f"sqlite://{tree.parent / 'instructions.db'}") as archive:
             lines = import_logs(archive, logs, jobs=0).lines
     print(json.dumps({"mode": mode, "lines": lines}))
 
 
-def instructions(mode: str, tree: Path) -> tuple[int, int]:
+def instructions(mode: str, tree: Path, url: str | None = None) -> tuple[int, int]:
     """Instructions a child runs (valgrind's callgrind counts them) and the lines it handled."""
-    command = [sys.executable, __file__, "--child", mode, str(tree)]
+    command = [sys.executable, __file__, "--child", mode, str(tree), *([url] if url else [])]
     total, printed = count_instructions(command, tree.parent / f"callgrind.{mode}.out")
     return total, json.loads(printed.splitlines()[-1])["lines"]
 
 
-def report_instructions(work: Path, lines: int, busy: bool) -> None:
-    """The parsers' and the writer's instructions per line (start-up and imports subtracted)."""
+def report_instructions(work: Path, lines: int, busy: bool, url: str | None) -> None:
+    """The parsers' and the writer's instructions per line (start-up and imports subtracted); ``url``: the archive
+    to import into (an empty one; by default a fresh SQLite file). PostgreSQL's own instructions are not counted
+    (its backends are other processes), only the writer's."""
     files, lines = generate_tree(work / "tree", lines, busy=busy)
     idle, _ = instructions("idle", work / "tree")
     parse, parsed = instructions("parse", work / "tree")
-    both, stored = instructions("import", work / "tree")
+    both, stored = instructions("import", work / "tree", url)
     assert parsed == stored == lines, (parsed, stored, lines)
     print(
         f"{files} meetings, {lines:,} lines{' (busy)' if busy else ''}: parsing {(parse - idle) / lines:,.0f} "
@@ -187,7 +191,7 @@ def report_instructions(work: Path, lines: int, busy: bool) -> None:
 
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
-        child(sys.argv[2], Path(sys.argv[3]))
+        child(sys.argv[2], Path(sys.argv[3]), *sys.argv[4:5])
         return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lines", type=int, default=1_000_000)
@@ -201,7 +205,7 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="gavel-import-bench-"))
     try:
         if args.instructions:
-            report_instructions(work, args.lines, args.busy)
+            report_instructions(work, args.lines, args.busy, args.archive)
             return
         started = time.perf_counter()
         files, lines = generate_tree(work / "tree", args.lines, busy=args.busy)

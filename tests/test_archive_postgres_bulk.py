@@ -4,7 +4,8 @@ restored when a bulk load ended without building them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +168,7 @@ def test_an_index_build_that_fails_is_a_clear_error_and_done_at_the_next_open(
 ) -> None:
     write_tree(tmp_path / "tree", 2)
 
-    def no_space(conn: psycopg.Connection[Any]) -> None:
+    def no_space(conn: psycopg.Connection[Any], url: str | None = None) -> None:
         raise psycopg.errors.DiskFull("could not extend file: No space left on device")
 
     monkeypatch.setattr(postgres, "_build_line_indexes", no_space)
@@ -192,4 +193,41 @@ def test_a_bulk_load_keeps_the_indexes_when_the_table_stays_busy(pg_archive: Pos
         reader.rollback()
     with pg_archive.bulk_load(1000):
         assert line_indexes(pg_archive.url) == set()
+    assert line_indexes(pg_archive.url) == set(LINE_INDEXES)
+
+
+def test_a_bulk_load_builds_the_btrees_beside_the_gin_index(
+    pg_archive: PostgresArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the end of a bulk load the btree indexes are built on a second connection, in a thread, while the bulk
+    load's own connection builds the GIN index; its last pass then finds nothing left to build."""
+    built: list[tuple[str, str, str]] = []  # (thread, backend pid, index)
+    create = postgres._create_indexes
+
+    def recording(conn: psycopg.Connection[Any], statements: Iterable[str]) -> None:
+        statements = list(statements)
+        missing = set(LINE_INDEXES) - line_indexes(pg_archive.url)
+        pid = str(conn.execute("SELECT pg_backend_pid()").fetchone())
+        built.extend(
+            (threading.current_thread().name, pid, name) for name in missing if LINE_INDEXES[name] in statements
+        )
+        create(conn, statements)
+
+    monkeypatch.setattr(postgres, "_create_indexes", recording)
+    pg_archive.bulk_min_lines = 1
+    with pg_archive.bulk_load(1000):
+        assert line_indexes(pg_archive.url) == set()
+    assert line_indexes(pg_archive.url) == set(LINE_INDEXES)
+    by_index = {name: (thread, pid) for thread, pid, name in built}
+    assert len(built) == len(by_index) == 3  # each index built once
+    gin = by_index.pop("log_lines_search")
+    assert gin[0] == threading.current_thread().name
+    assert {thread for thread, _ in by_index.values()} == {"gavel-index-build"}
+    assert {pid for _, pid in by_index.values()} != {gin[1]}
+
+
+def test_the_gin_connection_builds_what_the_second_one_could_not(pg_archive: PostgresArchive) -> None:
+    with psycopg.connect(pg_archive.url, autocommit=True) as conn:
+        conn.execute(f"DROP INDEX {', '.join(LINE_INDEXES)}")
+        postgres._build_line_indexes(conn, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert line_indexes(pg_archive.url) == set(LINE_INDEXES)

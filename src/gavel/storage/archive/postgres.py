@@ -11,6 +11,7 @@ find the same words.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -23,11 +24,12 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
+from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Matching
-from gavel.storage.archive.spool import LineRow, from_micros
-from gavel.storage.archive.tokens import indexed_tsvector, tsvector_of
+from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
@@ -62,6 +64,8 @@ LINE_INDEXES = {
     "ON log_lines (lower(nick), meeting_id DESC, number DESC)",
 }
 """The log lines' secondary indexes (made by migrations 3 and 7): a bulk load builds them after the lines are in."""
+_GIN_INDEX = "log_lines_search"
+_BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
 _BULK_LOCK_WAIT = "2s"  # how long a bulk load waits for the lines' table before it keeps the indexes instead
 _LINE_INDEXES_SINCE = 7  # the schema version since which the log lines have all of LINE_INDEXES
 BULK_MIN_LINES = 200_000
@@ -272,14 +276,38 @@ def _drop_line_indexes(conn: psycopg.Connection[Any]) -> bool:
     return True
 
 
-def _build_line_indexes(conn: psycopg.Connection[Any]) -> None:
-    """Build the missing log line indexes (in one transaction, with memory enough to build a GIN index in one
-    pass), then refresh the planner's statistics."""
+def _build_line_indexes(conn: psycopg.Connection[Any], url: str | None = None) -> None:
+    """Build the missing log line indexes, then refresh the planner's statistics.
+
+    With ``url``, the btree indexes are built on a second connection while ``conn`` builds the GIN index (PostgreSQL
+    builds a GIN index on one core, and it takes about as long as the two others together): at the end of a bulk load
+    the parsers and the writer are done, so a core would stay idle. Whatever that connection did not build (it could
+    not connect, it failed) is then built on ``conn``, which reports the error if there is one."""
+    if url is not None:
+        side = threading.Thread(target=_build_beside, args=(url, _BTREE_INDEXES), name="gavel-index-build")
+        side.start()
+        try:
+            _create_indexes(conn, [LINE_INDEXES[_GIN_INDEX]])
+        finally:
+            side.join()
+    _create_indexes(conn, LINE_INDEXES.values())
+    conn.execute("ANALYZE log_lines")
+
+
+def _create_indexes(conn: psycopg.Connection[Any], statements: Iterable[str]) -> None:
+    """Run ``CREATE INDEX IF NOT EXISTS`` statements in one transaction, with memory enough to build a GIN index in
+    one pass."""
     with conn.transaction():
         conn.execute("SELECT set_config('maintenance_work_mem', '256MB', true)")
-        for create in LINE_INDEXES.values():
+        for create in statements:
             conn.execute(create)
-    conn.execute("ANALYZE log_lines")
+
+
+def _build_beside(url: str, statements: Sequence[str]) -> None:
+    """:func:`_create_indexes` on a connection of its own (in a thread); an error is left for the caller to meet again
+    (it builds what is missing)."""
+    with suppress(psycopg.Error), psycopg.connect(url, autocommit=True, connect_timeout=30) as conn:
+        _create_indexes(conn, statements)
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
@@ -408,17 +436,9 @@ class PostgresArchive(Archive, WebState):
         self._query("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        last_micros, last_time = None, None
-        with (
-            self._conn.cursor() as cursor,
-            cursor.copy(
-                "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length) FROM STDIN"
-            ) as copy,
-        ):
-            for number, when, kind, nick, text, found, size in rows:
-                if when != last_micros:
-                    last_micros, last_time = when, from_micros(when)
-                copy.write_row((meeting_id, number, last_time, kind, nick, text, tsvector_of(found), size))
+        """The batch as one COPY, its data built in one pass (:func:`pg_copy.copy_text`)."""
+        with self._conn.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
+            copy.write(copy_text(meeting_id, rows))
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); the
@@ -459,7 +479,7 @@ class PostgresArchive(Archive, WebState):
                 yield
             finally:
                 try:
-                    _build_line_indexes(holder)
+                    _build_line_indexes(holder, self.url)
                 except psycopg.Error as error:
                     raise ArchiveError(
                         f"archive {redact(self.url)}: building the log lines' search indexes after the import failed "
