@@ -4,27 +4,34 @@ The bot runs as in production (`python -m gavel run --config FILE`, a child proc
 (tests/homeserver.py: no federation, rate limits raised) that keeps its data in a durable PostgreSQL (tests/pg.py,
 fsync on) as a real host runs it, or with `--database sqlite` in an SQLite file as the test suite's does (Synapse's
 docs call SQLite "for testing only"). One room per meeting. One scripted user per room (plain HTTP, all in this
-process) starts a meeting, then every round says a few chat lines (`--chat`, 3) and one command the bot answers
-(#startvote, #showvote, #endvote, #showvote in turn). Latency is from just before the command's PUT to the moment an
-observer (one more user in every room, one /sync long-poll with an uploaded filter) receives the bot's first notice
-after it. Rounds are paced, each room's phase spread over the interval. At the end every meeting is ended and its
-minutes counted on disk.
+process; it only sends, it never syncs) starts a meeting, then every round says a few chat lines (`--chat`, 3) and one
+command the bot answers (#startvote, #showvote, #endvote, #showvote in turn). Latency is from just before the
+command's PUT to the moment an observer (one more user in every room, one /sync long-poll with an uploaded filter, as
+a chat client's) receives the bot's first notice after it. Rounds are paced, each room's phase spread over the
+interval: by default a command and three chat lines every 10 s in each room, the pace of a busy meeting (a real one has
+a command every ~10-60 s and ~4 chat lines per command; the fixture's, 335 lines in an hour, one command in 40 lines),
+so 50 rooms give 5 commands and 15 chat lines a second. At the end every meeting is ended and its minutes counted.
 
 Next to gavel, the same load runs against a *floor*: a minimal bot (this file, `--floor`, also a child process) that
-syncs with gavel's filter and answers each of those commands with one notice, and logs, journals and renders nothing.
-Both include Synapse's own time to accept a message and wake the syncs that wait for it, which dominates.
+syncs with gavel's filter and answers each of those commands with one notice, and logs, journals and renders nothing;
+and with no bot at all (`none`): what the scripted users and the observer cost Synapse by themselves, so that what
+each bot adds to Synapse's CPU is the difference. Both bots' latencies include Synapse's own time to accept a message
+and wake the syncs that wait for it, which dominates.
 
-Besides latency it prints, per phase, the CPU seconds of the bot, of Synapse and of PostgreSQL's processes, and
-Synapse's requests by who made them (bot, observer, users) with their CPU and database time, read from Synapse's
-access log, and its background processes' CPU (event persistence ...) from its Prometheus metrics: CPU per command
-is far less sensitive to other load on the machine than the latency.
+Besides latency it prints, per phase, the CPU seconds of the bot, of Synapse, of PostgreSQL's processes and of this
+load generator, the load average, Synapse's requests by who made them (bot, observer, users) with their CPU and
+database time, read from Synapse's access log, its background processes' CPU (event persistence ...) and its caches
+that dropped entries for want of room, from its Prometheus metrics: CPU per command is far less sensitive to other
+load on the machine than the latency.
 
-The target's run (issue 11: p99 <= 200 ms with 50 rooms; run it on a quiet machine, ~3 minutes):
+The target's run (issue 11: p99 <= 200 ms with 50 rooms; on a quiet machine, ~7 minutes):
 
-    .venv/bin/python benchmarks/matrix.py                   # 50 rooms, 10 rounds of 2 s, PostgreSQL, then the floor
-    .venv/bin/python benchmarks/matrix.py --database sqlite # the same on SQLite (the figures before 2026-12-07 evening)
-    .venv/bin/python benchmarks/matrix.py --chat 0          # the commands alone: ~40% of Synapse's work per command
-    .venv/bin/python benchmarks/matrix.py --quick           # 10 rooms, 4 rounds
+    .venv/bin/python benchmarks/matrix.py                    # 50 rooms, a command every 10 s each, 10 rounds:
+                                                             # gavel, then the floor, then no bot; PostgreSQL
+    .venv/bin/python benchmarks/matrix.py --interval 2       # the stress load of the figures before 2026-12-07 night
+    .venv/bin/python benchmarks/matrix.py --database sqlite  # Synapse on SQLite
+    .venv/bin/python benchmarks/matrix.py --chat 0           # the commands alone
+    .venv/bin/python benchmarks/matrix.py --quick            # 10 rooms, 4 rounds
 
 It needs `.synapse-venv` with Synapse and psycopg2 (`./scripts/test` installs both) and PostgreSQL's server
 (Debian `postgresql`, which `./scripts/test` installs too).
@@ -55,7 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from gavel.transports.matrix.protocol import sync_filter
 from homeserver import Synapse, synapse_python
 from pg import PostgresServer
-from synapse_costs import background_cpu, costs, difference, table
+from synapse_costs import background_cpu, costs, difference, size_evictions, table
 
 TARGET_P99_MS = 200.0
 COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
@@ -170,6 +177,7 @@ class Load:
         self.rooms: list[str] = []
         self.count = rooms
         self.pending: dict[str, float] = {}  # room -> when its command was sent
+        self.answered: dict[str, asyncio.Event] = {}  # room -> set when the observer saw the bot's reply
         self.latencies: list[float] = []
         self.bot_ids: set[str] = set()
 
@@ -205,18 +213,23 @@ class Load:
                     sent = self.pending.pop(room, None)
                     if sent is not None:
                         self.latencies.append(now - sent)
+                        self.answered[room].set()
 
     async def command(self, index: int, text: str, timeout: float = 15.0) -> None:
+        """Say ``text`` in room ``index`` and wait (at most ``timeout``) until the observer sees the bot answer it;
+        with no bot (``self.bot_ids`` empty) nothing answers and nothing is waited for."""
         room = self.rooms[index]
         if self.clients:
             await self.users[index].typing(room, True)
-        self.pending[room] = time.perf_counter()
+        answered = self.answered[room] = asyncio.Event()
+        if self.bot_ids:
+            self.pending[room] = time.perf_counter()
         await self.users[index].say(room, text)
         if self.clients:
             await self.users[index].typing(room, False)
-        deadline = time.monotonic() + timeout
-        while room in self.pending and time.monotonic() < deadline:  # bounded
-            await asyncio.sleep(0.005)
+        if self.bot_ids:
+            with contextlib.suppress(TimeoutError):  # a lost reply counts as unanswered, not as a failure
+                await asyncio.wait_for(answered.wait(), timeout)
         self.pending.pop(room, None)
 
     async def run(self, rounds: int, interval: float) -> None:
@@ -261,22 +274,30 @@ def write_config(work: Path, synapse: Synapse, rooms: list[str]) -> Path:
 async def phase(
     kind: str, synapse: Synapse, postgres: PostgresServer | None, load: Load, work: Path, rounds: int, interval: float
 ) -> dict[str, Any]:
-    """One run of the load against gavel or the floor: latencies, CPU seconds of the bot, Synapse, PostgreSQL."""
-    name = "meetbot" if kind == "gavel" else "floorbot"
-    token = synapse.register(name + secrets.token_hex(2) if kind != "gavel" else name)
-    bot = Client(load.session, synapse.url, token)
-    me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
-    load.bot_ids, load.latencies = {me}, []
+    """One run of the load against gavel, the floor or no bot ("none": what the users and the observer cost Synapse
+    by themselves): latencies, CPU seconds of the bot, Synapse, PostgreSQL and this load generator."""
     python = sys.executable
+    child: subprocess.Popen[bytes] | None = None
+    me = ""
+    if kind == "none":
+        load.bot_ids = set()
+    else:
+        name = "meetbot" if kind == "gavel" else "floorbot"
+        token = synapse.register(name + secrets.token_hex(2) if kind != "gavel" else name)
+        bot = Client(load.session, synapse.url, token)
+        me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+        load.bot_ids = {me}
+    load.latencies = []
     if kind == "gavel":
         config = write_config(work, synapse, load.rooms)
         env = {**os.environ, "GAVEL_BENCH_TOKEN": token}
         child = subprocess.Popen([python, "-m", "gavel", "run", "--config", str(config)], env=env)
-    else:
+    elif kind == "floor":
         child = subprocess.Popen([python, __file__, "--floor", synapse.url, token, *load.rooms], stdout=subprocess.PIPE)
     try:
-        await wait_joined(bot, load.rooms)
-        await asyncio.sleep(1.0)  # the bot's first sync
+        if child is not None:
+            await wait_joined(bot, load.rooms)
+            await asyncio.sleep(1.0)  # the bot's first sync
         stop = asyncio.Event()
         observer = asyncio.create_task(load.observe(stop))
         await asyncio.sleep(0.5)
@@ -286,16 +307,20 @@ async def phase(
         load.latencies = []
         assert synapse.process is not None
         server = synapse.process.pid
-        log_start, background_before = len(synapse.log()), await background(load.session, synapse)
-        bot_before, synapse_before, started = cpu_seconds(child.pid), cpu_seconds(server), time.monotonic()
-        database_before = database_cpu(postgres)
+        log_start, metrics_before = len(synapse.log()), await metrics(load.session, synapse)
+        bot_before = cpu_seconds(child.pid) if child is not None else 0.0
+        synapse_before, started, loadavg = cpu_seconds(server), time.monotonic(), os.getloadavg()[0]
+        database_before, generator_before = database_cpu(postgres), time.process_time()
         await load.run(rounds, interval)
         took = time.monotonic() - started
-        bot_cpu, synapse_cpu = cpu_seconds(child.pid) - bot_before, cpu_seconds(server) - synapse_before
-        database = database_cpu(postgres) - database_before
+        bot_cpu = cpu_seconds(child.pid) - bot_before if child is not None else 0.0
+        synapse_cpu = cpu_seconds(server) - synapse_before
+        database, generator = database_cpu(postgres) - database_before, time.process_time() - generator_before
         await asyncio.sleep(0.2)  # the last access lines
         spent = costs(synapse.log()[log_start:], lambda user: role(user, me))
-        behind = difference(await background(load.session, synapse), background_before)
+        metrics_after = await metrics(load.session, synapse)
+        behind = difference(background_cpu(metrics_after), background_cpu(metrics_before))
+        evicted = difference(size_evictions(metrics_after), size_evictions(metrics_before))
         latencies = sorted(load.latencies)
         if kind == "gavel":
             for index in range(load.count):
@@ -306,12 +331,16 @@ async def phase(
         stop.set()
         await observer
     finally:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(5)
+        if child is not None:
+            child.send_signal(signal.SIGTERM)
+            try:
+                child.wait(20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait(5)
+    if child is not None:  # a member that no longer syncs still costs Synapse per event (its push rules): leave
+        for room in load.rooms:
+            await bot.call("POST", f"/_matrix/client/v3/rooms/{quote(room)}/leave", {})
     sent = load.count * rounds
     return {
         "kind": kind,
@@ -323,10 +352,13 @@ async def phase(
         "bot_cpu_s": bot_cpu,
         "synapse_cpu_s": synapse_cpu,
         "database_cpu_s": database,
+        "generator_cpu_s": generator,
+        "loadavg": (loadavg, os.getloadavg()[0]),
         "seconds": took,
         "minutes": len(list((work / "out").rglob("*.json"))) if kind == "gavel" else None,
         "costs": spent,
         "background": behind,
+        "evicted": evicted,
     }
 
 
@@ -343,9 +375,10 @@ def database_cpu(postgres: PostgresServer | None) -> float:
     return total
 
 
-async def background(session: aiohttp.ClientSession, synapse: Synapse) -> dict[str, float]:
+async def metrics(session: aiohttp.ClientSession, synapse: Synapse) -> str:
+    """Synapse's Prometheus metrics text (read outside the measured CPU: it takes Synapse ~0.1 s to write)."""
     async with session.get(synapse.metrics_url) as response:
-        return background_cpu(await response.text())
+        return await response.text()
 
 
 def role(user: str, bot: str) -> str:
@@ -374,47 +407,104 @@ def synapse_database(postgres: PostgresServer) -> dict[str, str | int]:
     return {"host": "127.0.0.1", "port": postgres.port, "user": "postgres", "database": "synapse"}
 
 
-async def main(rooms: int, rounds: int, interval: float, floor: bool, database: str, chat: int, clients: bool) -> None:
+async def main(
+    rooms: int,
+    rounds: int,
+    interval: float,
+    bots: list[str],
+    database: str,
+    chat: int,
+    clients: bool,
+    cache_factor: float | None = None,
+) -> None:
     if database == "postgresql":
         check_driver()
     with contextlib.ExitStack() as stack:
         postgres = stack.enter_context(PostgresServer(durable=True)) if database == "postgresql" else None
         synapse = stack.enter_context(
-            Synapse(metrics=True, postgres=synapse_database(postgres) if postgres is not None else None)
+            Synapse(
+                metrics=True,
+                postgres=synapse_database(postgres) if postgres is not None else None,
+                settings=cache_settings(cache_factor),
+            )
         )
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-"))
         async with aiohttp.ClientSession() as session:
             load = Load(synapse, session, rooms, chat, clients)
             await load.prepare()
-            results = [await phase("gavel", synapse, postgres, load, Path(tmp), rounds, interval)]
-            if floor:
-                results.append(await phase("floor", synapse, postgres, load, Path(tmp), rounds, interval))
+            results = [await phase(kind, synapse, postgres, load, Path(tmp), rounds, interval) for kind in bots]
     extra = ", typing and receipts" if clients else ""
     print(
-        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round{extra}); "
-        f"Synapse on {database}"
+        f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round{extra}: "
+        f"{rooms / interval:g} commands/s and {rooms * chat / interval:g} chat lines/s); Synapse on {database}"
+        + (f", its caches {cache_factor:g}x their default sizes" if cache_factor is not None else "")
     )
     for result in results:
-        print(
-            f"{result['kind']:>6}: command->reply p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+        report(result, rooms, database == "postgresql")
+    baseline = next((result for result in results if result["kind"] == "none"), None)
+    if baseline is not None:
+        for result in results:
+            if result is not baseline:
+                print(
+                    f"{result['kind']}'s own cost to Synapse per command, over the run without a bot: "
+                    + added(result, baseline)
+                )
+    if "gavel" in bots:
+        gavel = results[bots.index("gavel")]
+        verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
+        print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
+
+
+def cache_settings(factor: float | None) -> dict[str, Any]:
+    """Synapse's caches ``factor`` times their default sizes: ``caches.global_factor`` (default 0.5) scales them all,
+    the event cache too (``event_cache_size`` 10K x 0.5: 5,120 events); None: the defaults."""
+    return {} if factor is None else {"caches": {"global_factor": 0.5 * factor}}
+
+
+def report(result: dict[str, Any], rooms: int, postgresql: bool) -> None:
+    """Print one phase's figures."""
+    if result["kind"] == "none":
+        answers = "no bot (the users and the observer alone)"
+    else:
+        answers = (
+            f"command->reply p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
             f"max {result['max_ms']:.0f} ms ({result['replies']}/{result['commands']} answered); "
-            f"bot CPU {result['bot_cpu_s']:.1f} s, Synapse CPU {result['synapse_cpu_s']:.1f} s "
-            + (f"+ PostgreSQL {result['database_cpu_s']:.1f} s " if database == "postgresql" else "")
-            + f"over {result['seconds']:.1f} s"
-            + (f"; {result['minutes']}/{rooms} minutes written" if result["minutes"] is not None else "")
+            f"bot CPU {result['bot_cpu_s']:.1f} s,"
         )
-        per_command = 1000 / max(result["commands"], 1)
-        print(
-            f"  per command: Synapse CPU {per_command * result['synapse_cpu_s']:.1f} ms"
-            + (f", PostgreSQL CPU {per_command * result['database_cpu_s']:.1f} ms" if database == "postgresql" else "")
-            + "; Synapse's requests (from its access log):"
-        )
-        print("\n".join(table(result["costs"], result["commands"])))
-        busiest = sorted(result["background"].items(), key=lambda item: -item[1])[:8]
-        print("  its background processes (CPU s): " + ", ".join(f"{name} {cpu:.2f}" for name, cpu in busiest))
-    gavel = results[0]
-    verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
-    print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
+    print(
+        f"{result['kind']:>6}: {answers} Synapse CPU {result['synapse_cpu_s']:.1f} s "
+        + (f"+ PostgreSQL {result['database_cpu_s']:.1f} s " if postgresql else "")
+        + f"over {result['seconds']:.1f} s; load generator {result['generator_cpu_s']:.1f} s"
+        + f"; load average {result['loadavg'][0]:.1f} -> {result['loadavg'][1]:.1f}"
+        + (f"; {result['minutes']}/{rooms} minutes written" if result["minutes"] is not None else "")
+    )
+    per_command = 1000 / max(result["commands"], 1)
+    requests = sum(cost.cpu for cost in result["costs"].values())
+    behind = sum(result["background"].values())
+    print(
+        f"  per command: Synapse CPU {per_command * result['synapse_cpu_s']:.1f} ms"
+        + (f", PostgreSQL CPU {per_command * result['database_cpu_s']:.1f} ms" if postgresql else "")
+        + f"; of Synapse's: requests {per_command * requests:.1f} ms, background processes {per_command * behind:.1f}"
+        + " ms, the rest (outside any request or process: HTTP, the reactor, logging, GC) "
+        + f"{per_command * (result['synapse_cpu_s'] - requests - behind):.1f} ms. Its requests (access log):"
+    )
+    print("\n".join(table(result["costs"], result["commands"])))
+    busiest = sorted(result["background"].items(), key=lambda item: -item[1])[:8]
+    print("  its background processes (CPU s): " + ", ".join(f"{name} {cpu:.2f}" for name, cpu in busiest))
+    evicted = sorted(result["evicted"].items(), key=lambda item: -item[1])[:4]
+    full = ", ".join(f"{name} {count:.0f}" for name, count in evicted)
+    print(
+        "  its caches that dropped entries because they were full: "
+        + (full if full else "none (larger caches, caches.global_factor or event_cache_size, would not help)")
+    )
+
+
+def added(result: dict[str, Any], baseline: dict[str, Any]) -> str:
+    """What ``result``'s bot added to Synapse's (and PostgreSQL's) CPU per command, over the run without a bot."""
+    per = 1000 / max(result["commands"], 1)
+    synapse = per * (result["synapse_cpu_s"] - baseline["synapse_cpu_s"])
+    database = per * (result["database_cpu_s"] - baseline["database_cpu_s"])
+    return f"Synapse {synapse:+.1f} ms, PostgreSQL {database:+.1f} ms"
 
 
 if __name__ == "__main__":
@@ -424,8 +514,19 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rooms", type=int, default=50, help="rooms with a meeting each (default 50)")
     parser.add_argument("--rounds", type=int, default=10, help="commands per room (default 10)")
-    parser.add_argument("--interval", type=float, default=2.0, help="seconds per round (default 2)")
-    parser.add_argument("--no-floor", action="store_true", help="measure gavel only")
+    parser.add_argument(
+        "--interval",
+        type=float,
+        default=10.0,
+        help="seconds per round (default 10: a command and three chat lines every 10 s in each room, the pace of a "
+        "busy meeting; 2 is the stress load of the figures before 2026-12-07 night)",
+    )
+    parser.add_argument(
+        "--bots",
+        default="gavel,floor,none",
+        help="the phases, in order (default gavel,floor,none): gavel, the floor bot, and none (the same load with no "
+        "bot: what the users and the observer cost Synapse by themselves)",
+    )
     parser.add_argument("--quick", action="store_true", help="10 rooms, 4 rounds")
     parser.add_argument(
         "--clients",
@@ -435,6 +536,13 @@ if __name__ == "__main__":
     )
     parser.add_argument(
         "--chat", type=int, default=len(CHAT), help=f"chat lines per room and round (default {len(CHAT)})"
+    )
+    parser.add_argument(
+        "--cache-factor",
+        type=float,
+        default=None,
+        help="Synapse's caches this many times their default sizes (caches.global_factor 0.5 x this; the event cache "
+        "holds 5,120 events by default)",
     )
     parser.add_argument(
         "--database",
@@ -448,4 +556,11 @@ if __name__ == "__main__":
         args.rooms, args.rounds = 10, 4
     if not 0 <= args.chat <= len(CHAT):
         parser.error(f"--chat: 0 to {len(CHAT)} lines")
-    asyncio.run(main(args.rooms, args.rounds, args.interval, not args.no_floor, args.database, args.chat, args.clients))
+    bots = [kind.strip() for kind in args.bots.split(",") if kind.strip()]
+    if not bots or any(kind not in ("gavel", "floor", "none") for kind in bots) or len(set(bots)) != len(bots):
+        parser.error("--bots: a comma-separated list of gavel, floor and none, each at most once")
+    if args.cache_factor is not None and not 0.1 <= args.cache_factor <= 100:
+        parser.error("--cache-factor: 0.1 to 100")
+    asyncio.run(
+        main(args.rooms, args.rounds, args.interval, bots, args.database, args.chat, args.clients, args.cache_factor)
+    )

@@ -84,11 +84,25 @@ _BACKGROUND = ("synapse_background_process_ru_utime_seconds", "synapse_backgroun
 def background_cpu(metrics: str) -> dict[str, float]:
     """CPU seconds by background process (event persistence, notifier, pushers ...) from Synapse's Prometheus
     metrics text: what its requests' log lines do not show."""
+    return _by_name(metrics, _BACKGROUND)
+
+
+def size_evictions(metrics: str) -> dict[str, float]:
+    """Entries each of Synapse's caches dropped because it was full (``caches.global_factor`` and
+    ``event_cache_size`` set how many it holds), from its Prometheus metrics text; invalidations are not counted."""
+    return _by_name(metrics, ("synapse_util_caches_cache_evicted_size",), reason="size")
+
+
+def _by_name(metrics: str, names: tuple[str, ...], **wanted: str) -> dict[str, float]:
+    """The samples of the metrics ``names`` (with or without ``_total``) whose labels include ``wanted``, summed by
+    their ``name`` label; samples whose value is not a number are skipped."""
     found: dict[str, float] = {}
     for sample in _SAMPLE.finditer(metrics):
-        if sample["name"].removesuffix("_total") not in _BACKGROUND:
+        if sample["name"].removesuffix("_total") not in names:
             continue
         labels = dict(_LABEL.findall(sample["labels"] or ""))
+        if any(labels.get(key) != value for key, value in wanted.items()):
+            continue
         try:
             value = float(sample["value"])
         except ValueError:

@@ -42,6 +42,7 @@ if extra.get("metrics_port"):  # Prometheus metrics (per-servlet and background-
     config["listeners"].append({"port": extra["metrics_port"], "bind_addresses": ["127.0.0.1"], "type": "metrics"})
 if extra.get("database"):  # PostgreSQL instead of the generated SQLite file
     config["database"] = {"name": "psycopg2", "args": extra["database"]}
+config.update(extra.get("settings") or {})  # top-level settings of the caller's (the benchmark's cache sizes)
 config["trusted_key_servers"] = []
 config["suppress_key_server_warning"] = True
 config["presence"] = {"enabled": False}
@@ -93,17 +94,20 @@ class Synapse:
         *,
         metrics: bool = False,
         postgres: dict[str, str | int] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> None:
         """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit. ``metrics``: serve
         Prometheus metrics at ``metrics_url``. ``postgres``: keep the data in that PostgreSQL database (psycopg2
         connection arguments: host, port, user, database) instead of an SQLite file; the database must be empty
-        and use the C collation, and Synapse's venv needs ``psycopg2``."""
+        and use the C collation, and Synapse's venv needs ``psycopg2``. ``settings``: top-level keys of
+        homeserver.yaml to set over the generated ones (e.g. ``caches``)."""
         self.message_limit = message_limit
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.metrics_port = _free_port() if metrics else 0
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/_synapse/metrics" if metrics else ""
         self.postgres = postgres
+        self.settings = settings or {}
         self.directory = Path(tempfile.mkdtemp(prefix="gavel-synapse-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.secret = ""
@@ -118,7 +122,7 @@ class Synapse:
         )  # fmt: skip
         subprocess.run(
             [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit),
-             json.dumps({"metrics_port": self.metrics_port, "database": self.postgres})],
+             json.dumps({"metrics_port": self.metrics_port, "database": self.postgres, "settings": self.settings})],
             check=True, timeout=60, cwd=self.directory,
         )  # fmt: skip
         for line in config.read_text(encoding="utf-8").splitlines():

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from synapse_costs import Cost, background_cpu, costs, difference, endpoint, table
+from synapse_costs import Cost, background_cpu, costs, difference, endpoint, size_evictions, table
 
 LOG = """\
 2026-12-07 03:06:20,919 - synapse.access.http.51789 - 643 - INFO - GET-0 - 127.0.0.1 - 51789 - {None} \
@@ -73,3 +73,16 @@ synapse_http_server_response_ru_utime_seconds_total{method="GET",servlet="SyncRe
     later = {"persist_events": 5.0, "notify": 0.001, "new": 0.2}
     assert difference(later, background_cpu(text)) == {"persist_events": 1.0, "new": 0.2}
     assert background_cpu("garbage {{{ \n\n") == {}
+
+
+def test_size_evictions_count_only_entries_dropped_for_room() -> None:
+    text = """\
+synapse_util_caches_cache_evicted_size{name="*getEvent*",reason="size",server_name="gavel.test"} 120.0
+synapse_util_caches_cache_evicted_size{name="*getEvent*",reason="invalidation",server_name="gavel.test"} 7.0
+synapse_util_caches_cache_evicted_size{name="get_users_in_room",reason="time",server_name="gavel.test"} 3.0
+synapse_util_caches_cache_evicted_size{name="get_users_in_room",reason="size",server_name="gavel.test"} 0.0
+synapse_util_caches_cache_evicted_size{name="odd",reason="size"} many
+synapse_util_caches_cache_size{name="*getEvent*",server_name="gavel.test"} 10000.0
+"""
+    assert size_evictions(text) == {"*getEvent*": 120.0, "get_users_in_room": 0.0}
+    assert size_evictions("") == {}
