@@ -9,7 +9,7 @@ pages (the index and series pages), meetings (the minutes and the first 2,000 li
 Prints requests per second, p50/p95/p99/max latency per kind and overall, the errors (any status but 200, or a
 failed connection), the server's CPU time per request (its processes' user + system time over the load: less
 noisy than latencies on a shared machine), the clients' own CPU time per request (they share the two cores with
-the server: ~0.2 ms a request, a few percent of the server's), and the import's rate under the load. Target:
+the server: ~0.3 ms a request, ~5% of the server's), and the import's rate under the load. Target:
 p99 <= 250 ms and no errors. Besides the clients, a prober signs in and out (``/login``, ``/logout``) every half
 second while the import writes, and the slowest of those is printed (with SQLite they once waited for the import's
 write lock).
