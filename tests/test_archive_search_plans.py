@@ -13,8 +13,7 @@ from gavel.storage.archive import Archive, SearchQuery, open_archive
 from gavel.storage.archive import sqlite as sqlite_backend
 from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.query import Term, least_length, parse_query
-from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import Matching
+from gavel.storage.archive.search import Counted, Matching
 from test_archive_search_backends import log
 
 SAID = (
@@ -137,9 +136,9 @@ def test_postgresql_searches_run_with_their_planner_settings_then_reset_them(
         seen: list[dict[str, str]] = []
         matches = archive._matches
 
-        def spying(matching: Matching, limit: int) -> list[Ordered]:
+        def spying(matching: Matching, limit: int, wanted: int) -> Counted:
             seen.append(settings())
-            return matches(matching, limit)
+            return matches(matching, limit, wanted)
 
         monkeypatch.setattr(archive, "_matches", spying)
         assert archive.search(SearchQuery('"release plan"')).total == 3

@@ -14,8 +14,7 @@ from starlette.testclient import TestClient
 
 from conftest import StoreLog
 from gavel.storage.archive import Archive, ArchiveBusyError, SearchQuery, sqlite_path
-from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import Matching
+from gavel.storage.archive.search import Counted, Matching
 from gavel.web.app import create_app
 
 # a statement that runs for seconds: SQLite counts to a hundred million, PostgreSQL sleeps
@@ -35,11 +34,11 @@ def log(*said: str) -> str:
 def slow_counting(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the search's first statement a slow one (then count as usual)."""
     slow = SLOW["sqlite" if sqlite_path(archive.url) is not None else "postgresql"]
-    matches: Callable[[Matching, int], list[Ordered]] = archive._matches
+    matches: Callable[[Matching, int, int], Counted] = archive._matches
 
-    def slow_matches(matching: Matching, limit: int) -> list[Ordered]:
+    def slow_matches(matching: Matching, limit: int, wanted: int) -> Counted:
         archive._query(slow)
-        return matches(matching, limit)
+        return matches(matching, limit, wanted)
 
     monkeypatch.setattr(archive, "_matches", slow_matches)
 

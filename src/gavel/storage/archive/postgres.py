@@ -27,7 +27,7 @@ from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import ITEMS, LINES, Matching
+from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow
 from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
@@ -567,32 +567,42 @@ class PostgresArchive(Archive, WebState):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, alias)
         return alias, where + row_where, params + row_params
 
-    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
+    def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
-        one it reads the GIN index."""
+        one it reads the GIN index. The matches found are counted and ranked by the server: only the count and
+        ``wanted`` rows come back."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
             order, found_order = "l.meeting_id DESC, l.number DESC", "meeting_id DESC, number DESC"
+            rank = "size, meeting_id DESC, line DESC"
         else:
             head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
             order, found_order = "i.id DESC", "id DESC"
+            rank = "size, item DESC"
         if limit > self.sort_limit:
-            # All of them are sorted here when fewer than the limit match; else they are only counted (ranked by
+            # All of them are ranked when fewer than the limit match; else they are only counted (ranked by
             # _ordered_matches): their order does not matter, and a bitmap scan stops at the limit without sorting
             order = found_order = ""
+        columns = "found (size, src, item, meeting_id, line)"
         if any(len(term.words) > 1 for term in matching.terms):
             # A phrase: the planner takes it for as common as its words together and walks the primary key, but
             # only the lines' positions tell, so a rare phrase of common words read every line (2.6 s for "the
             # patch" over 3M lines). All the lines holding its words are read from the GIN index instead (0.5 s).
-            return self._query(
-                f"WITH found AS MATERIALIZED ({head} WHERE {' AND '.join(where)}) "  # noqa: S608
-                f"SELECT * FROM found {found_order and 'ORDER BY ' + found_order} LIMIT ?",
-                [*params, limit],
+            newest = (
+                f"every AS MATERIALIZED ({head} WHERE {' AND '.join(where)}), "  # noqa: S608
+                f"{columns} AS MATERIALIZED (SELECT * FROM every {found_order and 'ORDER BY ' + found_order} LIMIT ?)"
             )
-        return self._query(
-            f"{head} WHERE {' AND '.join(where)} {order and 'ORDER BY ' + order} LIMIT ?", [*params, limit]
+        else:
+            newest = (
+                f"{columns} AS MATERIALIZED ({head} WHERE {' AND '.join(where)} "
+                f"{order and 'ORDER BY ' + order} LIMIT ?)"
+            )
+        rows = self._query(
+            f"WITH {newest} SELECT (SELECT count(*) FROM found), * FROM found ORDER BY {rank} LIMIT ?",  # noqa: S608
+            [*params, limit, wanted],
         )
+        return (rows[0][0] if rows else 0), [row[1:] for row in rows]
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's

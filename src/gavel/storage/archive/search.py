@@ -1,9 +1,10 @@
 """Full-text search over log lines and minutes items, on both backends alike.
 
-Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search reads the matches of
-each kind (log lines, minutes items), newest first, with each text's stored length, up to :data:`SEARCH_CAP` (the
-exact count); when no more match they are sorted here (:mod:`ranking`: shortest first), else the best are read
-in that order from the backend's index of lengths. Rows and snippets are read for one page only.
+Both backends index gavel's own tokens (:mod:`tokens`), so they find the same hits. A search counts the matches of
+each kind (log lines, minutes items), newest first, up to :data:`SEARCH_CAP` (the exact count) in the database;
+when no more match the database ranks them by their stored lengths (:mod:`ranking`: shortest first) and hands back
+the best up to the page asked for, else the best are read in that order from the backend's index of lengths. Rows
+and snippets are read for one page only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ SEARCH_TIMEOUT = 10.0
 """Seconds of database work a search may take before it is stopped."""
 ITEM_KINDS = frozenset(kind.value for kind in ItemKind) | {AGENDUM_KIND}  # agenda titles are items too
 LINES, ITEMS = 0, 1  # what a hit is: a log line or a minutes item
+
+Counted = tuple[int, list[Ordered]]
+"""What :meth:`Searching._matches` finds: how many match (up to a limit), and the best of them in rank order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +73,14 @@ class Searching(Database):
     search_timeout: float = SEARCH_TIMEOUT
 
     @abstractmethod
-    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
-        """The ``limit`` most recently stored matching lines or items (log lines by meeting and number, items by
-        id), newest first, as ``(length, src, id, meeting_id, line)``."""
+    def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
+        """How many lines or items match, counted up to ``limit``, and the best ``wanted`` in rank order
+        (:func:`ranking.order_key`) of the ``limit`` most recently stored of them (log lines by meeting and number,
+        items by id) as ``(length, src, id, meeting_id, line)``. When more than :attr:`sort_limit` match, the
+        list is not used (they are ranked by :meth:`_ordered_matches`) and may be anything.
+
+        The backend counts and ranks them itself: only the count and ``wanted`` rows reach Python (a common word
+        has 10,001 matches to count; made into Python objects, they took most of a search's CPU time)."""
 
     @abstractmethod
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
@@ -143,10 +152,10 @@ class Searching(Database):
             try:
                 for src in kinds:
                     matching = Matching(src, query, terms, scope, since, until)
-                    newest = self._matches(matching, cap + 1)
-                    counted += len(newest)
-                    if newest and offset < cap:
-                        ordered += self._best(matching, newest, wanted)
+                    count, best = self._matches(matching, cap + 1, wanted)
+                    counted += count
+                    if count and offset < cap:
+                        ordered += self._best(matching, count, best, wanted)
             except Exception as error:
                 if self._bad_search(error):
                     return empty
@@ -194,12 +203,12 @@ class Searching(Database):
             )
         return SearchResults(min(counted, cap), page, per_page, tuple(hits), total_capped=counted > cap)
 
-    def _best(self, matching: Matching, found: list[Ordered], wanted: int) -> list[Ordered]:
-        """The first ``wanted`` matches in rank order, given the newest of them (all when no more than the cap):
-        sorted here, or when there are more than :attr:`sort_limit`, read in order from the backend."""
-        if len(found) <= self.sort_limit:
-            found.sort(key=order_key)
-            return found[:wanted]
+    def _best(self, matching: Matching, count: int, best: list[Ordered], wanted: int) -> list[Ordered]:
+        """The first ``wanted`` of ``count`` matches in rank order: ``best`` (what :meth:`_matches` ranked among the
+        newest of them: all when no more than the cap), or when more than :attr:`sort_limit` match, read in order
+        from the backend."""
+        if count <= self.sort_limit:
+            return sorted(best, key=order_key)[:wanted]
         return self._ordered_matches(matching, wanted)
 
     def _search_scope(self, query: SearchQuery) -> SearchScope | None:

@@ -16,7 +16,6 @@ matches newest first by rowid and stops at the cap (see ``Archive.search``).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import time
@@ -32,7 +31,7 @@ from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.search import LINES, Matching
+from gavel.storage.archive.search import LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
@@ -596,40 +595,45 @@ class SqliteArchive(SqliteConnections, Archive):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, "i")
         return "items_fts f CROSS JOIN items i ON i.id = f.rowid", where + row_where, params + row_params
 
-    def _matches(self, matching: Matching, limit: int) -> list[Ordered]:
-        """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters.
+    def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
+        """FTS5 walks the matches by rowid, newest first, and stops after ``limit`` that pass the filters; SQLite
+        counts them and ranks them by length, so only the count and ``wanted`` rows come back.
 
-        When no filter needs the log line, the matches are found from the index alone (its rowids): when more
-        than :attr:`sort_limit` match, their lengths are not needed (they are ranked by :meth:`_ordered_matches`)
-        and are left at 0, which spares reading 10,001 lines; else the lines' lengths are read by rowid (not by
-        asking FTS5 again: a phrase costs it a positional check of every line holding its words)."""
+        When no filter needs the log line, the matches are found from the index alone (its rowids), which come
+        back as one JSON array with their count (10,001 of them as Python objects cost more than the search):
+        when more than :attr:`sort_limit` match, their lengths are not needed (they are ranked by
+        :meth:`_ordered_matches`), which spares reading 10,001 lines; else the lines' lengths are read by rowid
+        (not by asking FTS5 again: a phrase costs it a positional check of every line holding its words)."""
         if matching.src == LINES:
             source, where, params = self._fts_source(matching)
             if " JOIN " not in source:
-                keys = self._query(
-                    f"SELECT f.rowid FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608
-                    "ORDER BY f.rowid DESC LIMIT ?",
+                count, keys = self._query(
+                    "SELECT count(*), json_group_array(id) FROM ("  # noqa: S608
+                    f"SELECT f.rowid AS id FROM {source} WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?)",
                     [*params, limit],
-                )
-                if len(keys) > self.sort_limit:
-                    return [(0, LINES, 0, key >> 32, key & _LINE_MASK) for (key,) in keys]
+                )[0]
+                if not count or count > self.sort_limit:
+                    return count, []
                 # in the rowids' order, one lookup each (measured faster than an IN list, which sorts them first)
                 rows = self._query(
-                    "SELECT l.text_length, l.id FROM json_each(?) j CROSS JOIN log_lines l ON l.id = j.value",
-                    (json.dumps([key for (key,) in keys]),),
+                    "SELECT l.text_length, l.id FROM json_each(?) j CROSS JOIN log_lines l ON l.id = j.value "
+                    "ORDER BY l.text_length, l.id DESC LIMIT ?",
+                    (keys, wanted),
                 )
-                return [(size, LINES, 0, key >> 32, key & _LINE_MASK) for size, key in rows]
+                return count, [(size, LINES, 0, key >> 32, key & _LINE_MASK) for size, key in rows]
         source, where, params = self._fts_source(matching, text=True)
-        columns = (
-            "l.text_length, 0, 0, f.rowid >> 32, f.rowid & 4294967295"
-            if matching.src == LINES
-            else "i.text_length, 1, i.id, i.meeting_id, i.line"
+        if matching.src == LINES:
+            columns = "l.text_length, 0, 0, f.rowid >> 32, f.rowid & 4294967295"
+            rank = "size, meeting_id DESC, line DESC"
+        else:
+            columns, rank = "i.text_length, 1, i.id, i.meeting_id, i.line", "size, item DESC"
+        rows = self._query(
+            f"WITH found (size, src, item, meeting_id, line) AS MATERIALIZED (SELECT {columns} FROM {source} "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY f.rowid DESC LIMIT ?) "
+            f"SELECT (SELECT count(*) FROM found), * FROM found ORDER BY {rank} LIMIT ?",
+            [*params, limit, wanted],
         )
-        return self._query(
-            f"SELECT {columns} FROM {source} WHERE {' AND '.join(where)} "  # noqa: S608
-            "ORDER BY f.rowid DESC LIMIT ?",
-            [*params, limit],
-        )
+        return (rows[0][0] if rows else 0), [row[1:] for row in rows]
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """The matches of each length in turn (the text's length token among the terms), newest first: FTS5 reads
