@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]  # re's own compiler module: what it takes as cased
+import sys
+
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gavel.core import MeetingSettings
-from gavel.core.records import Item, ItemKind, actions_by_person, fold_nick, mentions
+from gavel.core.records import _ODD_CASE, Item, ItemKind, _held_piece, actions_by_person, fold_nick, mentions
 from gavel.render.view import Person, build_view
 from strategies import T0, started
 
@@ -77,9 +80,18 @@ _CASE_TRICKY = st.text(
 )
 
 
+# Names mixing ASCII, uncased (CJK, digits, punctuation) and cased non-ASCII letters, and the letters ignore-case
+# matching treats specially.
+_MIXED = st.text(
+    alphabet="aAiIsSkK1_-. \u0130\u0131\u017f\u212a\u00e9\u00c9\u00fc\u00df\u1e9e\u03a3\u03c3\u03c2\u674e\u96f7",
+    max_size=10,
+)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(_CASE_TRICKY, max_size=4), st.lists(st.one_of(_CASE_TRICKY, st.text(max_size=12)), min_size=1, max_size=4)
+    st.lists(st.one_of(_CASE_TRICKY, _MIXED), max_size=4),
+    st.lists(st.one_of(_CASE_TRICKY, _MIXED, st.text(max_size=12)), min_size=1, max_size=4),
 )
 @example(["\u017f to review"], ["s"])  # long s matches s
 @example(["L\u0130N does it"], ["lin"])  # dotted capital I matches i (and lower() makes it two characters)
@@ -94,6 +106,38 @@ def test_actions_by_person_agrees_with_mentions(texts: list[str], nicks: list[st
         named = {nick for nick in nicks if mentions(item.text, nick)}
         assert {nick for nick, owned in owners.items() if item in owned} == named
         assert (item in unassigned) == (not named)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_MIXED, _MIXED, _MIXED)
+@example("ask Ren\u00c9e", "ren\u00e9e", "")  # cased non-ASCII letters in other cases: the ASCII run "ren" is held
+@example("\u674e\u96f7 to do it", "\u674e\u96f7", "")  # uncased letters: held as they are
+@example("\u212aate to review", "kate", "")  # the Kelvin sign lowers to k
+def test_a_named_nick_leaves_its_held_piece(before: str, name: str, after: str) -> None:
+    """Where ``mentions`` finds a name in a text without _ODD_CASE letters, the text's lower case holds the name's
+    ``_held_piece``: the pre-check that lets ``actions_by_person`` skip the pattern never skips a match."""
+    text = f"{before} {name} {after}"
+    for candidate in (text, before, name.upper(), name.swapcase()):
+        if _ODD_CASE.isdisjoint(candidate) and mentions(candidate, name):
+            assert _held_piece(name) in candidate.lower()
+
+
+def test_held_piece() -> None:
+    assert _held_piece("Ren\u00e9e") == "ren"
+    assert _held_piece("\u00fcn\u00efcode") == "code"
+    assert _held_piece("\u674e\u96f7") == "\u674e\u96f7"
+    assert _held_piece("\u00c9\u00e9") == ""
+
+
+def test_uncased_characters_match_only_themselves() -> None:
+    """``re``'s compiler matches a character it finds uncased (``_sre.unicode_iscased``) only with itself, ignoring
+    case or not: every character that ``_held_piece`` takes as uncased is one."""
+    cased = [
+        hex(code)
+        for code in range(sys.maxunicode + 1)
+        if chr(code).lower() == chr(code) == chr(code).upper() and _sre.unicode_iscased(code)
+    ]
+    assert cased == []
 
 
 def test_actions_by_person_orders_nicks_case_insensitively() -> None:

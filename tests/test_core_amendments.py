@@ -140,6 +140,20 @@ def test_a_redaction_blanks_the_line_and_its_edits_and_drops_its_item_for_good()
     assert redact(session, "$1") == []  # twice: nothing more
 
 
+def test_a_redacted_item_leaves_the_undo_history_too() -> None:
+    """A plain item is its own undo record (meeting.UndoRecord): a redaction takes it out of the history with the
+    item, so each #undo after it takes back the item before, and then there is nothing left to undo."""
+    session = started(account=A)
+    said(session, "alice", "#info first", "$1")
+    said(session, "alice", "#info secret", "$2")
+    said(session, "alice", "#info last", "$3")
+    redact(session, "$2")
+    assert "last" in says(said(session, "alice", "#undo", "$u1"))[0]
+    assert "first" in says(said(session, "alice", "#undo", "$u2"))[0]
+    assert texts(session.meeting) == []
+    assert says(said(session, "alice", "#undo", "$u3")) == ["alice: there is nothing to undo."]
+
+
 def test_a_redacted_topic_hands_its_items_to_the_topic_before() -> None:
     session = started(account=A)
     said(session, "alice", "#topic first", "$t1")

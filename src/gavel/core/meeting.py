@@ -103,9 +103,17 @@ class Undo:
     edited: bool = False  # ``items`` are the items before an edit changed them
 
 
+UndoRecord = Undo | Item
+"""An entry of the undo history: an ``Undo``, or an item alone, which stands for ``Undo(item, item.topic)``: the
+undo of an item that changed neither the topic, a vote nor the agenda (most items: one object less for each)."""
+
+# Read for every item: an enum member read from its class costs ~1,100 instructions, a module constant ~40.
+_TOPIC, _ACTION, _VOTE = ItemKind.TOPIC, ItemKind.ACTION, ItemKind.VOTE
+
+
 def _goes(item: Item, line: int) -> bool:
     """Whether a redaction of ``line`` takes ``item`` (``amendments.without_line``)."""
-    return item.line == line and item.kind is not ItemKind.VOTE
+    return item.line == line and item.kind is not _VOTE
 
 
 class Meeting:
@@ -130,7 +138,7 @@ class Meeting:
         self.votes: list[Vote] = []
         self.open_vote: Vote | None = None
         self.series_open_actions: tuple[OpenAction, ...] = ()  # from earlier meetings, numbered from 1
-        self._undo: list[Undo] = []
+        self._undo: list[UndoRecord] = []
         self.attendance = Attendance()
         self.agenda = Agenda()
         self.queue = SpeakerQueue()  # logged, never minuted, never undone
@@ -564,22 +572,26 @@ class Meeting:
         """Add an item that ``#undo`` can take back; a TOPIC item starts a topic (ending the timebox), a VOTE item
         records ``vote``. ``agenda``: the agenda before a change made with this item (``take_up``)."""
         previous_topic = self.current_topic
-        if kind is ItemKind.TOPIC:
+        if kind is _TOPIC:
             self.current_topic = text
             agenda = agenda or self.agenda.copy()
             self.agenda.start_topic(text, event.time, self.lines)
-        owners = self.owners_of(kind, event.mentions)
-        self.name_owners(owners)
+        owners = self.owners_of(kind, event.mentions) if event.mentions else ()
+        if owners:
+            self.name_owners(owners)
         item = Item(kind, text, event.nick, event.time, self.lines, self.current_topic, ref, owners=owners)
         self.items.append(item)
         if vote is not None:
             self.votes.append(vote)
-        self._undo.append(Undo(item, previous_topic, vote, agenda=agenda))
+        if vote is None and agenda is None and previous_topic == item.topic:
+            self._undo.append(item)  # (an UndoRecord: it stands for Undo(item, item.topic))
+        else:
+            self._undo.append(Undo(item, previous_topic, vote, agenda=agenda))
         return item
 
     def owners_of(self, kind: ItemKind, mentions: tuple[str, ...]) -> tuple[str, ...]:
         """The owners by reference of an item of ``kind`` said naming ``mentions``: an action's, never the bot."""
-        if kind is not ItemKind.ACTION or not mentions:
+        if kind is not _ACTION or not mentions:
             return ()
         return tuple(nick for nick in mentions if not self.is_bot(nick))
 
@@ -634,8 +646,12 @@ class Meeting:
         back, so the undo history drops them too."""
         self.items = amendments.without_line(self.items, line)
         self.current_topic = self.items[-1].topic if self.items else None
-        kept: list[Undo] = []
+        kept: list[UndoRecord] = []
         for undo in self._undo:
+            if isinstance(undo, Item):
+                if not _goes(undo, line):
+                    kept.append(undo)
+                continue
             if undo.item is not None and _goes(undo.item, line):
                 continue
             if undo.items is not None:
@@ -652,7 +668,8 @@ class Meeting:
         """Take back the last change to the minutes (an item, attendance, a correction); None: nothing to undo."""
         if not self._undo:
             return None
-        undo = self._undo.pop()
+        record = self._undo.pop()
+        undo = Undo(record, record.topic) if isinstance(record, Item) else record
         if undo.agenda is not None:
             self._restore_agenda(undo.agenda)
         if undo.attendance is not None:
@@ -664,7 +681,7 @@ class Meeting:
             self.items.pop()
             if undo.vote is not None:
                 self.votes.remove(undo.vote)
-            if undo.item.kind is ItemKind.TOPIC:  # the topic of the item before, which a correction may have changed
+            if undo.item.kind is _TOPIC:  # the topic of the item before, which a correction may have changed
                 self.current_topic = self.items[-1].topic if self.items else undo.previous_topic
         return undo
 

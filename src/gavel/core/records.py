@@ -28,9 +28,15 @@ class ItemKind(enum.Enum):
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
-    """One minutes item. ``line`` is the log line it came from; ``topic`` the topic it falls under."""
+    """One minutes item. ``line`` is the log line it came from; ``topic`` the topic it falls under.
+
+    Treat as immutable (change an item with ``dataclasses.replace``); not ``frozen`` because a busy meeting makes
+    one per command line, and a frozen dataclass of these nine fields costs ~3.7x more to construct (~15,700 against
+    ~4,200 instructions as ``Meeting.add_item`` calls it, counted with valgrind), as for the per-line events
+    (core/events.py).
+    """
 
     kind: ItemKind
     text: str
@@ -90,6 +96,24 @@ def fold_nick(nick: str) -> str:
     return nick.lower().translate(_FOLD)
 
 
+def _held_piece(name: str) -> str:
+    """What the lower case of any text without _ODD_CASE letters that names ``name`` holds: the longest run of its
+    ASCII and uncased characters, lower-cased ("" when it has none).
+
+    Ignoring case, ``re`` matches an uncased character only with itself, and an ASCII one only with itself, its other
+    case, the Kelvin sign or an _ODD_CASE letter; ``lower()`` maps all but those letters to the character's lower
+    case, and keeps each character's place (only U+0130, an _ODD_CASE letter, lowers to two).
+    ``test_a_named_nick_leaves_its_held_piece`` checks it against ``mentions``, and
+    ``test_uncased_characters_match_only_themselves`` that ``re`` takes as uncased every character this does."""
+    runs = [""]
+    for char in name:
+        if char.isascii() or char.lower() == char == char.upper():
+            runs[-1] += char.lower()
+        elif runs[-1]:
+            runs.append("")
+    return max(runs, key=len)
+
+
 def actions_by_person(
     actions: list[Item], nicks: list[str], aliases: Mapping[str, Sequence[str]] | None = None
 ) -> tuple[dict[str, list[Item]], list[Item]]:
@@ -101,21 +125,22 @@ def actions_by_person(
     (case-insensitively) and keeps each person's actions in meeting order.
 
     An ASCII nick made only of nick characters is named exactly where it is a whole run of nick characters in the
-    text (ignoring case), so for a text without _ODD_CASE letters one ``findall`` and a dictionary find all such
-    nicks at once; other nicks, and every nick in other texts, are searched with ``mention_pattern``
+    text (ignoring case), so for a text without _ODD_CASE letters one ``findall`` and a set intersection find all
+    such nicks at once; other nicks, and every nick in other texts, are searched with ``mention_pattern``, in a
+    text without _ODD_CASE letters only when its lower case holds the nick's ``_held_piece``
     (``test_actions_by_person_agrees_with_mentions`` holds the result to ``mentions``).
     """
     ordered = sorted(set(nicks), key=lambda n: (n.lower(), n))
     also = aliases or {}
     names = [(nick, name) for nick in ordered for name in (nick, *also.get(nick, ()))]
     by_word: dict[str, list[str]] = {}  # a lower-cased nick word -> the people it names
-    searched: list[tuple[str, str]] = []  # (person, name) found only by pattern
+    searched: list[tuple[str, str, str]] = []  # (person, name, its _held_piece) found only by pattern
     for nick, name in names:
         lowered = name.lower()
         if name.isascii() and _NICK_WORD.fullmatch(lowered):
             by_word.setdefault(lowered, []).append(nick)
         else:
-            searched.append((nick, name))
+            searched.append((nick, name, _held_piece(name)))
     patterns: dict[str, re.Pattern[str]] = {}  # compiled when first needed (compiling costs more than searching)
     owners: dict[str, list[Item]] = {}
     unassigned: list[Item] = []
@@ -126,9 +151,10 @@ def actions_by_person(
             by_reference = {owner.lower() for owner in action.owners}
             named.update(nick for nick, name in names if name.lower() in by_reference)
         if _ODD_CASE.isdisjoint(text):
-            for word in _NICK_WORD.findall(text.lower()):
-                named.update(by_word.get(word, ()))
-            rest = searched
+            lowered = text.lower()
+            for word in by_word.keys() & _NICK_WORD.findall(lowered):
+                named.update(by_word[word])
+            rest = [(nick, name) for nick, name, piece in searched if piece in lowered]
         else:
             rest = names
         for nick, name in rest:
