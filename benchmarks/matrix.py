@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import contextlib
 import os
 import secrets
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -60,14 +62,16 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from gavel.transports.matrix.protocol import sync_filter
-from homeserver import Synapse, synapse_python
+from homeserver import BOT_HOST_TUNING, Synapse, synapse_python
+from matrix_probe import Probe, Sync, read_probe
 from pg import PostgresServer
-from synapse_costs import background_cpu, costs, difference, size_evictions, table
+from synapse_costs import background_cpu, costs, difference, gc_passes, gc_time, size_evictions, table
 
 TARGET_P99_MS = 200.0
 COMMANDS = ("#startvote Ship it? yes, no", "#showvote", "#endvote", "#showvote")
 CHAT = ("the patch looks good to me ✓", "/me nods", "#info tests pass on the branch")
 TICKS = os.sysconf("SC_CLK_TCK")
+PROBED_GAVEL = Path(__file__).resolve().parent / "matrix_probe.py"  # `python -m gavel` with timestamps
 # The observer's filter, as a chat client's: members loaded lazily, no presence. (The floor bot uses gavel's.)
 OBSERVER_FILTER = {"presence": {"types": []}, "room": {"state": {"lazy_load_members": True}, "timeline": {"limit": 50}}}
 
@@ -93,11 +97,13 @@ class Client:
                 raise RuntimeError(f"{method} {path}: {response.status} {answer}")
             return answer
 
-    async def say(self, room: str, text: str, msgtype: str = "m.text") -> None:
+    async def say(self, room: str, text: str, msgtype: str = "m.text") -> str:
+        """Send a message; its event id."""
         if text.startswith("/me "):
             text, msgtype = text[4:], "m.emote"
         path = f"/_matrix/client/v3/rooms/{quote(room)}/send/m.room.message/{secrets.token_hex(8)}"
-        await self.call("PUT", path, {"msgtype": msgtype, "body": text})
+        answer = await self.call("PUT", path, {"msgtype": msgtype, "body": text})
+        return str(answer.get("event_id", ""))
 
     async def typing(self, room: str, typing: bool) -> None:
         path = f"/_matrix/client/v3/rooms/{quote(room)}/typing/{quote(self.user_id)}"
@@ -146,6 +152,7 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
         await bot.use_filter(sync_filter())  # gavel's
         since = (await bot.sync(None, 0))["next_batch"]
         me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
+        probe = Probe(os.environ["GAVEL_BENCH_PROBE"])
         print("ready", flush=True)
         while not stop.is_set():
             syncing = asyncio.ensure_future(bot.sync(since, 20_000))
@@ -156,14 +163,96 @@ async def floor_bot(url: str, token: str, rooms: list[str]) -> None:
                 break
             stopping.cancel()
             response = syncing.result()
+            probe.synced(response, me)
             since = response["next_batch"]
             for room, event in messages(response):
                 body = event.get("content", {}).get("body", "")
                 if event.get("sender") != me and body.startswith(("#startvote", "#showvote", "#endvote")):
+                    start = time.monotonic()
                     await bot.say(room, "ok", "m.notice")
+                    probe.put(room, start, time.monotonic())
 
 
 # ---------------------------------------------------------------------------- the load
+
+
+@dataclass
+class Timed:
+    """One command's moments (``time.monotonic()``, one clock for every process): before its PUT, its PUT answered,
+    the observer's sync that brought the bot's reply."""
+
+    room: str
+    sent: float
+    accepted: float = 0.0
+    event_id: str = ""
+    seen: float | None = None
+
+
+SEGMENTS = (
+    ("user PUT", "the user's PUT (Synapse accepts and persists the command, wakes the syncs)"),
+    ("to bot", "from the user's PUT to the bot's /sync answer holding the command"),
+    ("bot", "from that answer to the bot's PUT of its reply (journal, fsync, core)"),
+    ("bot PUT", "the bot's PUT (Synapse accepts and persists the reply)"),
+    ("to observer", "from the bot's PUT to the observer's /sync answer holding the reply"),
+)
+
+
+def breakdown(
+    timed: list[Timed], got: dict[str, float], puts: dict[str, list[tuple[float, float]]]
+) -> dict[str, list[float]]:
+    """Seconds of each segment (``SEGMENTS``) for every answered command whose moments are all known, plus "total":
+    the bot's reply is its first send in the room after it got the command."""
+    found: dict[str, list[float]] = {name: [] for name, _ in SEGMENTS}
+    found["total"] = []
+    for command in timed:
+        received = got.get(command.event_id)
+        sends = puts.get(command.room, [])
+        at = bisect.bisect_left(sends, (received, 0.0)) if received is not None else len(sends)
+        if command.seen is None or received is None or at == len(sends):
+            continue
+        start, end = sends[at]
+        moments = (
+            command.accepted - command.sent,
+            received - command.sent,
+            start - received,
+            end - start,
+            command.seen - start,
+        )
+        for (name, _), seconds in zip(SEGMENTS, moments, strict=True):
+            found[name].append(seconds)
+        found["total"].append(command.seen - command.sent)
+    return found
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else float("nan")
+
+
+def breakdown_lines(found: dict[str, list[float]], syncs: list[Sync]) -> list[str]:
+    """The breakdown as printed: each segment's p50 / p99, and its mean over the slowest 1% of commands (where the
+    tail's time goes; the segments of one command overlap only in "user PUT", which "to bot" includes)."""
+    total = found["total"]
+    if not total:
+        return ["  latency breakdown: no command with all its moments known"]
+    slowest = sorted(range(len(total)), key=lambda index: -total[index])[: max(1, len(total) // 100)]
+    lines = [f"  latency breakdown ({len(total)} commands; ms):   p50     p99   slowest 1% (mean)"]
+    for name, meaning in (*SEGMENTS, ("total", "command -> the observer sees the reply")):
+        values = found[name]
+        tail = statistics.fmean(values[index] for index in slowest)
+        lines.append(
+            f"    {name:<12} {1000 * percentile(values, 0.5):>8.0f} {1000 * percentile(values, 0.99):>7.0f} "
+            f"{1000 * tail:>9.0f}   {meaning}"
+        )
+    if syncs:
+        events = sum(count for _, count, _ in syncs)
+        only_own = sum(1 for _, count, own in syncs if count and count == own)
+        empty = sum(1 for _, count, _ in syncs if not count)
+        lines.append(
+            f"  the bot's /syncs: {len(syncs)}, {events / len(syncs):.2f} timeline events each; {only_own} held only "
+            f"its own messages, {empty} no timeline event"
+        )
+    return lines
 
 
 class Load:
@@ -176,7 +265,8 @@ class Load:
         self.users: list[Client] = []
         self.rooms: list[str] = []
         self.count = rooms
-        self.pending: dict[str, float] = {}  # room -> when its command was sent
+        self.pending: dict[str, Timed] = {}  # room -> its command waiting for the bot's reply
+        self.timed: list[Timed] = []  # every command of the phase that a bot should answer
         self.answered: dict[str, asyncio.Event] = {}  # room -> set when the observer saw the bot's reply
         self.latencies: list[float] = []
         self.bot_ids: set[str] = set()
@@ -198,7 +288,7 @@ class Load:
         since = (await self.observer.sync(None, 0))["next_batch"]
         while not stop.is_set():
             response = await self.observer.sync(since, 1000)
-            now = time.perf_counter()
+            now = time.monotonic()
             since = response["next_batch"]
             if self.clients:  # a chat client marks what it showed as read: one receipt per room and sync
                 for room, joined in (response.get("rooms", {}).get("join") or {}).items():
@@ -210,9 +300,10 @@ class Load:
             for room, event in messages(response):
                 content = event.get("content", {})
                 if event.get("sender") in self.bot_ids and content.get("msgtype") == "m.notice":
-                    sent = self.pending.pop(room, None)
-                    if sent is not None:
-                        self.latencies.append(now - sent)
+                    timed = self.pending.pop(room, None)
+                    if timed is not None:
+                        timed.seen = now
+                        self.latencies.append(now - timed.sent)
                         self.answered[room].set()
 
     async def command(self, index: int, text: str, timeout: float = 15.0) -> None:
@@ -222,9 +313,12 @@ class Load:
         if self.clients:
             await self.users[index].typing(room, True)
         answered = self.answered[room] = asyncio.Event()
+        timed = Timed(room, time.monotonic())
         if self.bot_ids:
-            self.pending[room] = time.perf_counter()
-        await self.users[index].say(room, text)
+            self.pending[room] = timed
+            self.timed.append(timed)
+        timed.event_id = await self.users[index].say(room, text)
+        timed.accepted = time.monotonic()
         if self.clients:
             await self.users[index].typing(room, False)
         if self.bot_ids:
@@ -288,12 +382,16 @@ async def phase(
         me = (await bot.call("GET", "/_matrix/client/v3/account/whoami"))["user_id"]
         load.bot_ids = {me}
     load.latencies = []
+    probe = work / f"{kind}.probe"
+    env = {**os.environ, "GAVEL_BENCH_PROBE": str(probe)}
     if kind == "gavel":
         config = write_config(work, synapse, load.rooms)
-        env = {**os.environ, "GAVEL_BENCH_TOKEN": token}
-        child = subprocess.Popen([python, "-m", "gavel", "run", "--config", str(config)], env=env)
+        env["GAVEL_BENCH_TOKEN"] = token
+        child = subprocess.Popen([python, str(PROBED_GAVEL), "run", "--config", str(config)], env=env)
     elif kind == "floor":
-        child = subprocess.Popen([python, __file__, "--floor", synapse.url, token, *load.rooms], stdout=subprocess.PIPE)
+        child = subprocess.Popen(
+            [python, __file__, "--floor", synapse.url, token, *load.rooms], stdout=subprocess.PIPE, env=env
+        )
     try:
         if child is not None:
             await wait_joined(bot, load.rooms)
@@ -304,7 +402,7 @@ async def phase(
         if kind == "gavel":
             for index in range(load.count):
                 await load.command(index, "#startmeeting bench")
-        load.latencies = []
+        load.latencies, load.timed = [], []
         assert synapse.process is not None
         server = synapse.process.pid
         log_start, metrics_before = len(synapse.log()), await metrics(load.session, synapse)
@@ -313,6 +411,7 @@ async def phase(
         database_before, generator_before = database_cpu(postgres), time.process_time()
         await load.run(rounds, interval)
         took = time.monotonic() - started
+        window = (started, started + took)
         bot_cpu = cpu_seconds(child.pid) - bot_before if child is not None else 0.0
         synapse_cpu = cpu_seconds(server) - synapse_before
         database, generator = database_cpu(postgres) - database_before, time.process_time() - generator_before
@@ -321,6 +420,8 @@ async def phase(
         metrics_after = await metrics(load.session, synapse)
         behind = difference(background_cpu(metrics_after), background_cpu(metrics_before))
         evicted = difference(size_evictions(metrics_after), size_evictions(metrics_before))
+        collected = difference(gc_time(metrics_after), gc_time(metrics_before))
+        passes = difference(gc_passes(metrics_after), gc_passes(metrics_before))
         latencies = sorted(load.latencies)
         if kind == "gavel":
             for index in range(load.count):
@@ -342,6 +443,8 @@ async def phase(
         for room in load.rooms:
             await bot.call("POST", f"/_matrix/client/v3/rooms/{quote(room)}/leave", {})
     sent = load.count * rounds
+    got, puts, syncs = read_probe(str(probe))
+    bot_syncs = [sync for sync in syncs if window[0] <= sync[0] <= window[1]]  # the measured rounds' only
     return {
         "kind": kind,
         "replies": len(latencies),
@@ -359,6 +462,9 @@ async def phase(
         "costs": spent,
         "background": behind,
         "evicted": evicted,
+        "gc": {gen: (passes.get(gen, 0.0), seconds) for gen, seconds in sorted(collected.items())},
+        "breakdown": breakdown(load.timed, got, puts) if child is not None else None,
+        "syncs": bot_syncs,
     }
 
 
@@ -416,6 +522,7 @@ async def main(
     chat: int,
     clients: bool,
     cache_factor: float | None = None,
+    tune: tuple[str, ...] = (),
 ) -> None:
     if database == "postgresql":
         check_driver()
@@ -425,7 +532,8 @@ async def main(
             Synapse(
                 metrics=True,
                 postgres=synapse_database(postgres) if postgres is not None else None,
-                settings=cache_settings(cache_factor),
+                settings=tuned_settings(tune) | cache_settings(cache_factor),
+                access_log_only="log" in tune,
             )
         )
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="gavel-matrix-bench-"))
@@ -438,6 +546,7 @@ async def main(
         f"{rooms} rooms, {rounds} rounds of {interval:g} s ({chat} lines and 1 command per room and round{extra}: "
         f"{rooms / interval:g} commands/s and {rooms * chat / interval:g} chat lines/s); Synapse on {database}"
         + (f", its caches {cache_factor:g}x their default sizes" if cache_factor is not None else "")
+        + f"; tuning: {', '.join(tune) or 'none'}"
     )
     for result in results:
         report(result, rooms, database == "postgresql")
@@ -453,6 +562,18 @@ async def main(
         gavel = results[bots.index("gavel")]
         verdict = "meets" if gavel["p99_ms"] <= TARGET_P99_MS else "misses"
         print(f"gavel {verdict} the target p99 <= {TARGET_P99_MS:.0f} ms")
+
+
+TUNINGS = ("log", *BOT_HOST_TUNING)
+DEFAULT_TUNING: tuple[str, ...] = ()
+
+
+def tuned_settings(tune: tuple[str, ...]) -> dict[str, Any]:
+    """homeserver.yaml settings of the named tunings (tests/homeserver.py ``BOT_HOST_TUNING``; "log" is not one)."""
+    settings: dict[str, Any] = {}
+    for name in tune:
+        settings |= BOT_HOST_TUNING.get(name, {})
+    return settings
 
 
 def cache_settings(factor: float | None) -> dict[str, Any]:
@@ -489,8 +610,19 @@ def report(result: dict[str, Any], rooms: int, postgresql: bool) -> None:
         + f"{per_command * (result['synapse_cpu_s'] - requests - behind):.1f} ms. Its requests (access log):"
     )
     print("\n".join(table(result["costs"], result["commands"])))
+    if result["breakdown"] is not None:
+        print("\n".join(breakdown_lines(result["breakdown"], result["syncs"])))
     busiest = sorted(result["background"].items(), key=lambda item: -item[1])[:8]
     print("  its background processes (CPU s): " + ", ".join(f"{name} {cpu:.2f}" for name, cpu in busiest))
+    print(
+        "  its garbage collector: "
+        + (
+            ", ".join(
+                f"generation {gen} {count:.0f} passes {seconds:.2f} s" for gen, (count, seconds) in result["gc"].items()
+            )
+            or "no pass"
+        )
+    )
     evicted = sorted(result["evicted"].items(), key=lambda item: -item[1])[:4]
     full = ", ".join(f"{name} {count:.0f}" for name, count in evicted)
     print(
@@ -545,6 +677,13 @@ if __name__ == "__main__":
         "holds 5,120 events by default)",
     )
     parser.add_argument(
+        "--tune",
+        default=",".join(DEFAULT_TUNING) or "none",
+        help="Synapse's settings for a small homeserver that hosts bots (comma-separated, or none: "
+        f"{', '.join(TUNINGS)}; default {','.join(DEFAULT_TUNING) or 'none'}): see tests/homeserver.py "
+        "BOT_HOST_TUNING; log: INFO for the access log only",
+    )
+    parser.add_argument(
         "--database",
         choices=("postgresql", "sqlite"),
         default="postgresql",
@@ -561,6 +700,19 @@ if __name__ == "__main__":
         parser.error("--bots: a comma-separated list of gavel, floor and none, each at most once")
     if args.cache_factor is not None and not 0.1 <= args.cache_factor <= 100:
         parser.error("--cache-factor: 0.1 to 100")
+    tune = tuple(name.strip() for name in args.tune.split(",") if name.strip() and name.strip() != "none")
+    if any(name not in TUNINGS for name in tune):
+        parser.error(f"--tune: a comma-separated list of {', '.join(TUNINGS)}, or none")
     asyncio.run(
-        main(args.rooms, args.rounds, args.interval, bots, args.database, args.chat, args.clients, args.cache_factor)
+        main(
+            args.rooms,
+            args.rounds,
+            args.interval,
+            bots,
+            args.database,
+            args.chat,
+            args.clients,
+            args.cache_factor,
+            tune,
+        )
     )

@@ -93,9 +93,20 @@ def size_evictions(metrics: str) -> dict[str, float]:
     return _by_name(metrics, ("synapse_util_caches_cache_evicted_size",), reason="size")
 
 
-def _by_name(metrics: str, names: tuple[str, ...], **wanted: str) -> dict[str, float]:
+def gc_time(metrics: str) -> dict[str, float]:
+    """Seconds Synapse spent in the garbage collector's passes so far, by generation ("0", "1", "2"; Synapse runs
+    them itself, at most one per ``gc_min_interval``, when ``gc_thresholds`` are exceeded), from its metrics."""
+    return _by_name(metrics, ("python_gc_time_sum",), key="gen")
+
+
+def gc_passes(metrics: str) -> dict[str, float]:
+    """How many passes the garbage collector made so far, by generation."""
+    return _by_name(metrics, ("python_gc_time_count",), key="gen")
+
+
+def _by_name(metrics: str, names: tuple[str, ...], key: str = "name", **wanted: str) -> dict[str, float]:
     """The samples of the metrics ``names`` (with or without ``_total``) whose labels include ``wanted``, summed by
-    their ``name`` label; samples whose value is not a number are skipped."""
+    their ``key`` label; samples whose value is not a number are skipped."""
     found: dict[str, float] = {}
     for sample in _SAMPLE.finditer(metrics):
         if sample["name"].removesuffix("_total") not in names:
@@ -107,7 +118,7 @@ def _by_name(metrics: str, names: tuple[str, ...], **wanted: str) -> dict[str, f
             value = float(sample["value"])
         except ValueError:
             continue
-        name = labels.get("name", "?")
+        name = labels.get(key, "?")
         found[name] = found.get(name, 0.0) + value
     return found
 

@@ -61,9 +61,40 @@ config["rc_presence"] = {"per_user": dict(lots)}
 if message_limit is not None:  # the rate-limit test's server: the bot's messages are throttled
     config["rc_message"] = {"per_second": message_limit[0], "burst_count": message_limit[1]}
 config["log_config"] = None
+if extra.get("access_log_only"):  # INFO for the access log only: the per-request lines the benchmark reads
+    log_config = path.rsplit("/", 1)[0] + "/log.yaml"
+    precise = "%(asctime)s - %(name)s - %(lineno)d - %(levelname)s - %(request)s - %(message)s"
+    with open(log_config, "w") as stream:
+        yaml.safe_dump({
+            "version": 1, "disable_existing_loggers": False,
+            "formatters": {"precise": {"format": precise}},
+            "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "precise"}},
+            "loggers": {"synapse.access": {"level": "INFO"}},
+            "root": {"level": "WARNING", "handlers": ["console"]},
+        }, stream)
+    config["log_config"] = log_config
 with open(path, "w") as stream:
     yaml.safe_dump(config, stream)
 """
+
+
+# Settings a small homeserver that hosts bots and does not federate may run with, by name (the Matrix benchmark's
+# ``--tune``; what each saved is in the README, "Performance"). "log" is ``Synapse(access_log_only=True)``.
+BOT_HOST_TUNING: dict[str, dict[str, Any]] = {
+    # Federation is off (federation_domain_whitelist: []), yet the main process's federation sender still works out
+    # every new event's destinations (the room's servers, from its state). [] names no sender: nothing is sent.
+    "no-federation-sender": {"federation_sender_instances": []},
+    # Synapse runs the collector itself (at most a pass per 1 s / 10 s / 30 s for generations 0 / 1 / 2); its
+    # full (generation 2) passes go over every live object: this makes them ten times rarer.
+    "gc": {"gc_thresholds": [700, 10, 100]},
+    # No push notifications and no unread counts (badges) for clients: the push rules of every member are no
+    # longer evaluated for every event. A homeserver whose people use phones or badges keeps it on.
+    "no-push": {"push": {"enabled": False}},
+    # Room and user statistics (for the admin API) are not kept up to date.
+    "no-stats": {"stats": {"enabled": False}},
+    # The user directory (searching users by name) is not kept up to date.
+    "no-user-directory": {"user_directory": {"enabled": False}},
+}
 
 
 def synapse_python() -> str:
@@ -95,12 +126,15 @@ class Synapse:
         metrics: bool = False,
         postgres: dict[str, str | int] | None = None,
         settings: dict[str, Any] | None = None,
+        access_log_only: bool = False,
     ) -> None:
         """``message_limit``: ``rc_message`` as (per second, burst) instead of (almost) no limit. ``metrics``: serve
         Prometheus metrics at ``metrics_url``. ``postgres``: keep the data in that PostgreSQL database (psycopg2
         connection arguments: host, port, user, database) instead of an SQLite file; the database must be empty
         and use the C collation, and Synapse's venv needs ``psycopg2``. ``settings``: top-level keys of
-        homeserver.yaml to set over the generated ones (e.g. ``caches``)."""
+        homeserver.yaml to set over the generated ones (e.g. ``caches``, or ``BOT_HOST_TUNING``'s).
+        ``access_log_only``: log at INFO only the access log (a line per request, which ``log()`` returns), the rest
+        from WARNING on (by default every INFO line is written)."""
         self.message_limit = message_limit
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -108,6 +142,7 @@ class Synapse:
         self.metrics_url = f"http://127.0.0.1:{self.metrics_port}/_synapse/metrics" if metrics else ""
         self.postgres = postgres
         self.settings = settings or {}
+        self.access_log_only = access_log_only
         self.directory = Path(tempfile.mkdtemp(prefix="gavel-synapse-"))
         self.process: subprocess.Popen[bytes] | None = None
         self.secret = ""
@@ -122,7 +157,8 @@ class Synapse:
         )  # fmt: skip
         subprocess.run(
             [python, "-c", _OVERRIDES, str(config), str(self.port), json.dumps(self.message_limit),
-             json.dumps({"metrics_port": self.metrics_port, "database": self.postgres, "settings": self.settings})],
+             json.dumps({"metrics_port": self.metrics_port, "database": self.postgres, "settings": self.settings,
+                         "access_log_only": self.access_log_only})],
             check=True, timeout=60, cwd=self.directory,
         )  # fmt: skip
         for line in config.read_text(encoding="utf-8").splitlines():

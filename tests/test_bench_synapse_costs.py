@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
-from synapse_costs import Cost, background_cpu, costs, difference, endpoint, size_evictions, table
+from synapse_costs import Cost, background_cpu, costs, difference, endpoint, gc_passes, gc_time, size_evictions, table
 
 LOG = """\
 2026-12-07 03:06:20,919 - synapse.access.http.51789 - 643 - INFO - GET-0 - 127.0.0.1 - 51789 - {None} \
@@ -86,3 +86,17 @@ synapse_util_caches_cache_size{name="*getEvent*",server_name="gavel.test"} 10000
 """
     assert size_evictions(text) == {"*getEvent*": 120.0, "get_users_in_room": 0.0}
     assert size_evictions("") == {}
+
+
+def test_garbage_collection_time_and_passes_are_read_by_generation() -> None:
+    text = """\
+python_gc_time_bucket{gen="0",le="0.0025"} 40.0
+python_gc_time_count{gen="0"} 41.0
+python_gc_time_sum{gen="0"} 0.125
+python_gc_time_count{gen="2"} 1.0
+python_gc_time_sum{gen="2"} 0.5
+synapse_background_process_ru_utime_seconds_total{name="persist_events"} 3.5
+"""
+    assert gc_time(text) == {"0": 0.125, "2": 0.5}
+    assert gc_passes(text) == {"0": 41.0, "2": 1.0}
+    assert background_cpu(text) == {"persist_events": 3.5}
