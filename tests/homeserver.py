@@ -90,10 +90,9 @@ BOT_HOST_TUNING: dict[str, dict[str, Any]] = {
     # No push notifications and no unread counts (badges) for clients: the push rules of every member are no
     # longer evaluated for every event. A homeserver whose people use phones or badges keeps it on.
     "no-push": {"push": {"enabled": False}},
-    # Room and user statistics (for the admin API) are not kept up to date.
+    # Room and user statistics (for the admin API's room list) are not kept up to date. (The user directory has no
+    # such switch: user_directory.enabled only turns off searching it, its updates go on.)
     "no-stats": {"stats": {"enabled": False}},
-    # The user directory (searching users by name) is not kept up to date.
-    "no-user-directory": {"user_directory": {"enabled": False}},
 }
 
 

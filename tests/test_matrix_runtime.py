@@ -84,3 +84,47 @@ def test_room_ids_with_and_without_a_server_are_taken_and_other_spellings_refuse
     for bad in ("#no-server", "!a b", "room:example.org", "!"):
         with pytest.raises(ConfigError, match="must be a room alias"):
             rooms(bad)
+
+
+def test_the_sync_position_is_saved_after_the_journals_and_never_on_the_way_to_a_reply(tmp_path: Path) -> None:
+    """A sync's position is only noted when its events went through (a save is two fsyncs, which would hold up the
+    replies that sync asked for); it is saved with the next ``save_sync_positions`` (the bot's loop, every second,
+    and at its end), after the journals were made durable."""
+    bot = matrix_bot(tmp_path)
+    connection = bot.connections["m"]
+    assert isinstance(connection, MatrixConnection) and connection.checkpoint is not None
+    connection.say = lambda room, text: None  # type: ignore[method-assign]
+    position = tmp_path / "journal" / "matrix-m.sync"
+    bot._on_output("m", ChannelEvent("!abc:example.org", Message(T0, "Alice", "#startmeeting", "@alice:example.org")))
+    bot._on_output("m", ChannelEvent("!abc:example.org", Message(T0, "Alice", "a chat line", "@alice:example.org")))
+    runtime = bot.runtime("m", "!abc:example.org")
+    assert runtime is not None and runtime.executor.journal is not None and runtime.executor.journal.dirty
+    connection.checkpoint("s1_token\n{}")
+    assert not position.exists()  # not yet: the replies go out first
+    bot.save_sync_positions()
+    assert position.read_text(encoding="ascii") == "s1_token\n{}\n"
+    assert not runtime.executor.journal.dirty  # the journal was made durable (before the position)
+    bot.save_sync_positions()  # nothing new: nothing written
+    assert position.read_text(encoding="ascii") == "s1_token\n{}\n"
+
+
+def test_no_position_is_saved_past_events_that_missed_their_journal(tmp_path: Path) -> None:
+    """A channel whose recording failed holds its account's position back (kept for later); so does a stopping
+    bot, whose syncs' events no longer reach the journals."""
+    bot = matrix_bot(tmp_path)
+    connection = bot.connections["m"]
+    assert isinstance(connection, MatrixConnection) and connection.checkpoint is not None
+    position = tmp_path / "journal" / "matrix-m.sync"
+    runtime = bot.runtime("m", "#weekly-sync:example.org")
+    assert runtime is not None
+    runtime.failed = True
+    connection.checkpoint("s1_token\n{}")
+    bot.save_sync_positions()
+    assert not position.exists()
+    runtime.failed = False
+    bot.save_sync_positions()  # (kept: saved once nothing holds it back)
+    assert position.read_text(encoding="ascii") == "s1_token\n{}\n"
+    bot.stopping = True
+    connection.checkpoint("s2_token\n{}")
+    bot.save_sync_positions()
+    assert position.read_text(encoding="ascii") == "s1_token\n{}\n"

@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gavel.live")
 
 SYNC_INTERVAL = 0.1  # seconds between journal fsyncs while lines arrive
+POSITION_INTERVAL = 1.0  # seconds between saves of a Matrix account's sync position (each is two fsyncs)
 REJOIN_DELAY = 10.0  # seconds before rejoining a channel we were kicked from
 EXIT_RECORDING_FAILED = 75  # EX_TEMPFAIL: the supervisor restarts the bot, and recovery runs
 EXIT_INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug stopped a connection or loop; the supervisor restarts the bot
@@ -223,6 +224,7 @@ class LiveBot:
         self.exit_code = 0
         self.stopping = False
         self._stop = asyncio.Event()
+        self._positions: dict[str, str] = {}  # Matrix account -> its last sync position not saved yet
         for network in config.networks:
             self.connections[network.name] = IrcConnection(
                 _server_settings(config, network),
@@ -248,7 +250,7 @@ class LiveBot:
                 functools.partial(self._on_output, account.name),
                 clock=clock,
                 since=self._saved_sync_token(account.name),
-                checkpoint=functools.partial(self._save_sync_token, account.name),
+                checkpoint=functools.partial(self._note_sync_position, account.name),
             )
             for room in account.rooms:  # keyed by the configured spelling (an alias or an id)
                 self.channels[(account.name, fold_nick(room))] = ChannelRuntime(self, account.name, room)
@@ -265,19 +267,33 @@ class LiveBot:
             return None
         return token or None
 
-    def _save_sync_token(self, account: str, token: str) -> None:  # (token: MatrixClient.position())
-        """After a sync's events went through: make their journals durable, then keep the position (so a restart
-        goes on from there: nothing said while the bot was down is missed, and a repeat is dropped by event id)."""
-        for (name, _), runtime in self.channels.items():
-            if name == account:
-                self._guarded(runtime, runtime.sync)
-                if runtime.failed:
-                    return  # never move past events that did not reach a journal
-        try:
-            write_atomic(self._sync_token_path(account), token + "\n", 0o600, durable=True)
-            fsync_dir(self.journals.root)
-        except OSError as error:
-            log.error("%s: cannot save the sync position: %s", account, error)
+    def _note_sync_position(self, account: str, token: str) -> None:  # (token: MatrixClient.position())
+        """A sync's events went through (into their journals): its position is saved with the next
+        ``save_sync_positions``, never on the way from a sync to the replies. Once the bot is stopping, the events
+        of a sync no longer reach the journals, so its position is not taken."""
+        if not self.stopping:
+            self._positions[account] = token
+
+    def save_sync_positions(self) -> None:
+        """Make the journals durable, then keep each account's last noted position (so a restart goes on from
+        there: nothing said while the bot was down is missed, and what a crash makes the homeserver send again is
+        dropped by event id). Never past events that did not reach a journal: an account with a channel whose
+        recording failed keeps its older position."""
+        for account, token in list(self._positions.items()):
+            for (name, _), runtime in self.channels.items():
+                if name == account:
+                    self._guarded(runtime, runtime.sync)
+                    if runtime.failed:
+                        break
+            else:
+                try:
+                    write_atomic(self._sync_token_path(account), token + "\n", 0o600, durable=True)
+                    fsync_dir(self.journals.root)
+                except OSError as error:
+                    log.error("%s: cannot save the sync position: %s", account, error)
+                    continue
+                if self._positions.get(account) == token:
+                    del self._positions[account]
 
     def runtime(self, network: str, channel: str) -> ChannelRuntime | None:
         connection = self.connections.get(network)
@@ -418,6 +434,8 @@ class LiveBot:
                         runtime.executor.shutdown()
                     except Exception:
                         log.exception("%s %s: cannot close the journal cleanly", runtime.network, runtime.channel)
+                        runtime.failed = True  # (its account's sync position stays where it was)
+            self.save_sync_positions()  # (the journals are closed: durable)
             if self.courier is not None:
                 await self.courier.stop()  # what is left stays in the outbox
             for connection in self.connections.values():
@@ -437,10 +455,15 @@ class LiveBot:
         self._stop.set()
 
     async def _sync_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        saved = loop.time()
         while True:
             await asyncio.sleep(SYNC_INTERVAL)
             for runtime in self.channels.values():
                 self._guarded(runtime, runtime.sync)
+            if self._positions and loop.time() - saved >= POSITION_INTERVAL:
+                saved = loop.time()
+                self.save_sync_positions()
 
     async def _tick_loop(self) -> None:
         while True:
