@@ -565,7 +565,9 @@ async def main(
 
 
 TUNINGS = ("log", *BOT_HOST_TUNING)
-DEFAULT_TUNING: tuple[str, ...] = ()
+# The target's run tunes Synapse as a small private (non-federating) homeserver may; not no-push: its people would
+# lose push notifications and unread counts.
+DEFAULT_TUNING = ("log", "gc", "no-federation-sender", "no-stats")
 
 
 def tuned_settings(tune: tuple[str, ...]) -> dict[str, Any]:
