@@ -21,8 +21,15 @@ and wake the syncs that wait for it, which dominates.
 Besides latency it prints, per phase, the CPU seconds of the bot, of Synapse, of PostgreSQL's processes and of this
 load generator, the load average, Synapse's requests by who made them (bot, observer, users) with their CPU and
 database time, read from Synapse's access log, its background processes' CPU (event persistence ...) and its caches
-that dropped entries for want of room, from its Prometheus metrics: CPU per command is far less sensitive to other
-load on the machine than the latency.
+that dropped entries for want of room and its garbage collector's passes, from its Prometheus metrics: CPU per
+command is far less sensitive to other load on the machine than the latency. And where each command's time went: the
+user's PUT, the wait until the bot's /sync brought the command, the bot's own time until it sends its reply, the
+bot's PUT, the wait until the observer's /sync brought the reply (p50, p99 and the mean of the slowest 1%), from
+timestamps the bots write (gavel runs through benchmarks/matrix_probe.py: `python -m gavel` with two wrappers).
+
+Synapse runs with the settings a small private (non-federating) homeserver may use (``--tune``, tests/homeserver.py
+``BOT_HOST_TUNING``: only its access log at INFO, no federation sender, no room statistics, rarer full collector
+passes); ``--tune none`` runs it untuned, ``--tune log,gc,no-federation-sender,no-stats,no-push`` adds push off.
 
 The target's run (issue 11: p99 <= 200 ms with 50 rooms; on a quiet machine, ~7 minutes):
 
