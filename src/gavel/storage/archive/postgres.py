@@ -62,12 +62,38 @@ LINE_INDEXES = {
     "ON log_lines (text_length, meeting_id DESC, number DESC)",
     "log_lines_by_nick": "CREATE INDEX IF NOT EXISTS log_lines_by_nick "
     "ON log_lines (lower(nick), meeting_id DESC, number DESC)",
+    "line_postings_rank": "CREATE INDEX IF NOT EXISTS line_postings_rank "
+    "ON line_postings (token, text_length, meeting_id DESC, number DESC)",
 }
-"""The log lines' secondary indexes (made by migrations 3 and 7): a bulk load builds them after the lines are in."""
+"""The log lines' secondary indexes (made by migrations 3, 7 and 10): a bulk load builds them after the lines are
+in."""
+NICK_MARK = "@"
+"""A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
+letters and digits)."""
+_POSTINGS = """CREATE TABLE line_postings (
+    token text COLLATE "C" NOT NULL,
+    text_length smallint NOT NULL,
+    meeting_id bigint NOT NULL,
+    number bigint NOT NULL
+) WITH (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0)"""
+"""One row per distinct token of a log line (and one for its nick, :data:`NICK_MARK`): its index in rank order
+(``line_postings_rank``) counts and ranks a word's lines without reading them. Searches read it index-only where
+the visibility map says a page is all visible: autovacuum visits the table after every 100,000 new postings (the
+default waits for 20% of the table), and a bulk load vacuums it when it has built the index."""
+_FILL_POSTINGS = (
+    "INSERT INTO line_postings (token, text_length, meeting_id, number) "  # noqa: S608 -- constants
+    "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
+    "unnest(tsvector_to_array(l.tsv)) AS t (token){where} "
+    f"UNION ALL SELECT '{NICK_MARK}' || lower(l.nick), l.text_length, l.meeting_id, l.number "
+    "FROM log_lines l{where}"
+)
+"""The postings of log lines from their ``tsv`` (the tokens, written by gavel) and their nick."""
+_FILL_POSTINGS_OF_MEETING = _FILL_POSTINGS.format(where=" WHERE l.meeting_id = ?")
 _GIN_INDEX = "log_lines_search"
+_POSTINGS_INDEX = "line_postings_rank"
 _BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
 _BULK_LOCK_WAIT = "2s"  # how long a bulk load waits for the lines' table before it keeps the indexes instead
-_LINE_INDEXES_SINCE = 7  # the schema version since which the log lines have all of LINE_INDEXES
+_LINE_INDEXES_SINCE = 10  # the schema version since which the log lines have all of LINE_INDEXES
 BULK_MIN_LINES = 200_000
 """A bulk load of fewer lines keeps the indexes (building them again would cost more than it saves)."""
 _SET_ITEM_INDEX = "UPDATE items SET tsv = ?::tsvector, text_length = ? WHERE id = ?"
@@ -260,6 +286,17 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    (
+        10,
+        (  # the postings of every log line's tokens and nick: searches count and rank them index-only
+            _POSTINGS,
+            _FILL_POSTINGS.format(where=""),
+            LINE_INDEXES[_POSTINGS_INDEX],
+            # a meeting stored again deletes its postings: they lie together in the table (stored together)
+            "CREATE INDEX line_postings_by_meeting ON line_postings USING brin (meeting_id)",
+            "ANALYZE line_postings",
+        ),
+    ),
 )
 
 
@@ -292,6 +329,7 @@ def _build_line_indexes(conn: psycopg.Connection[Any], url: str | None = None) -
             side.join()
     _create_indexes(conn, LINE_INDEXES.values())
     conn.execute("ANALYZE log_lines")
+    conn.execute("VACUUM (ANALYZE) line_postings")  # all visible: searches read the postings index-only
 
 
 def _create_indexes(conn: psycopg.Connection[Any], statements: Iterable[str]) -> None:
@@ -325,6 +363,9 @@ class PostgresArchive(Archive, WebState):
     migrations = MIGRATIONS
     #: A bulk load of fewer lines keeps the lines' indexes (see :meth:`bulk_load`).
     bulk_min_lines: int = BULK_MIN_LINES
+    #: Searches of log lines read the postings where they can (:meth:`_postings`); off, only the ``tsv`` (the
+    #: reference the tests compare with).
+    use_postings: bool = True
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__(url)
@@ -441,8 +482,10 @@ class PostgresArchive(Archive, WebState):
             copy.write(copy_text(meeting_id, rows))
 
     def _finish_lines(self, meeting_id: int) -> None:
-        """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); the
-        GIN indexes' pending lists are then merged into their trees (:data:`_CLEAN_PENDING`)."""
+        """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); their
+        postings are written from it (:data:`_FILL_POSTINGS`, in the server), and the GIN indexes' pending lists are
+        then merged into their trees (:data:`_CLEAN_PENDING`)."""
+        self._run(_FILL_POSTINGS_OF_MEETING, (meeting_id, meeting_id))
         self._query(_CLEAN_PENDING)
 
     @contextmanager
@@ -511,6 +554,7 @@ class PostgresArchive(Archive, WebState):
 
     def _delete_lines(self, meeting_id: int) -> None:
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
+        self._run("DELETE FROM line_postings WHERE meeting_id = ?", (meeting_id,))
 
     def _index_items(self, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
@@ -567,10 +611,73 @@ class PostgresArchive(Archive, WebState):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, alias)
         return alias, where + row_where, params + row_params
 
+    def _postings(self, matching: Matching) -> tuple[str, list[Any]] | None:
+        """The statement reading the matching log lines from their postings in rank order, as ``(length, 0, 0,
+        meeting_id, number)`` rows (its last parameter, the LIMIT, left out), and its parameters; None when the
+        postings cannot answer (:attr:`use_postings` off, items, a phrase, a prefix, a date filter: the
+        ``tsv`` path then does).
+
+        Each word's postings are read from ``line_postings_rank`` in rank order; the lines holding every one are
+        those whose key (length, meeting, number) is in each word's postings (a line's length is the same for all
+        its words): a merge join or index probes, never a table row."""
+        query = matching.query
+        if (
+            not self.use_postings
+            or matching.src != LINES
+            or query.since is not None
+            or query.until is not None
+            or any(len(term.words) != 1 or term.prefix for term in matching.terms)
+        ):
+            return None
+        tokens = list(dict.fromkeys(term.words[0] for term in matching.terms))
+        joins: list[str] = []
+        params: list[Any] = []
+        for index, token in enumerate(tokens[1:], 1):
+            joins.append(
+                f"JOIN line_postings p{index} ON p{index}.token = ? AND p{index}.text_length = p0.text_length "
+                f"AND p{index}.meeting_id = p0.meeting_id AND p{index}.number = p0.number"
+            )
+            params.append(token)
+        if query.nick is not None:
+            joins.append(
+                "JOIN line_postings n ON n.token = ? || lower(?) AND n.text_length = p0.text_length "
+                "AND n.meeting_id = p0.meeting_id AND n.number = p0.number"
+            )
+            params.extend((NICK_MARK, query.nick))
+        where = ["p0.token = ?", "p0.text_length >= ?"]
+        params.extend((tokens[0], least_length(matching.terms)))
+        scope = matching.scope
+        if scope.where is not None:
+            where.append(f"p0.meeting_id BETWEEN ? AND ? AND p0.meeting_id IN ({scope.where})")
+            params.extend((scope.first, scope.last, *scope.params))
+        return (
+            "SELECT p0.text_length, 0, 0, p0.meeting_id, p0.number FROM line_postings p0 "  # noqa: S608
+            f"{' '.join(joins)} WHERE {' AND '.join(where)} "
+            "ORDER BY p0.text_length, p0.meeting_id DESC, p0.number DESC LIMIT ?",
+            params,
+        )
+
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
         one it reads the GIN index. The matches found are counted and ranked by the server: only the count and
-        ``wanted`` rows come back."""
+        ``wanted`` rows come back. Where the postings can answer (:meth:`_postings`), the first ``limit`` matches in
+        rank order are read from them instead."""
+        postings = self._postings(matching)
+        if postings is not None:
+            sql, params = postings
+            rows = self._query(
+                f"WITH found (size, src, item, meeting_id, line) AS MATERIALIZED ({sql}) "  # noqa: S608
+                "SELECT (SELECT count(*) FROM found), * FROM found ORDER BY size, meeting_id DESC, line DESC LIMIT ?",
+                [*params, limit, wanted],
+            )
+            count = rows[0][0] if rows else 0
+            if count < limit or limit > self.sort_limit:
+                return count, [row[1:] for row in rows]
+            # (the best of the newest ``limit``, which are ranked when the cap is below the sort limit: rare)
+        return self._tsv_matches(matching, limit, wanted)
+
+    def _tsv_matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
+        """:meth:`_matches` from the ``tsv`` column and its GIN index (and the table's other indexes)."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
@@ -606,7 +713,12 @@ class PostgresArchive(Archive, WebState):
 
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
-        ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts."""
+        ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts. Where the postings can
+        answer (:meth:`_postings`), from them."""
+        postings = self._postings(matching)
+        if postings is not None:
+            sql, params = postings
+            return self._query(sql, [*params, limit])
         alias, where, params = self._ts_source(matching)
         where.append(f"{alias}.text_length >= ?")  # shorter texts cannot hold every word: skip them in the index
         params.append(least_length(matching.terms))
