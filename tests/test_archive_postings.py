@@ -75,7 +75,9 @@ QUERY = st.builds(
     series=st.sampled_from([None, None, "one", "two"]),
     nick=st.sampled_from([None, None, *NICKS, "nobody"]),
     kind=st.sampled_from([None, None, "line", "info"]),
-    since=st.sampled_from([None, None, date(2024, 5, 2)]),
+    # whole days, and times inside a meeting (its lines on both sides: each line's time is checked)
+    since=st.sampled_from([None, None, date(2024, 5, 2), START + timedelta(seconds=10)]),
+    until=st.sampled_from([None, None, date(2024, 5, 2), START + timedelta(days=1, seconds=5)]),
     page=st.integers(1, 4),
     per_page=st.sampled_from([1, 3, 20]),
 )

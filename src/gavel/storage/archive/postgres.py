@@ -614,8 +614,8 @@ class PostgresArchive(Archive, WebState):
     def _postings(self, matching: Matching) -> tuple[str, list[Any]] | None:
         """The statement reading the matching log lines from their postings in rank order, as ``(length, 0, 0,
         meeting_id, number)`` rows (its last parameter, the LIMIT, left out), and its parameters; None when the
-        postings cannot answer (:attr:`use_postings` off, items, a phrase, a prefix, a date filter: the
-        ``tsv`` path then does).
+        postings cannot answer (:attr:`use_postings` off, items, a phrase, a prefix: the ``tsv`` path then
+        does).
 
         Each word's postings are read from ``line_postings_rank`` in rank order; the lines holding every one are
         those whose key (length, meeting, number) is in each word's postings (a line's length is the same for all
@@ -624,8 +624,6 @@ class PostgresArchive(Archive, WebState):
         if (
             not self.use_postings
             or matching.src != LINES
-            or query.since is not None
-            or query.until is not None
             or any(len(term.words) != 1 or term.prefix for term in matching.terms)
         ):
             return None
@@ -646,16 +644,50 @@ class PostgresArchive(Archive, WebState):
             params.extend((NICK_MARK, query.nick))
         where = ["p0.token = ?", "p0.text_length >= ?"]
         params.extend((tokens[0], least_length(matching.terms)))
-        scope = matching.scope
-        if scope.where is not None:
-            where.append(f"p0.meeting_id BETWEEN ? AND ? AND p0.meeting_id IN ({scope.where})")
-            params.extend((scope.first, scope.last, *scope.params))
+        where_scope, scope_params = self._posting_scope(matching)
+        where += where_scope
+        params += scope_params
         return (
             "SELECT p0.text_length, 0, 0, p0.meeting_id, p0.number FROM line_postings p0 "  # noqa: S608
             f"{' '.join(joins)} WHERE {' AND '.join(where)} "
             "ORDER BY p0.text_length, p0.meeting_id DESC, p0.number DESC LIMIT ?",
             params,
         )
+
+    def _posting_scope(self, matching: Matching) -> tuple[list[str], list[Any]]:
+        """The conditions on postings ``p0`` of the meetings in scope and of the date filters, and their parameters.
+
+        The meetings' ids are read first and passed as an array: the index is then still read in rank order, the
+        array a filter on its entries, and the walk stops at the LIMIT (with ``IN (SELECT ...)`` the planner
+        joined every posting of the word to the meetings and sorted them: 419 ms instead of 23 for ``the`` in one
+        series). A date filter reads a line's time only in the meetings that have lines on both sides of a bound;
+        the lines of the others are all inside or all outside."""
+        scope, since, until = matching.scope, matching.since, matching.until
+        if scope.where is None and since is None and until is None:
+            return [], []
+        inside = "true"
+        params: list[Any] = []
+        if since is not None:
+            inside += " AND m.first_line_at >= ?"
+            params.append(since)
+        if until is not None:
+            inside += " AND m.last_line_at < ?"
+            params.append(until)
+        sql = f"SELECT m.id, {inside} FROM meetings m"  # noqa: S608
+        if scope.where is not None:
+            sql += f" WHERE m.id IN ({scope.where})"
+            params.extend(scope.params)
+        meetings = self._query(sql, params)
+        whole = [meeting for meeting, all_in in meetings if all_in]
+        edges = [meeting for meeting, all_in in meetings if not all_in]
+        if not edges:
+            return ["p0.meeting_id = ANY(?::bigint[])"], [whole]
+        times = ["l.time >= ?"] * (since is not None) + ["l.time < ?"] * (until is not None)
+        return [
+            "(p0.meeting_id = ANY(?::bigint[]) OR p0.meeting_id = ANY(?::bigint[]) AND EXISTS (SELECT 1 "  # noqa: S608
+            "FROM log_lines l "
+            f"WHERE l.meeting_id = p0.meeting_id AND l.number = p0.number AND {' AND '.join(times)}))"
+        ], [whole, edges, *(bound for bound in (since, until) if bound is not None)]
 
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
