@@ -690,10 +690,10 @@ class PostgresArchive(Archive, WebState):
         ], [whole, edges, *(bound for bound in (since, until) if bound is not None)]
 
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
-        """For a common word the planner walks the table (or its primary key backwards) and stops early, for a rare
-        one it reads the GIN index. The matches found are counted and ranked by the server: only the count and
-        ``wanted`` rows come back. Where the postings can answer (:meth:`_postings`), the first ``limit`` matches in
-        rank order are read from them instead."""
+        """Where the postings can answer (:meth:`_postings`), the first ``limit`` matches in rank order are read from
+        them (index-only), counted and the first ``wanted`` handed back; else (and when ``limit`` matches are found
+        and would be sorted: only with a cap below the sort limit, where the best of the *newest* are wanted) from
+        the ``tsv`` (:meth:`_tsv_matches`)."""
         postings = self._postings(matching)
         if postings is not None:
             sql, params = postings
@@ -709,7 +709,9 @@ class PostgresArchive(Archive, WebState):
         return self._tsv_matches(matching, limit, wanted)
 
     def _tsv_matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
-        """:meth:`_matches` from the ``tsv`` column and its GIN index (and the table's other indexes)."""
+        """:meth:`_matches` from the ``tsv`` column: for a common word the planner walks the table (or its primary
+        key backwards) and stops early, for a rare one it reads the GIN index. The matches found are counted and
+        ranked by the server: only the count and ``wanted`` rows come back."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
             head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
