@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from itertools import pairwise
 from typing import Any
 
 import psycopg
@@ -85,9 +86,14 @@ _FILL_POSTINGS = (
     "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
     "unnest(tsvector_to_array(l.tsv)) AS t (token){where} "
     f"UNION ALL SELECT '{NICK_MARK}' || lower(l.nick), l.text_length, l.meeting_id, l.number "
-    "FROM log_lines l{where}"
+    "FROM log_lines l{where} "
+    "UNION ALL SELECT p.pair, l.text_length, l.meeting_id, l.number FROM log_lines l, LATERAL (SELECT DISTINCT "
+    "a.lexeme || ' ' || b.lexeme AS pair FROM unnest(l.tsv) a, unnest(a.positions) AS ap (at), unnest(l.tsv) b, "
+    "unnest(b.positions) AS bp (at) WHERE bp.at = ap.at + 1) p{where}"
 )
-"""The postings of log lines from their ``tsv`` (the tokens, written by gavel) and their nick."""
+"""The postings of log lines from their ``tsv`` (the tokens, written by gavel), their nick, and each pair of tokens
+next to each other (by the ``tsv``'s positions, as a phrase is matched: the two tokens with a space between, which
+no token holds)."""
 _FILL_POSTINGS_OF_MEETING = _FILL_POSTINGS.format(where=" WHERE l.meeting_id = ?")
 _GIN_INDEX = "log_lines_search"
 _POSTINGS_INDEX = "line_postings_rank"
@@ -485,7 +491,7 @@ class PostgresArchive(Archive, WebState):
         """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); their
         postings are written from it (:data:`_FILL_POSTINGS`, in the server), and the GIN indexes' pending lists are
         then merged into their trees (:data:`_CLEAN_PENDING`)."""
-        self._run(_FILL_POSTINGS_OF_MEETING, (meeting_id, meeting_id))
+        self._run(_FILL_POSTINGS_OF_MEETING, (meeting_id, meeting_id, meeting_id))
         self._query(_CLEAN_PENDING)
 
     @contextmanager
@@ -614,20 +620,22 @@ class PostgresArchive(Archive, WebState):
     def _postings(self, matching: Matching) -> tuple[str, list[Any]] | None:
         """The statement reading the matching log lines from their postings in rank order, as ``(length, 0, 0,
         meeting_id, number)`` rows (its last parameter, the LIMIT, left out), and its parameters; None when the
-        postings cannot answer (:attr:`use_postings` off, items, a phrase, a prefix: the ``tsv`` path then
-        does).
+        postings cannot answer (:attr:`use_postings` off, items, a prefix: the ``tsv`` path then does).
 
         Each word's postings are read from ``line_postings_rank`` in rank order; the lines holding every one are
         those whose key (length, meeting, number) is in each word's postings (a line's length is the same for all
-        its words): a merge join or index probes, never a table row."""
+        its words): a merge join or index probes, never a table row. A phrase is its pairs of words (a phrase of two
+        words: exactly its lines; of more, the lines holding each pair are checked against the phrase on their
+        ``tsv``)."""
         query = matching.query
-        if (
-            not self.use_postings
-            or matching.src != LINES
-            or any(len(term.words) != 1 or term.prefix for term in matching.terms)
-        ):
+        if not self.use_postings or matching.src != LINES or any(term.prefix for term in matching.terms):
             return None
-        tokens = list(dict.fromkeys(term.words[0] for term in matching.terms))
+        wanted: list[str] = []
+        longer = tuple(term for term in matching.terms if len(term.words) > 2)
+        for term in matching.terms:
+            words = term.words
+            wanted += [f"{first} {second}" for first, second in pairwise(words)] or list(words)
+        tokens = list(dict.fromkeys(wanted))
         joins: list[str] = []
         params: list[Any] = []
         for index, token in enumerate(tokens[1:], 1):
@@ -647,6 +655,12 @@ class PostgresArchive(Archive, WebState):
         where_scope, scope_params = self._posting_scope(matching)
         where += where_scope
         params += scope_params
+        if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
+            where.append(
+                "EXISTS (SELECT 1 FROM log_lines l WHERE l.meeting_id = p0.meeting_id AND l.number = p0.number "
+                "AND l.tsv @@ ?::tsquery)"
+            )
+            params.append(tsquery(longer))
         return (
             "SELECT p0.text_length, 0, 0, p0.meeting_id, p0.number FROM line_postings p0 "  # noqa: S608
             f"{' '.join(joins)} WHERE {' AND '.join(where)} "
