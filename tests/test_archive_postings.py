@@ -189,3 +189,15 @@ def test_pages_read_in_rank_order_across_meetings(pg_archive: PostgresArchive) -
             for nick in (None, "bob"):
                 fast, reference = both_ways(pg_archive, SearchQuery(text, page=page, per_page=2, nick=nick))
                 assert fast == reference and fast.hits, (text, page, nick)
+
+
+def test_a_longer_phrase_is_checked_on_the_line(pg_archive: PostgresArchive) -> None:
+    """A line can hold every pair of a phrase of three words or more without the phrase: the pairs only narrow."""
+    said = ["looks good, the patch looks fine", "the patch looks good", "good the patch looks good"]
+    lines = [LogLine(n, START + timedelta(seconds=n), LineKind.MESSAGE, "bob", text) for n, text in enumerate(said, 1)]
+    pg_archive.store(record("one", 0), lines)
+    phrases = {'"the patch looks good"': [2, 3], '"good the patch"': [1, 3], '"patch looks good the"': []}
+    for text, found in phrases.items():
+        fast, reference = both_ways(pg_archive, SearchQuery(text))
+        assert fast == reference, text
+        assert sorted(hit.line for hit in fast.hits) == found, text
