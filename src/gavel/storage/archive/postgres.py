@@ -6,7 +6,8 @@ requests run side by side; transactions on different connections are PostgreSQL'
 
 No text search configuration parses the text: the ``tsvector`` is written by gavel from its own tokens
 (:mod:`tokens`, as SQLite's index is) and queries are ``tsquery`` literals of the same tokens, so both backends
-find the same words.
+find the same words. Searches of log lines read postings of those tokens instead where they can (``line_postings``:
+one row per token, nick and pair of adjacent tokens of a line, indexed in rank order): counted and ranked index-only.
 """
 
 from __future__ import annotations
@@ -77,10 +78,11 @@ _POSTINGS = """CREATE TABLE line_postings (
     meeting_id bigint NOT NULL,
     number bigint NOT NULL
 ) WITH (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0)"""
-"""One row per distinct token of a log line (and one for its nick, :data:`NICK_MARK`): its index in rank order
-(``line_postings_rank``) counts and ranks a word's lines without reading them. Searches read it index-only where
-the visibility map says a page is all visible: autovacuum visits the table after every 100,000 new postings (the
-default waits for 20% of the table), and a bulk load vacuums it when it has built the index."""
+"""One row per distinct token of a log line (one for its nick, :data:`NICK_MARK`, and one per pair of adjacent
+tokens, see :data:`_FILL_POSTINGS`): its index in rank order (``line_postings_rank``) counts and ranks a word's lines
+without reading them. Searches read it index-only where the visibility map says a page is all visible: autovacuum
+visits the table after every 100,000 new postings (the default waits for 20% of the table), and a bulk load vacuums
+it when it has built the index."""
 _FILL_POSTINGS = (
     "INSERT INTO line_postings (token, text_length, meeting_id, number) "  # noqa: S608 -- constants
     "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
@@ -294,7 +296,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     (
         10,
-        (  # the postings of every log line's tokens and nick: searches count and rank them index-only
+        (  # the postings of every log line's tokens, nick and pairs of tokens: searches count and rank them index-only
             _POSTINGS,
             _FILL_POSTINGS.format(where=""),
             LINE_INDEXES[_POSTINGS_INDEX],
