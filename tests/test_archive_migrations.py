@@ -129,7 +129,7 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("DROP TABLE web_secrets", "DROP TABLE web_sessions", "DROP TABLE web_login_failures"),
     ),
     (
-        "text_length",
+        "log_lines ADD COLUMN",  # (the text_length columns)
         (  # back to the engines' own parsers (SQLite: external-content unicode61 tables; PostgreSQL: to_tsvector)
             "SqliteArchive:DROP TABLE log_lines_fts",
             "SqliteArchive:DROP TABLE items_fts",
@@ -160,6 +160,7 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
     ("CREATE TABLE line_relations", ("DROP TABLE line_relations",)),
+    ("CREATE TABLE line_postings", ("PostgresArchive:DROP TABLE line_postings",)),
     (
         "DROP TABLE web_sessions",  # SQLite: the web state back into the archive (its rows are left in the file)
         tuple(

@@ -268,7 +268,7 @@ def test_archives_indexed_by_the_engines_own_parsers_are_upgraded(archive_url: s
     )
     with open_archive(archive_url) as archive:
         store_log(archive, "old.2024-05-01-14.00.log.txt", log(*said))
-    downgrade(archive_url, version_adding(archive_url, "text_length") - 1)  # the index as the engine made it
+    downgrade(archive_url, version_adding(archive_url, "log_lines ADD COLUMN") - 1)  # the index as the engine made it
     if sqlite_path(archive_url) is None:
         with psycopg.connect(archive_url) as pg:  # the engine's parser: no "1000085" nor "script" among the words
             found = pg.execute("SELECT count(*) FROM log_lines WHERE tsv @@ '1000085'::tsquery").fetchone()
