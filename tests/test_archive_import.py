@@ -6,23 +6,18 @@ import os
 import pickle
 import random
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from gavel.app.archiving import archive_record
 from gavel.app.cli import main
 from gavel.app.importer import import_logs, parse_log
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, MeetingRecord, SearchQuery, open_archive
-from gavel.storage.archive import spool as spooling
-from gavel.storage.archive.spool import LineSpool, clean
-from gavel.storage.archive.tokens import length, tokens
+from gavel.storage.archive.spool import LineSpool
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
@@ -292,96 +287,3 @@ def test_import_reads_maubot_spellings_when_asked(tmp_path: Path, archive_url: s
             "import", tmp_path / "tree", "--archive", archive_url, "--jobs", jobs, "--maubot-spellings", "--no-resume"
         )
         assert code == 0 and "2 meeting(s) stored" in err, err
-
-
-# ------------------------------------------------------------------ the spool's UTF-8 rows (SQLite's fast path)
-
-_SPOOL_TEXT = st.text(st.characters(codec="utf-8"), max_size=40)  # any text but lone surrogates
-_SPOOL_LINES = st.lists(
-    st.tuples(st.sampled_from(list(LineKind)), _SPOOL_TEXT, _SPOOL_TEXT, st.integers(0, 10**12)), max_size=30
-)
-
-
-def _reference_rows(made: Sequence[LogLine]) -> list[tuple[object, ...]]:
-    """The rows as defined (spool.LineRow): cleaned texts, their tokens and length, made one line at a time."""
-    return [
-        (
-            line.number,
-            spooling.micros(line.time),
-            line.kind.value,
-            clean(line.nick),
-            clean(line.text),
-            " ".join(tokens(clean(line.text))),
-            length(tokens(clean(line.text))),
-        )
-        for line in made
-    ]
-
-
-def _spooled(made: Sequence[LogLine], memory_limit: int = 1 << 20) -> LineSpool:
-    spool = LineSpool(memory_limit=memory_limit)
-    for line in made:
-        spool.add(line)
-    spool.close()
-    crossed: LineSpool = pickle.loads(pickle.dumps(spool))  # (as it crosses from a parsing process to the writer)
-    return crossed
-
-
-def _log_lines(said: Sequence[tuple[LineKind, str, str, int]]) -> list[LogLine]:
-    start = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
-    return [
-        LogLine(number, start + timedelta(microseconds=offset), kind, nick, text)
-        for number, (kind, nick, text, offset) in enumerate(said, 1)
-    ]
-
-
-@settings(max_examples=200, deadline=None)
-@given(_SPOOL_LINES)
-def test_spool_rows_are_the_reference_rows(said: list[tuple[LineKind, str, str, int]]) -> None:
-    """``batches()`` gives each line as spool.LineRow defines it; ``encoded_batches()`` the same in UTF-8."""
-    made = _log_lines(said)
-    spool = _spooled(made)
-    assert spool.encoded
-    assert rows_of(spool) == _reference_rows(made)
-    encoded = [row for batch in spool.encoded_batches() for row in batch]
-    assert [(*row[:3], *(field.decode() for field in row[3:6]), row[6]) for row in encoded] == _reference_rows(made)
-
-
-def test_a_lone_surrogate_keeps_the_spool_to_its_str_rows() -> None:
-    """A text that is not Unicode (a lone surrogate, possible from JSON) comes back unchanged from ``batches()``,
-    and the spool gives no UTF-8 rows (SQLite refuses such a text, as it did before)."""
-    made = _log_lines([(LineKind.MESSAGE, "al\ud800ice", "bad \udfff text", 0), (LineKind.MESSAGE, "bob", "fine", 1)])
-    spool = _spooled(made)
-    assert not spool.encoded
-    assert rows_of(spool) == _reference_rows(made)
-    with pytest.raises(RuntimeError, match="surrogate"):
-        next(spool.encoded_batches())
-
-
-def _stored_lines(archive: Archive) -> tuple[list[object], list[object]]:
-    """Every stored log line (with the types SQLite stored) and every entry of its full-text index."""
-    with archive._transaction():
-        rows = archive._query(
-            "SELECT id, time, kind, nick, typeof(nick), text, typeof(text), text_length FROM log_lines ORDER BY id"
-        )
-        archive._run("CREATE VIRTUAL TABLE temp.entries USING fts5vocab(main, log_lines_fts, 'instance')")
-        entries = archive._query("SELECT * FROM temp.entries ORDER BY doc, col, offset")
-        archive._run("DROP TABLE temp.entries")
-    return list(rows), list(entries)
-
-
-@settings(max_examples=100, deadline=None)
-@given(_SPOOL_LINES)
-def test_sqlite_stores_the_utf8_rows_as_the_str_rows(said: list[tuple[LineKind, str, str, int]]) -> None:
-    """The SQLite writer's fast path (the spool's UTF-8 rows bound as they are) stores the same lines and index
-    entries as the reference (``store_rows`` of the ``str`` rows of ``batches()``)."""
-    made = _log_lines(said)
-    [parsed] = parse_log(FIXTURE).meetings
-    parsed.spool.discard()
-    record = archive_record(parsed.view)
-    with open_archive("sqlite://:memory:") as fast, open_archive("sqlite://:memory:") as reference:
-        spool = _spooled(made, memory_limit=200)  # (spilled to a file when there is more than a little)
-        fast.store_spooled(record, spool)
-        reference.store_rows(record, spool.batches())
-        spool.discard()
-        assert _stored_lines(fast) == _stored_lines(reference)

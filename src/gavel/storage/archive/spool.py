@@ -4,11 +4,6 @@ A meeting's minutes are known only at its end, but the archive stores the minute
 So while a meeting is parsed its lines go to a :class:`LineSpool`: compact row tuples, marshalled in
 chunks; past ``memory_limit`` bytes the chunks go to a temporary file. A spool is picklable (it
 crosses from an import worker process to the single writer) and is read back chunk by chunk.
-
-The chunks hold each row's nick, text and tokens as UTF-8 (:data:`EncodedRow`), encoded in the parsing process:
-the SQLite writer binds them as they are (SQLite stores UTF-8), where reading ``str`` back made marshal decode
-and create three strings per line and the binding encode the non-ASCII ones again; ``batches()`` gives
-:data:`LineRow` (``str``), the reference, for every other reader.
 """
 
 from __future__ import annotations
@@ -31,14 +26,10 @@ LineRow = tuple[int, int, str, str, str, str, int]
 ``tokens`` and ``length`` being the text's index tokens joined by spaces and their number (:mod:`tokens`): made
 here, so that ``gavel import``'s parsing processes tokenize, not its one writer."""
 
-EncodedRow = tuple[int, int, str, bytes, bytes, bytes, int]
-"""A :data:`LineRow` as a spool keeps it: its nick, text and tokens encoded in UTF-8 (``encoded_batches``)."""
-
 CHUNK_ROWS = 4096
 _KIND_VALUES = {kind: kind.value for kind in LineKind}  # (an enum member's value is slow to read once per line)
 MEMORY_LIMIT = 4 << 20
 _LENGTH = 8
-_LOSSLESS = ("utf-8", "surrogatepass")  # a lone surrogate goes to bytes and back unchanged (see _utf8)
 _CHUNK_TOKENS = ChunkTokens()  # one per process: an import worker's files share their words
 
 
@@ -69,16 +60,14 @@ class LineSpool:
         self.memory_limit = memory_limit
         self.directory = directory
         self._count = 0
-        self._rows: list[EncodedRow] = []
+        self._rows: list[LineRow] = []
         self._chunks: list[bytes] = []
         self._in_memory = 0
         self._path: str | None = None
         self._file: BinaryIO | None = None
         self._last_time: datetime | None = None
         self._last_micros = 0
-        self._replaced: dict[int, EncodedRow] = {}  # lines added already that read otherwise now (redactions)
-        self._nicks: dict[str, bytes] = {}  # each nick encoded once (and marshalled once per chunk, then referred to)
-        self.encoded = True  # False once a text holds a lone surrogate (not UTF-8: see encoded_batches)
+        self._replaced: dict[int, LineRow] = {}  # lines added already that read otherwise now (redactions)
         self._relations: list[LineRelation] = []  # the lines added that relate to others (few: Matrix only)
         self.words: set[str] = set()  # every token of the lines (SQLite lists them for prefix searches)
 
@@ -87,15 +76,8 @@ class LineSpool:
         nick, text = clean(line.nick), clean(line.text)
         found = tokens(text)
         self.words.update(found)
-        self._replaced[line.number] = (
-            line.number,
-            micros(line.time),
-            line.kind.value,
-            self._utf8(nick),
-            self._utf8(text),
-            " ".join(found).encode(),
-            length(found),
-        )
+        row = (line.number, micros(line.time), line.kind.value, nick, text, " ".join(found), length(found))
+        self._replaced[line.number] = row
 
     def add(self, line: LogLine) -> None:
         self.add_rows(line.number, [line.row()])
@@ -114,8 +96,6 @@ class LineSpool:
         add_words = self.words.update
         last_time, last_micros = self._last_time, self._last_micros
         last_kind, last_value = None, ""  # (an enum member hashes in Python: look one up only when it changes)
-        nicks = self._nicks
-        utf8 = self._utf8
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
                 last_time, last_micros = moment, micros(moment)
@@ -125,34 +105,11 @@ class LineSpool:
                 nick, text = clean(nick), clean(text)
             found = tokenize(text)
             add_words(found)
-            encoded_nick = nicks.get(nick)
-            if encoded_nick is None:
-                encoded_nick = nicks[nick] = utf8(nick)
-            # (min(len(found), MAX_LENGTH) is tokens.length, inlined: this runs once per line; tokens are ASCII or
-            # letters and digits, never a surrogate)
-            append(
-                (
-                    number,
-                    last_micros,
-                    last_value,
-                    encoded_nick,
-                    utf8(text),
-                    " ".join(found).encode(),
-                    min(len(found), MAX_LENGTH),
-                )
-            )
+            # (min(len(found), MAX_LENGTH) is tokens.length, inlined: this runs once per line)
+            append((number, last_micros, last_value, nick, text, " ".join(found), min(len(found), MAX_LENGTH)))
         self._last_time, self._last_micros = last_time, last_micros
         if len(rows) >= CHUNK_ROWS:
             self._flush()
-
-    def _utf8(self, text: str) -> bytes:
-        """``text`` in UTF-8; a lone surrogate (which SQLite's binding refuses) is kept as is ("surrogatepass", so
-        that ``batches`` gives the text back unchanged) and the spool is then not :attr:`encoded`."""
-        try:
-            return text.encode()
-        except UnicodeEncodeError:
-            self.encoded = False
-            return text.encode(*_LOSSLESS)
 
     def _flush(self) -> None:
         if not self._rows:
@@ -198,20 +155,6 @@ class LineSpool:
 
     def batches(self) -> Iterator[list[LineRow]]:
         """The lines, in order, one chunk (at most ``CHUNK_ROWS`` rows) at a time."""
-        for rows in self._encoded_batches():
-            yield [
-                (number, time, kind, nick.decode(*_LOSSLESS), text.decode(*_LOSSLESS), found.decode(), size)
-                for number, time, kind, nick, text, found, size in rows
-            ]
-
-    def encoded_batches(self) -> Iterator[list[EncodedRow]]:
-        """:meth:`batches` with each nick, text and tokens in UTF-8 (:data:`EncodedRow`), as the spool holds them;
-        only for an :attr:`encoded` spool (one whose texts all are Unicode: no lone surrogate)."""
-        if not self.encoded:
-            raise RuntimeError("a text holds a lone surrogate: read batches() (which gives it back)")
-        return self._encoded_batches()
-
-    def _encoded_batches(self) -> Iterator[list[EncodedRow]]:
         if self._file is not None or self._rows:
             raise RuntimeError("close() the spool before reading it")
         for rows in self._stored():
@@ -219,7 +162,7 @@ class LineSpool:
                 rows = [self._replaced.get(row[0], row) for row in rows]
             yield rows
 
-    def _stored(self) -> Iterator[list[EncodedRow]]:
+    def _stored(self) -> Iterator[list[LineRow]]:
         if self._path is None:
             for chunk in self._chunks:
                 yield marshal.loads(chunk)  # noqa: S302 -- our own bytes, written just above
@@ -239,7 +182,6 @@ class LineSpool:
         self._chunks = []
         self._rows = []
         self._relations = []
-        self._nicks = {}
         self._count = 0
         self.words = set()
 
@@ -255,7 +197,6 @@ class LineSpool:
             "replaced": self._replaced,
             "relations": self._relations,
             "words": self.words,
-            "encoded": self.encoded,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -267,8 +208,6 @@ class LineSpool:
         self._replaced = state.get("replaced", {})
         self._relations = state.get("relations", [])
         self.words = state.get("words", set())
-        self.encoded = state.get("encoded", True)
-        self._nicks = {}
         self._in_memory = sum(len(chunk) for chunk in self._chunks)
         self._path = state["path"]
         self._file = None

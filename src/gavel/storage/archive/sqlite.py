@@ -32,9 +32,8 @@ from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pool import ConnectionPool
 from gavel.storage.archive.query import Term, fts5_query, least_length
 from gavel.storage.archive.ranking import Ordered
-from gavel.storage.archive.record import MeetingRecord
 from gavel.storage.archive.search import LINES, Counted, Matching
-from gavel.storage.archive.spool import EncodedRow, LineRow, LineSpool, clean
+from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.store import ItemRow
@@ -425,23 +424,11 @@ class SqliteArchive(SqliteConnections, Archive):
         """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        self._insert_rows(meeting_id, rows)
-
-    def _store_spooled(self, record: MeetingRecord, spool: LineSpool) -> int:
-        """The spool's rows as it holds them (UTF-8: nothing decoded here, nothing encoded again by the binding),
-        unless a text of it is not Unicode (a lone surrogate: then as :meth:`store_rows` does)."""
-        if not spool.encoded:
-            return super()._store_spooled(record, spool)
-        return self._store_batches(record, spool.encoded_batches(), self._insert_rows, spool.words)
-
-    def _insert_rows(self, meeting_id: int, rows: Sequence[LineRow] | Sequence[EncodedRow]) -> None:
-        """:meth:`_insert_lines` of ``str`` rows or of a spool's UTF-8 rows (a ``bytes`` parameter is a BLOB to
-        SQLite: ``CAST ... AS TEXT`` makes it the text it encodes, and leaves a ``str`` as it is)."""
         base = meeting_id << 32  # an int: safe in the SQL text, where it spares a tuple per row
         # the rows as they are, their fields by number (?6, the tokens, is not stored in log_lines)
         self._conn.executemany(
             "INSERT INTO log_lines (id, time, kind, nick, text, text_length) "  # noqa: S608 -- base is an int
-            f"VALUES (?1 + {base:d}, ?2, ?3, CAST(?4 AS TEXT), CAST(?5 AS TEXT), ?7)",
+            f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
             rows,
         )
         # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token;
@@ -449,7 +436,7 @@ class SqliteArchive(SqliteConnections, Archive):
         # their texts, was measured slower than making these tuples.)
         self._conn.executemany(
             "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
-            f"VALUES (?1 + {base:d}, CAST(?2 AS TEXT) || ' {LENGTH_MARK}' || ?3, CAST(?4 AS TEXT))",
+            f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
             [(number, found, size, nick) for number, _when, _kind, nick, _text, found, size in rows],
         )
 

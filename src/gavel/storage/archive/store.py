@@ -5,26 +5,24 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence, Set
+from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from gavel.core.effects import LogLine
 from gavel.core.records import ItemKind
 from gavel.storage.archive.database import Database, Row
 from gavel.storage.archive.model import AGENDUM_KIND
 from gavel.storage.archive.record import ItemRecord, MeetingRecord
-from gavel.storage.archive.spool import EncodedRow, LineRow, LineSpool, clean, from_micros
+from gavel.storage.archive.spool import LineRow, LineSpool, clean, from_micros
 
 _ACTION = ItemKind.ACTION.value
 
 ItemRow = tuple[int, str, str, str, Any, int, str | None, str | None, int | None, float | None]
 """A minutes item as stored, but for its meeting and index: ``(position, kind, text, nick, time (the backend's),
 line, topic, corrected_from, timebox_minutes, minutes_spent)``."""
-
-AnyRow = TypeVar("AnyRow", LineRow, EncodedRow)
 
 KeptActions = dict[tuple[int, str], Row]
 """A meeting's stored actions before it is stored again: ``(line, text) -> (id, status, done_at, done_in)``."""
@@ -97,11 +95,6 @@ class Storing(Database):
         """:meth:`store_rows` of a closed ``spool``'s lines, with the words and the relations it gathered."""
         if spool.relations():  # a Matrix meeting's replies, threads, edits, redactions
             record = replace(record, relations=spool.relations())
-        return self._store_spooled(record, spool)
-
-    def _store_spooled(self, record: MeetingRecord, spool: LineSpool) -> int:
-        """:meth:`store_spooled` once the record is complete: a backend that stores the spool's UTF-8 rows as they
-        are (``LineSpool.encoded_batches``) does it here."""
         return self.store_rows(record, spool.batches(), spool.words)
 
     def store_rows(
@@ -109,34 +102,23 @@ class Storing(Database):
     ) -> int:
         """:meth:`store` for lines already turned into rows (see ``spool.LineRow``), one batch at a time;
         ``words``: every token of the lines, if known (``LineSpool.words``: the parsing processes collect them)."""
-        if words is None:
-            seen: set[str] = set()  # filled as the batches are read, before _store_batches lists the words
-            return self._store_batches(record, _noting_words(batches, seen), self._insert_lines, seen)
-        return self._store_batches(record, batches, self._insert_lines, words)
-
-    def _store_batches(
-        self,
-        record: MeetingRecord,
-        batches: Iterable[Sequence[AnyRow]],
-        insert: Callable[[int, Sequence[AnyRow]], None],
-        words: Set[str],
-    ) -> int:
-        """:meth:`store_rows` with the batches' ``insert`` (:meth:`_insert_lines`, or a backend's own for
-        ``spool.EncodedRow``) and their ``words`` (read once every batch is)."""
         with self._transaction():
             meeting_id = self._store_minutes(record)
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
+            seen: set[str] = set()  # the words, when not given
             for batch in batches:
                 if batch:
-                    insert(meeting_id, batch)
+                    self._insert_lines(meeting_id, batch)
+                    if words is None:
+                        seen.update(" ".join([row[5] for row in batch]).split())
                     count += len(batch)
                     times = [row[1] for row in batch]
                     low, high = min(times), max(times)
                     first = low if first is None else min(first, low)
                     last = high if last is None else max(last, high)
             self._finish_lines(meeting_id)
-            self._index_words(words)
+            self._index_words(seen if words is None else words)
             t = self._to_db_time
             self._run(
                 "UPDATE meetings SET line_count = ?, first_line_at = ?, last_line_at = ? WHERE id = ?",
@@ -344,13 +326,6 @@ def meeting_key(series: str, started_at: datetime, channel: str) -> int:
     moment = started_at.replace(tzinfo=UTC) if started_at.tzinfo is None else started_at.astimezone(UTC)
     identity = "\0".join((series, moment.isoformat(), channel)).encode("utf-8", "surrogatepass")
     return int.from_bytes(hashlib.blake2b(identity, digest_size=8).digest(), "big", signed=True)
-
-
-def _noting_words(batches: Iterable[Sequence[LineRow]], words: set[str]) -> Iterator[Sequence[LineRow]]:
-    """``batches`` as they are, their rows' tokens added to ``words`` as they go by."""
-    for batch in batches:
-        words.update(" ".join([row[5] for row in batch]).split())
-        yield batch
 
 
 def _json_list(texts: Iterable[str]) -> str:
