@@ -36,7 +36,7 @@ from pathlib import Path
 
 import replay  # benchmarks/replay.py: the command-dense workload
 from callgrind import count_instructions
-from gavel.app.importer import import_logs, parse_log
+from gavel.app.importer import import_logs, parse_for_archive
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, SearchQuery, open_archive, sqlite_path
 
@@ -158,7 +158,7 @@ def child(mode: str, tree: Path, url: str | None = None) -> None:
     lines = 0
     if mode == "parse":
         for path in logs:
-            parsed = parse_log(path)
+            parsed = parse_for_archive(path)  # (what an import worker does)
             lines += parsed.lines
             parsed.discard()
     elif mode == "import":

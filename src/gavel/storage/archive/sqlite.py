@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence, Set
 from contextlib import contextmanager
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ from gavel.storage.archive.search import LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
+from gavel.storage.archive.store import ItemRow
 from gavel.storage.archive.tokens import (
     LENGTH_MARK,
     MAX_LENGTH,
@@ -461,6 +463,29 @@ class SqliteArchive(SqliteConnections, Archive):
 
     def _index_items(self, meeting_id: int) -> None:
         self._remember_words(set(" ".join(self._index_item_texts(meeting_id)).split()))
+
+    def _insert_items(self, meeting_id: int, rows: Sequence[ItemRow]) -> list[int]:
+        """The items with their lengths, then their index entries, by ids chosen here: the ids SQLite would choose
+        (one past the largest; the writer holds the lock), so nothing is read back or updated (which was ~40% of
+        storing an item, measured)."""
+        if not rows:
+            return []
+        first = self._query("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
+        indexed = [indexed_text(row[2], self._tokens) for row in rows]
+        self._conn.executemany(
+            "INSERT INTO items (id, meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
+            "timebox_minutes, minutes_spent, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (item_id, meeting_id, *row, size)
+                for item_id, row, (_, size) in zip(count(first), rows, indexed, strict=False)
+            ],
+        )
+        self._conn.executemany(
+            "INSERT INTO items_fts (rowid, text) VALUES (?, ?)",
+            [(item_id, text) for item_id, (text, _) in zip(count(first), indexed, strict=False)],
+        )
+        self._remember_words(set(" ".join([text for text, _ in indexed]).split()))
+        return list(range(first, first + len(rows)))
 
     def _index_item_texts(self, meeting_id: int) -> list[str]:
         """Index the meeting's items; the token strings indexed."""

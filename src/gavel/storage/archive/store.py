@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence, Set
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from gavel.core.effects import LogLine
 from gavel.core.records import ItemKind
@@ -18,6 +19,10 @@ from gavel.storage.archive.record import ItemRecord, MeetingRecord
 from gavel.storage.archive.spool import LineRow, LineSpool, clean, from_micros
 
 _ACTION = ItemKind.ACTION.value
+
+ItemRow = tuple[int, str, str, str, Any, int, str | None, str | None, int | None, float | None]
+"""A minutes item as stored, but for its meeting and index: ``(position, kind, text, nick, time (the backend's),
+line, topic, corrected_from, timebox_minutes, minutes_spent)``."""
 
 KeptActions = dict[tuple[int, str], Row]
 """A meeting's stored actions before it is stored again: ``(line, text) -> (id, status, done_at, done_in)``."""
@@ -49,6 +54,11 @@ class Storing(Database):
     @abstractmethod
     def _index_items(self, meeting_id: int) -> None:
         """Index the meeting's freshly inserted minutes items for search (if the backend needs it)."""
+
+    @abstractmethod
+    def _insert_items(self, meeting_id: int, rows: Sequence[ItemRow]) -> list[int]:
+        """Insert the meeting's minutes items (``rows``, in position order) with their search index (tokenized
+        before the insert: no reading back, no update); their ids, in the same order."""
 
     @abstractmethod
     def _unindex_items(self, meeting_id: int) -> None:
@@ -194,12 +204,10 @@ class Storing(Database):
             ItemRecord(AGENDUM_KIND, a.title, a.proposer, a.added_at or record.started_at, a.line, None, ())
             for a in record.agenda
         ]
-        self._run_many(
-            "INSERT INTO items (meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
-            "timebox_minutes, minutes_spent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        item_ids = self._insert_items(
+            meeting_id,
             [
                 (
-                    meeting_id,
                     position,
                     item.kind,
                     clean(item.text),
@@ -214,7 +222,6 @@ class Storing(Database):
                 for position, item in enumerate((*record.items, *titles))
             ],
         )
-        self._index_items(meeting_id)
         self._run_many(
             "INSERT INTO people (meeting_id, position, nick, lines, also_known_as) VALUES (?, ?, ?, ?, ?)",
             [
@@ -245,7 +252,7 @@ class Storing(Database):
         )
         actions = [(position, item) for position, item in enumerate(record.items) if item.kind == _ACTION]
         if actions:
-            self._insert_actions(meeting_id, actions, kept)
+            self._insert_actions(meeting_id, actions, kept, item_ids)
         if record.relations:
             self._run_many(
                 "INSERT INTO line_relations (meeting_id, number, relation, refers_to) VALUES (?, ?, ?, ?)",
@@ -284,12 +291,11 @@ class Storing(Database):
             ],
         )
 
-    def _insert_actions(self, meeting_id: int, actions: list[tuple[int, ItemRecord]], kept: KeptActions) -> None:
-        """The rows of the action items (by their position in the minutes) and their owners; an action stored
-        before (same line and text) keeps its id and status."""
-        item_ids: dict[int, int] = dict(
-            self._query("SELECT position, id FROM items WHERE meeting_id = ?", (meeting_id,))
-        )
+    def _insert_actions(
+        self, meeting_id: int, actions: list[tuple[int, ItemRecord]], kept: KeptActions, item_ids: Sequence[int]
+    ) -> None:
+        """The rows of the action items (by their position in the minutes; ``item_ids``: the items' ids by position)
+        and their owners; an action stored before (same line and text) keeps its id and status."""
         again, new = [], []
         for position, action in actions:
             old = kept.get((action.line, clean(action.text)))
