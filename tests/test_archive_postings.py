@@ -18,7 +18,7 @@ from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import MeetingRecord, SearchQuery, SearchResults, open_archive
 from gavel.storage.archive.postgres import PostgresArchive
 from test_archive_migrations import downgrade, version_adding
-from test_archive_search_backends import OPS, log
+from test_archive_search_backends import OPS, log, plain_record
 
 pytestmark = pytest.mark.servers
 
@@ -44,23 +44,7 @@ NICKS = ("alice", "Bob", "bob", "Ærin", "d_ave")
 
 
 def record(series: str, hour: int) -> MeetingRecord:
-    started = START + timedelta(days=hour)
-    return MeetingRecord(
-        series=series,
-        meeting_id=None,
-        channel=f"#{series}",
-        network=None,
-        title=None,
-        owner="alice",
-        chairs=("alice",),
-        started_at=started,
-        ended_at=started + timedelta(hours=1),
-        restricted=False,
-        log_basename=f"{series}.{started:%Y-%m-%d-%H.%M}",
-        items=(),
-        people=(),
-        votes=(),
-    )
+    return plain_record(series, START + timedelta(days=hour))
 
 
 LINE = st.tuples(st.sampled_from(NICKS), st.lists(st.sampled_from(WORDS), min_size=0, max_size=6))

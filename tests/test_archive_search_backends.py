@@ -152,13 +152,9 @@ def test_both_backends_find_the_same_hits(tmp_path: Path, postgres_url: str, sto
 # ------------------------------------------------------------------ more than 10,000 hits
 
 
-def store_many(archive: Archive, series: str, day: datetime, count: int, short: int | None = None) -> None:
-    """A meeting of ``count`` lines saying "needle" (stored directly: fast), line ``short`` saying only that."""
-
-    def text(n: int) -> str:
-        return "needle" if n == short else f"needle {n} haystack"
-
-    record = MeetingRecord(
+def plain_record(series: str, started: datetime) -> MeetingRecord:
+    """An hour's meeting of ``series`` from ``started``: no items, people or votes (its lines are stored with it)."""
+    return MeetingRecord(
         series=series,
         meeting_id=None,
         channel=f"#{series}",
@@ -166,14 +162,23 @@ def store_many(archive: Archive, series: str, day: datetime, count: int, short: 
         title=None,
         owner="alice",
         chairs=("alice",),
-        started_at=day,
-        ended_at=day + timedelta(hours=1),
+        started_at=started,
+        ended_at=started + timedelta(hours=1),
         restricted=False,
-        log_basename=f"{series}.{day:%Y-%m-%d-%H.%M}",
+        log_basename=f"{series}.{started:%Y-%m-%d-%H.%M}",
         items=(),
         people=(),
         votes=(),
     )
+
+
+def store_many(archive: Archive, series: str, day: datetime, count: int, short: int | None = None) -> None:
+    """A meeting of ``count`` lines saying "needle" (stored directly: fast), line ``short`` saying only that."""
+
+    def text(n: int) -> str:
+        return "needle" if n == short else f"needle {n} haystack"
+
+    record = plain_record(series, day)
     archive.store(
         record,
         (LogLine(n + 1, day + timedelta(seconds=n), LineKind.MESSAGE, f"u{n % 7}", text(n)) for n in range(count)),
