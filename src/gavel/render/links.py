@@ -113,14 +113,33 @@ def html_text(text: str) -> str:
     return "".join(parts)
 
 
+_TWO_DIGITS = tuple(f"{number:02d}" for number in range(100))
+"""``"00"`` to ``"99"``: a time's fields looked up, not formatted (formatting a number costs more than its lookup)."""
+
+
 def hms(moment: datetime) -> str:
-    """``14:30:39``."""
-    return "%02d:%02d:%02d" % (moment.hour, moment.minute, moment.second)  # noqa: UP031 - the fastest way
+    """``14:30:39``: ``hms_reference``, its fields' digits looked up (1,700 instructions against 4,700: every
+    minutes item shows its time; ``test_time_stamps_are_their_references``)."""
+    two = _TWO_DIGITS
+    return f"{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}"
+
+
+def hms_reference(moment: datetime) -> str:
+    return "%02d:%02d:%02d" % (moment.hour, moment.minute, moment.second)  # noqa: UP031 - as iso_reference
 
 
 def iso(moment: datetime) -> str:
-    """``2016-03-16T14:30:39Z`` (the time must already be UTC)."""
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - the fastest way
+    """``2016-03-16T14:30:39Z`` (the time must already be UTC): ``iso_reference``, as ``hms`` looks up its fields
+    (4,300 instructions against 9,100)."""
+    two, year = _TWO_DIGITS, moment.year
+    return (
+        f"{year if year > 999 else f'{year:04d}'}-{two[moment.month]}-{two[moment.day]}"
+        f"T{two[moment.hour]}:{two[moment.minute]}:{two[moment.second]}Z"
+    )
+
+
+def iso_reference(moment: datetime) -> str:
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031 - the plain definition
         moment.year,
         moment.month,
         moment.day,
