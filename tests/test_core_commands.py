@@ -7,9 +7,20 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gavel.core import LogLine, MeetingSettings, SaveMinutes, Say, SetTopic
-from gavel.core.commands import COMMANDS, Command, Permission, available_commands, lookup, parse, useful_commands
+from gavel.core.commands import (
+    COMMANDS,
+    Command,
+    Permission,
+    available_commands,
+    lookup,
+    parse,
+    parse_reference,
+    useful_commands,
+)
 from gavel.core.effects import LineKind
 from gavel.core.meeting import _ITEM_COMMANDS
 from gavel.core.records import Item, ItemKind, starts_with_url
@@ -423,3 +434,21 @@ def test_url_after_a_unicode_space_is_a_link() -> None:
     meeting.handle(Message(t, "a", "#startmeeting"))
     meeting.handle(Message(t, "b", "\u00a0https://example.org/x"))
     assert [item.kind for item in meeting.items] == [ItemKind.LINK]
+
+
+_COMMAND_LIKE = st.builds(
+    "".join,
+    st.tuples(
+        st.sampled_from(["#", " #", "\t#", "", "##", "\u3000#"]),
+        st.sampled_from([*ALL_NAMES, "INFO", "Action", "infox", "in fo", "\u212aick", "ac\u212a", "q", ""]),
+        st.sampled_from(["", ":", "::", "+", "-"]),
+        st.sampled_from(["", " ", "  ", "\t", " \t", "\n", " \n", "\u00a0", "x"]),
+        st.text(st.sampled_from(" \t\n:#abc\u00a0\u2028é👍"), max_size=12),
+    ),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_COMMAND_LIKE | st.text(max_size=20))
+def test_parse_is_parse_reference(text: str) -> None:
+    assert parse(text) == parse_reference(text)

@@ -205,11 +205,30 @@ def parse_maubot(text: str) -> tuple[Command, str] | None:
     return (command, rest.strip()) if command is not None else None
 
 
+# "#info" and "#info:" for every name: the first word of most command lines, as said (lower case, then a space).
+_FIRST_WORDS: dict[str, Command] = {
+    f"#{name}{colon}": command for name, command in _BY_NAME.items() for colon in ("", ":")
+}
+
+
 def parse(text: str, *, maubot: bool = False) -> tuple[Command, str] | None:
     """``(command, argument)`` when the first word of ``text`` is a known ``#command`` (with ``maubot``, also one
-    of maubot-meetings' spellings), else None."""
+    of maubot-meetings' spellings), else None.
+
+    ``parse_reference``, with the common command line (``#name`` or ``#name:`` in lower case, then a space or the
+    end) found by one look-up of its first word; any other text takes the pattern. The core and the HTML log
+    parse every command line; ``test_parse_is_parse_reference`` holds the two equal."""
     if maubot and text[:1] in MAUBOT_FIRST:
         return parse_maubot(text)
+    space = text.find(" ")
+    command = _FIRST_WORDS.get(text if space < 0 else text[:space])
+    if command is not None:  # "#name" then a space: the pattern's "[ \t]+(.*)" then "\s*\Z", as one strip
+        return command, "" if space < 0 else text[space + 1 :].strip()
+    return parse_reference(text)
+
+
+def parse_reference(text: str) -> tuple[Command, str] | None:
+    """``parse`` without maubot's spellings, by the pattern alone."""
     if not text.startswith("#") and not (text[:1].isspace() and text.lstrip().startswith("#")):
         return None
     match = _COMMAND_LINE.match(text)
