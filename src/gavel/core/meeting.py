@@ -109,6 +109,7 @@ undo of an item that changed neither the topic, a vote nor the agenda (most item
 
 # Read for every item: an enum member read from its class costs ~1,100 instructions, a module constant ~40.
 _TOPIC, _ACTION, _VOTE = ItemKind.TOPIC, ItemKind.ACTION, ItemKind.VOTE
+_SAID_OR_RENAMED = (Message, NickChange)  # (``Message | NickChange`` would make a union object per command line)
 
 
 def _goes(item: Item, line: int) -> bool:
@@ -502,7 +503,7 @@ class Meeting:
             elif kind is raw:
                 continue
             event = row_event(rows[index])
-            if not isinstance(event, Message | NickChange):  # a raw line, or a replayed edit or redaction
+            if not isinstance(event, _SAID_OR_RENAMED):  # a raw line, or a replayed edit or redaction
                 self._log_run(rows, run, index, base, effects)
                 effects += self.handle(event)
                 run = index + 1
