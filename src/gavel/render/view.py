@@ -195,12 +195,13 @@ def build_view(
 
     def view_of(item: Item) -> ItemView:
         kind, label = _KIND_NAMES[item.kind]
+        time = item.time
         return ItemView(
             kind,
             label,
             item.text,
             item.nick,
-            utc(item.time),
+            time if time.tzinfo is UTC else utc(time),  # (in UTC already, as utc() would leave it: without the call)
             item.line,
             item.topic,
             f"{log_href}#l-{item.line}",
@@ -213,9 +214,10 @@ def build_view(
     end = ended_at or utc(unfinished_at or meeting.started_at)
     items = timeboxed(tuple(view_of(item) for item in meeting.items), meeting.agenda.boxes, end)
     actions = tuple(view for view in items if view.kind == _ACTION)
+    # Each action item's view (only actions have owners; a busy meeting's items are mostly other kinds).
+    by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True) if view.kind == _ACTION}
     action_items = [item for item in meeting.items if item.kind is ItemKind.ACTION]
     owned, unassigned = actions_by_person(action_items, meeting.action_nicks(), meeting.aliases())
-    by_item = {id(item): view for item, view in zip(meeting.items, items, strict=True)}
     owners = [Owner(nick, tuple(by_item[id(item)] for item in owned_items)) for nick, owned_items in owned.items()]
     unassigned_views = tuple(by_item[id(item)] for item in unassigned)
     if unassigned_views:
