@@ -6,9 +6,20 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gavel.core.effects import LineKind, LogLine
-from gavel.render.logs import PALETTE_SIZE, LogHtmlWriter, LogTextWriter, format_log_line, nick_colour
+from gavel.render.logs import (
+    FILE_FRAME,
+    PALETTE_SIZE,
+    LogHtmlWriter,
+    LogLineHtml,
+    LogTextWriter,
+    _message_body,
+    format_log_line,
+    nick_colour,
+)
 
 T = datetime(2016, 3, 16, 14, 30, 9, tzinfo=UTC)
 
@@ -180,3 +191,19 @@ def test_html_writer_does_not_close_the_stream() -> None:
     writer = LogHtmlWriter(stream, title="t")
     writer.close()
     assert not stream.closed and stream.getvalue().endswith("</html>\n")
+
+
+_PIECES = [" ", "\t", "#", ":", "/", "a", "B", "_", "-", "&", "<", ">", "é", "👍", "info"]
+_MESSAGE_LIKE = st.lists(st.sampled_from(_PIECES)).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    _MESSAGE_LIKE | st.sampled_from(["#info x", " #topic y", "nick: hi", "a nick: b", "http://x.org/ y", "x: http://y"])
+)
+def test_a_message_lines_body_is_message_body(text: str) -> None:
+    """``LogLineHtml.lines`` sends to ``_message_body`` only the texts it may style, and escapes the rest alike."""
+    row = (LineKind.MESSAGE, None, "12:00:00", "alice", text)
+    html = LogLineHtml().lines([row], [7], FILE_FRAME)[0]
+    nick = f'<span class="nk c{nick_colour("alice")}"> &lt;alice&gt;</span> '
+    assert html == f'<a href="#l-7" id="l-7"><span class="tm">12:00:00</span></a>{nick}{_message_body(text)}\n'
