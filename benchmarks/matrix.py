@@ -459,7 +459,7 @@ async def phase(
         "replies": len(latencies),
         "commands": sent,
         "p50_ms": 1000 * statistics.median(latencies) if latencies else float("inf"),
-        "p99_ms": 1000 * latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("inf"),
+        "p99_ms": 1000 * percentile(latencies, 0.99) if latencies else float("inf"),
         "max_ms": 1000 * latencies[-1] if latencies else float("inf"),
         "bot_cpu_s": bot_cpu,
         "synapse_cpu_s": synapse_cpu,
