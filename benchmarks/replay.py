@@ -25,10 +25,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from callgrind import count_instructions
+from gavel.app.output_tree import ALL_FORMATS
 from gavel.app.replay import ReplayOptions, replay_file
+from gavel.transports.replay import ReplayReport, read_rows
 
 TARGETS = {"chat": 1.5, "busy": 2.0}  # gavel / floor, per workload
 TARGET_RSS_MIB = 60.0
@@ -175,11 +178,20 @@ def floor(log: Path, out: Path) -> int:
     return count
 
 
-def gavel_replay(log: Path, out: Path) -> int:
-    result = replay_file(log, ReplayOptions(output_dir=out))
+def gavel_replay(log: Path, out: Path, formats: tuple[str, ...] = ALL_FORMATS) -> int:
+    result = replay_file(log, ReplayOptions(output_dir=out, formats=formats))
     if result.error or len(result.meetings) != 1:
         raise SystemExit(f"replay failed: {result.error or result.warnings}")
     return result.lines
+
+
+def read_only(log: Path, out: Path) -> int:
+    """Only the replay transport: the log's rows, read and dropped batch by batch."""
+    report = ReplayReport(str(log))
+    with open(log, "rb") as stream:
+        for _ in read_rows(stream, date(2026, 11, 24), report):
+            pass
+    return report.lines
 
 
 def idle(log: Path, out: Path) -> int:
@@ -191,8 +203,12 @@ def child(mode: str, log: Path, out: Path) -> None:
     """Run one measurement and print its figures as JSON (imports happen before the clock starts, as the
     floor's do; a whole `gavel replay` command adds about 0.1 s of start-up on top)."""
     started = time.perf_counter()
-    runs = {"floor": floor, "gavel": gavel_replay, "idle": idle}
-    lines = runs[mode](log, out)
+    runs = {"floor": floor, "gavel": gavel_replay, "idle": idle, "read": read_only}
+    if mode.startswith("gavel:"):  # gavel:none, gavel:.log.html ...: a replay writing only those formats
+        formats = tuple(name for name in mode[len("gavel:") :].split(",") if name != "none")
+        lines = gavel_replay(log, out, formats)
+    else:
+        lines = runs[mode](log, out)
     elapsed = time.perf_counter() - started
     rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"mode": mode, "lines": lines, "seconds": elapsed, "rss_mib": rss_mib}))
@@ -232,6 +248,21 @@ def report_instructions(workload: str, log: Path, lines: int) -> None:
     )
 
 
+def report_parts(workload: str, log: Path, lines: int) -> None:
+    """Instructions per line of each part alone: reading (the transport only), the core and the minutes view (a
+    replay that writes no file, minus reading), and each output (a replay writing only it, minus one writing none)."""
+    idle = instructions("idle", log)
+    read = instructions("read", log)
+    none = instructions("gavel:none", log)
+    parts = {"reading": read - idle, "core + view": none - read}
+    for name in ALL_FORMATS:
+        parts[name] = instructions(f"gavel:{name}", log) - none
+    print(f"{workload} workload, {lines:,} lines, instructions/line by part:")
+    for name, count in parts.items():
+        print(f"  {name:<12} {count / lines:>9,.0f}")
+    print(f"  {'sum':<12} {sum(parts.values()) / lines:>9,.0f}")
+
+
 def report(workload: str, target: float, rows: list[tuple[int, dict[str, float], dict[str, float]]]) -> None:
     header = ("lines", "floor lines/s", "gavel lines/s", "ratio", "floor RSS", "gavel RSS")
     print(f"{workload} workload")
@@ -264,6 +295,9 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions with valgrind instead of timing (slow)"
     )
+    parser.add_argument(
+        "--parts", action="store_true", help="with --instructions: each part alone (reading, core, each output)"
+    )
     parser.add_argument("--child", nargs=3, metavar=("MODE", "LOG", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -279,7 +313,10 @@ def main() -> None:
             if args.instructions:
                 log = work / "bench_meeting.2026-11-24-14.00.log.txt"
                 generate(log, args.lines, mix=WORKLOADS[workload])
-                report_instructions(workload, log, args.lines)
+                if args.parts:
+                    report_parts(workload, log, args.lines)
+                else:
+                    report_instructions(workload, log, args.lines)
                 continue
             sizes = [args.lines] + ([] if args.no_scale else [args.lines * 10])
             rows = []

@@ -17,6 +17,7 @@ from gavel.render.logs import (
     LogLineHtml,
     LogTextWriter,
     _message_body,
+    _message_body_reference,
     format_log_line,
     nick_colour,
 )
@@ -207,3 +208,17 @@ def test_a_message_lines_body_is_message_body(text: str) -> None:
     html = LogLineHtml().lines([row], [7], FILE_FRAME)[0]
     nick = f'<span class="nk c{nick_colour("alice")}"> &lt;alice&gt;</span> '
     assert html == f'<a href="#l-7" id="l-7"><span class="tm">12:00:00</span></a>{nick}{_message_body(text)}\n'
+
+
+_COMMAND_HEADS = ["#info", "#topic", "#TOPIC", "#agree", "#endmeeting", "#present+", "#q?", "#info-ish", "#", " #idea"]
+_AFTER_HEAD = ["", " ", "  ", " \t", "\t", ":", ": ", ":  ", "\n", "\u3000", "x"]
+_REST = st.lists(st.sampled_from([" ", "\t", "#info", ":", "x", "é", "&", "<b>", "http://x.org/a", "nick:"])).map(
+    "".join
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.tuples(st.sampled_from(_COMMAND_HEADS), st.sampled_from(_AFTER_HEAD), _REST).map("".join) | _MESSAGE_LIKE)
+def test_message_body_is_its_reference(text: str) -> None:
+    """The common command line's head looked up gives what the parse and the pattern give, for any text."""
+    assert _message_body(text) == _message_body_reference(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 
 from gavel.app.replay import ReplayOptions, replay_file
 from gavel.core.commands import parse
-from gavel.transports.replay import LineParser, ReplayReport
+from gavel.transports.replay import LineParser, ReplayReport, decoded_blocks
 
 NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)
 
@@ -121,3 +122,23 @@ def test_block_rows_is_rows_line_by_line(lines: list[str]) -> None:
     slow = LineParser(date(2016, 3, 16), slow_report).rows(lines, 1)
     assert fast == slow
     assert fast_report.warnings == slow_report.warnings
+    assert LineParser(date(2016, 3, 16), ReplayReport("x")).block_rows("\n".join(lines), 1, len(lines)) == slow
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"\n", b"\r\n", b"\r", b"\xff", "\u00e9".encode(), b"10:00:00 <a> x"]), max_size=40
+    ),
+    st.integers(1, 5),
+)
+def test_decoded_blocks_count_their_lines(pieces: list[bytes], batch: int) -> None:
+    """Each block's line count is what counting its line breaks gives, and the blocks number the file's lines."""
+    data = b"".join(pieces)
+    report = ReplayReport("x")
+    number = 1
+    for first, block, lines, _clean in decoded_blocks(io.BytesIO(data), report, batch):
+        assert first == number
+        assert lines == block.count("\n") + 1
+        number += lines
+    assert number - 1 == report.lines == len(io.BytesIO(data).readlines())

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple, TextIO
 
 import gavel
-from gavel.core.commands import parse
+from gavel.core.commands import COMMANDS, parse
 from gavel.core.effects import LineKind, LogLine, Relation
 from gavel.core.events import Row
 from gavel.render.links import escape_html, hms, html_text
@@ -82,18 +82,76 @@ def nick_colour(nick: str) -> int:
     return zlib.crc32(nick.lower().encode("utf-8")) % PALETTE_SIZE
 
 
+def _command_openings() -> dict[str, str]:
+    """The HTML before the argument of the common command line, by its head: ``#name`` or ``#name:`` (a registry
+    name or alias of word characters, in lower case) alone, or followed by one space (its key ends with it)."""
+    openings: dict[str, str] = {}
+    for command in COMMANDS:
+        style = "topic" if command.name == "topic" else "cmd"
+        for name in (command.name, *command.aliases):
+            if not (name.isascii() and name.replace("_", "").isalnum()):  # "#present+": the pattern's \w+ stops at "+"
+                continue
+            for head in (f"#{name}", f"#{name}:", f"#{name} ", f"#{name}: "):
+                openings[head] = f'<span class="{style}">{head}</span><span class="{style}line">'
+    return openings
+
+
+_COMMAND_OPENINGS = _command_openings()
+
+
 def _message_body(text: str) -> str:
+    """The HTML of a message: ``_message_body_reference``, with the common command line (``#name`` or ``#name:``
+    in lower case, then one space and no other blank, or the end) styled by one look-up of its head, without the
+    parse and the pattern (``test_message_body_is_its_reference`` holds the two equal)."""
+    first = text[:1]
+    if first == "#":
+        space = text.find(" ")
+        if space < 0:
+            opening = _COMMAND_OPENINGS.get(text)
+            if opening is not None:
+                return opening + "</span>"
+        else:
+            opening = _COMMAND_OPENINGS.get(text[: space + 1])
+            after = text[space + 1 : space + 2]
+            if opening is not None and after != " " and after != "\t":  # (more blanks belong to the head)
+                return f"{opening}{html_text(text[space + 1 :])}</span>"
+    if first == "#" or first.isspace():
+        body = _command_body(text)
+        if body is not None:
+            return body
+    colon = text.find(":")  # _plain_body, written out (a third of a log's lines come this way)
+    if colon > 0 and " " not in text[:colon]:
+        match = _ADDRESS.match(text)
+        if match is not None:
+            address = match.group(1)
+            return f'<span class="hi">{escape_html(address)}</span>{html_text(text[len(address) :])}'
+    if "://" in text:
+        return html_text(text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _message_body_reference(text: str) -> str:
     """The HTML of a message: command lines and a leading ``nick:`` styled as MeetBot's log.html."""
     first = text[:1]
-    if first == "#" or first.isspace():
-        parsed = parse(text)
-        match = _COMMAND.match(text) if parsed is not None else None
-        if parsed is not None and match is not None:
-            style = "topic" if parsed[0].name == "topic" else "cmd"
-            return (
-                f'<span class="{style}">{escape_html(match.group(1))}</span>'
-                f'<span class="{style}line">{html_text(match.group(2))}</span>'
-            )
+    body = _command_body(text) if first == "#" or first.isspace() else None
+    return _plain_body(text) if body is None else body
+
+
+def _command_body(text: str) -> str | None:
+    """The HTML of a command line (the core parses it so), else None."""
+    parsed = parse(text)
+    match = _COMMAND.match(text) if parsed is not None else None
+    if parsed is None or match is None:
+        return None
+    style = "topic" if parsed[0].name == "topic" else "cmd"
+    return (
+        f'<span class="{style}">{escape_html(match.group(1))}</span>'
+        f'<span class="{style}line">{html_text(match.group(2))}</span>'
+    )
+
+
+def _plain_body(text: str) -> str:
+    """The HTML of a message that is no command line: a leading ``nick:`` styled, URLs linked."""
     colon = text.find(":")
     if colon > 0 and " " not in text[:colon]:  # "nick: ..." has its colon before any space
         match = _ADDRESS.match(text)

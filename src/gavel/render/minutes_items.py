@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import islice
 
-from markupsafe import Markup
-
 from gavel.render.links import html_text, iso
 from gavel.render.view import ItemView
 
@@ -57,17 +55,20 @@ def action_item(item: ItemView) -> str:
     return f"<li>{html_text(item.text)}</li>"
 
 
-def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iterator[Markup]:
+def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iterator[str]:
     rest = iter(items)
     while batch := [entry(item) for item in islice(rest, CHUNK_ITEMS)]:
-        yield Markup("\n".join(batch))  # noqa: S704 - every value in an entry is escaped
+        yield "\n".join(batch)
 
 
-def summary_items(items: Iterable[ItemView]) -> Iterator[Markup]:
-    """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time."""
+def summary_items(items: Iterable[ItemView]) -> Iterator[str]:
+    """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time: HTML, every value in
+    it escaped, as plain strings (the template writes them with autoescape off: wrapped as ``Markup`` each chunk
+    was copied twice, once by ``Markup`` and once more by the template's ``escape``)."""
     return _chunks(items, partial(summary_item, escaped={}))
 
 
-def action_items(items: Iterable[ItemView]) -> Iterator[Markup]:
-    """Jinja filter: the action item entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time."""
+def action_items(items: Iterable[ItemView]) -> Iterator[str]:
+    """Jinja filter: the action item entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time (HTML, as
+    ``summary_items``)."""
     return _chunks(items, action_item)

@@ -163,14 +163,15 @@ class LineParser:
         """The event of one line."""
         return row_event(self.parse_row(text, number))
 
-    def block_rows(self, block: str, first: int) -> list[Row]:
-        """The rows of the lines in ``block`` (joined by ``\\n``, no ``\\r`` in it), the first numbered ``first``.
+    def block_rows(self, block: str, first: int, lines: int | None = None) -> list[Row]:
+        """The rows of the lines in ``block`` (joined by ``\\n``, no ``\\r`` in it), the first numbered ``first``;
+        ``lines``: how many lines it holds, when the caller knows (else they are counted).
 
         The per-line hot path of replay: one ``findall`` splits every line of the block into message
         fields in C, and the time stamp is converted in line; anything but a message goes to ``parse_row``.
         """
         found = _BLOCK_LINE.findall(block)
-        if len(found) != block.count("\n") + 1:  # not expected, but then line by line is right
+        if len(found) != (block.count("\n") + 1 if lines is None else lines):  # not expected: then line by line
             return self.rows(block.split("\n"), first)
         rows: list[Row] = []
         append = rows.append
@@ -288,16 +289,18 @@ def _pieces(text: str, number: int, report: ReplayReport) -> list[str]:
     return result
 
 
-def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator[tuple[int, str, bool]]:
-    """``(number of the first line, its lines joined by "\\n", clean)``, line endings stripped.
+def decoded_blocks(
+    raw_lines: Iterable[bytes], report: ReplayReport, batch_lines: int = _BATCH
+) -> Iterator[tuple[int, str, int, bool]]:
+    """``(number of the first line, its lines joined by "\\n", how many, clean)``, line endings stripped.
 
-    A block of up to 512 lines is decoded with one C-level call (``clean``: it holds no carriage
+    A block of up to ``batch_lines`` lines is decoded with one C-level call (``clean``: it holds no carriage
     return; CRLF line ends become LF first); a block with bad bytes or lone carriage returns is redone
     line by line (one line per block), so reports still name the exact line.
     """
     number = 0
     iterator = iter(raw_lines)
-    while batch := list(islice(iterator, _BATCH)):
+    while batch := list(islice(iterator, batch_lines)):
         joined = b"".join(batch)
         if b"\r" in joined and joined.count(b"\r") == joined.count(b"\r\n"):  # CRLF line ends only (Windows)
             joined = joined.replace(b"\r\n", b"\n")
@@ -309,8 +312,8 @@ def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator
             else:
                 if block.endswith("\n"):
                     block = block[:-1]
-                yield number + 1, block, True
-                number += block.count("\n") + 1
+                yield number + 1, block, len(batch), True  # (a line of the file each, as counting "\n" finds)
+                number += len(batch)
                 report.lines = number
                 continue
         for raw in batch:
@@ -318,7 +321,7 @@ def decoded_blocks(raw_lines: Iterable[bytes], report: ReplayReport) -> Iterator
             report.lines = number
             if raw.endswith(b"\n"):
                 raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-            yield number, _decode(raw, number, report), False
+            yield number, _decode(raw, number, report), 1, False
 
 
 def amended_lines(stream: BinaryIO, block: int = SCAN_BLOCK, head: int = LINE_HEAD) -> frozenset[int]:
@@ -359,8 +362,8 @@ def _find_amended(lines: bytes, found: set[int]) -> None:
 def read_rows(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[list[Row]]:
     """The rows of one log file, in batches (what ``Meeting.handle_rows`` takes)."""
     parser = LineParser(day, report)
-    for first, block, clean in decoded_blocks(raw_lines, report):
-        yield parser.block_rows(block, first) if clean else parser.rows([block], first)
+    for first, block, lines, clean in decoded_blocks(raw_lines, report):
+        yield parser.block_rows(block, first, lines) if clean else parser.rows([block], first)
 
 
 def read_events(raw_lines: Iterable[bytes], day: date, report: ReplayReport) -> Iterator[Event]:
