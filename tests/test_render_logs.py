@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gavel.core.commands import COMMANDS
 from gavel.core.effects import LineKind, LogLine
 from gavel.render.logs import (
     FILE_FRAME,
@@ -210,7 +211,12 @@ def test_a_message_lines_body_is_message_body(text: str) -> None:
     assert html == f'<a href="#l-7" id="l-7"><span class="tm">12:00:00</span></a>{nick}{_message_body(text)}\n'
 
 
-_COMMAND_HEADS = ["#info", "#topic", "#TOPIC", "#agree", "#endmeeting", "#present+", "#q?", "#info-ish", "#", " #idea"]
+_REGISTRY_NAMES = [name for command in COMMANDS for name in (command.name, *command.aliases)]
+# every registry name and alias, in each case MeetBot users type it, and hand-picked near misses
+_COMMAND_HEADS = sorted(
+    {f"#{spelling}" for name in _REGISTRY_NAMES for spelling in (name, name.upper(), name.capitalize())}
+    | {"#info", "#meetingtopic", "#agree", "#present+", "#q?", "#info-ish", "#", " #idea", "#topicx", "#topi"}
+)
 _AFTER_HEAD = ["", " ", "  ", " \t", "\t", ":", ": ", ":  ", "\n", "\u3000", "x"]
 _REST = st.lists(st.sampled_from([" ", "\t", "#info", ":", "x", "é", "&", "<b>", "http://x.org/a", "nick:"])).map(
     "".join
@@ -222,3 +228,11 @@ _REST = st.lists(st.sampled_from([" ", "\t", "#info", ":", "x", "é", "&", "<b>"
 def test_message_body_is_its_reference(text: str) -> None:
     """The common command line's head looked up gives what the parse and the pattern give, for any text."""
     assert _message_body(text) == _message_body_reference(text)
+
+
+@pytest.mark.parametrize("head", _COMMAND_HEADS)
+def test_every_command_head_is_styled_as_its_reference(head: str) -> None:
+    """Each registry name and alias (and its upper and capitalised case), alone and with an argument: the look-up
+    styles it exactly as the parse and the pattern do (``#meetingtopic`` is no ``#topic``)."""
+    for text in (head, f"{head} x <b>&", f"{head}: x", f"{head}  x", f"{head}\tx"):
+        assert _message_body(text) == _message_body_reference(text)

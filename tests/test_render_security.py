@@ -63,6 +63,7 @@ HOSTILE = [
     ("alice", f"#topic {SCRIPT} topic"),
     ("alice", f"#info {SCRIPT} info"),
     (SCRIPT, "hello from a hostile nick"),
+    (SCRIPT, "#info an item by a hostile nick"),
     ("alice", f"#action {SCRIPT} action"),
     ("alice", "#link javascript:alert(1)"),
     ("alice", "#link JaVaScRiPt:alert(2) and data:text/html;base64,PHNjcmlwdD4="),
@@ -89,7 +90,8 @@ def test_html_minutes_escape_everything(hostile: MinutesView) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt; title" in html  # meeting title
     assert "&lt;script&gt;alert(1)&lt;/script&gt; topic" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; info" in html
-    assert "<li>&lt;script&gt;alert(1)&lt;/script&gt; (1)</li>" in html  # the nick, among the people
+    assert "<li>&lt;script&gt;alert(1)&lt;/script&gt; (2)</li>" in html  # the nick, among the people
+    assert 'l-5">&lt;script&gt;alert(1)&lt;/script&gt;</a>' in html  # the author of an item
     assert "javascript:alert(1)" in html and "JaVaScRiPt:alert(2)" in html and "data:text/html" in html
     assert "http://example.com/" in tags.hrefs()
     assert "&amp;amp; &amp;lt;b&amp;gt;" in html

@@ -122,7 +122,9 @@ def test_block_rows_is_rows_line_by_line(lines: list[str]) -> None:
     slow = LineParser(date(2016, 3, 16), slow_report).rows(lines, 1)
     assert fast == slow
     assert fast_report.warnings == slow_report.warnings
-    assert LineParser(date(2016, 3, 16), ReplayReport("x")).block_rows("\n".join(lines), 1, len(lines)) == slow
+    # a count the caller got wrong is harmless: the lines found differ from it, so they are parsed line by line
+    wrong = LineParser(date(2016, 3, 16), ReplayReport("x")).block_rows("\n".join(lines), 1, len(lines) + 1)
+    assert wrong == slow
 
 
 @settings(max_examples=300, deadline=None)

@@ -216,8 +216,9 @@ def parse(text: str, *, maubot: bool = False) -> tuple[Command, str] | None:
     of maubot-meetings' spellings), else None.
 
     ``parse_reference``, with the common command line (``#name`` or ``#name:`` in lower case, then a space or the
-    end) found by one look-up of its first word; any other text takes the pattern. The core and the HTML log
-    parse every command line; ``test_parse_is_parse_reference`` holds the two equal."""
+    end) found by one look-up of its first word; any other text takes the pattern. The core parses every command
+    line (the HTML log only those its own look-up does not style); ``test_parse_is_parse_reference`` holds the two
+    equal."""
     if maubot and text[:1] in MAUBOT_FIRST:
         return parse_maubot(text)
     space = text.find(" ")

@@ -30,6 +30,7 @@ PALETTE_SIZE = 16
 # "#cmd rest": MeetBot styles a line that starts with a known command (as the core parses it);
 # and a leading "nick:" address.
 _COMMAND = re.compile(r"(\s*#\w+:?[ \t]*)(.*)\Z", re.DOTALL)
+_WORD = re.compile(r"\w+")  # a command name the pattern's `#\w+` reads whole
 _ADDRESS = re.compile(r"([A-Za-z0-9_\-\[\]\\`^{}|]+:)(?!//)")
 
 
@@ -82,14 +83,19 @@ def nick_colour(nick: str) -> int:
     return zlib.crc32(nick.lower().encode("utf-8")) % PALETTE_SIZE
 
 
+def _style(command: str) -> str:
+    """The class of a command line's spans: ``#topic`` has its own, as in MeetBot's log."""
+    return "topic" if command == "topic" else "cmd"
+
+
 def _command_openings() -> dict[str, str]:
     """The HTML before the argument of the common command line, by its head: ``#name`` or ``#name:`` (a registry
     name or alias of word characters, in lower case) alone, or followed by one space (its key ends with it)."""
     openings: dict[str, str] = {}
     for command in COMMANDS:
-        style = "topic" if command.name == "topic" else "cmd"
+        style = _style(command.name)
         for name in (command.name, *command.aliases):
-            if not (name.isascii() and name.replace("_", "").isalnum()):  # "#present+": the pattern's \w+ stops at "+"
+            if _WORD.fullmatch(name) is None:  # "#present+": the pattern's \w+ stops at "+"
                 continue
             for head in (f"#{name}", f"#{name}:", f"#{name} ", f"#{name}: "):
                 openings[head] = f'<span class="{style}">{head}</span><span class="{style}line">'
@@ -101,8 +107,8 @@ _COMMAND_OPENINGS = _command_openings()
 
 def _message_body(text: str) -> str:
     """The HTML of a message: ``_message_body_reference``, with the common command line (``#name`` or ``#name:``
-    in lower case, then one space and no other blank, or the end) styled by one look-up of its head, without the
-    parse and the pattern (``test_message_body_is_its_reference`` holds the two equal)."""
+    in lower case, then one space not followed by a space or a tab, or the end) styled by one look-up of its head,
+    without the parse and the pattern (``test_message_body_is_its_reference`` holds the two equal)."""
     first = text[:1]
     if first == "#":
         space = text.find(" ")
@@ -119,15 +125,7 @@ def _message_body(text: str) -> str:
         body = _command_body(text)
         if body is not None:
             return body
-    colon = text.find(":")  # _plain_body, written out (a third of a log's lines come this way)
-    if colon > 0 and " " not in text[:colon]:
-        match = _ADDRESS.match(text)
-        if match is not None:
-            address = match.group(1)
-            return f'<span class="hi">{escape_html(address)}</span>{html_text(text[len(address) :])}'
-    if "://" in text:
-        return html_text(text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _plain_body(text)
 
 
 def _message_body_reference(text: str) -> str:
@@ -143,7 +141,7 @@ def _command_body(text: str) -> str | None:
     match = _COMMAND.match(text) if parsed is not None else None
     if parsed is None or match is None:
         return None
-    style = "topic" if parsed[0].name == "topic" else "cmd"
+    style = _style(parsed[0].name)
     return (
         f'<span class="{style}">{escape_html(match.group(1))}</span>'
         f'<span class="{style}line">{html_text(match.group(2))}</span>'
