@@ -31,7 +31,7 @@ Synapse runs untuned by default. ``--tune`` gives it settings a small private (n
 (tests/homeserver.py ``BOT_HOST_TUNING``): ``--tune log,gc,no-federation-sender,no-stats`` logs only its access log at
 INFO, sends nothing over federation, keeps no room statistics and makes full collector passes rarer; ``no-push`` adds
 push off. They save Synapse CPU, but on the quiet machine one tuned run answered slower than the untuned run after
-it (p50 4.4 s against 1.8 s; Synapse saturated in both), so the target's run stays untuned (README).
+it (p50 4.4 s against 1.8 s; Synapse saturated in both), so the target's run stays untuned (docs/performance.md).
 
 The target's run (issue 11: p99 <= 200 ms with 50 rooms; on a quiet machine, ~7 minutes):
 
@@ -574,8 +574,9 @@ async def main(
 
 
 TUNINGS = ("log", *BOT_HOST_TUNING)
-# The target's run leaves Synapse untuned: the tunings save CPU, but did not make it answer sooner (README). no-push
-# is never a default: a homeserver's people would lose push notifications and unread counts.
+# The target's run leaves Synapse untuned: the tunings save CPU, but did not make it answer sooner
+# (docs/performance.md). no-push is never a default: a homeserver's people would lose push notifications and unread
+# counts.
 DEFAULT_TUNING: tuple[str, ...] = ()
 
 

@@ -79,7 +79,7 @@ with open(path, "w") as stream:
 
 
 # Settings a small homeserver that hosts bots and does not federate may run with, by name (the Matrix benchmark's
-# ``--tune``; what each saved is in the README, "Performance"). "log" is ``Synapse(access_log_only=True)``.
+# ``--tune``; what each saved is in docs/performance.md). "log" is ``Synapse(access_log_only=True)``.
 BOT_HOST_TUNING: dict[str, dict[str, Any]] = {
     # Federation is off (federation_domain_whitelist: []), yet the main process's federation sender still works out
     # every new event's destinations (the room's servers, from its state). [] names no sender: nothing is sent.

@@ -502,8 +502,8 @@ class PostgresArchive(Archive, WebState):
         """Around ``gavel import``: when the archive holds fewer log lines than the import brings (about
         ``expected_lines``, at least :attr:`bulk_min_lines`), the lines' secondary indexes (:data:`LINE_INDEXES`) are
         dropped first and built again at the end, which cost the server ~18% less CPU than updating them line by
-        line (README). Meanwhile searches read the table without them (slower, same results), and while the indexes
-        are built other writers of log lines wait.
+        line (docs/performance.md). Meanwhile searches read the table without them (slower, same results), and while
+        the indexes are built other writers of log lines wait.
 
         A session-level advisory lock, held on a connection of its own for the whole load, tells other processes
         that a bulk load is under way; when it ends (even killed: its session ends), the next archive opened
