@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from itertools import islice
 
-from gavel.render.links import html_text, iso
+from gavel.render.links import html_text
 from gavel.render.view import ItemView
 
 CHUNK_ITEMS = 128  # items per string: the minutes stream, even a section of a huge meeting is never one string
@@ -42,7 +42,7 @@ def summary_item(item: ItemView, escaped: dict[str, str] | None = None) -> str:
         href = (known.get(log) or known.setdefault(log, escape(log))) + mark + number
     else:
         href = escape(item.href)
-    moment = iso(item.time)  # its time of day is hms(item.time)
+    moment = item.iso_time  # its time of day is hms(item.time)
     return (
         f'<li class="{kind}">{label}<span class="text">{text}</span>{corrected}'
         f' <span class="details">(<a href="{href}">{nick}</a>,'

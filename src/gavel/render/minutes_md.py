@@ -68,7 +68,8 @@ def _item(item: ItemView) -> str:
     corrected nor timeboxed: its text is its marked text), as a busy meeting has tens of thousands."""
     label = f"**{item.label}:** " if item.label else ""
     text = item.text if item.corrected_from is None and item.timebox_minutes is None else item.marked_text
-    return f"- {label}{inline(text)} ([{escape_text(item.nick)}]({item.href}), {hms(item.time)})"
+    clock = item.iso_time[11:19]  # hms(item.time), made once for every format
+    return f"- {label}{inline(text)} ([{escape_text(item.nick)}]({item.href}), {clock})"
 
 
 def _item_reference(item: ItemView) -> str:
