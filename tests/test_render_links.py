@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gavel.render.links import URL, escape_attribute, hms, html_text, iso, split_links, split_urls
-from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline
+from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline, inline_reference
 from gavel.render.minutes_text import _fill
 
 
@@ -101,6 +101,26 @@ def test_markdown_inline_links_only_safe_urls() -> None:
 def test_markdown_escape_chars_translates(text: str) -> None:
     """The fast path (no Markdown punctuation: three replaces) gives what the translation table gives."""
     assert escape_chars(text) == text.translate(_ESCAPES)
+
+
+_MARKDOWN_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [*"\\`*_[]{}()#!|~^$&<>-+=.)", "a", "1", " ", " ", "\t", "\u00a0", "\u2003", "\x1f", "\u200b", "é", "👍"]
+    ),
+    max_size=24,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        _MARKDOWN_TEXT, st.builds("{} https://x.org/{} {}".format, _MARKDOWN_TEXT, _MARKDOWN_TEXT, _MARKDOWN_TEXT)
+    )
+)
+def test_inline_is_its_reference(text: str) -> None:
+    """``inline`` (text already on one line kept as it is, the escaping's searches first, the block-start pattern
+    only after a character it may match) gives what ``inline_reference`` gives plainly."""
+    assert inline(text) == inline_reference(text)
 
 
 def test_time_formats() -> None:
