@@ -7,7 +7,6 @@ equal), escaped the way the template escapes (``markupsafe.escape``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
 from itertools import islice
 
 from gavel.render.links import html_text
@@ -64,11 +63,14 @@ def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iter
         yield "\n".join(batch)
 
 
-def summary_items(items: Iterable[ItemView]) -> Iterator[str]:
+def summary_items(items: Iterable[ItemView], escaped: dict[str, str] | None = None) -> Iterator[str]:
     """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time: HTML, every value in
     it escaped, as plain strings (the template writes them with autoescape off: wrapped as ``Markup`` each chunk
-    was copied twice, once by ``Markup`` and once more by the template's ``escape``)."""
-    return _chunks(items, partial(summary_item, escaped={}))
+    was copied twice, once by ``Markup`` and once more by the template's ``escape``). ``escaped``: the nicks, kinds
+    and labels escaped so far, which the template shares between its topics' calls (a meeting has few nicks and
+    many topics: one dict a topic escaped most nicks again in each)."""
+    known: dict[str, str] = {} if escaped is None else escaped
+    return _chunks(items, lambda item: summary_item(item, known))
 
 
 def action_items(items: Iterable[ItemView]) -> Iterator[str]:
