@@ -36,7 +36,7 @@ def item_views(draw: st.DrawFn) -> ItemView:
         time=datetime(2016, 3, 16, tzinfo=UTC) + timedelta(seconds=draw(st.integers(0, 10**8))),
         line=line,
         topic=None,
-        href=draw(st.sampled_from(["log.log.html", "a%20b.log.html", "x\"&<>'.html"])) + f"#l-{line}",
+        href=draw(st.sampled_from(["log.log.html", "a%20b.log.html", "x\"&<>'.html", *"&<>\"'"])) + f"#l-{line}",
         corrected_from=draw(st.none() | _TEXT),
     )
 
