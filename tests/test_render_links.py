@@ -116,7 +116,21 @@ def test_markdown_escape_chars_translates(text: str) -> None:
 
 _MARKDOWN_TEXT = st.text(
     alphabet=st.sampled_from(
-        [*"\\`*_[]{}()#!|~^$&<>-+=.)", "a", "1", " ", " ", "\t", "\u00a0", "\u2003", "\x1f", "\u200b", "é", "👍"]
+        [
+            *"\\`*_[]{}()#!|~^$&<>-+=.)",
+            "a",
+            "1",
+            "\u0663",
+            " ",
+            " ",
+            "\t",
+            "\u00a0",
+            "\u2003",
+            "\x1f",
+            "\u200b",
+            "é",
+            "👍",
+        ]
     ),
     max_size=24,
 )

@@ -17,8 +17,9 @@ from gavel.render.minutes_text import line_chunks
 from gavel.render.view import ItemView, MinutesView, Person, VoteView
 
 _PUNCTUATION = "\\`*_[]{}()#!|~^$"
-# At the start of a block these would begin a list, a heading, a quote or a thematic break.
-_BLOCK_START = re.compile(r"([-+=>]|\d+(?=[.)]))")
+# At the start of a block these would begin a list, a heading, a quote or a thematic break (an ordered list's number
+# is ASCII digits in CommonMark: ``\d`` would match other scripts' digits too).
+_BLOCK_START = re.compile(r"([-+=>]|[0-9]+(?=[.)]))")
 _BLOCK_FIRST = frozenset("-+=>0123456789")  # the characters a _BLOCK_START match begins with
 # Markdown punctuation backslash-escaped, and the HTML specials as entities (one pass).
 _ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
