@@ -58,6 +58,16 @@ def test_summary_items_are_the_reference_markup(items: list[ItemView]) -> None:
 
 
 @settings(max_examples=200, deadline=None)
+@given(st.lists(item_views(), max_size=4), st.lists(item_views(), max_size=4))
+def test_summary_items_sharing_what_they_escaped(first: list[ItemView], second: list[ItemView]) -> None:
+    """The HTML minutes pass one ``escaped`` dict to every topic's ``summary_items``: what one topic escaped is
+    right for the next."""
+    escaped: dict[str, str] = {}
+    assert "\n".join(summary_items(first, escaped)) == _reference("summary_item", first)
+    assert "\n".join(summary_items(second, escaped)) == _reference("summary_item", second)
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(item_views(), max_size=5))
 def test_action_items_are_the_reference_markup(items: list[ItemView]) -> None:
     assert "\n".join(action_items(items)) == _reference("action_item", items)

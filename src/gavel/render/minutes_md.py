@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from collections.abc import Iterator
 from urllib.parse import quote
 
@@ -19,8 +20,9 @@ from gavel.render.view import ItemView, MinutesView, Person, VoteView
 _PUNCTUATION = "\\`*_[]{}()#!|~^$"
 # At the start of a block these would begin a list, a heading, a quote or a thematic break (an ordered list's number
 # is ASCII digits in CommonMark: ``\d`` would match other scripts' digits too).
-_BLOCK_START = re.compile(r"([-+=>]|[0-9]+(?=[.)]))")
-_BLOCK_FIRST = frozenset("-+=>0123456789")  # the characters a _BLOCK_START match begins with
+_BLOCK_MARKS = "-+=>"
+_BLOCK_START = re.compile(rf"([{re.escape(_BLOCK_MARKS)}]|[{string.digits}]+(?=[.)]))")
+_BLOCK_FIRST = frozenset(_BLOCK_MARKS + string.digits)  # the characters a _BLOCK_START match begins with
 # Markdown punctuation backslash-escaped, and the HTML specials as entities (one pass).
 _ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _MARKDOWN_PUNCTUATION = re.compile(f"[{re.escape(_PUNCTUATION)}]")

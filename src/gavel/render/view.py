@@ -46,7 +46,7 @@ class ItemView:
     corrected_from: str | None = None  # the text as first said, when corrected
     timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
     minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
-    iso_time: str = field(init=False, compare=False)  # ``iso(time)``, made once: every minutes format shows it
+    iso_time: str = field(init=False, compare=False, repr=False)  # ``iso(time)``, made once: every format shows it
 
     def __post_init__(self) -> None:
         # The HTML and JSON minutes show the whole of it, the text and Markdown its time of day (``iso_time[11:19]``,
