@@ -107,10 +107,8 @@ def html_link(url: str) -> str:
 
 def html_text(text: str) -> str:
     """``text`` escaped for HTML element content, its safe URLs made links."""
-    if "://" not in text:  # (escape_html, without the call)
-        if "&" in text or "<" in text or ">" in text:
-            return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        return text
+    if "://" not in text:
+        return escape_html(text)
     parts = _parts(text)
     for index in range(1, len(parts), 2):
         parts[index] = html_link(parts[index])

@@ -33,11 +33,7 @@ def summary_item(item: ItemView, escaped: dict[str, str] | None = None) -> str:
     if item.label and item.kind != "link":
         label = f'<b class="label">{known.get(item.label) or known.setdefault(item.label, escape(item.label))}</b>: '
     corrected = ' <span class="details">(corrected)</span>' if item.corrected_from is not None else ""
-    text = item.text  # escaped as html_text escapes it, without the call when it holds no URL
-    if "://" in text:
-        text = html_text(text)
-    elif "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = html_text(item.text)
     # An item's link is its log's URL-quoted name, "#l-" and its line number: mostly nothing to escape (looked for
     # with five searches, 2,100 instructions, against 3,500 for escape's five replacements, and 4,900 for escaping
     # the log's name once: split off, its escaped form looked up and joined again).

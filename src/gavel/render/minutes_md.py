@@ -13,7 +13,7 @@ import string
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from gavel.render.links import hms, split_links
+from gavel.render.links import escape_html, hms, split_links
 from gavel.render.minutes_text import line_chunks
 from gavel.render.view import ItemView, MinutesView, Person, VoteView
 
@@ -52,18 +52,21 @@ def escape_chars(text: str) -> str:
     and three searches less than the three calls (``test_markdown_escape_chars_translates`` compares the two)."""
     if _MARKDOWN_PUNCTUATION.search(text) is not None:
         return text.translate(_ESCAPES)
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
+    return escape_html(text)
 
 
 def _escape(text: str) -> str:
     text = escape_chars(text)
-    match = _BLOCK_START.match(text) if text[:1] in _BLOCK_FIRST else None  # (the pattern only where it may match)
-    if match is not None:
-        end = match.end()
-        text = text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
-    return text
+    return _block_start_escaped(text) if text[:1] in _BLOCK_FIRST else text  # (the pattern only where it may match)
+
+
+def _block_start_escaped(text: str) -> str:
+    """``text`` with a backslash where its start would begin a list, a heading, a quote or a thematic break."""
+    match = _BLOCK_START.match(text)
+    if match is None:
+        return text
+    end = match.end()
+    return text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
 
 
 def inline(text: str) -> str:
@@ -84,12 +87,7 @@ def inline_reference(text: str) -> str:
 
 
 def _escape_reference(text: str) -> str:
-    text = text.translate(_ESCAPES)
-    match = _BLOCK_START.match(text)
-    if match is not None:
-        end = match.end()
-        text = text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
-    return text
+    return _block_start_escaped(text.translate(_ESCAPES))
 
 
 def _details(entry: ItemView | VoteView) -> str:
