@@ -10,7 +10,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gavel.render.links import URL, escape_attribute, escape_html, hms, html_text, iso, split_links, split_urls
+from gavel.render.links import (
+    URL,
+    escape_attribute,
+    escape_html,
+    hms,
+    html_link,
+    html_link_reference,
+    html_text,
+    iso,
+    split_links,
+    split_urls,
+)
 from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline, inline_reference
 from gavel.render.minutes_text import _fill
 
@@ -74,6 +85,13 @@ def test_html_text_never_leaves_markup_unescaped(text: str) -> None:
             stripped = stripped.replace(f'<a href="{escape_attribute(piece)}" rel="nofollow noopener">', "", 1)
             stripped = stripped.replace("</a>", "", 1)
     assert "<" not in stripped and ">" not in stripped
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"&<>\"'", "a", ":", "/", "?", "=", "é", "👍"]), max_size=20).map("https://".__add__))
+def test_html_link_is_its_reference(url: str) -> None:
+    """The link escapes its URL once, its attribute form from its text's, exactly as escaping each on its own."""
+    assert html_link(url) == html_link_reference(url)
 
 
 def test_escape_attribute() -> None:
