@@ -88,7 +88,11 @@ def test_html_text_never_leaves_markup_unescaped(text: str) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(alphabet=st.sampled_from([*"&<>\"'", "a", ":", "/", "?", "=", "é", "👍"]), max_size=20).map("https://".__add__))
+@given(
+    st.text(alphabet=st.sampled_from([*"&<>\"'", "a", ":", "/", "?", "=", "é", "👍"]), max_size=20).map(
+        "https://".__add__
+    )
+)
 def test_html_link_is_its_reference(url: str) -> None:
     """The link escapes its URL once, its attribute form from its text's, exactly as escaping each on its own."""
     assert html_link(url) == html_link_reference(url)
