@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from gavel.app.replay import ReplayOptions, replay_file
 from gavel.core.commands import parse
+from gavel.core.events import LineKind
 from gavel.transports.replay import LineParser, ReplayReport, decoded_blocks
 
 NICK = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCXYZ0123456789_-[]{}|^`\\", min_size=1, max_size=12)
@@ -95,7 +96,7 @@ def test_any_bytes_replay_without_raising(chunks: list[bytes]) -> None:
 
 _STAMP = st.one_of(
     st.builds("{:02d}:{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59), st.integers(0, 59)),
-    st.sampled_from(["25:61:61", "23:59:59", "00:00:00", "00:00:01", "99:99:99"]),
+    st.sampled_from(["25:61:61", "23:59:59", "00:00:00", "00:00:01", "99:99:99", "١٢:٣٠:٠٠", "1٢:30:00"]),
 )
 _ANY_LINE = st.one_of(
     st.builds("{} <{}> {}".format, _STAMP, NICK, TEXT),
@@ -144,3 +145,14 @@ def test_decoded_blocks_count_their_lines(pieces: list[bytes], batch: int) -> No
         assert lines == block.count("\n") + 1
         number += lines
     assert number - 1 == report.lines == len(io.BytesIO(data).readlines())
+
+
+def test_a_stamp_of_other_digits_stays_a_message_line() -> None:
+    """A message whose stamp has other digits than ASCII (no time is read from it) is a message of its nick, at the
+    time before it, in a block as line by line: the block's pattern leaves it whole to the line parser."""
+    lines = ["10:00:00 <a> x", "١٢:٣٠:٠٠ <b> y"]
+    fast = LineParser(date(2016, 3, 16), ReplayReport("x")).block_rows("\n".join(lines), 1)
+    assert [(kind, time.hour, nick, text) for kind, time, _, nick, text in fast] == [
+        (LineKind.MESSAGE, 10, "a", "x"),
+        (LineKind.MESSAGE, 10, "b", "y"),
+    ]

@@ -51,8 +51,10 @@ _AMENDED_NUMBER = re.compile(
 SCAN_BLOCK = 1 << 20  # bytes read at a time by amended_lines
 LINE_HEAD = 1 << 16  # of a longer line, what amended_lines searches
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
-# Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line).
-_BLOCK_LINE = re.compile(rf"^(?:(\d\d:\d\d:\d\d) <({_NICK})>(?: (.*))?|(.*))$", re.MULTILINE)
+# Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line). Its stamp's digits
+# are ASCII ([0-9], not the slower Unicode \d): a stamp of other digits, which no time is read from, is the whole line
+# and the line-by-line parser's (test_block_rows_is_rows_line_by_line).
+_BLOCK_LINE = re.compile(rf"^(?:([0-9][0-9]:[0-9][0-9]:[0-9][0-9]) <({_NICK})>(?: (.*))?|(.*))$", re.MULTILINE)
 _SHORT = 200 - len("00:00:00 <> ")  # nick + text of a message line that cannot be glued lines (see _pieces)
 _GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
 _FILE_DATE = re.compile(r"(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
