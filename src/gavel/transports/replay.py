@@ -51,9 +51,9 @@ _AMENDED_NUMBER = re.compile(
 SCAN_BLOCK = 1 << 20  # bytes read at a time by amended_lines
 LINE_HEAD = 1 << 16  # of a longer line, what amended_lines searches
 _DAY_CHANGED = re.compile(r"--- (?:Day changed|Log opened) \w{3} (\w{3}) +(\d{1,2}) (?:[\d:]+ )?(\d{4})")
-# Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line). Its stamp's digits
-# are ASCII ([0-9], not the slower Unicode \d): a stamp of other digits, which no time is read from, is the whole line
-# and the line-by-line parser's (test_block_rows_is_rows_line_by_line).
+# Every line of a block: a MeetBot message (stamp, nick, text) or anything else (the whole line). The stamp's digits
+# are ASCII ([0-9]: Unicode \d looks each digit up): a line whose stamp has other digits (no time is read from those)
+# is matched whole and read by the line parser, which gives it the same row (test_block_rows_is_rows_line_by_line).
 _BLOCK_LINE = re.compile(rf"^(?:([0-9][0-9]:[0-9][0-9]:[0-9][0-9]) <({_NICK})>(?: (.*))?|(.*))$", re.MULTILINE)
 _SHORT = 200 - len("00:00:00 <> ")  # nick + text of a message line that cannot be glued lines (see _pieces)
 _GLUE_POINT = re.compile(r"(?<!\d)\d\d:\d\d:\d\d (?=<[^>\s]+> |\* \S)")
