@@ -162,6 +162,20 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("CREATE TABLE line_relations", ("DROP TABLE line_relations",)),
     ("CREATE TABLE line_postings", ("PostgresArchive:DROP TABLE line_postings",)),
     (
+        "CREATE TABLE line_posting_lists",
+        tuple(
+            f"PostgresArchive:{sql}"
+            for sql in (
+                "DROP TABLE line_posting_lists",
+                "DROP TABLE line_blocks",
+                "DROP AGGREGATE gavel_union_agg (integer[])",
+                "DROP FUNCTION gavel_and, gavel_or",
+                'CREATE TABLE line_postings (token text COLLATE "C" NOT NULL, text_length smallint NOT NULL, '
+                "meeting_id bigint NOT NULL, number bigint NOT NULL)",
+            )
+        ),
+    ),
+    (
         "DROP TABLE web_sessions",  # SQLite: the web state back into the archive (its rows are left in the file)
         tuple(
             f"SqliteArchive:{sql}"

@@ -6,8 +6,10 @@ requests run side by side; transactions on different connections are PostgreSQL'
 
 No text search configuration parses the text: the ``tsvector`` is written by gavel from its own tokens
 (:mod:`tokens`, as SQLite's index is) and queries are ``tsquery`` literals of the same tokens, so both backends
-find the same words. Searches of log lines read postings of those tokens instead where they can (``line_postings``:
-one row per token, nick and pair of adjacent tokens of a line, indexed in rank order): counted and ranked index-only.
+find the same words. Searches of log lines read postings of those tokens instead where they can
+(``line_posting_lists``: per token, nick or pair of adjacent tokens, text length, meeting and block of lines, the
+numbers of the lines holding it, made by the writer, :mod:`pg_postings`): walked in rank order, intersected in
+``integer[]`` (``intarray``'s, where it can be had), counted without reading a line.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row,
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
+from gavel.storage.archive.pg_postings import COPY_POSTINGS, posting_lists
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
-from gavel.storage.archive.spool import LineRow
+from gavel.storage.archive.spool import LineRow, from_micros
 from gavel.storage.archive.store import ItemRow
 from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
@@ -65,10 +68,10 @@ LINE_INDEXES = {
     "ON log_lines (text_length, meeting_id DESC, number DESC)",
     "log_lines_by_nick": "CREATE INDEX IF NOT EXISTS log_lines_by_nick "
     "ON log_lines (lower(nick), meeting_id DESC, number DESC)",
-    "line_postings_rank": "CREATE INDEX IF NOT EXISTS line_postings_rank "
-    "ON line_postings (token, text_length, meeting_id DESC, number DESC)",
+    "line_posting_lists_rank": "CREATE INDEX IF NOT EXISTS line_posting_lists_rank "
+    "ON line_posting_lists (token, text_length, meeting_id DESC, block DESC)",
 }
-"""The log lines' secondary indexes (made by migrations 3, 7 and 10): a bulk load builds them after the lines are
+"""The log lines' secondary indexes (made by migrations 3, 7 and 11): a bulk load builds them after the lines are
 in."""
 NICK_MARK = "@"
 """A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
@@ -79,11 +82,9 @@ _POSTINGS = """CREATE TABLE line_postings (
     meeting_id bigint NOT NULL,
     number bigint NOT NULL
 ) WITH (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0)"""
-"""One row per distinct token of a log line (one for its nick, :data:`NICK_MARK`, and one per pair of adjacent
-tokens, see :data:`_FILL_POSTINGS`): its index in rank order (``line_postings_rank``) counts and ranks a word's lines
-without reading them. Searches read it index-only where the visibility map says a page is all visible: autovacuum
-visits the table after every 100,000 new postings (the default waits for 20% of the table), and a bulk load vacuums
-it when it has built the index."""
+"""Migration 10's postings, one row per distinct token of a log line (one for its nick, :data:`NICK_MARK`, and one
+per pair of adjacent tokens, see :data:`_FILL_POSTINGS`); migration 11 groups them into lists
+(:data:`_POSTING_LISTS`) and drops the table."""
 _FILL_POSTINGS = (
     "INSERT INTO line_postings (token, text_length, meeting_id, number) "  # noqa: S608 -- constants
     "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
@@ -97,12 +98,63 @@ _FILL_POSTINGS = (
 """The postings of log lines from their ``tsv`` (the tokens, written by gavel), their nick, and each pair of tokens
 next to each other (by the ``tsv``'s positions, as a phrase is matched: the two tokens with a space between, which
 no token holds)."""
-_FILL_POSTINGS_OF_MEETING = _FILL_POSTINGS.format(where=" WHERE l.meeting_id = ?")
+_POSTING_LISTS = """CREATE TABLE line_posting_lists (
+    token text COLLATE "C" NOT NULL,
+    text_length smallint NOT NULL,
+    meeting_id bigint NOT NULL,
+    block bigint NOT NULL,
+    numbers integer[] NOT NULL
+) WITH (autovacuum_vacuum_insert_threshold = 20000, autovacuum_vacuum_insert_scale_factor = 0)"""
+"""The postings of log lines (migration 11; :mod:`pg_postings`): one row per token, nick (:data:`NICK_MARK`) or pair
+of adjacent tokens, text length, meeting and block of lines (a batch the writer stored), with the numbers of its
+lines in order. Its index in rank order (``line_posting_lists_rank``) walks a word's lines by length, meeting and
+block; the lines holding two words are the intersection of their lists of the same (length, meeting, block)."""
+_LINE_BLOCKS = """CREATE TABLE line_blocks (
+    meeting_id bigint NOT NULL,
+    block bigint NOT NULL,
+    last_number bigint NOT NULL,
+    first_at timestamptz NOT NULL,
+    last_at timestamptz NOT NULL,
+    PRIMARY KEY (meeting_id, block)
+)"""
+"""Each block's last line number and the times of its earliest and latest lines: a date filter reads a line's time
+only in the blocks that have lines on both sides of a bound."""
+BLOCK_BITS = 15
+"""Migration 11 groups the postings of each 32,768 lines (by their number) into a block; the writer, those of each
+batch of :attr:`PostgresArchive.line_batch` lines. Fewer, longer lists: two common words over 3M lines in blocks
+of 4,096 lines were 3,647 pairs of lists to intersect for their first 10,001 lines (~100 ms)."""
+_FILL_NICKS = (
+    f"INSERT INTO line_posting_lists (token, text_length, meeting_id, block, numbers) SELECT '{NICK_MARK}' || "  # noqa: S608
+    "lower(nick), text_length, meeting_id, ?, array_agg(number::integer ORDER BY number) FROM log_lines "
+    "WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY lower(nick), text_length, meeting_id"
+)
+"""The nicks' postings of a block of lines (by the server: its ``lower`` is the one the nick filter uses)."""
+_SET_FUNCTIONS = ("gavel_and", "gavel_or")
+PREFIX_TOKENS = 100
+"""A prefix standing for more stored tokens is searched on the ``tsv``."""
+_LAST_CHARACTER = "\U0010ffff"  # sorts after every character (as UTF-8 too)
+_PREFIX_TOKENS = (
+    "WITH RECURSIVE t (token) AS ((SELECT token FROM line_posting_lists WHERE token >= ? AND token < ? "
+    "ORDER BY token LIMIT 1) UNION ALL SELECT (SELECT q.token FROM line_posting_lists q "
+    "WHERE q.token >= t.token || '!' AND q.token < ? ORDER BY q.token LIMIT 1) FROM t WHERE t.token IS NOT NULL) "
+    "SELECT token FROM t WHERE token IS NOT NULL LIMIT ?"
+)
+"""The stored tokens starting with a prefix, one index probe each: after a token, the next is looked for past its
+pairs (``token`` then a space, which sorts before ``!``, then the second token) and its other postings."""
+_MERGE_SETTINGS = (
+    "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashagg', 'off', true), "
+    "set_config('enable_memoize', 'off', true)"
+)
+"""The planner settings of a walk led by a prefix's tokens (for its transaction): their lists are merged in rank order
+and the walk stops early, where a sort or a hash would read every list first (the lists of ``tes*`` were gathered in
+a hash and sorted: 70 ms, against 14 merged in order). (Not for every walk: without sorts the planner made a line's
+check on its ``tsv`` a merge join with the meeting's every line.)"""
+_RANK_ORDER = "ORDER BY text_length, meeting_id DESC, block DESC OFFSET 0"
 _GIN_INDEX = "log_lines_search"
-_POSTINGS_INDEX = "line_postings_rank"
+_POSTINGS_INDEX = "line_posting_lists_rank"
 _BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
 _BULK_LOCK_WAIT = "2s"  # how long a bulk load waits for the lines' table before it keeps the indexes instead
-_LINE_INDEXES_SINCE = 10  # the schema version since which the log lines have all of LINE_INDEXES
+_LINE_INDEXES_SINCE = 11  # the schema version since which the log lines have all of LINE_INDEXES
 BULK_MIN_LINES = 200_000
 """A bulk load of fewer lines keeps the indexes (building them again would cost more than it saves)."""
 _SET_ITEM_INDEX = "UPDATE items SET tsv = ?::tsvector, text_length = ? WHERE id = ?"
@@ -300,10 +352,29 @@ MIGRATIONS: tuple[Migration, ...] = (
         (  # the postings of every log line's tokens, nick and pairs of tokens: searches count and rank them index-only
             _POSTINGS,
             _FILL_POSTINGS.format(where=""),
-            LINE_INDEXES[_POSTINGS_INDEX],
+            "CREATE INDEX line_postings_rank ON line_postings (token, text_length, meeting_id DESC, number DESC)",
             # a meeting stored again deletes its postings: they lie together in the table (stored together)
             "CREATE INDEX line_postings_by_meeting ON line_postings USING brin (meeting_id)",
             "ANALYZE line_postings",
+        ),
+    ),
+    (
+        11,
+        (  # the postings grouped into lists of line numbers per (token, length, meeting, block), made by the writer
+            lambda archive: archive._create_set_functions(),
+            _POSTING_LISTS,
+            "INSERT INTO line_posting_lists (token, text_length, meeting_id, block, numbers) "  # noqa: S608
+            f"SELECT token, text_length, meeting_id, number >> {BLOCK_BITS} << {BLOCK_BITS}, "
+            "array_agg(number::integer ORDER BY number) FROM line_postings GROUP BY 1, 2, 3, 4",
+            _LINE_BLOCKS,
+            "INSERT INTO line_blocks (meeting_id, block, last_number, first_at, last_at) "  # noqa: S608
+            f"SELECT meeting_id, number >> {BLOCK_BITS} << {BLOCK_BITS}, max(number), min(time), max(time) "
+            "FROM log_lines GROUP BY 1, 2",
+            "DROP TABLE line_postings",
+            LINE_INDEXES[_POSTINGS_INDEX],
+            "CREATE INDEX line_posting_lists_by_meeting ON line_posting_lists USING brin (meeting_id)",
+            "ANALYZE line_posting_lists",
+            "ANALYZE line_blocks",
         ),
     ),
 )
@@ -338,7 +409,7 @@ def _build_line_indexes(conn: psycopg.Connection[Any], url: str | None = None) -
             side.join()
     _create_indexes(conn, LINE_INDEXES.values())
     conn.execute("ANALYZE log_lines")
-    conn.execute("VACUUM (ANALYZE) line_postings")  # all visible: searches read the postings index-only
+    conn.execute("VACUUM (ANALYZE) line_posting_lists")
 
 
 def _create_indexes(conn: psycopg.Connection[Any], statements: Iterable[str]) -> None:
@@ -375,6 +446,8 @@ class PostgresArchive(Archive, WebState):
     #: Searches of log lines read the postings where they can (:meth:`_postings`); off, only the ``tsv`` (the
     #: reference the tests compare with).
     use_postings: bool = True
+    #: The lines of a meeting are written (and their postings grouped) this many at a time (see :data:`BLOCK_BITS`).
+    line_batch: int = 1 << BLOCK_BITS
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__(url)
@@ -486,15 +559,29 @@ class PostgresArchive(Archive, WebState):
         self._query("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        """The batch as one COPY, its data built in one pass (:func:`pg_copy.copy_text`)."""
-        with self._conn.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
-            copy.write(copy_text(meeting_id, rows))
+        """The batch as one COPY, its data built in one pass (:func:`pg_copy.copy_text`), then its postings, a block
+        of their own (:func:`pg_postings.posting_lists`, by COPY; the nicks' by the server, :data:`_FILL_NICKS`) and
+        the block's extent (``line_blocks``)."""
+        if not rows:
+            return
+        with self._conn.cursor() as cursor:
+            with cursor.copy(COPY_LINES) as copy:
+                copy.write(copy_text(meeting_id, rows))
+            with cursor.copy(COPY_POSTINGS) as copy:
+                copy.write(posting_lists(meeting_id, rows))
+        numbers = [row[0] for row in rows]
+        times = [row[1] for row in rows]
+        first, last = min(numbers), max(numbers)
+        self._run(_FILL_NICKS, (first, meeting_id, first, last))
+        t = self._to_db_time
+        self._run(
+            "INSERT INTO line_blocks (meeting_id, block, last_number, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
+            (meeting_id, first, last, t(from_micros(min(times))), t(from_micros(max(times)))),
+        )
 
     def _finish_lines(self, meeting_id: int) -> None:
-        """Indexed as they came (the ``tsv`` column, written by :meth:`_insert_lines`, and its GIN index); their
-        postings are written from it (:data:`_FILL_POSTINGS`, in the server), and the GIN indexes' pending lists are
-        then merged into their trees (:data:`_CLEAN_PENDING`)."""
-        self._run(_FILL_POSTINGS_OF_MEETING, (meeting_id, meeting_id, meeting_id))
+        """Indexed as they came (the ``tsv`` column and the postings, written by :meth:`_insert_lines`); the GIN
+        indexes' pending lists are then merged into their trees (:data:`_CLEAN_PENDING`)."""
         self._query(_CLEAN_PENDING)
 
     @contextmanager
@@ -563,7 +650,8 @@ class PostgresArchive(Archive, WebState):
 
     def _delete_lines(self, meeting_id: int) -> None:
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
-        self._run("DELETE FROM line_postings WHERE meeting_id = ?", (meeting_id,))
+        self._run("DELETE FROM line_posting_lists WHERE meeting_id = ?", (meeting_id,))
+        self._run("DELETE FROM line_blocks WHERE meeting_id = ?", (meeting_id,))
 
     def _index_items(self, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
@@ -636,115 +724,222 @@ class PostgresArchive(Archive, WebState):
         row_where, row_params = self._line_filters(query, matching.since, matching.until, alias)
         return alias, where + row_where, params + row_params
 
-    def _postings(self, matching: Matching) -> tuple[str, list[Any]] | None:
-        """The statement reading the matching log lines from their postings in rank order, as ``(length, 0, 0,
-        meeting_id, number)`` rows (its last parameter, the LIMIT, left out), and its parameters; None when the
-        postings cannot answer (:attr:`use_postings` off, items, a prefix: the ``tsv`` path then does).
+    def _create_set_functions(self) -> None:
+        """``gavel_and(a, b)`` and ``gavel_or(a, b)``: the intersection and union of two sorted ``integer[]`` of
+        distinct numbers (sorted, distinct), and the aggregate ``gavel_union_agg`` (migration 11). From the
+        ``intarray`` extension (trusted: the database's owner may create it) where it is there or can be made, in C;
+        else the same in SQL (slower)."""
+        schema = self._intarray_schema()
+        if schema is None:
+            with suppress(psycopg.Error), self._conn.transaction():  # (a savepoint: a refusal undoes only this)
+                self._run("CREATE EXTENSION IF NOT EXISTS intarray SCHEMA public")
+            schema = self._intarray_schema()
+        if schema is not None:
+            quoted = '"' + schema.replace('"', '""') + '"'
+            bodies = (f"SELECT {quoted}._int_inter(a, b)", f"SELECT {quoted}._int_union(a, b)")
+        else:
+            bodies = (
+                "SELECT ARRAY(SELECT unnest(a) INTERSECT SELECT unnest(b) ORDER BY 1)",
+                "SELECT ARRAY(SELECT unnest(a) UNION SELECT unnest(b) ORDER BY 1)",
+            )
+        for name, body in zip(_SET_FUNCTIONS, bodies, strict=True):
+            self._run(
+                f"CREATE OR REPLACE FUNCTION {name} (a integer[], b integer[]) RETURNS integer[] "
+                f"LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ {body} $$"
+            )
+        self._run("CREATE AGGREGATE gavel_union_agg (integer[]) (SFUNC = gavel_or, STYPE = integer[])")
 
-        Each word's postings are read from ``line_postings_rank`` in rank order; the lines holding every one are
-        those whose key (length, meeting, number) is in each word's postings (a line's length is the same for all
-        its words): a merge join or index probes, never a table row. A phrase is its pairs of words (a phrase of two
-        words: exactly its lines; of more, the lines holding each pair are checked against the phrase on their
-        ``tsv``)."""
-        query = matching.query
-        if not self.use_postings or matching.src != LINES or any(term.prefix for term in matching.terms):
-            return None
-        wanted: list[str] = []
-        longer = tuple(term for term in matching.terms if len(term.words) > 2)
-        for term in matching.terms:
-            words = term.words
-            wanted += [f"{first} {second}" for first, second in pairwise(words)] or list(words)
-        tokens = list(dict.fromkeys(wanted))
-        joins: list[str] = []
-        params: list[Any] = []
-        for index, token in enumerate(tokens[1:], 1):
-            joins.append(
-                f"JOIN line_postings p{index} ON p{index}.token = ? AND p{index}.text_length = p0.text_length "
-                f"AND p{index}.meeting_id = p0.meeting_id AND p{index}.number = p0.number"
-            )
-            params.append(token)
-        if query.nick is not None:
-            joins.append(
-                "JOIN line_postings n ON n.token = ? || lower(?) AND n.text_length = p0.text_length "
-                "AND n.meeting_id = p0.meeting_id AND n.number = p0.number"
-            )
-            params.extend((NICK_MARK, query.nick))
-        where = ["p0.token = ?", "p0.text_length >= ?"]
-        params.extend((tokens[0], least_length(matching.terms)))
-        where_scope, scope_params = self._posting_scope(matching)
-        where += where_scope
-        params += scope_params
-        if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
-            where.append(
-                "EXISTS (SELECT 1 FROM log_lines l WHERE l.meeting_id = p0.meeting_id AND l.number = p0.number "
-                "AND l.tsv @@ ?::tsquery)"
-            )
-            params.append(tsquery(longer))
-        return (
-            "SELECT p0.text_length, 0, 0, p0.meeting_id, p0.number FROM line_postings p0 "  # noqa: S608
-            f"{' '.join(joins)} WHERE {' AND '.join(where)} "
-            "ORDER BY p0.text_length, p0.meeting_id DESC, p0.number DESC LIMIT ?",
-            params,
+    def _intarray_schema(self) -> str | None:
+        rows = self._query(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'intarray'"
         )
+        return str(rows[0][0]) if rows else None
+
+    def _prefix_tokens(self, stem: str) -> list[str] | None:
+        """The stored tokens starting with ``stem`` (:data:`_PREFIX_TOKENS`); None when there are more than
+        :data:`PREFIX_TOKENS`."""
+        bound = stem + _LAST_CHARACTER
+        found = [token for (token,) in self._query(_PREFIX_TOKENS, (stem, bound, bound, PREFIX_TOKENS + 1))]
+        return found if len(found) <= PREFIX_TOKENS else None
+
+    def _posting_lists(self, matching: Matching, wanted: int) -> tuple[str, list[Any], bool] | None:
+        """The statement reading the lists of the lines matching (:data:`_POSTING_LISTS`) in rank order, as rows
+        ``(length, meeting_id, lines, numbers)``: how many lines of that length, meeting and block match, and their
+        numbers (ascending) while the lists before hold fewer than ``wanted`` lines (else NULL); its parameters;
+        whether a prefix's lists are merged to lead the walk. ``("", [], False)`` when no line can match; None when
+        the lists cannot answer (:attr:`use_postings` off, items, a phrase ending in a prefix, a prefix of too many
+        tokens: the ``tsv`` path then does).
+
+        One word's lists (the first of the search: a word, a pair of a phrase, or the tokens of a prefix merged)
+        are walked in rank order; each other word's list of the same length, meeting and block is intersected with
+        it (``gavel_and``), as is the nick's. A phrase is its pairs of words (of more than two, the lines holding
+        each pair are checked against the phrase on their ``tsv``). Lines are read only for those checks and in the
+        blocks a date filter cuts through."""
+        query = matching.query
+        if not self.use_postings or matching.src != LINES:
+            return None
+        exact: list[tuple[str, list[Any]]] = []  # (SQL of the token, its parameters)
+        prefixes: list[list[str]] = []
+        for term in matching.terms:
+            if term.prefix:
+                if len(term.words) > 1:
+                    return None
+                stored = self._prefix_tokens(term.words[0])
+                if stored is None:
+                    return None
+                if not stored:
+                    return "", [], False
+                prefixes.append(stored)
+            else:
+                pairs = [f"{first} {second}" for first, second in pairwise(term.words)]
+                exact += [("?", [token]) for token in pairs or term.words]
+        exact = list({params[0]: (sql, params) for sql, params in exact}.values())
+        if query.nick is not None:
+            exact.append(("? || lower(?)", [NICK_MARK, query.nick]))
+        scope, scope_params = self._posting_scope(matching)
+        least = least_length(matching.terms)
+        params: list[Any] = []
+        if exact:
+            sql, token_params = exact.pop(0)
+            driver = "line_posting_lists p0"
+            where = [f"p0.token = {sql}", "p0.text_length >= ?", *(f"p0.meeting_id {cond}" for cond in scope)]
+            where_params = [*token_params, least, *scope_params]
+        else:
+            tokens = prefixes.pop(0)
+            branch = (  # (each token's lists in rank order, merged: without its ORDER BY the planner sorts them all)
+                "(SELECT text_length, meeting_id, block, numbers FROM line_posting_lists WHERE token = ? "  # noqa: S608
+                "AND text_length >= ?" + "".join(f" AND meeting_id {cond}" for cond in scope) + f" {_RANK_ORDER})"
+            )
+            driver = (
+                "(SELECT u.text_length, u.meeting_id, u.block, gavel_union_agg(u.numbers) AS numbers FROM ("  # noqa: S608
+                + " UNION ALL ".join([branch] * len(tokens))
+                + ") u GROUP BY u.text_length, u.meeting_id, u.block "
+                "ORDER BY u.text_length, u.meeting_id DESC, u.block DESC) p0"
+            )
+            for token in tokens:
+                params += [token, least, *scope_params]
+            where, where_params = [], []
+        joins: list[str] = []
+        found = "p0.numbers"
+        same = "text_length = p0.text_length AND {0}.meeting_id = p0.meeting_id AND {0}.block = p0.block"
+        for index, (sql, token_params) in enumerate(exact, 1):
+            name = f"p{index}"
+            joins.append(f"JOIN line_posting_lists {name} ON {name}.token = {sql} AND {name}.{same.format(name)}")
+            params += token_params
+            found = f"gavel_and({found}, {name}.numbers)"
+        for index, tokens in enumerate(prefixes, len(exact) + 1):
+            name = f"p{index}"
+            joins.append(
+                f"JOIN LATERAL (SELECT gavel_union_agg(q.numbers) AS numbers FROM line_posting_lists q "  # noqa: S608
+                f"WHERE q.token = ANY(?) AND q.{same.format('q')}) {name} ON {name}.numbers IS NOT NULL"
+            )
+            params.append(tokens)
+            found = f"gavel_and({found}, {name}.numbers)"
+        since, until = matching.since, matching.until
+        columns = ""
+        if since is not None or until is not None:
+            joins.append("JOIN line_blocks b ON b.meeting_id = p0.meeting_id AND b.block = p0.block")
+            columns = ", b.first_at, b.last_at"
+            if since is not None:
+                where.append("b.last_at >= ?")
+                where_params.append(since)
+            if until is not None:
+                where.append("b.first_at < ?")
+                where_params.append(until)
+        params += where_params
+        inner = (
+            f"SELECT p0.text_length, p0.meeting_id, p0.block, {found} AS found{columns} FROM {driver} "  # noqa: S608
+            f"{' '.join(joins)} {'WHERE ' + ' AND '.join(where) if where else ''} "
+            "ORDER BY p0.text_length, p0.meeting_id DESC, p0.block DESC OFFSET 0"
+        )  # (each level in rank order, and apart: OFFSET 0 keeps the intersections from being made twice)
+        filtered, outer_params = "found", []
+        if since is not None or until is not None:
+            inside = ["first_at >= ?"] * (since is not None) + ["last_at < ?"] * (until is not None)
+            times = ["l.time >= ?"] * (since is not None) + ["l.time < ?"] * (until is not None)
+            bounds = [bound for bound in (since, until) if bound is not None]
+            filtered = (
+                f"CASE WHEN {' AND '.join(inside)} THEN found ELSE ARRAY(SELECT n FROM unnest(found) AS n "  # noqa: S608
+                f"WHERE (SELECT {' AND '.join(times)} FROM log_lines l WHERE l.meeting_id = f.meeting_id "
+                "AND l.number = n)) END"
+            )
+            outer_params += [*bounds, *bounds]
+        longer = tuple(term for term in matching.terms if len(term.words) > 2)
+        # (a line is checked by a scalar subquery, a look-up by its key: the planner made a semi-join of an EXISTS,
+        # which read the meeting's every line; unnest keeps the numbers' order)
+        if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
+            filtered = (
+                f"ARRAY(SELECT n FROM unnest({filtered}) AS n WHERE (SELECT l.tsv @@ ?::tsquery "  # noqa: S608
+                "FROM log_lines l WHERE l.meeting_id = f.meeting_id AND l.number = n))"
+            )
+            outer_params.append(tsquery(longer))
+        statement = (
+            "SELECT text_length, meeting_id, lines, CASE WHEN upto - lines < ? THEN found END FROM ("  # noqa: S608
+            "SELECT *, sum(lines) OVER (ORDER BY text_length, meeting_id DESC, block DESC ROWS UNBOUNDED PRECEDING) "
+            "AS upto FROM (SELECT text_length, meeting_id, block, found, cardinality(found) AS lines FROM ("
+            f"SELECT f.text_length, f.meeting_id, f.block, {filtered} AS found FROM ({inner}) f {_RANK_ORDER}) g "
+            f"WHERE cardinality(found) > 0 {_RANK_ORDER}) h) w"
+        )
+        return statement, [wanted, *outer_params, *params], not exact  # (in the order the statement holds them)
 
     def _posting_scope(self, matching: Matching) -> tuple[list[str], list[Any]]:
-        """The conditions on postings ``p0`` of the meetings in scope and of the date filters, and their parameters.
-
-        The meetings' ids are read first (as text: made into Python ints, 1,100 of them took ~1 ms) and passed as
-        an array constant, the meetings in scope or, when fewer, those out of it (the restricted ones, for most
-        searches), which PostgreSQL looks up in a hash: the index is then still read in rank order, the array a
-        filter on its entries, and the walk stops at the LIMIT (with ``IN (SELECT ...)`` the planner joined every
-        posting of the word to the meetings and sorted them: 419 ms instead of 23 for ``the`` in one series). A date
-        filter reads a line's time only in the meetings that have lines on both sides of a bound; the lines of the
-        others are all inside or all outside."""
-        scope, since, until = matching.scope, matching.since, matching.until
-        if scope.where is None and since is None and until is None:
+        """The conditions on a posting's meeting (its column left out) of the meetings in scope, and their
+        parameters: an array constant, the meetings in scope or, when fewer, those out of it (the restricted ones,
+        for most searches), which PostgreSQL looks up in a hash (with ``IN (SELECT ...)`` the planner joined every
+        posting of the word to the meetings and sorted them). The meetings' ids are read as text (made into Python
+        ints, 1,100 of them took ~1 ms)."""
+        scope = matching.scope
+        if scope.where is None:
             return [], []
-        in_scope = "true" if scope.where is None else f"m.id IN ({scope.where})"
-        params: list[Any] = list(scope.params)
-        inside = "true"
-        if since is not None:
-            inside += " AND m.first_line_at >= ?"
-            params.append(since)
-        if until is not None:
-            inside += " AND m.last_line_at < ?"
-            params.append(until)
-        [(whole, edges, out)] = self._query(
-            f"WITH s AS (SELECT m.id, {in_scope} AS in_scope, coalesce({inside}, false) AS inside FROM meetings m) "  # noqa: S608
-            "SELECT coalesce(string_agg(id::text, ',') FILTER (WHERE in_scope AND inside), ''), "
-            "coalesce(string_agg(id::text, ',') FILTER (WHERE in_scope AND NOT inside), ''), "
+        [(inside, out)] = self._query(
+            f"WITH s AS (SELECT m.id, m.id IN ({scope.where}) AS in_scope FROM meetings m) "  # noqa: S608
+            "SELECT coalesce(string_agg(id::text, ',') FILTER (WHERE in_scope), ''), "
             "coalesce(string_agg(id::text, ',') FILTER (WHERE NOT in_scope), '') FROM s",
-            params,
+            scope.params,
         )
-        if edges:
-            times = ["l.time >= ?"] * (since is not None) + ["l.time < ?"] * (until is not None)
-            return [
-                "(p0.meeting_id = ANY(?::bigint[]) OR p0.meeting_id = ANY(?::bigint[]) AND EXISTS (SELECT 1 "  # noqa: S608
-                "FROM log_lines l "
-                f"WHERE l.meeting_id = p0.meeting_id AND l.number = p0.number AND {' AND '.join(times)}))"
-            ], [f"{{{whole}}}", f"{{{edges}}}", *(bound for bound in (since, until) if bound is not None)]
         if not out:
             return [], []
-        if whole.count(",") > out.count(",") and whole:
-            return ["p0.meeting_id <> ALL(?::bigint[])"], [f"{{{out}}}"]
-        return ["p0.meeting_id = ANY(?::bigint[])"], [f"{{{whole}}}"]
+        if inside.count(",") > out.count(",") and inside:
+            return ["<> ALL(?::bigint[])"], [f"{{{out}}}"]
+        return ["= ANY(?::bigint[])"], [f"{{{inside}}}"]
+
+    def _walk(self, matching: Matching, limit: int, wanted: int) -> Counted | None:
+        """From the postings (:meth:`_posting_lists`; None where they cannot answer): how many lines match, up to
+        ``limit``, and the first ``wanted`` in rank order. The lists are read from a cursor, a few at first and more
+        each time, and no more are read once ``limit`` lines are counted."""
+        built = self._posting_lists(matching, wanted)
+        if built is None:
+            return None
+        sql, params, merged = built
+        count = 0
+        best: list[Ordered] = []
+        if not sql:
+            return count, best
+        with self._conn.transaction(), self._conn.cursor(name="gavel_posting_lists") as cursor:
+            if merged:
+                self._conn.execute(_MERGE_SETTINGS)
+            cursor.execute(self._sql(sql), params)
+            size = 16
+            while count < limit and (rows := cursor.fetchmany(size)):
+                for length, meeting_id, lines, numbers in rows:
+                    if numbers is not None and len(best) < wanted:
+                        best += [(length, 0, 0, meeting_id, number) for number in numbers[::-1][: wanted - len(best)]]
+                    count += lines
+                    if count >= limit:
+                        break
+                size *= 4
+        return min(count, limit), best
 
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
-        """Where the postings can answer (:meth:`_postings`), the first ``limit`` matches in rank order are read from
-        them (index-only), counted and the first ``wanted`` handed back; else (and when ``limit`` matches are found
-        and would be sorted: only with a cap below the sort limit, where the best of the *newest* are wanted) from
-        the ``tsv`` (:meth:`_tsv_matches`)."""
-        postings = self._postings(matching)
-        if postings is not None:
-            sql, params = postings
-            rows = self._query(
-                f"WITH found (size, src, item, meeting_id, line) AS MATERIALIZED ({sql}) "  # noqa: S608
-                "SELECT (SELECT count(*) FROM found), * FROM found ORDER BY size, meeting_id DESC, line DESC LIMIT ?",
-                [*params, limit, wanted],
-            )
-            count = rows[0][0] if rows else 0
+        """Where the postings can answer (:meth:`_walk`), the first ``limit`` matches in rank order are counted from
+        them and the first ``wanted`` handed back; else (and when ``limit`` matches are found and would be sorted:
+        only with a cap below the sort limit, where the best of the *newest* are wanted) from the ``tsv``
+        (:meth:`_tsv_matches`)."""
+        walked = self._walk(matching, limit, wanted)
+        if walked is not None:
+            count, best = walked
             if count < limit or limit > self.sort_limit:
-                return count, [row[1:] for row in rows]
+                return count, best
             # (the best of the newest ``limit``, which are ranked when the cap is below the sort limit: rare)
         return self._tsv_matches(matching, limit, wanted)
 
@@ -789,10 +984,9 @@ class PostgresArchive(Archive, WebState):
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
         ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts. Where the postings can
         answer (:meth:`_postings`), from them."""
-        postings = self._postings(matching)
-        if postings is not None:
-            sql, params = postings
-            return self._query(sql, [*params, limit])
+        walked = self._walk(matching, limit, limit)
+        if walked is not None:
+            return walked[1]
         alias, where, params = self._ts_source(matching)
         where.append(f"{alias}.text_length >= ?")  # shorter texts cannot hold every word: skip them in the index
         params.append(least_length(matching.terms))
