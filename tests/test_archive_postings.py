@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import StoreLog
 from gavel.core.effects import LineKind, LogLine
-from gavel.storage.archive import MeetingRecord, SearchQuery, SearchResults, open_archive, spool
+from gavel.storage.archive import MeetingRecord, SearchQuery, SearchResults, open_archive, postgres, spool
 from gavel.storage.archive.pg_postings import line_keys, reference_keys
 from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.spool import LineRow
@@ -123,20 +123,58 @@ def test_the_postings_find_what_the_reference_finds(
         assert fast == reference, query
 
 
+def postings_counted(url: str) -> tuple[int, int, int, int]:
+    """The tokens of the lines stored, and the postings of tokens (less the nicks' and the pairs'): all of them,
+    those of live lines (in a span) and those of dead ones (their block's dead offsets)."""
+    tokens = "token NOT LIKE '@%' AND strpos(token, ' ') = 0"
+    live = "EXISTS (SELECT 1 FROM line_spans s WHERE (p.block << 15) + n BETWEEN s.first_id AND s.last_id)"
+    with psycopg.connect(url) as pg:
+        row = pg.execute(
+            "SELECT (SELECT count(*) FROM log_lines l, unnest(tsvector_to_array(l.tsv)) AS t (token)), "
+            f"count(*), count(*) FILTER (WHERE {live}), count(*) FILTER (WHERE b.dead @> n) "
+            f"FROM line_posting_lists p JOIN line_blocks b USING (block), unnest(p.offsets) AS n WHERE {tokens}"
+        ).fetchone()
+    assert row is not None
+    return row
+
+
 def test_postings_follow_a_meeting_stored_again(pg_archive: PostgresArchive, store_log: StoreLog) -> None:
     store_log(pg_archive, "ops.2024-05-01-14.00.log.txt", log(*OPS))
-    assert pg_archive.search(SearchQuery("release", nick="bob")).total == 1
+    store_log(pg_archive, "ops.2024-05-02-14.00.log.txt", log(*OPS))
+    texts = ("release", "1000085", "wiki")
+    before = [pg_archive.search(SearchQuery(text)).total for text in texts]
     store_log(pg_archive, "ops.2024-05-01-14.00.log.txt", log(*OPS[:3]))
-    assert [pg_archive.search(SearchQuery(text)).total for text in ("release", "1000085", "wiki")] == [0, 1, 1]
+    after = [pg_archive.search(SearchQuery(text)).total for text in texts]
+    assert after == [
+        total // 2 + alone for total, alone in zip(before, (0, 1, 1), strict=True)
+    ]  # (one meeting's, alone)
+    for text in texts:
+        fast, reference = both_ways(pg_archive, SearchQuery(text))
+        assert fast == reference
+    stored, postings, live, dead = postings_counted(pg_archive.url)
+    assert live == stored and dead > 0 and postings == live + dead  # (the block is not compacted yet)
+
+
+def test_a_compacted_block_holds_no_dead_line(
+    pg_archive: PostgresArchive, store_log: StoreLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(postgres, "COMPACT_PARTS", 2)
+    for day in (1, 2):
+        store_log(pg_archive, f"ops.2024-05-0{day}-14.00.log.txt", log(*OPS))
+    store_log(pg_archive, "ops.2024-05-01-14.00.log.txt", log(*OPS[:3]))  # (its block's third part: compacted)
+    stored, postings, live, dead = postings_counted(pg_archive.url)
+    assert postings == live == stored and dead == 0
     with psycopg.connect(pg_archive.url) as pg:
-        stored = pg.execute(
-            "SELECT count(*) FROM log_lines l, unnest(tsvector_to_array(l.tsv)) AS t (token)"
-        ).fetchone()
-        postings = pg.execute(  # (less the nicks' postings and the pairs')
-            "SELECT sum(cardinality(numbers)) FILTER (WHERE token NOT LIKE '@%' AND strpos(token, ' ') = 0) "
-            "FROM line_posting_lists"
-        ).fetchone()
-    assert stored == postings
+        assert pg.execute("SELECT parts, dead::text FROM line_blocks").fetchall() == [(1, "{}")]
+        assert (
+            pg.execute(
+                "SELECT count(*) FROM line_posting_lists GROUP BY token, text_length HAVING count(*) > 1"
+            ).fetchall()
+            == []
+        )
+    for query in (SearchQuery("release"), SearchQuery("the"), SearchQuery("wiki", nick="bob")):
+        fast, reference = both_ways(pg_archive, query)
+        assert fast == reference, query
 
 
 def test_a_bulk_load_leaves_the_postings_all_visible(pg_archive: PostgresArchive, store_log: StoreLog) -> None:

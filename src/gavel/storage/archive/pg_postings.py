@@ -2,12 +2,14 @@
 
 A log line has a posting for each distinct token of its text and each distinct pair of tokens next to each other
 (``the patch``: the two tokens with a space between, which no token holds), as a phrase is matched on the line's
-``tsvector``. Postings are grouped into *lists*: one row per (token, text length, meeting, block), the block being
-the first line number of the batch of lines the writer stored together, with the line numbers in an ``integer[]``
-(ascending). All the postings of a line are in the same block, and a meeting's blocks are disjoint ranges of line
-numbers in order, so the lines holding two tokens are the intersection of their lists of the same (length,
-meeting, block), and the rank order (length, meeting and line newest first) is the lists' order, each read
-backwards.
+``tsvector``. Every log line has an id (``log_lines.id``, from a sequence, given to each batch the writer stores as a
+run of consecutive ids: the order lines were stored in, the rank order among lines of the same length). Postings are
+grouped into *lists* by (token, text length, block of 32,768 ids, part): the offsets of its lines in the block, in an
+``integer[]`` (ascending). A part is what one batch wrote into a block, until the block is compacted into one part;
+every token's lists of a (block, part) cover the same lines, so the lines holding two tokens are the intersection of
+their lists of the same (length, block, part), and the rank order (length, then newest first) is the lists' order
+(length, block and part descending), each read backwards. A list's size does not depend on its meetings': a common
+word's lists are long however short the meetings are.
 
 :func:`line_keys` is the fast path of :func:`reference_keys`, the pairs as PostgreSQL's ``tsvector`` positions give
 them (a test holds both equal, and equal to the server's own reading of the ``tsvector``).
@@ -21,8 +23,11 @@ from itertools import pairwise
 
 from gavel.storage.archive.spool import LineRow
 
-COPY_POSTINGS = "COPY line_posting_lists (token, text_length, meeting_id, block, numbers) FROM STDIN"
+COPY_POSTINGS = "COPY line_posting_lists (token, text_length, block, part, offsets) FROM STDIN"
 """The statement :func:`posting_lists` writes for."""
+BLOCK_BITS = 15
+"""A log line's id (``log_lines.id``) is its block (``id >> BLOCK_BITS``) and its offset in the block."""
+BLOCK_MASK = (1 << BLOCK_BITS) - 1
 MAX_POSITION = 16_383
 """PostgreSQL's last ``tsvector`` position: a token past it is taken to be there."""
 MAX_POSITIONS = 256
@@ -59,26 +64,31 @@ def reference_keys(words: Sequence[str]) -> set[str]:
     return keys
 
 
-def posting_lists(meeting_id: int, rows: Sequence[LineRow]) -> str:
-    """The postings of a batch of log lines (one block: its first line's number) as the data of
-    :data:`COPY_POSTINGS`: a row per (token or pair, length), with its lines' numbers in order. The nicks' postings
-    are made by the server (:data:`postgres._FILL_NICKS`: its ``lower`` is the filter's)."""
-    if not rows:
-        return ""
-    if any(later[0] <= earlier[0] for earlier, later in pairwise(rows)):
-        rows = sorted(rows)
-    by_length: dict[int, defaultdict[str, list[int]]] = {}  # (a dict per length: no key tuple per posting)
-    for number, _when, _kind, _nick, _text, found, size in rows:
-        lists = by_length.get(size)
+def posting_lists(first_id: int, rows: Sequence[LineRow]) -> str:
+    """The postings of a batch of log lines, whose ids are ``first_id`` on in the rows' order, as the data of
+    :data:`COPY_POSTINGS`: a row per (token or pair, length, block of ids), with the lines' offsets in the block in
+    order, its part the batch's (:func:`part_of`). The nicks' postings are made by the server
+    (:data:`postgres._FILL_NICKS`: its ``lower`` is the filter's)."""
+    by_length: dict[tuple[int, int], defaultdict[str, list[int]]] = {}  # (a dict per length and block)
+    for line_id, (_number, _when, _kind, _nick, _text, found, size) in enumerate(rows, first_id):
+        block, offset = line_id >> BLOCK_BITS, line_id & BLOCK_MASK
+        lists = by_length.get((size, block))
         if lists is None:
-            lists = by_length[size] = defaultdict(list)
+            lists = by_length[size, block] = defaultdict(list)
         for key in line_keys(found):
-            lists[key].append(number)
+            lists[key].append(offset)
     out: list[str] = []
-    for size, lists in by_length.items():
-        tail = f"\t{size}\t{meeting_id}\t{rows[0][0]}\t{{"
+    for (size, block), lists in by_length.items():
+        tail = f"\t{size}\t{block}\t{part_of(first_id, block)}\t{{"
         out += [
-            f"{key}{tail}{numbers[0]}}}\n" if len(numbers) == 1 else f"{key}{tail}{','.join(map(str, numbers))}}}\n"
-            for key, numbers in lists.items()
+            f"{key}{tail}{offsets[0]}}}\n" if len(offsets) == 1 else f"{key}{tail}{','.join(map(str, offsets))}}}\n"
+            for key, offsets in lists.items()
         ]
     return "".join(out)
+
+
+def part_of(first_id: int, block: int) -> int:
+    """The part of a block a batch whose first line's id is ``first_id`` writes: that id, or the block's first when
+    the batch began in an earlier block. Every list of a batch in a block has the same part, and a later batch's
+    is greater; a block's compacted lists have the block's first id (:data:`postgres._COMPACT`)."""
+    return max(first_id, block << BLOCK_BITS)

@@ -29,7 +29,8 @@ from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row,
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
-from gavel.storage.archive.pg_postings import COPY_POSTINGS, posting_lists
+from gavel.storage.archive.pg_masks import WHOLE_BLOCK, Masks
+from gavel.storage.archive.pg_postings import BLOCK_BITS, BLOCK_MASK, COPY_POSTINGS, posting_lists
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
@@ -64,15 +65,14 @@ owner may clean it; autovacuum then does)."""
 _BULK_LOCK = 0x6761_7662  # pg_advisory_lock key held by a bulk load, for its whole session ("gavb")
 LINE_INDEXES = {
     "log_lines_search": "CREATE INDEX IF NOT EXISTS log_lines_search ON log_lines USING gin (tsv)",
-    "log_lines_by_length": "CREATE INDEX IF NOT EXISTS log_lines_by_length "
-    "ON log_lines (text_length, meeting_id DESC, number DESC)",
-    "log_lines_by_nick": "CREATE INDEX IF NOT EXISTS log_lines_by_nick "
-    "ON log_lines (lower(nick), meeting_id DESC, number DESC)",
+    "log_lines_by_id": "CREATE UNIQUE INDEX IF NOT EXISTS log_lines_by_id ON log_lines (id)",
+    "log_lines_by_length": "CREATE INDEX IF NOT EXISTS log_lines_by_length ON log_lines (text_length, id DESC)",
+    "log_lines_by_nick": "CREATE INDEX IF NOT EXISTS log_lines_by_nick ON log_lines (lower(nick), id DESC)",
     "line_posting_lists_rank": "CREATE INDEX IF NOT EXISTS line_posting_lists_rank "
-    "ON line_posting_lists (token, text_length, meeting_id DESC, block DESC)",
+    "ON line_posting_lists (token, text_length, block DESC, part DESC)",
 }
 """The log lines' secondary indexes (made by migrations 3, 7 and 11): a bulk load builds them after the lines are
-in."""
+in. Log lines are ranked by length, then id (the order they were stored in), newest first."""
 NICK_MARK = "@"
 """A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
 letters and digits)."""
@@ -83,9 +83,9 @@ _POSTINGS = """CREATE TABLE line_postings (
     number bigint NOT NULL
 ) WITH (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0)"""
 """Migration 10's postings, one row per distinct token of a log line (one for its nick, :data:`NICK_MARK`, and one
-per pair of adjacent tokens, see :data:`_FILL_POSTINGS`); migration 11 groups them into lists
+per pair of adjacent tokens, see :data:`FILL_POSTINGS`); migration 11 groups them into lists
 (:data:`_POSTING_LISTS`) and drops the table."""
-_FILL_POSTINGS = (
+FILL_POSTINGS = (
     "INSERT INTO line_postings (token, text_length, meeting_id, number) "  # noqa: S608 -- constants
     "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
     "unnest(tsvector_to_array(l.tsv)) AS t (token){where} "
@@ -101,34 +101,59 @@ no token holds)."""
 _POSTING_LISTS = """CREATE TABLE line_posting_lists (
     token text COLLATE "C" NOT NULL,
     text_length smallint NOT NULL,
-    meeting_id bigint NOT NULL,
     block bigint NOT NULL,
-    numbers integer[] NOT NULL
+    part bigint NOT NULL,
+    offsets integer[] NOT NULL
 ) WITH (autovacuum_vacuum_insert_threshold = 20000, autovacuum_vacuum_insert_scale_factor = 0)"""
 """The postings of log lines (migration 11; :mod:`pg_postings`): one row per token, nick (:data:`NICK_MARK`) or pair
-of adjacent tokens, text length, meeting and block of lines (a batch the writer stored), with the numbers of its
-lines in order. Its index in rank order (``line_posting_lists_rank``) walks a word's lines by length, meeting and
-block; the lines holding two words are the intersection of their lists of the same (length, meeting, block)."""
-_LINE_BLOCKS = """CREATE TABLE line_blocks (
+of adjacent tokens, text length, block of line ids and part of the block, with the offsets of its lines in the block
+in order. Its index in rank order (``line_posting_lists_rank``) walks a word's lines by length, block and part; the
+lines holding two words are the intersection of their lists of the same (length, block, part)."""
+_LINE_SPANS = """CREATE TABLE line_spans (
+    first_id bigint PRIMARY KEY,
+    last_id bigint NOT NULL,
     meeting_id bigint NOT NULL,
-    block bigint NOT NULL,
-    last_number bigint NOT NULL,
     first_at timestamptz NOT NULL,
-    last_at timestamptz NOT NULL,
-    PRIMARY KEY (meeting_id, block)
+    last_at timestamptz NOT NULL
 )"""
-"""Each block's last line number and the times of its earliest and latest lines: a date filter reads a line's time
-only in the blocks that have lines on both sides of a bound."""
-BLOCK_BITS = 15
-"""Migration 11 groups the postings of each 32,768 lines (by their number) into a block; the writer, those of each
-batch of :attr:`PostgresArchive.line_batch` lines. Fewer, longer lists: two common words over 3M lines in blocks
-of 4,096 lines were 3,647 pairs of lists to intersect for their first 10,001 lines (~100 ms)."""
-_FILL_NICKS = (
-    f"INSERT INTO line_posting_lists (token, text_length, meeting_id, block, numbers) SELECT '{NICK_MARK}' || "  # noqa: S608
-    "lower(nick), text_length, meeting_id, ?, array_agg(number::integer ORDER BY number) FROM log_lines "
-    "WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY lower(nick), text_length, meeting_id"
+"""A row per batch of log lines stored (consecutive ids, one meeting): its meeting and the times of its earliest and
+latest lines. A line is live while its span is (a meeting deleted or stored again deletes its spans); the meetings'
+scope and the date filters of a search are spans to keep or to check (:meth:`PostgresArchive._masks`)."""
+_LINE_BLOCKS = """CREATE TABLE line_blocks (
+    block bigint PRIMARY KEY,
+    parts integer NOT NULL,
+    dead int4multirange NOT NULL DEFAULT '{}'
+)"""
+"""Each block's number of parts (the batches written since it was last compacted) and its dead lines' offsets (of
+spans deleted since): :data:`_COMPACT` merges its parts into one and drops the dead lines. A writer locks a block's
+row before it writes lists into it, so two writers never compact the same block at once."""
+COMPACT_PARTS = 16
+"""A block of more parts is compacted (and a complete one, of more than one part or with dead lines): a search reads
+about one list per (token, length, block)."""
+_COMPACT = (
+    "WITH gone AS (DELETE FROM line_posting_lists WHERE block = ? RETURNING token, text_length, offsets), "
+    "merged AS (SELECT token, text_length, gavel_union_agg(offsets) AS offsets FROM gone GROUP BY token, text_length) "
+    "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "
+    "SELECT token, text_length, ?, ?, offsets FROM (SELECT token, text_length, CASE WHEN ?::int4multirange = '{}' "
+    "THEN offsets ELSE ARRAY(SELECT n FROM unnest(offsets) AS n WHERE NOT ?::int4multirange @> n) END AS offsets "
+    "FROM merged) m WHERE cardinality(offsets) > 0"
 )
-"""The nicks' postings of a block of lines (by the server: its ``lower`` is the one the nick filter uses)."""
+"""A block's lists merged into one part (the block's first id: every later batch's part is greater), less its dead
+lines."""
+_ALLOCATE = "SELECT nextval('log_line_ids') FROM generate_series(1, ?) ORDER BY 1"
+_ALLOCATE_LOCK = 0x6761_7669  # pg_advisory_lock key while ids are allocated ("gavi")
+_SPANS_BLOCKS = (
+    "FROM {spans} s, generate_series(s.first_id >> 15, s.last_id >> 15) AS b (block), "
+    "LATERAL (SELECT int4range((greatest(s.first_id, b.block << 15) - (b.block << 15))::integer, "
+    "(least(s.last_id, (b.block << 15) + 32767) - (b.block << 15))::integer, '[]') AS offsets) r"
+)
+"""Each span's offsets in each block it lies in (``r.offsets``, a range), for the blocks ``b``."""
+_FILL_NICKS = (
+    f"INSERT INTO line_posting_lists (token, text_length, block, part, offsets) SELECT '{NICK_MARK}' || "  # noqa: S608
+    "lower(nick), text_length, id >> 15, greatest(?, id >> 15 << 15), array_agg((id & 32767)::integer ORDER BY id) "
+    "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY 1, 2, 3, 4"
+)
+"""The nicks' postings of a batch of lines (by the server: its ``lower`` is the one the nick filter uses)."""
 _SET_FUNCTIONS = ("gavel_and", "gavel_or")
 PREFIX_TOKENS = 100
 """A prefix standing for more stored tokens is searched on the ``tsv``."""
@@ -149,7 +174,8 @@ _MERGE_SETTINGS = (
 and the walk stops early, where a sort or a hash would read every list first (the lists of ``tes*`` were gathered in
 a hash and sorted: 70 ms, against 14 merged in order). (Not for every walk: without sorts the planner made a line's
 check on its ``tsv`` a merge join with the meeting's every line.)"""
-_RANK_ORDER = "ORDER BY text_length, meeting_id DESC, block DESC OFFSET 0"
+_RANK = "text_length, block DESC, part DESC"
+_RANK_ORDER = f"ORDER BY {_RANK} OFFSET 0"
 _GIN_INDEX = "log_lines_search"
 _POSTINGS_INDEX = "line_posting_lists_rank"
 _BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
@@ -351,7 +377,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         10,
         (  # the postings of every log line's tokens, nick and pairs of tokens: searches count and rank them index-only
             _POSTINGS,
-            _FILL_POSTINGS.format(where=""),
+            FILL_POSTINGS.format(where=""),
             "CREATE INDEX line_postings_rank ON line_postings (token, text_length, meeting_id DESC, number DESC)",
             # a meeting stored again deletes its postings: they lie together in the table (stored together)
             "CREATE INDEX line_postings_by_meeting ON line_postings USING brin (meeting_id)",
@@ -360,21 +386,36 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     (
         11,
-        (  # the postings grouped into lists of line numbers per (token, length, meeting, block), made by the writer
+        (  # every log line an id (the order stored in: the rank among lines of the same length), and the postings
+            # grouped into lists of offsets per (token, length, block of ids, part), made by the writer
             lambda archive: archive._create_set_functions(),
+            "CREATE SEQUENCE log_line_ids",
+            "ALTER TABLE log_lines ADD id bigint",
+            "UPDATE log_lines l SET id = o.id FROM (SELECT meeting_id, number, "  # (in the order ranked before)
+            "row_number() OVER (ORDER BY meeting_id, number) AS id FROM log_lines) o "
+            "WHERE o.meeting_id = l.meeting_id AND o.number = l.number",
+            "SELECT setval('log_line_ids', (SELECT max(id) FROM log_lines)) WHERE EXISTS (SELECT 1 FROM log_lines)",
+            "ALTER TABLE log_lines ALTER COLUMN id SET NOT NULL",
+            "DROP INDEX log_lines_by_length",
+            "DROP INDEX log_lines_by_nick",
+            _LINE_SPANS,
+            "INSERT INTO line_spans (first_id, last_id, meeting_id, first_at, last_at) "
+            "SELECT min(id), max(id), meeting_id, min(time), max(time) FROM log_lines GROUP BY meeting_id",
+            "CREATE INDEX line_spans_by_meeting ON line_spans (meeting_id)",
             _POSTING_LISTS,
-            "INSERT INTO line_posting_lists (token, text_length, meeting_id, block, numbers) "  # noqa: S608
-            f"SELECT token, text_length, meeting_id, number >> {BLOCK_BITS} << {BLOCK_BITS}, "
-            "array_agg(number::integer ORDER BY number) FROM line_postings GROUP BY 1, 2, 3, 4",
+            "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "  # noqa: S608
+            f"SELECT p.token, p.text_length, l.id >> {BLOCK_BITS}, l.id >> {BLOCK_BITS} << {BLOCK_BITS}, "
+            f"array_agg((l.id & {BLOCK_MASK})::integer ORDER BY l.id) FROM line_postings p "
+            "JOIN log_lines l ON l.meeting_id = p.meeting_id AND l.number = p.number GROUP BY 1, 2, 3, 4",
             _LINE_BLOCKS,
-            "INSERT INTO line_blocks (meeting_id, block, last_number, first_at, last_at) "  # noqa: S608
-            f"SELECT meeting_id, number >> {BLOCK_BITS} << {BLOCK_BITS}, max(number), min(time), max(time) "
-            "FROM log_lines GROUP BY 1, 2",
+            f"INSERT INTO line_blocks (block, parts) SELECT DISTINCT id >> {BLOCK_BITS}, 1 FROM log_lines",  # noqa: S608
             "DROP TABLE line_postings",
+            *(LINE_INDEXES[name] for name in ("log_lines_by_id", "log_lines_by_length", "log_lines_by_nick")),
             LINE_INDEXES[_POSTINGS_INDEX],
-            "CREATE INDEX line_posting_lists_by_meeting ON line_posting_lists USING brin (meeting_id)",
+            "CREATE INDEX line_posting_lists_by_block ON line_posting_lists USING brin (block)",
+            "ANALYZE log_lines",
             "ANALYZE line_posting_lists",
-            "ANALYZE line_blocks",
+            "ANALYZE line_spans",
         ),
     ),
 )
@@ -559,25 +600,60 @@ class PostgresArchive(Archive, WebState):
         self._query("SELECT pg_advisory_xact_lock(?)", (key,))
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        """The batch as one COPY, its data built in one pass (:func:`pg_copy.copy_text`), then its postings, a block
-        of their own (:func:`pg_postings.posting_lists`, by COPY; the nicks' by the server, :data:`_FILL_NICKS`) and
-        the block's extent (``line_blocks``)."""
+        """The batch as one COPY with its ids (:meth:`_allocate_ids`), its data built in one pass
+        (:func:`pg_copy.copy_text`), then its postings, a part of their own in each block they lie in
+        (:func:`pg_postings.posting_lists`, by COPY; the nicks' by the server, :data:`_FILL_NICKS`) and its span
+        (``line_spans``); the blocks due are then compacted (:meth:`_compact_due`)."""
         if not rows:
             return
+        if any(later[0] <= earlier[0] for earlier, later in pairwise(rows)):
+            rows = sorted(rows)  # (ids in the order of the lines' numbers: the newest line of a meeting is its last)
+        first_id = self._allocate_ids(len(rows))
+        last_id = first_id + len(rows) - 1
+        blocks = self._query(  # (each block's row locked until the end of the store: see _LINE_BLOCKS)
+            "INSERT INTO line_blocks (block, parts) SELECT block, 1 FROM generate_series(?::bigint, ?::bigint) "
+            "AS b (block) ON CONFLICT (block) DO UPDATE SET parts = line_blocks.parts + 1 RETURNING block",
+            (first_id >> BLOCK_BITS, last_id >> BLOCK_BITS),
+        )
         with self._conn.cursor() as cursor:
             with cursor.copy(COPY_LINES) as copy:
-                copy.write(copy_text(meeting_id, rows))
+                copy.write(copy_text(meeting_id, rows, first_id))
             with cursor.copy(COPY_POSTINGS) as copy:
-                copy.write(posting_lists(meeting_id, rows))
-        numbers = [row[0] for row in rows]
+                copy.write(posting_lists(first_id, rows))
+        self._run(_FILL_NICKS, (first_id, meeting_id, rows[0][0], rows[-1][0]))
         times = [row[1] for row in rows]
-        first, last = min(numbers), max(numbers)
-        self._run(_FILL_NICKS, (first, meeting_id, first, last))
         t = self._to_db_time
         self._run(
-            "INSERT INTO line_blocks (meeting_id, block, last_number, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
-            (meeting_id, first, last, t(from_micros(min(times))), t(from_micros(max(times)))),
+            "INSERT INTO line_spans (first_id, last_id, meeting_id, first_at, last_at) VALUES (?, ?, ?, ?, ?)",
+            (first_id, last_id, meeting_id, t(from_micros(min(times))), t(from_micros(max(times)))),
         )
+        self._compact_due([block for (block,) in blocks])
+
+    def _allocate_ids(self, count: int) -> int:
+        """The first of ``count`` consecutive new line ids (from the sequence ``log_line_ids``, under a session lock
+        so that two writers' batches do not interleave: a batch's lines are one span)."""
+        self._query("SELECT pg_advisory_lock(?)", (_ALLOCATE_LOCK,))
+        try:
+            ids = self._query(_ALLOCATE, (count,))
+        finally:
+            self._query("SELECT pg_advisory_unlock(?)", (_ALLOCATE_LOCK,))
+        first: int = ids[0][0]
+        return first
+
+    def _compact_due(self, blocks: Sequence[int]) -> None:
+        """Compact those of ``blocks`` (whose rows this transaction locked) that have more than
+        :data:`COMPACT_PARTS` parts, or are complete (every id allocated) with more than one part or dead lines."""
+        if not blocks:
+            return
+        due = self._query(
+            "SELECT b.block, b.dead::text FROM line_blocks b, (SELECT last_value FROM log_line_ids) AS q "
+            "WHERE b.block = ANY(?) AND (b.parts > ? OR (b.block + 1) << ? <= q.last_value + 1 "
+            "AND (b.parts > 1 OR b.dead <> '{}'))",
+            (list(blocks), COMPACT_PARTS, BLOCK_BITS),
+        )
+        for block, dead in due:
+            self._run(_COMPACT, (block, block, block << BLOCK_BITS, dead, dead))
+            self._run("UPDATE line_blocks SET parts = 1, dead = '{}' WHERE block = ?", (block,))
 
     def _finish_lines(self, meeting_id: int) -> None:
         """Indexed as they came (the ``tsv`` column and the postings, written by :meth:`_insert_lines`); the GIN
@@ -649,9 +725,18 @@ class PostgresArchive(Archive, WebState):
         )
 
     def _delete_lines(self, meeting_id: int) -> None:
+        """The lines, and their spans: their postings are dead lines of their blocks (``line_blocks.dead``), left out
+        of searches (:meth:`_masks`) until the block is compacted, at once where it is complete."""
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
-        self._run("DELETE FROM line_posting_lists WHERE meeting_id = ?", (meeting_id,))
-        self._run("DELETE FROM line_blocks WHERE meeting_id = ?", (meeting_id,))
+        blocks = self._query(
+            "WITH spans AS (DELETE FROM line_spans WHERE meeting_id = ? RETURNING first_id, last_id), "  # noqa: S608
+            "dead AS (SELECT b.block, range_agg(r.offsets) AS offsets "
+            f"{_SPANS_BLOCKS.format(spans='spans')} GROUP BY b.block) "
+            "INSERT INTO line_blocks AS k (block, parts, dead) SELECT block, 0, offsets FROM dead "
+            "ON CONFLICT (block) DO UPDATE SET dead = k.dead + excluded.dead RETURNING block",
+            (meeting_id,),
+        )
+        self._compact_due([block for (block,) in blocks])
 
     def _index_items(self, meeting_id: int) -> None:
         rows = self._query("SELECT id, text FROM items WHERE meeting_id = ?", (meeting_id,))
@@ -765,17 +850,18 @@ class PostgresArchive(Archive, WebState):
 
     def _posting_lists(self, matching: Matching, wanted: int) -> tuple[str, list[Any], bool] | None:
         """The statement reading the lists of the lines matching (:data:`_POSTING_LISTS`) in rank order, as rows
-        ``(length, meeting_id, lines, numbers)``: how many lines of that length, meeting and block match, and their
-        numbers (ascending) while the lists before hold fewer than ``wanted`` lines (else NULL); its parameters;
-        whether a prefix's lists are merged to lead the walk. ``("", [], False)`` when no line can match; None when
-        the lists cannot answer (:attr:`use_postings` off, items, a phrase ending in a prefix, a prefix of too many
-        tokens: the ``tsv`` path then does).
+        ``(length, block, lines, offsets)``: how many lines of that length, block and part match, and their offsets
+        (ascending) while the lists before hold fewer than ``wanted`` lines (else NULL); its parameters; whether a
+        prefix's lists are merged to lead the walk. ``("", [], False)`` when no line can match; None when the lists
+        cannot answer (:attr:`use_postings` off, items, a phrase ending in a prefix, a prefix of too many tokens: the
+        ``tsv`` path then does).
 
         One word's lists (the first of the search: a word, a pair of a phrase, or the tokens of a prefix merged)
-        are walked in rank order; each other word's list of the same length, meeting and block is intersected with
+        are walked in rank order; each other word's list of the same length, block and part is intersected with
         it (``gavel_and``), as is the nick's. A phrase is its pairs of words (of more than two, the lines holding
-        each pair are checked against the phrase on their ``tsv``). Lines are read only for those checks and in the
-        blocks a date filter cuts through."""
+        each pair are checked against the phrase on their ``tsv``). The lines found are then kept or left out by
+        block (:meth:`_masks`: the meetings in scope, the dates, the dead lines); a line is read only for a phrase's
+        check and for a date filter in a span that has lines on both sides of a bound."""
         query = matching.query
         if not self.use_postings or matching.src != LINES:
             return None
@@ -797,138 +883,177 @@ class PostgresArchive(Archive, WebState):
         exact = list({params[0]: (sql, params) for sql, params in exact}.values())
         if query.nick is not None:
             exact.append(("? || lower(?)", [NICK_MARK, query.nick]))
-        scope, scope_params = self._posting_scope(matching)
+        masks = self._masks(matching)
+        if masks is not None and not masks.blocks and not masks.others_kept:
+            return "", [], False
+        scope: list[str] = []
+        scope_params: list[Any] = []
+        if masks is not None and not masks.others_kept:  # (only the blocks listed have lines to find)
+            scope, scope_params = ["block = ANY(?::bigint[])"], [masks.blocks]
         least = least_length(matching.terms)
         params: list[Any] = []
         if exact:
             sql, token_params = exact.pop(0)
             driver = "line_posting_lists p0"
-            where = [f"p0.token = {sql}", "p0.text_length >= ?", *(f"p0.meeting_id {cond}" for cond in scope)]
-            where_params = [*token_params, least, *scope_params]
+            where = [f"p0.token = {sql}", "p0.text_length >= ?", *(f"p0.{cond}" for cond in scope)]
+            params += [*token_params, least, *scope_params]
         else:
             tokens = prefixes.pop(0)
             branch = (  # (each token's lists in rank order, merged: without its ORDER BY the planner sorts them all)
-                "(SELECT text_length, meeting_id, block, numbers FROM line_posting_lists WHERE token = ? "  # noqa: S608
-                "AND text_length >= ?" + "".join(f" AND meeting_id {cond}" for cond in scope) + f" {_RANK_ORDER})"
+                "(SELECT text_length, block, part, offsets FROM line_posting_lists WHERE token = ? "  # noqa: S608
+                "AND text_length >= ?" + "".join(f" AND {cond}" for cond in scope) + f" {_RANK_ORDER})"
             )
             driver = (
-                "(SELECT u.text_length, u.meeting_id, u.block, gavel_union_agg(u.numbers) AS numbers FROM ("  # noqa: S608
+                "(SELECT u.text_length, u.block, u.part, gavel_union_agg(u.offsets) AS offsets FROM ("  # noqa: S608
                 + " UNION ALL ".join([branch] * len(tokens))
-                + ") u GROUP BY u.text_length, u.meeting_id, u.block "
-                "ORDER BY u.text_length, u.meeting_id DESC, u.block DESC) p0"
+                + ") u GROUP BY u.text_length, u.block, u.part ORDER BY u.text_length, u.block DESC, u.part DESC) p0"
             )
             for token in tokens:
                 params += [token, least, *scope_params]
-            where, where_params = [], []
+            where = []
         joins: list[str] = []
-        found = "p0.numbers"
-        same = "text_length = p0.text_length AND {0}.meeting_id = p0.meeting_id AND {0}.block = p0.block"
+        found = "p0.offsets"
+        same = "text_length = p0.text_length AND {0}.block = p0.block AND {0}.part = p0.part"
+        join_params: list[Any] = []
         for index, (sql, token_params) in enumerate(exact, 1):
             name = f"p{index}"
             joins.append(f"JOIN line_posting_lists {name} ON {name}.token = {sql} AND {name}.{same.format(name)}")
-            params += token_params
-            found = f"gavel_and({found}, {name}.numbers)"
+            join_params += token_params
+            found = f"gavel_and({found}, {name}.offsets)"
         for index, tokens in enumerate(prefixes, len(exact) + 1):
             name = f"p{index}"
             joins.append(
-                f"JOIN LATERAL (SELECT gavel_union_agg(q.numbers) AS numbers FROM line_posting_lists q "  # noqa: S608
-                f"WHERE q.token = ANY(?) AND q.{same.format('q')}) {name} ON {name}.numbers IS NOT NULL"
+                f"JOIN LATERAL (SELECT gavel_union_agg(q.offsets) AS offsets FROM line_posting_lists q "  # noqa: S608
+                f"WHERE q.token = ANY(?) AND q.{same.format('q')}) {name} ON {name}.offsets IS NOT NULL"
             )
-            params.append(tokens)
-            found = f"gavel_and({found}, {name}.numbers)"
-        since, until = matching.since, matching.until
-        columns = ""
-        if since is not None or until is not None:
-            joins.append("JOIN line_blocks b ON b.meeting_id = p0.meeting_id AND b.block = p0.block")
-            columns = ", b.first_at, b.last_at"
-            if since is not None:
-                where.append("b.last_at >= ?")
-                where_params.append(since)
-            if until is not None:
-                where.append("b.first_at < ?")
-                where_params.append(until)
-        params += where_params
+            join_params.append(tokens)
+            found = f"gavel_and({found}, {name}.offsets)"
+        # (in the statement's order: a table's conditions after the joins, a prefix's subquery before them)
+        params = [*join_params, *params] if where else [*params, *join_params]
         inner = (
-            f"SELECT p0.text_length, p0.meeting_id, p0.block, {found} AS found{columns} FROM {driver} "  # noqa: S608
+            f"SELECT p0.text_length, p0.block, p0.part, {found} AS found FROM {driver} "  # noqa: S608
             f"{' '.join(joins)} {'WHERE ' + ' AND '.join(where) if where else ''} "
-            "ORDER BY p0.text_length, p0.meeting_id DESC, p0.block DESC OFFSET 0"
+            f"ORDER BY p0.text_length, p0.block DESC, p0.part DESC OFFSET 0"
         )  # (each level in rank order, and apart: OFFSET 0 keeps the intersections from being made twice)
-        filtered, outer_params = "found", []
-        if since is not None or until is not None:
-            inside = ["first_at >= ?"] * (since is not None) + ["last_at < ?"] * (until is not None)
-            times = ["l.time >= ?"] * (since is not None) + ["l.time < ?"] * (until is not None)
-            bounds = [bound for bound in (since, until) if bound is not None]
-            filtered = (
-                f"CASE WHEN {' AND '.join(inside)} THEN found ELSE ARRAY(SELECT n FROM unnest(found) AS n "  # noqa: S608
-                f"WHERE (SELECT {' AND '.join(times)} FROM log_lines l WHERE l.meeting_id = f.meeting_id "
-                "AND l.number = n)) END"
-            )
-            outer_params += [*bounds, *bounds]
+        filtered, outer_params = "found", list[Any]()
+        if masks is not None:
+            filtered, outer_params = masks.filter(matching)
         longer = tuple(term for term in matching.terms if len(term.words) > 2)
-        # (a line is checked by a scalar subquery, a look-up by its key: the planner made a semi-join of an EXISTS,
-        # which read the meeting's every line; unnest keeps the numbers' order)
+        # (a line is checked by a scalar subquery, a look-up by its id: the planner made a semi-join of an EXISTS,
+        # which read every line; unnest keeps the offsets' order)
         if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
             filtered = (
                 f"ARRAY(SELECT n FROM unnest({filtered}) AS n WHERE (SELECT l.tsv @@ ?::tsquery "  # noqa: S608
-                "FROM log_lines l WHERE l.meeting_id = f.meeting_id AND l.number = n))"
+                f"FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + n))"
             )
             outer_params.append(tsquery(longer))
         statement = (
-            "SELECT text_length, meeting_id, lines, CASE WHEN upto - lines < ? THEN found END FROM ("  # noqa: S608
-            "SELECT *, sum(lines) OVER (ORDER BY text_length, meeting_id DESC, block DESC ROWS UNBOUNDED PRECEDING) "
-            "AS upto FROM (SELECT text_length, meeting_id, block, found, cardinality(found) AS lines FROM ("
-            f"SELECT f.text_length, f.meeting_id, f.block, {filtered} AS found FROM ({inner}) f {_RANK_ORDER}) g "
+            "SELECT text_length, block, lines, CASE WHEN upto - lines < ? THEN found END FROM ("  # noqa: S608
+            f"SELECT *, sum(lines) OVER (ORDER BY {_RANK} ROWS UNBOUNDED PRECEDING) "
+            "AS upto FROM (SELECT text_length, block, part, found, cardinality(found) AS lines FROM ("
+            f"SELECT f.text_length, f.block, f.part, {filtered} AS found FROM ({inner}) f {_RANK_ORDER}) g "
             f"WHERE cardinality(found) > 0 {_RANK_ORDER}) h) w"
         )
         return statement, [wanted, *outer_params, *params], not exact  # (in the order the statement holds them)
 
-    def _posting_scope(self, matching: Matching) -> tuple[list[str], list[Any]]:
-        """The conditions on a posting's meeting (its column left out) of the meetings in scope, and their
-        parameters: an array constant, the meetings in scope or, when fewer, those out of it (the restricted ones,
-        for most searches), which PostgreSQL looks up in a hash (with ``IN (SELECT ...)`` the planner joined every
-        posting of the word to the meetings and sorted them). The meetings' ids are read as text (made into Python
-        ints, 1,100 of them took ~1 ms)."""
-        scope = matching.scope
-        if scope.where is None:
-            return [], []
-        [(inside, out)] = self._query(
-            f"WITH s AS (SELECT m.id, m.id IN ({scope.where}) AS in_scope FROM meetings m) "  # noqa: S608
-            "SELECT coalesce(string_agg(id::text, ',') FILTER (WHERE in_scope), ''), "
-            "coalesce(string_agg(id::text, ',') FILTER (WHERE NOT in_scope), '') FROM s",
-            scope.params,
+    def _masks(self, matching: Matching) -> Masks | None:
+        """Which lines of each block a search may find (:class:`Masks`), from the spans (``line_spans``) of the
+        meetings in scope, the date filters and the blocks' dead lines; None when every line stored may be found.
+
+        Without a date filter and with most spans in scope (most searches: only restricted meetings are out), the
+        blocks listed are those with lines out of scope or dead, the others kept whole; else (a series, dates) the
+        blocks listed are those with lines in scope, the others left out, and the lines of spans that have lines on
+        both sides of a date bound are checked one by one."""
+        scope, since, until = matching.scope, matching.since, matching.until
+        if scope.where is None and since is None and until is None:
+            dead = self._query(
+                f"SELECT block, ({WHOLE_BLOCK} - dead)::text FROM line_blocks WHERE dead <> '{{}}' ORDER BY block"  # noqa: S608
+            )
+            if not dead:
+                return None
+            return Masks([block for block, _kept in dead], [kept for _block, kept in dead], None, True)
+        params: list[Any] = []
+        in_scope = "true"
+        if scope.where is not None:
+            in_scope = f"meeting_id IN ({scope.where})"
+            params += scope.params
+        inside, outside = ["true"], ["false"]
+        bounds = [bound for bound in (since, until) if bound is not None]
+        for bound, inner, outer in ((since, "first_at >= ?", "last_at < ?"), (until, "last_at < ?", "first_at >= ?")):
+            if bound is not None:
+                inside.append(inner)
+                outside.append(outer)
+        params += [*bounds, *bounds]  # (the conditions inside, then those outside)
+        rows = self._query(
+            f"WITH s AS MATERIALIZED (SELECT first_id, last_id, {in_scope} AS in_scope, "  # noqa: S608
+            f"{' AND '.join(inside)} AS inside, {' OR '.join(outside)} AS outside FROM line_spans), "
+            "per AS (SELECT b.block, range_agg(r.offsets) FILTER (WHERE s.in_scope AND s.inside) AS keep, "
+            "range_agg(r.offsets) FILTER (WHERE s.in_scope AND NOT s.inside AND NOT s.outside) AS checks, "
+            f"range_agg(r.offsets) FILTER (WHERE NOT s.in_scope) AS out {_SPANS_BLOCKS.format(spans='s')} "
+            "GROUP BY b.block) "
+            "SELECT k.block, coalesce(p.keep, '{}')::text, coalesce(p.checks, '{}')::text, "
+            f"({WHOLE_BLOCK} - coalesce(p.out, '{{}}') - k.dead)::text, "
+            "coalesce(p.out, '{}') <> '{}' OR k.dead <> '{}', "
+            "(SELECT count(*) FILTER (WHERE in_scope) * 2 > count(*) FROM s) "
+            "FROM line_blocks k LEFT JOIN per p ON p.block = k.block ORDER BY k.block",
+            params,
         )
-        if not out:
-            return [], []
-        if inside.count(",") > out.count(",") and inside:
-            return ["<> ALL(?::bigint[])"], [f"{{{out}}}"]
-        return ["= ANY(?::bigint[])"], [f"{{{inside}}}"]
+        if since is None and until is None and (not rows or rows[0][5]):  # (most spans in scope: list what is out)
+            cut = [(block, kept) for block, _keep, _checks, kept, cuts, _most in rows if cuts]
+            if not cut:
+                return None
+            return Masks([block for block, _kept in cut], [kept for _block, kept in cut], None, True)
+        listed = [
+            (block, keep, checks) for block, keep, checks, _kept, _cuts, _most in rows if keep != "{}" or checks != "{}"
+        ]
+        checking = any(checks != "{}" for _b, _k, checks in listed)
+        return Masks(
+            [block for block, _k, _c in listed],
+            [keep for _b, keep, _c in listed],
+            [checks for _b, _k, checks in listed] if checking else None,
+            False,
+        )
 
     def _walk(self, matching: Matching, limit: int, wanted: int) -> Counted | None:
         """From the postings (:meth:`_posting_lists`; None where they cannot answer): how many lines match, up to
         ``limit``, and the first ``wanted`` in rank order. The lists are read from a cursor, a few at first and more
-        each time, and no more are read once ``limit`` lines are counted."""
+        each time, and no more are read once ``limit`` lines are counted; the lines' meetings and numbers are then
+        read by id."""
         built = self._posting_lists(matching, wanted)
         if built is None:
             return None
         sql, params, merged = built
         count = 0
-        best: list[Ordered] = []
+        best: list[tuple[int, int]] = []  # (length, id)
         if not sql:
-            return count, best
+            return count, []
         with self._conn.transaction(), self._conn.cursor(name="gavel_posting_lists") as cursor:
             if merged:
                 self._conn.execute(_MERGE_SETTINGS)
             cursor.execute(self._sql(sql), params)
             size = 16
             while count < limit and (rows := cursor.fetchmany(size)):
-                for length, meeting_id, lines, numbers in rows:
-                    if numbers is not None and len(best) < wanted:
-                        best += [(length, 0, 0, meeting_id, number) for number in numbers[::-1][: wanted - len(best)]]
+                for length, block, lines, offsets in rows:
+                    if offsets is not None and len(best) < wanted:
+                        base = block << BLOCK_BITS
+                        best += [(length, base + offset) for offset in offsets[::-1][: wanted - len(best)]]
                     count += lines
                     if count >= limit:
                         break
                 size *= 4
-        return min(count, limit), best
+        return min(count, limit), self._ranked(best)
+
+    def _ranked(self, found: Sequence[tuple[int, int]]) -> list[Ordered]:
+        """``(length, id)`` of log lines as hits in rank order (``id`` the line's, then its meeting and number)."""
+        if not found:
+            return []
+        keys: dict[int, tuple[int, int]] = {
+            line_id: (meeting_id, number)
+            for line_id, meeting_id, number in self._query(
+                "SELECT id, meeting_id, number FROM log_lines WHERE id = ANY(?)", ([line_id for _l, line_id in found],)
+            )
+        }
+        return [(length, LINES, line_id, *keys[line_id]) for length, line_id in found if line_id in keys]
 
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """Where the postings can answer (:meth:`_walk`), the first ``limit`` matches in rank order are counted from
@@ -949,9 +1074,8 @@ class PostgresArchive(Archive, WebState):
         ranked by the server: only the count and ``wanted`` rows come back."""
         _alias, where, params = self._ts_source(matching)
         if matching.src == LINES:
-            head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
-            order, found_order = "l.meeting_id DESC, l.number DESC", "meeting_id DESC, number DESC"
-            rank = "size, meeting_id DESC, line DESC"
+            head = "SELECT l.text_length, 0, l.id, l.meeting_id, l.number FROM log_lines l"
+            order, found_order, rank = "l.id DESC", "id DESC", "size, item DESC"
         else:
             head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
             order, found_order = "i.id DESC", "id DESC"
@@ -991,8 +1115,8 @@ class PostgresArchive(Archive, WebState):
         where.append(f"{alias}.text_length >= ?")  # shorter texts cannot hold every word: skip them in the index
         params.append(least_length(matching.terms))
         if matching.src == LINES:
-            head = "SELECT l.text_length, 0, 0, l.meeting_id, l.number FROM log_lines l"
-            order = "l.text_length, l.meeting_id DESC, l.number DESC"
+            head = "SELECT l.text_length, 0, l.id, l.meeting_id, l.number FROM log_lines l"
+            order = "l.text_length, l.id DESC"
         else:
             head = "SELECT i.text_length, 1, i.id, i.meeting_id, i.line FROM items i"
             order = "i.text_length, i.id DESC"
