@@ -646,7 +646,8 @@ class PostgresArchive(Archive, WebState):
         if not blocks:
             return
         due = self._query(
-            "SELECT b.block, b.dead::text FROM line_blocks b, (SELECT last_value FROM log_line_ids) AS q "
+            "SELECT b.block, b.dead::text FROM line_blocks b, "  # (its USAGE right is enough to read the value)
+            "(SELECT coalesce(pg_sequence_last_value('log_line_ids'), 0) AS last_value) AS q "
             "WHERE b.block = ANY(?) AND (b.parts > ? OR (b.block + 1) << ? <= q.last_value + 1 "
             "AND (b.parts > 1 OR b.dead <> '{}'))",
             (list(blocks), COMPACT_PARTS, BLOCK_BITS),

@@ -116,6 +116,7 @@ INTERNAL_TABLES = (
     "line_postings",
     "line_posting_lists",
     "line_blocks",
+    "line_spans",
     "sqlite_",
 )
 """Tables (by name or prefix) of the schema version and of a backend's search index: never copied."""
