@@ -96,6 +96,8 @@ def both_ways(archive: PostgresArchive, query: SearchQuery) -> tuple[SearchResul
     queries=st.lists(QUERY, min_size=1, max_size=6),
     caps=st.sampled_from([(10_000, 10_000), (4, 4), (4, 10_000), (6, 3)]),
     block=st.sampled_from([1, 3, 7, spool.CHUNK_ROWS]),
+    gap=st.sampled_from([None, 1, 4, 30]),
+    compact=st.sampled_from([1, 2, postgres.COMPACT_PARTS]),
 )
 def test_the_postings_find_what_the_reference_finds(
     pg_archive: PostgresArchive,
@@ -103,9 +105,31 @@ def test_the_postings_find_what_the_reference_finds(
     queries: list[SearchQuery],
     caps: tuple[int, int],
     block: int,
+    gap: int | None,
+    compact: int,
 ) -> None:
-    # the same meetings (series and start) every example: each is stored again, its old postings deleted; its lines
-    # in batches of ``block`` lines, each a block of postings
+    # the same meetings (series and start) every example: each is stored again, its old postings dead (or compacted
+    # away, a block of more than ``compact`` parts); its lines in batches of ``block`` lines, each a part of a block
+    # of ids; ``gap`` ids before a block's end, so that the lines (and a batch) lie on both sides of it
+    if gap is not None:
+        with psycopg.connect(pg_archive.url) as pg:
+            pg.execute(
+                "SELECT setval('log_line_ids', ((last + %s >> 15) + 1 << 15) - %s) FROM (SELECT "
+                "coalesce(pg_sequence_last_value('log_line_ids'), 0) AS last) s",
+                (gap, gap),
+            )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(postgres, "COMPACT_PARTS", compact)
+        store_meetings(pg_archive, meetings, block)
+    pg_archive.search_cap, pg_archive.sort_limit = caps
+    for query in queries:
+        fast, reference = both_ways(pg_archive, query)
+        assert fast == reference, query
+
+
+def store_meetings(pg_archive: PostgresArchive, meetings: list[list[tuple[str, list[str]]]], block: int) -> None:
+    """Meetings 0, 1 and 2 (series "one", "two", "one"), with ``meetings``' lines (none past them), ``block`` lines
+    at a time."""
     for index, lines in enumerate(meetings):
         stored = [
             LogLine(n, START + timedelta(days=index, seconds=n), LineKind.MESSAGE, nick, " ".join(said))
@@ -117,10 +141,6 @@ def test_the_postings_find_what_the_reference_finds(
             pg_archive.store(record("one" if index % 2 == 0 else "two", index), stored)
     for index in range(len(meetings), 3):  # fewer meetings this time: the others hold nothing
         pg_archive.store(record("one" if index % 2 == 0 else "two", index), [])
-    pg_archive.search_cap, pg_archive.sort_limit = caps
-    for query in queries:
-        fast, reference = both_ways(pg_archive, query)
-        assert fast == reference, query
 
 
 def postings_counted(url: str) -> tuple[int, int, int, int]:

@@ -1018,8 +1018,8 @@ class PostgresArchive(Archive, WebState):
     def _walk(self, matching: Matching, limit: int, wanted: int) -> Counted | None:
         """From the postings (:meth:`_posting_lists`; None where they cannot answer): how many lines match, up to
         ``limit``, and the first ``wanted`` in rank order. The lists are read from a cursor, a few at first and more
-        each time, and no more are read once ``limit`` lines are counted; the lines' meetings and numbers are then
-        read by id."""
+        each time, and no more are read once ``limit`` lines are counted. The lines are found by id, their meetings and
+        numbers left at 0 (read for a page's hits alone: :meth:`_located`)."""
         built = self._posting_lists(matching, wanted)
         if built is None:
             return None
@@ -1042,19 +1042,27 @@ class PostgresArchive(Archive, WebState):
                     if count >= limit:
                         break
                 size *= 4
-        return min(count, limit), self._ranked(best)
+        return min(count, limit), [(length, LINES, line_id, 0, 0) for length, line_id in best]
 
-    def _ranked(self, found: Sequence[tuple[int, int]]) -> list[Ordered]:
-        """``(length, id)`` of log lines as hits in rank order (``id`` the line's, then its meeting and number)."""
-        if not found:
-            return []
+    def _located(self, hits: list[Ordered]) -> list[Ordered]:
+        """The meetings and numbers of the log lines the postings found (:meth:`_walk`: by id), read by id."""
+        wanted = [line_id for _length, src, line_id, meeting_id, _line in hits if src == LINES and not meeting_id]
+        if not wanted:
+            return hits
         keys: dict[int, tuple[int, int]] = {
             line_id: (meeting_id, number)
             for line_id, meeting_id, number in self._query(
-                "SELECT id, meeting_id, number FROM log_lines WHERE id = ANY(?)", ([line_id for _l, line_id in found],)
+                "SELECT id, meeting_id, number FROM log_lines WHERE id = ANY(?)", (wanted,)
             )
         }
-        return [(length, LINES, line_id, *keys[line_id]) for length, line_id in found if line_id in keys]
+        located: list[Ordered] = []
+        for hit in hits:
+            length, src, line_id, meeting_id, _line = hit
+            if src != LINES or meeting_id:
+                located.append(hit)
+            elif line_id in keys:
+                located.append((length, src, line_id, *keys[line_id]))
+        return located
 
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """Where the postings can answer (:meth:`_walk`), the first ``limit`` matches in rank order are counted from

@@ -87,6 +87,12 @@ class Searching(Database):
         """The first ``limit`` matching lines or items in rank order (:func:`ranking.order_key`), read from the
         index of the texts' lengths."""
 
+    def _located(self, hits: list[Ordered]) -> list[Ordered]:
+        """The hits of a page with their meetings and line numbers: a backend may leave those of log lines at 0
+        when it ranks them by an id of their own (PostgreSQL), and read them here for the page alone; a hit no
+        longer stored is left out."""
+        return hits
+
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
         """The log lines ``(meeting_id, number)``: ``(meeting_id, number, time, nick, text, series, basename,
@@ -161,11 +167,11 @@ class Searching(Database):
                     return empty
                 raise
         ordered.sort(key=order_key)
-        page_rows = [
-            (score(size), src, item, meeting_id, line)
-            for size, src, item, meeting_id, line in ordered[:wanted][offset : offset + per_page]
-        ]
         with self._connection():
+            page_rows = [
+                (score(size), src, item, meeting_id, line)
+                for size, src, item, meeting_id, line in self._located(ordered[:wanted][offset : offset + per_page])
+            ]
             lines = {
                 (row[0], row[1]): row
                 for row in self._line_hits(
