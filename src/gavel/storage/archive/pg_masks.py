@@ -4,14 +4,22 @@ for most), inside its dates, and not deleted since (see ``postgres.py``: ``Postg
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gavel.storage.archive.pg_postings import BLOCK_BITS
+from gavel.storage.archive.pg_postings import BLOCK_BITS, BLOCK_MASK
 from gavel.storage.archive.search import Matching
 
-WHOLE_BLOCK = f"'{{[0,{1 << BLOCK_BITS})}}'::int4multirange"
-"""Every offset of a block."""
+BLOCK_SIZE = 1 << BLOCK_BITS
+Span = tuple[int, int, bool, bool, bool]
+"""A span of line ids (``line_spans``): its first and last id, whether its meeting is in the search's scope, whether
+its lines are all inside the search's dates, all outside them."""
+Ranges = list[tuple[int, int]]
+"""Offsets in a block, as half-open ranges ``[low, high)``."""
+_RANGE = re.compile(r"[\[(](\d+),(\d+)[\])]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +48,11 @@ class Masks:
         if self.checks is not None:
             kept = f"{kept} + {ranges.format(at=at)}"
             params += [self.checks, self.blocks]
+        # (in order: a multirange's ranges come in order; a slice detoasts the list once, an element each time)
         sliced = (
-            f"ARRAY(SELECT found[i] FROM unnest({kept}) AS r, generate_series(width_bucket(lower(r) - 1, found) + 1, "  # noqa: S608
-            "width_bucket(upper(r) - 1, found)) AS i)"
-        )  # (in order: a multirange's ranges come in order)
+            f"ARRAY(SELECT unnest(found[width_bucket(lower(r) - 1, found) + 1:width_bucket(upper(r) - 1, found)]) "  # noqa: S608
+            f"FROM unnest({kept}) AS r)"
+        )
         if self.checks is not None:
             times = ["l.time >= ?"] * (matching.since is not None) + ["l.time < ?"] * (matching.until is not None)
             sliced = (
@@ -58,3 +67,63 @@ class Masks:
             ]
         others = "found" if self.others_kept else "'{}'::integer[]"
         return f"CASE WHEN {at} IS NULL THEN {others} ELSE {sliced} END", [self.blocks, *params]
+
+
+def masks_of(spans: Sequence[Span], dead: dict[int, str], dated: bool) -> Masks | None:
+    """The masks of a search from the spans of line ids (in order) and each block's dead lines (``int4multirange``
+    literals); ``dated``, whether it has a date filter. None when every line stored may be found.
+
+    Without a date filter and with most spans in scope (most searches: only restricted meetings are out), the blocks
+    listed are those with lines out of scope or dead, what they keep the rest, and the others are kept whole; else (a
+    series, dates) the blocks listed are those with lines of spans in scope and not outside the dates, and the
+    others are left out (with the dead lines, which no span holds)."""
+    if not dated and 2 * sum(span[2] for span in spans) > len(spans):
+        holes: defaultdict[int, Ranges] = defaultdict(list)
+        for block, text in dead.items():
+            holes[block] += [(int(low), int(high)) for low, high in _RANGE.findall(text)]
+        for first, last, in_scope, _inside, _outside in spans:
+            if not in_scope:
+                for block, low, high in _pieces(first, last):
+                    holes[block].append((low, high))
+        if not holes:
+            return None
+        blocks = sorted(holes)
+        return Masks(blocks, [_literal(_complement(holes[block])) for block in blocks], None, True)
+    keeps: defaultdict[int, Ranges] = defaultdict(list)
+    checks: defaultdict[int, Ranges] = defaultdict(list)
+    for first, last, in_scope, inside, outside in spans:
+        if in_scope and not outside:
+            for block, low, high in _pieces(first, last):
+                (keeps if inside else checks)[block].append((low, high))
+    blocks = sorted(keeps.keys() | checks.keys())
+    return Masks(
+        blocks,
+        [_literal(keeps.get(block, [])) for block in blocks],
+        [_literal(checks.get(block, [])) for block in blocks] if checks else None,
+        False,
+    )
+
+
+def _pieces(first: int, last: int) -> Iterable[tuple[int, int, int]]:
+    """The ids ``first`` .. ``last`` as ``(block, low, high)``: offsets ``[low, high)`` in each block."""
+    for block in range(first >> BLOCK_BITS, (last >> BLOCK_BITS) + 1):
+        base = block << BLOCK_BITS
+        yield block, max(first, base) - base, min(last, base + BLOCK_MASK) - base + 1
+
+
+def _complement(ranges: Ranges) -> Ranges:
+    """The offsets of a block outside ``ranges``."""
+    out: Ranges = []
+    at = 0
+    for low, high in sorted(ranges):
+        if low > at:
+            out.append((at, low))
+        at = max(at, high)
+    if at < BLOCK_SIZE:
+        out.append((at, BLOCK_SIZE))
+    return out
+
+
+def _literal(ranges: Ranges) -> str:
+    """An ``int4multirange`` literal (PostgreSQL merges ranges that touch or overlap)."""
+    return "{" + ",".join(f"[{low},{high})" for low, high in ranges) + "}"

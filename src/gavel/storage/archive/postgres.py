@@ -29,7 +29,7 @@ from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row,
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
-from gavel.storage.archive.pg_masks import WHOLE_BLOCK, Masks
+from gavel.storage.archive.pg_masks import Masks, masks_of
 from gavel.storage.archive.pg_postings import BLOCK_BITS, BLOCK_MASK, COPY_POSTINGS, posting_lists
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
@@ -958,62 +958,30 @@ class PostgresArchive(Archive, WebState):
         return statement, [wanted, *outer_params, *params], not exact  # (in the order the statement holds them)
 
     def _masks(self, matching: Matching) -> Masks | None:
-        """Which lines of each block a search may find (:class:`Masks`), from the spans (``line_spans``) of the
-        meetings in scope, the date filters and the blocks' dead lines; None when every line stored may be found.
-
-        Without a date filter and with most spans in scope (most searches: only restricted meetings are out), the
-        blocks listed are those with lines out of scope or dead, the others kept whole; else (a series, dates) the
-        blocks listed are those with lines in scope, the others left out, and the lines of spans that have lines on
-        both sides of a date bound are checked one by one."""
+        """Which lines of each block a search may find (:func:`pg_masks.masks_of`), from the spans of line ids
+        (``line_spans``: their meetings in scope or not, their times inside the dates, outside, or neither) and the
+        blocks' dead lines; None when every line stored may be found. (Made here from the spans' rows: their
+        ranges aggregated by the server took 5 ms over 374 spans.)"""
         scope, since, until = matching.scope, matching.since, matching.until
+        dead: dict[int, str] = dict(self._query("SELECT block, dead::text FROM line_blocks WHERE dead <> '{}'"))
         if scope.where is None and since is None and until is None:
-            dead = self._query(
-                f"SELECT block, ({WHOLE_BLOCK} - dead)::text FROM line_blocks WHERE dead <> '{{}}' ORDER BY block"  # noqa: S608
-            )
-            if not dead:
-                return None
-            return Masks([block for block, _kept in dead], [kept for _block, kept in dead], None, True)
-        params: list[Any] = []
-        in_scope = "true"
-        if scope.where is not None:
-            in_scope = f"meeting_id IN ({scope.where})"
-            params += scope.params
+            return masks_of([], dead, dated=False) if dead else None
+        params: list[Any] = list(scope.params)
+        in_scope = "true" if scope.where is None else f"meeting_id IN ({scope.where})"
         inside, outside = ["true"], ["false"]
+        if since is not None:
+            inside.append("first_at >= ?")
+            outside.append("last_at < ?")
+        if until is not None:
+            inside.append("last_at < ?")
+            outside.append("first_at >= ?")
         bounds = [bound for bound in (since, until) if bound is not None]
-        for bound, inner, outer in ((since, "first_at >= ?", "last_at < ?"), (until, "last_at < ?", "first_at >= ?")):
-            if bound is not None:
-                inside.append(inner)
-                outside.append(outer)
-        params += [*bounds, *bounds]  # (the conditions inside, then those outside)
-        rows = self._query(
-            f"WITH s AS MATERIALIZED (SELECT first_id, last_id, {in_scope} AS in_scope, "  # noqa: S608
-            f"{' AND '.join(inside)} AS inside, {' OR '.join(outside)} AS outside FROM line_spans), "
-            "per AS (SELECT b.block, range_agg(r.offsets) FILTER (WHERE s.in_scope AND s.inside) AS keep, "
-            "range_agg(r.offsets) FILTER (WHERE s.in_scope AND NOT s.inside AND NOT s.outside) AS checks, "
-            f"range_agg(r.offsets) FILTER (WHERE NOT s.in_scope) AS out {_SPANS_BLOCKS.format(spans='s')} "
-            "GROUP BY b.block) "
-            "SELECT k.block, coalesce(p.keep, '{}')::text, coalesce(p.checks, '{}')::text, "
-            f"({WHOLE_BLOCK} - coalesce(p.out, '{{}}') - k.dead)::text, "
-            "coalesce(p.out, '{}') <> '{}' OR k.dead <> '{}', "
-            "(SELECT count(*) FILTER (WHERE in_scope) * 2 > count(*) FROM s) "
-            "FROM line_blocks k LEFT JOIN per p ON p.block = k.block ORDER BY k.block",
-            params,
+        spans = self._query(
+            f"SELECT first_id, last_id, {in_scope}, {' AND '.join(inside)}, {' OR '.join(outside)} "  # noqa: S608
+            "FROM line_spans ORDER BY first_id",
+            [*params, *bounds, *bounds],
         )
-        if since is None and until is None and (not rows or rows[0][5]):  # (most spans in scope: list what is out)
-            cut = [(block, kept) for block, _keep, _checks, kept, cuts, _most in rows if cuts]
-            if not cut:
-                return None
-            return Masks([block for block, _kept in cut], [kept for _block, kept in cut], None, True)
-        listed = [
-            (block, keep, checks) for block, keep, checks, _kept, _cuts, _most in rows if keep != "{}" or checks != "{}"
-        ]
-        checking = any(checks != "{}" for _b, _k, checks in listed)
-        return Masks(
-            [block for block, _k, _c in listed],
-            [keep for _b, keep, _c in listed],
-            [checks for _b, _k, checks in listed] if checking else None,
-            False,
-        )
+        return masks_of(spans, dead, dated=since is not None or until is not None)
 
     def _walk(self, matching: Matching, limit: int, wanted: int) -> Counted | None:
         """From the postings (:meth:`_posting_lists`; None where they cannot answer): how many lines match, up to
