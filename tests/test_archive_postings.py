@@ -97,7 +97,7 @@ def both_ways(archive: PostgresArchive, query: SearchQuery) -> tuple[SearchResul
     caps=st.sampled_from([(10_000, 10_000), (4, 4), (4, 10_000), (6, 3)]),
     block=st.sampled_from([1, 3, 7, spool.CHUNK_ROWS]),
     gap=st.sampled_from([None, 1, 4, 30]),
-    compact=st.sampled_from([1, 2, postgres.COMPACT_PARTS]),
+    compact=st.sampled_from([1, 2, postgres.COMPACT_PARTS, 1_000_000]),  # (the last: only complete blocks)
 )
 def test_the_postings_find_what_the_reference_finds(
     pg_archive: PostgresArchive,
@@ -112,12 +112,7 @@ def test_the_postings_find_what_the_reference_finds(
     # away, a block of more than ``compact`` parts); its lines in batches of ``block`` lines, each a part of a block
     # of ids; ``gap`` ids before a block's end, so that the lines (and a batch) lie on both sides of it
     if gap is not None:
-        with psycopg.connect(pg_archive.url) as pg:
-            pg.execute(
-                "SELECT setval('log_line_ids', ((last + %s >> 15) + 1 << 15) - %s) FROM (SELECT "
-                "coalesce(pg_sequence_last_value('log_line_ids'), 0) AS last) s",
-                (gap, gap),
-            )
+        near_a_block_end(pg_archive, gap)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postgres, "COMPACT_PARTS", compact)
         store_meetings(pg_archive, meetings, block)
@@ -125,6 +120,27 @@ def test_the_postings_find_what_the_reference_finds(
     for query in queries:
         fast, reference = both_ways(pg_archive, query)
         assert fast == reference, query
+
+
+def near_a_block_end(archive: PostgresArchive, gap: int) -> None:
+    """The next line's id ``gap`` before the end of a block (the ids only grow)."""
+    with psycopg.connect(archive.url) as pg:
+        pg.execute(
+            "SELECT setval('log_line_ids', ((last + %s >> 15) + 1 << 15) - %s) FROM (SELECT "
+            "coalesce(pg_sequence_last_value('log_line_ids'), 0) AS last) s",
+            (gap, gap),
+        )
+
+
+def test_a_batch_across_a_block_end_is_found_on_both_sides(pg_archive: PostgresArchive) -> None:
+    near_a_block_end(pg_archive, 3)
+    said = [("alice", ["the", "patch"]), ("Bob", ["the", "release"])] * 4
+    store_meetings(pg_archive, [said, said[:3]], spool.CHUNK_ROWS)  # (one batch each: the first across the end)
+    with psycopg.connect(pg_archive.url) as pg:
+        assert pg.execute("SELECT count(DISTINCT block) FROM line_posting_lists").fetchone() == (2,)
+    for text, nick in (("the", None), ("the", "bob"), ("the release", "Bob"), ('"the patch"', "alice"), ("pat*", None)):
+        fast, reference = both_ways(pg_archive, SearchQuery(text, nick=nick))
+        assert fast == reference and fast.total > 0, (text, nick)
 
 
 def store_meetings(pg_archive: PostgresArchive, meetings: list[list[tuple[str, list[str]]]], block: int) -> None:

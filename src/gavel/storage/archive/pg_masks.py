@@ -70,14 +70,15 @@ class Masks:
 
 
 def masks_of(spans: Sequence[Span], dead: dict[int, str], dated: bool) -> Masks | None:
-    """The masks of a search from the spans of line ids (in order) and each block's dead lines (``int4multirange``
-    literals); ``dated``, whether it has a date filter. None when every line stored may be found.
+    """The masks of a search from the spans of line ids (in order; none given when all are in scope) and each block's
+    dead lines (``int4multirange`` literals); ``dated``, whether it has a date filter. None when every line stored
+    may be found.
 
     Without a date filter and with most spans in scope (most searches: only restricted meetings are out), the blocks
     listed are those with lines out of scope or dead, what they keep the rest, and the others are kept whole; else (a
     series, dates) the blocks listed are those with lines of spans in scope and not outside the dates, and the
     others are left out (with the dead lines, which no span holds)."""
-    if not dated and 2 * sum(span[2] for span in spans) > len(spans):
+    if not dated and 2 * sum(span[2] for span in spans) >= len(spans):  # (no spans: only the dead lines are out)
         holes: defaultdict[int, Ranges] = defaultdict(list)
         for block, text in dead.items():
             holes[block] += [(int(low), int(high)) for low, high in _RANGE.findall(text)]
