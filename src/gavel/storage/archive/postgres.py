@@ -128,8 +128,11 @@ _LINE_BLOCKS = """CREATE TABLE line_blocks (
 spans deleted since): :data:`_COMPACT` merges its parts into one and drops the dead lines. A writer locks a block's
 row before it writes lists into it, so two writers never compact the same block at once."""
 COMPACT_PARTS = 16
-"""A block of more parts is compacted (and a complete one, of more than one part or with dead lines): a search reads
-about one list per (token, length, block)."""
+"""A block of more parts is compacted (and a complete one of more than :data:`COMPLETE_PARTS`, or with dead lines): a
+search reads a few lists per (token, length, block), not one per meeting stored in it."""
+COMPLETE_PARTS = 2
+"""A complete block of two parts is left as it is: the writer's batches (32,768 lines of a long meeting) seldom begin
+where a block does, so each block of a long meeting has two parts, and merging them would write its lists again."""
 _COMPACT = (
     "WITH gone AS (DELETE FROM line_posting_lists WHERE block = ? RETURNING token, text_length, offsets), "
     "merged AS (SELECT token, text_length, gavel_union_agg(offsets) AS offsets FROM gone GROUP BY token, text_length) "
@@ -642,15 +645,16 @@ class PostgresArchive(Archive, WebState):
 
     def _compact_due(self, blocks: Sequence[int]) -> None:
         """Compact those of ``blocks`` (whose rows this transaction locked) that have more than
-        :data:`COMPACT_PARTS` parts, or are complete (every id allocated) with more than one part or dead lines."""
+        :data:`COMPACT_PARTS` parts, or are complete (every id allocated) with more than :data:`COMPLETE_PARTS` parts
+        or dead lines."""
         if not blocks:
             return
         due = self._query(
             "SELECT b.block, b.dead::text FROM line_blocks b, "  # (its USAGE right is enough to read the value)
             "(SELECT coalesce(pg_sequence_last_value('log_line_ids'), 0) AS last_value) AS q "
             "WHERE b.block = ANY(?) AND (b.parts > ? OR (b.block + 1) << ? <= q.last_value + 1 "
-            "AND (b.parts > 1 OR b.dead <> '{}'))",
-            (list(blocks), COMPACT_PARTS, BLOCK_BITS),
+            "AND (b.parts > ? OR b.dead <> '{}'))",
+            (list(blocks), COMPACT_PARTS, BLOCK_BITS, COMPLETE_PARTS),
         )
         for block, dead in due:
             self._run(_COMPACT, (block, block, block << BLOCK_BITS, dead, dead))
