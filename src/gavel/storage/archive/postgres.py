@@ -7,9 +7,10 @@ requests run side by side; transactions on different connections are PostgreSQL'
 No text search configuration parses the text: the ``tsvector`` is written by gavel from its own tokens
 (:mod:`tokens`, as SQLite's index is) and queries are ``tsquery`` literals of the same tokens, so both backends
 find the same words. Searches of log lines read postings of those tokens instead where they can
-(``line_posting_lists``: per token, nick or pair of adjacent tokens, text length, meeting and block of lines, the
-numbers of the lines holding it, made by the writer, :mod:`pg_postings`): walked in rank order, intersected in
-``integer[]`` (``intarray``'s, where it can be had), counted without reading a line.
+(``line_posting_lists``: per token, nick or pair of adjacent tokens, text length and block of 32,768 line ids,
+whatever their meetings, the offsets of the lines holding it, made by the writer, :mod:`pg_postings`): walked in rank
+order, intersected in ``integer[]`` (``intarray``'s, where it can be had), counted without reading a line; the
+meetings in scope, the dates and the lines of meetings stored again are ranges of ids (:mod:`pg_masks`).
 """
 
 from __future__ import annotations
@@ -490,7 +491,8 @@ class PostgresArchive(Archive, WebState):
     #: Searches of log lines read the postings where they can (:meth:`_postings`); off, only the ``tsv`` (the
     #: reference the tests compare with).
     use_postings: bool = True
-    #: The lines of a meeting are written (and their postings grouped) this many at a time (see :data:`BLOCK_BITS`).
+    #: The lines of a meeting are written this many at a time, their postings a part of each block (see
+    #: :data:`pg_postings.BLOCK_BITS`): fewer parts, fewer lists.
     line_batch: int = 1 << BLOCK_BITS
 
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
