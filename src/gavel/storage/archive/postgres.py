@@ -147,14 +147,17 @@ lines."""
 _ALLOCATE = "SELECT nextval('log_line_ids') FROM generate_series(1, ?) ORDER BY 1"
 _ALLOCATE_LOCK = 0x6761_7669  # pg_advisory_lock key while ids are allocated ("gavi")
 _SPANS_BLOCKS = (
-    "FROM {spans} s, generate_series(s.first_id >> 15, s.last_id >> 15) AS b (block), "
-    "LATERAL (SELECT int4range((greatest(s.first_id, b.block << 15) - (b.block << 15))::integer, "
-    "(least(s.last_id, (b.block << 15) + 32767) - (b.block << 15))::integer, '[]') AS offsets) r"
+    f"FROM spans s, generate_series(s.first_id >> {BLOCK_BITS}, s.last_id >> {BLOCK_BITS}) AS b (block), "
+    f"LATERAL (SELECT int4range((greatest(s.first_id, b.block << {BLOCK_BITS}) - (b.block << {BLOCK_BITS}))::integer, "
+    f"(least(s.last_id, (b.block << {BLOCK_BITS}) + {BLOCK_MASK}) - (b.block << {BLOCK_BITS}))::integer, '[]') "
+    "AS offsets) r"
 )
-"""Each span's offsets in each block it lies in (``r.offsets``, a range), for the blocks ``b``."""
+"""Each span's (of the rows ``spans``) offsets in each block it lies in (``r.offsets``, a range), for the blocks
+``b``."""
 _FILL_NICKS = (
     f"INSERT INTO line_posting_lists (token, text_length, block, part, offsets) SELECT '{NICK_MARK}' || "  # noqa: S608
-    "lower(nick), text_length, id >> 15, greatest(?, id >> 15 << 15), array_agg((id & 32767)::integer ORDER BY id) "
+    f"lower(nick), text_length, id >> {BLOCK_BITS}, greatest(?, id >> {BLOCK_BITS} << {BLOCK_BITS}), "
+    f"array_agg((id & {BLOCK_MASK})::integer ORDER BY id) "
     "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY 1, 2, 3, 4"
 )
 """The nicks' postings of a batch of lines (by the server: its ``lower`` is the one the nick filter uses)."""
@@ -738,7 +741,7 @@ class PostgresArchive(Archive, WebState):
         blocks = self._query(
             "WITH spans AS (DELETE FROM line_spans WHERE meeting_id = ? RETURNING first_id, last_id), "  # noqa: S608
             "dead AS (SELECT b.block, range_agg(r.offsets) AS offsets "
-            f"{_SPANS_BLOCKS.format(spans='spans')} GROUP BY b.block) "
+            f"{_SPANS_BLOCKS} GROUP BY b.block) "
             "INSERT INTO line_blocks AS k (block, parts, dead) SELECT block, 0, offsets FROM dead "
             "ON CONFLICT (block) DO UPDATE SET dead = k.dead + excluded.dead RETURNING block",
             (meeting_id,),
