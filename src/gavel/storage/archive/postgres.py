@@ -645,8 +645,12 @@ class PostgresArchive(Archive, WebState):
         self._query("SELECT pg_advisory_lock(?)", (_ALLOCATE_LOCK,))
         try:
             ids = self._query(_ALLOCATE, (count,))
-        finally:
-            self._query("SELECT pg_advisory_unlock(?)", (_ALLOCATE_LOCK,))
+        except BaseException:
+            # (a failed transaction cannot unlock: the connection is closed, which ends its session and the lock)
+            with suppress(psycopg.Error):
+                self._conn.close()
+            raise
+        self._query("SELECT pg_advisory_unlock(?)", (_ALLOCATE_LOCK,))
         first: int = ids[0][0]
         return first
 
