@@ -493,7 +493,7 @@ class PostgresArchive(Archive, WebState):
     migrations = MIGRATIONS
     #: A bulk load of fewer lines keeps the lines' indexes (see :meth:`bulk_load`).
     bulk_min_lines: int = BULK_MIN_LINES
-    #: Searches of log lines read the postings where they can (:meth:`_postings`); off, only the ``tsv`` (the
+    #: Searches of log lines read the postings where they can (:meth:`_walk`); off, only the ``tsv`` (the
     #: reference the tests compare with).
     use_postings: bool = True
     #: The lines of a meeting are written this many at a time, their postings a part of each block (see
@@ -1102,7 +1102,7 @@ class PostgresArchive(Archive, WebState):
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
         ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts. Where the postings can
-        answer (:meth:`_postings`), from them."""
+        answer (:meth:`_walk`), from them."""
         walked = self._walk(matching, limit, limit)
         if walked is not None:
             return walked[1]

@@ -75,9 +75,9 @@ class Searching(Database):
     @abstractmethod
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """How many lines or items match, counted up to ``limit``, and the best ``wanted`` in rank order
-        (:func:`ranking.order_key`) of the ``limit`` most recently stored of them (log lines by meeting and number,
-        items by id) as ``(length, src, id, meeting_id, line)``. When more than :attr:`sort_limit` match, the
-        list is not used (they are ranked by :meth:`_ordered_matches`) and may be anything.
+        (:func:`ranking.order_key`) of the ``limit`` most recently stored of them (by id; SQLite's log lines by
+        meeting and number) as ``(length, src, id, meeting_id, line)``. When more than :attr:`sort_limit` match,
+        the list is not used (they are ranked by :meth:`_ordered_matches`) and may be anything.
 
         The backend counts and ranks them itself: only the count and ``wanted`` rows reach Python (a common word
         has 10,001 matches to count; made into Python objects, they took most of a search's CPU time)."""
