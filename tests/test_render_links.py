@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import textwrap
 from datetime import UTC, datetime
 
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gavel.render.links import URL, escape_attribute, hms, html_text, iso, split_links, split_urls
-from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline
+from gavel.render.links import URL, escape_attribute, escape_html, hms, html_text, iso, split_links, split_urls
+from gavel.render.minutes_md import _ESCAPES, escape_chars, escape_text, inline, inline_reference
 from gavel.render.minutes_text import _fill
 
 
@@ -52,6 +53,16 @@ def test_split_links_always_gives_the_text_back(text: str) -> None:
         if is_url:
             assert piece.lower().startswith(("http://", "https://", "ftp://", "irc://", "ircs://"))
             assert not {'"', "<", ">", " "} & set(piece)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from([*"&<>\"'", "a", " ", ":", "/", "é", "👍"]), max_size=20))
+def test_escape_html_is_the_standard_librarys(text: str) -> None:
+    """``escape_html`` (and ``html_text`` of a text without a URL), which search before they replace, escape as
+    ``html.escape(quote=False)`` does."""
+    assert escape_html(text) == html.escape(text, quote=False)
+    if "://" not in text:
+        assert html_text(text) == html.escape(text, quote=False)
 
 
 @given(st.text(max_size=80))
@@ -101,6 +112,40 @@ def test_markdown_inline_links_only_safe_urls() -> None:
 def test_markdown_escape_chars_translates(text: str) -> None:
     """The fast path (no Markdown punctuation: three replaces) gives what the translation table gives."""
     assert escape_chars(text) == text.translate(_ESCAPES)
+
+
+_MARKDOWN_TEXT = st.text(
+    alphabet=st.sampled_from(
+        [
+            *"\\`*_[]{}()#!|~^$&<>-+=.)",
+            "a",
+            *"0123456789",
+            "\u0663",
+            " ",
+            " ",
+            "\t",
+            "\u00a0",
+            "\u2003",
+            "\x1f",
+            "\u200b",
+            "é",
+            "👍",
+        ]
+    ),
+    max_size=24,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        _MARKDOWN_TEXT, st.builds("{} https://x.org/{} {}".format, _MARKDOWN_TEXT, _MARKDOWN_TEXT, _MARKDOWN_TEXT)
+    )
+)
+def test_inline_is_its_reference(text: str) -> None:
+    """``inline`` (text already on one line kept as it is, the escaping's searches first, the block-start pattern
+    only after a character it may match) gives what ``inline_reference`` gives plainly."""
+    assert inline(text) == inline_reference(text)
 
 
 def test_time_formats() -> None:

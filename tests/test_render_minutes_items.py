@@ -36,7 +36,7 @@ def item_views(draw: st.DrawFn) -> ItemView:
         time=datetime(2016, 3, 16, tzinfo=UTC) + timedelta(seconds=draw(st.integers(0, 10**8))),
         line=line,
         topic=None,
-        href=draw(st.sampled_from(["log.log.html", "a%20b.log.html", "x\"&<>'.html"])) + f"#l-{line}",
+        href=draw(st.sampled_from(["log.log.html", "a%20b.log.html", "x\"&<>'.html", *"&<>\"'"])) + f"#l-{line}",
         corrected_from=draw(st.none() | _TEXT),
     )
 
@@ -55,6 +55,16 @@ def _reference(macro: str, items: list[ItemView]) -> str:
 @given(st.lists(item_views(), max_size=5))
 def test_summary_items_are_the_reference_markup(items: list[ItemView]) -> None:
     assert "\n".join(summary_items(items)) == _reference("summary_item", items)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(item_views(), max_size=4), st.lists(item_views(), max_size=4))
+def test_summary_items_sharing_what_they_escaped(first: list[ItemView], second: list[ItemView]) -> None:
+    """The HTML minutes pass one ``escaped`` dict to every topic's ``summary_items``: what one topic escaped is
+    right for the next."""
+    escaped: dict[str, str] = {}
+    assert "\n".join(summary_items(first, escaped)) == _reference("summary_item", first)
+    assert "\n".join(summary_items(second, escaped)) == _reference("summary_item", second)
 
 
 @settings(max_examples=200, deadline=None)

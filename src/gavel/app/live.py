@@ -280,20 +280,25 @@ class LiveBot:
         dropped by event id). Never past events that did not reach a journal: an account with a channel whose
         recording failed keeps its older position."""
         for account, token in list(self._positions.items()):
-            for (name, _), runtime in self.channels.items():
-                if name == account:
-                    self._guarded(runtime, runtime.sync)
-                    if runtime.failed:
-                        break
-            else:
-                try:
-                    write_atomic(self._sync_token_path(account), token + "\n", 0o600, durable=True)
-                    fsync_dir(self.journals.root)
-                except OSError as error:
-                    log.error("%s: cannot save the sync position: %s", account, error)
-                    continue
-                if self._positions.get(account) == token:
-                    del self._positions[account]
+            if not self._journals_durable(account):
+                continue
+            try:
+                write_atomic(self._sync_token_path(account), token + "\n", 0o600, durable=True)
+                fsync_dir(self.journals.root)
+            except OSError as error:
+                log.error("%s: cannot save the sync position: %s", account, error)
+                continue
+            if self._positions.get(account) == token:
+                del self._positions[account]
+
+    def _journals_durable(self, account: str) -> bool:
+        """Make the journals of ``account``'s channels durable; False when one of them failed to record."""
+        for (name, _), runtime in self.channels.items():
+            if name == account:
+                self._guarded(runtime, runtime.sync)
+                if runtime.failed:
+                    return False
+        return True
 
     def runtime(self, network: str, channel: str) -> ChannelRuntime | None:
         connection = self.connections.get(network)

@@ -69,7 +69,8 @@ _NICK_CHAR = r"A-Za-z0-9_\-\[\]\\`^{}|"
 # Ignoring case, an ASCII letter matches only ASCII letters, the Kelvin sign (which lower() maps to "k") and these
 # three (re's documentation). Without them in a text, an ASCII nick can match only where its lower case is in the
 # lower-cased text.
-_ODD_CASE = frozenset("\u0130\u0131\u017f")
+_CAPITAL_I_DOT, _DOTLESS_I, _LONG_S = "\u0130", "\u0131", "\u017f"
+_ODD_CASE = frozenset((_CAPITAL_I_DOT, _DOTLESS_I, _LONG_S))
 
 
 # A run of nick characters in a lower-cased text. Ignoring case, the pattern's look-arounds also see the Kelvin sign
@@ -150,7 +151,9 @@ def actions_by_person(
         if action.owners:  # named by reference (a Matrix pill), under any of their nicks
             by_reference = {owner.lower() for owner in action.owners}
             named.update(nick for nick, name in names if name.lower() in by_reference)
-        if _ODD_CASE.isdisjoint(text):
+        # _ODD_CASE.isdisjoint(text) in three searches (isdisjoint makes a string of each character: 8,500
+        # instructions against 1,700)
+        if not (_CAPITAL_I_DOT in text or _DOTLESS_I in text or _LONG_S in text):
             lowered = text.lower()
             for word in by_word.keys() & _NICK_WORD.findall(lowered):
                 named.update(by_word[word])

@@ -156,9 +156,7 @@ def _plain_body(text: str) -> str:
         if match is not None:
             address = match.group(1)
             return f'<span class="hi">{escape_html(address)}</span>{html_text(text[len(address) :])}'
-    if "://" in text:
-        return html_text(text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return html_text(text)
 
 
 class LogLineHtml:

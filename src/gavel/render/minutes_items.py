@@ -7,10 +7,9 @@ equal), escaped the way the template escapes (``markupsafe.escape``).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from functools import partial
 from itertools import islice
 
-from gavel.render.links import html_text, iso
+from gavel.render.links import html_text
 from gavel.render.view import ItemView
 
 CHUNK_ITEMS = 128  # items per string: the minutes stream, even a section of a huge meeting is never one string
@@ -34,15 +33,14 @@ def summary_item(item: ItemView, escaped: dict[str, str] | None = None) -> str:
     if item.label and item.kind != "link":
         label = f'<b class="label">{known.get(item.label) or known.setdefault(item.label, escape(item.label))}</b>: '
     corrected = ' <span class="details">(corrected)</span>' if item.corrected_from is not None else ""
-    text = item.text  # escaped as html_text escapes it, without the call when it holds no URL
-    text = html_text(text) if "://" in text else text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # An item's link is the log's (the same for every item: escaped once) and "#l-" and its line number.
-    log, mark, number = item.href.rpartition("#l-")
-    if mark and number.isdigit():
-        href = (known.get(log) or known.setdefault(log, escape(log))) + mark + number
-    else:
-        href = escape(item.href)
-    moment = iso(item.time)  # its time of day is hms(item.time)
+    text = html_text(item.text)
+    # An item's link is its log's URL-quoted name, "#l-" and its line number: mostly nothing to escape (looked for
+    # with five searches, 2,100 instructions, against 3,500 for escape's five replacements, and 4,900 for escaping
+    # the log's name once: split off, its escaped form looked up and joined again).
+    href = item.href
+    if "&" in href or "<" in href or ">" in href or '"' in href or "'" in href:
+        href = escape(href)
+    moment = item.iso_time  # its time of day is hms(item.time)
     return (
         f'<li class="{kind}">{label}<span class="text">{text}</span>{corrected}'
         f' <span class="details">(<a href="{href}">{nick}</a>,'
@@ -61,11 +59,14 @@ def _chunks(items: Iterable[ItemView], entry: Callable[[ItemView], str]) -> Iter
         yield "\n".join(batch)
 
 
-def summary_items(items: Iterable[ItemView]) -> Iterator[str]:
+def summary_items(items: Iterable[ItemView], escaped: dict[str, str] | None = None) -> Iterator[str]:
     """Jinja filter: the summary entries of ``items``, one a line, ``CHUNK_ITEMS`` at a time: HTML, every value in
     it escaped, as plain strings (the template writes them with autoescape off: wrapped as ``Markup`` each chunk
-    was copied twice, once by ``Markup`` and once more by the template's ``escape``)."""
-    return _chunks(items, partial(summary_item, escaped={}))
+    was copied twice, once by ``Markup`` and once more by the template's ``escape``). ``escaped``: the nicks, kinds
+    and labels escaped so far, which the template shares between its topics' calls (a meeting has few nicks and
+    many topics: one dict a topic escaped most nicks again in each)."""
+    known: dict[str, str] = {} if escaped is None else escaped
+    return _chunks(items, lambda item: summary_item(item, known))
 
 
 def action_items(items: Iterable[ItemView]) -> Iterator[str]:

@@ -16,7 +16,7 @@ def _item(item: ItemView) -> dict[str, Any]:
         "kind": item.kind,
         "text": item.text,
         "nick": item.nick,
-        "time": iso(item.time),
+        "time": item.iso_time,
         "topic": item.topic,
         "line": item.line,
         "corrected_from": item.corrected_from,
@@ -30,7 +30,7 @@ def _item_json(item: ItemView) -> str:
     return (
         f'{{"corrected_from": {"null" if corrected is None else _string(corrected)}, "kind": {_string(item.kind)}, '
         f'"line": {item.line}, "nick": {_string(item.nick)}, "text": {_string(item.text)}, '
-        f'"time": "{iso(item.time)}", "topic": {"null" if topic is None else _string(topic)}}}'
+        f'"time": "{item.iso_time}", "topic": {"null" if topic is None else _string(topic)}}}'
     )
 
 

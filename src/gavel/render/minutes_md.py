@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import functools
 import re
+import string
 from collections.abc import Iterator
 from urllib.parse import quote
 
-from gavel.render.links import hms, split_links
+from gavel.render.links import escape_html, hms, split_links
 from gavel.render.minutes_text import line_chunks
 from gavel.render.view import ItemView, MinutesView, Person, VoteView
 
 _PUNCTUATION = "\\`*_[]{}()#!|~^$"
-# At the start of a block these would begin a list, a heading, a quote or a thematic break.
-_BLOCK_START = re.compile(r"([-+=>]|\d+(?=[.)]))")
+# At the start of a block these would begin a list, a heading, a quote or a thematic break (an ordered list's number
+# is ASCII digits in CommonMark: ``\d`` would match other scripts' digits too).
+_BLOCK_MARKS = "-+=>"
+_BLOCK_START = re.compile(rf"([{re.escape(_BLOCK_MARKS)}]|[{string.digits}]+(?=[.)]))")
+_BLOCK_FIRST = frozenset(_BLOCK_MARKS + string.digits)  # the characters a _BLOCK_START match begins with
 # Markdown punctuation backslash-escaped, and the HTML specials as entities (one pass).
 _ESCAPES = str.maketrans({char: "\\" + char for char in _PUNCTUATION} | {"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _MARKDOWN_PUNCTUATION = re.compile(f"[{re.escape(_PUNCTUATION)}]")
@@ -29,34 +33,61 @@ _URL_SAFE = "/:?#=&;%+,@!$*'-._~"
 @functools.lru_cache(maxsize=4096)  # mostly nicks, each written once per item
 def escape_text(text: str) -> str:
     """Plain text that renders as itself in Markdown (no HTML, links or formatting), on one line."""
-    return _escape(" ".join(text.split()))
+    return _escape(one_line(text))
+
+
+def one_line(text: str) -> str:
+    """``" ".join(text.split())``: each run of white space one space, none at either end. The common text, whose
+    only white space is single spaces between words, is returned as it is without the split and join (6,400
+    instructions for an item's text against 2,000 for the tests: a printable text has no white space but spaces;
+    ``test_inline_is_its_reference``)."""
+    if text.isprintable() and "  " not in text and not text.startswith(" ") and not text.endswith(" "):
+        return text
+    return " ".join(text.split())
 
 
 def escape_chars(text: str) -> str:
     """``text.translate(_ESCAPES)``, only faster for the common text with no Markdown punctuation in it: then only
-    ``&<>`` change, and three ``replace`` calls cost less than a translation table looked up for every character
-    (``test_markdown_escape_chars_translates`` compares the two)."""
-    if _MARKDOWN_PUNCTUATION.search(text) is None:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.translate(_ESCAPES)
+    ``&<>`` change, and three ``replace`` calls cost less than a translation table looked up for every character,
+    and three searches less than the three calls (``test_markdown_escape_chars_translates`` compares the two)."""
+    if _MARKDOWN_PUNCTUATION.search(text) is not None:
+        return text.translate(_ESCAPES)
+    return escape_html(text)
 
 
 def _escape(text: str) -> str:
     text = escape_chars(text)
+    return _block_start_escaped(text) if text[:1] in _BLOCK_FIRST else text  # (the pattern only where it may match)
+
+
+def _block_start_escaped(text: str) -> str:
+    """``text`` with a backslash where its start would begin a list, a heading, a quote or a thematic break."""
     match = _BLOCK_START.match(text)
-    if match is not None:
-        end = match.end()
-        text = text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
-    return text
+    if match is None:
+        return text
+    end = match.end()
+    return text[:end] + "\\" + text[end:] if match.group()[0].isdigit() else "\\" + text
 
 
 def inline(text: str) -> str:
-    """Escaped text with its safe URLs as autolinks."""
-    text = " ".join(text.split())
+    """Escaped text with its safe URLs as autolinks: ``inline_reference``, on one line without the split and join
+    where it is already (``one_line``) and with the escaping's searches before its calls."""
+    text = one_line(text)
     if "://" not in text:  # (no link to split out: the common case, without split_links' pieces)
         return _escape(text)
     pieces = split_links(text)
     return "".join(f"<{piece}>" if is_url else _escape(piece) for piece, is_url in pieces)
+
+
+def inline_reference(text: str) -> str:
+    """``inline`` plainly: white space runs made one space, Markdown punctuation and ``&<>`` escaped, a block start
+    escaped, safe URLs as autolinks."""
+    pieces = split_links(" ".join(text.split()))
+    return "".join(f"<{piece}>" if is_url else _escape_reference(piece) for piece, is_url in pieces)
+
+
+def _escape_reference(text: str) -> str:
+    return _block_start_escaped(text.translate(_ESCAPES))
 
 
 def _details(entry: ItemView | VoteView) -> str:
@@ -68,7 +99,8 @@ def _item(item: ItemView) -> str:
     corrected nor timeboxed: its text is its marked text), as a busy meeting has tens of thousands."""
     label = f"**{item.label}:** " if item.label else ""
     text = item.text if item.corrected_from is None and item.timebox_minutes is None else item.marked_text
-    return f"- {label}{inline(text)} ([{escape_text(item.nick)}]({item.href}), {hms(item.time)})"
+    clock = item.iso_time[11:19]  # hms(item.time), made once for every format
+    return f"- {label}{inline(text)} ([{escape_text(item.nick)}]({item.href}), {clock})"
 
 
 def _item_reference(item: ItemView) -> str:

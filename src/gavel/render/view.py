@@ -6,7 +6,7 @@ Writers only format what is here; they never look at the meeting or re-derive it
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -14,6 +14,7 @@ import gavel
 from gavel.core.meeting import Meeting
 from gavel.core.records import Item, ItemKind, actions_by_person, starts_with_url
 from gavel.core.votes import Vote
+from gavel.render.links import iso
 
 UNASSIGNED = "UNASSIGNED"
 
@@ -45,6 +46,12 @@ class ItemView:
     corrected_from: str | None = None  # the text as first said, when corrected
     timebox_minutes: int | None = None  # a topic's timebox (``#timebox M``) ...
     minutes_spent: float | None = None  # ... and the time until the next topic (or the end), when it had one
+    iso_time: str = field(init=False, compare=False, repr=False)  # ``iso(time)``, made once: every format shows it
+
+    def __post_init__(self) -> None:
+        # The HTML and JSON minutes show the whole of it, the text and Markdown its time of day (``iso_time[11:19]``,
+        # ``hms(time)``): made here, ``iso`` runs once per item instead of once per format.
+        self.iso_time = iso(self.time)
 
     @property
     def marked_text(self) -> str:
