@@ -163,6 +163,14 @@ _FILL_NICKS = (
     "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY 1, 2, 3, 4"
 )
 """The nicks' postings of a batch of lines (by the server: its ``lower`` is the one the nick filter uses)."""
+_LOCK_SPANS_BLOCKS = (
+    "SELECT block FROM line_blocks WHERE block IN (SELECT generate_series(first_id >> ?, last_id >> ?) "
+    "FROM line_spans WHERE meeting_id = ?) ORDER BY block FOR UPDATE"
+)
+"""Lock the rows of the blocks a meeting's lines lie in, in ascending order. Every writer takes the blocks' rows in
+that order (these, then those of its new lines, whose ids are greater), so two never wait for each other: taken in
+the order of an aggregate's hash, a writer storing a meeting again held the block new lines go into while waiting for
+an older one another writer held, which waited for the new one (tests/test_archive_pg_writers.py)."""
 _SET_FUNCTIONS = ("gavel_and", "gavel_or")
 PREFIX_TOKENS = 100
 """A prefix standing for more stored tokens is searched on the ``tsv``."""
@@ -744,6 +752,7 @@ class PostgresArchive(Archive, WebState):
         """The lines, and their spans: their postings are dead lines of their blocks (``line_blocks.dead``), left out
         of searches (:meth:`_masks`) until the block is compacted, at once where it is complete."""
         self._run("DELETE FROM log_lines WHERE meeting_id = ?", (meeting_id,))
+        self._query(_LOCK_SPANS_BLOCKS, (BLOCK_BITS, BLOCK_BITS, meeting_id))
         blocks = self._query(
             "WITH spans AS (DELETE FROM line_spans WHERE meeting_id = ? RETURNING first_id, last_id), "  # noqa: S608
             "dead AS (SELECT b.block, range_agg(r.offsets) AS offsets "
