@@ -32,6 +32,7 @@ from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.pg_masks import Masks, masks_of
 from gavel.storage.archive.pg_postings import BLOCK_BITS, BLOCK_MASK, COPY_POSTINGS, posting_lists
+from gavel.storage.archive.pg_walk import MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
@@ -74,9 +75,6 @@ LINE_INDEXES = {
 }
 """The log lines' secondary indexes (made by migrations 3, 7 and 11): a bulk load builds them after the lines are
 in. Log lines are ranked by length, then id (the order they were stored in), newest first."""
-NICK_MARK = "@"
-"""A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
-letters and digits)."""
 _POSTINGS = """CREATE TABLE line_postings (
     token text COLLATE "C" NOT NULL,
     text_length smallint NOT NULL,
@@ -183,16 +181,6 @@ _PREFIX_TOKENS = (
 )
 """The stored tokens starting with a prefix, one index probe each: after a token, the next is looked for past its
 pairs (``token`` then a space, which sorts before ``!``, then the second token) and its other postings."""
-_MERGE_SETTINGS = (
-    "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashagg', 'off', true), "
-    "set_config('enable_memoize', 'off', true)"
-)
-"""The planner settings of a walk led by a prefix's tokens (for its transaction): their lists are merged in rank order
-and the walk stops early, where a sort or a hash would read every list first (the lists of ``tes*`` were gathered in
-a hash and sorted: 70 ms, against 14 merged in order). (Not for every walk: without sorts the planner made a line's
-check on its ``tsv`` a merge join with the meeting's every line.)"""
-_RANK = "text_length, block DESC, part DESC"
-_RANK_ORDER = f"ORDER BY {_RANK} OFFSET 0"
 _GIN_INDEX = "log_lines_search"
 _POSTINGS_INDEX = "line_posting_lists_rank"
 _BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
@@ -874,112 +862,22 @@ class PostgresArchive(Archive, WebState):
         return found if len(found) <= PREFIX_TOKENS else None
 
     def _posting_lists(self, matching: Matching, wanted: int) -> tuple[str, list[Any], bool] | None:
-        """The statement reading the lists of the lines matching (:data:`_POSTING_LISTS`) in rank order, as rows
-        ``(length, block, lines, offsets)``: how many lines of that length, block and part match, and their offsets
-        (ascending) while the lists before hold fewer than ``wanted`` lines (else NULL); its parameters; whether a
-        prefix's lists are merged to lead the walk. ``("", [], False)`` when no line can match; None when the lists
-        cannot answer (:attr:`use_postings` off, items, a phrase ending in a prefix, a prefix of too many tokens: the
-        ``tsv`` path then does).
-
-        One word's lists (the first of the search: a word, a pair of a phrase, or the tokens of a prefix merged)
-        are walked in rank order; each other word's list of the same length, block and part is intersected with
-        it (``gavel_and``), as is the nick's. A phrase is its pairs of words (of more than two, the lines holding
-        each pair are checked against the phrase on their ``tsv``). The lines found are then kept or left out by
-        block (:meth:`_masks`: the meetings in scope, the dates, the dead lines); a line is read only for a phrase's
-        check and for a date filter in a span that has lines on both sides of a bound."""
-        query = matching.query
+        """The walk's statement (:func:`pg_walk.walk_statement`) and its parameters, and whether a prefix's lists are
+        merged to lead it. ``("", [], False)`` when no line can match; None when the lists cannot answer
+        (:attr:`use_postings` off, items, a phrase ending in a prefix, a prefix of too many tokens: the ``tsv`` path
+        then does)."""
         if not self.use_postings or matching.src != LINES:
             return None
-        exact: list[tuple[str, list[Any]]] = []  # (SQL of the token, its parameters)
-        prefixes: list[list[str]] = []
-        for term in matching.terms:
-            if term.prefix:
-                if len(term.words) > 1:
-                    return None
-                stored = self._prefix_tokens(term.words[0])
-                if stored is None:
-                    return None
-                if not stored:
-                    return "", [], False
-                prefixes.append(stored)
-            else:
-                pairs = [f"{first} {second}" for first, second in pairwise(term.words)]
-                exact += [("?", [token]) for token in pairs or term.words]
-        exact = list({params[0]: (sql, params) for sql, params in exact}.values())
-        if query.nick is not None:
-            exact.append(("? || lower(?)", [NICK_MARK, query.nick]))
+        terms = walk_terms(matching, self._prefix_tokens)
+        if terms is None:
+            return None
+        if any(not tokens for tokens in terms.prefixes):
+            return "", [], False
         masks = self._masks(matching)
         if masks is not None and not masks.blocks and not masks.others_kept:
             return "", [], False
-        scope: list[str] = []
-        scope_params: list[Any] = []
-        if masks is not None and not masks.others_kept:  # (only the blocks listed have lines to find)
-            scope, scope_params = ["block = ANY(?::bigint[])"], [masks.blocks]
-        least = least_length(matching.terms)
-        params: list[Any] = []
-        if exact:
-            sql, token_params = exact.pop(0)
-            driver = "line_posting_lists p0"
-            where = [f"p0.token = {sql}", "p0.text_length >= ?", *(f"p0.{cond}" for cond in scope)]
-            params += [*token_params, least, *scope_params]
-        else:
-            tokens = prefixes.pop(0)
-            branch = (  # (each token's lists in rank order, merged: without its ORDER BY the planner sorts them all)
-                "(SELECT text_length, block, part, offsets FROM line_posting_lists WHERE token = ? "  # noqa: S608
-                "AND text_length >= ?" + "".join(f" AND {cond}" for cond in scope) + f" {_RANK_ORDER})"
-            )
-            driver = (
-                "(SELECT u.text_length, u.block, u.part, gavel_union_agg(u.offsets) AS offsets FROM ("  # noqa: S608
-                + " UNION ALL ".join([branch] * len(tokens))
-                + ") u GROUP BY u.text_length, u.block, u.part ORDER BY u.text_length, u.block DESC, u.part DESC) p0"
-            )
-            for token in tokens:
-                params += [token, least, *scope_params]
-            where = []
-        joins: list[str] = []
-        found = "p0.offsets"
-        same = "text_length = p0.text_length AND {0}.block = p0.block AND {0}.part = p0.part"
-        join_params: list[Any] = []
-        for index, (sql, token_params) in enumerate(exact, 1):
-            name = f"p{index}"
-            joins.append(f"JOIN line_posting_lists {name} ON {name}.token = {sql} AND {name}.{same.format(name)}")
-            join_params += token_params
-            found = f"gavel_and({found}, {name}.offsets)"
-        for index, tokens in enumerate(prefixes, len(exact) + 1):
-            name = f"p{index}"
-            joins.append(
-                f"JOIN LATERAL (SELECT gavel_union_agg(q.offsets) AS offsets FROM line_posting_lists q "  # noqa: S608
-                f"WHERE q.token = ANY(?) AND q.{same.format('q')}) {name} ON {name}.offsets IS NOT NULL"
-            )
-            join_params.append(tokens)
-            found = f"gavel_and({found}, {name}.offsets)"
-        # (in the statement's order: a table's conditions after the joins, a prefix's subquery before them)
-        params = [*join_params, *params] if where else [*params, *join_params]
-        inner = (
-            f"SELECT p0.text_length, p0.block, p0.part, {found} AS found FROM {driver} "  # noqa: S608
-            f"{' '.join(joins)} {'WHERE ' + ' AND '.join(where) if where else ''} "
-            f"ORDER BY p0.text_length, p0.block DESC, p0.part DESC OFFSET 0"
-        )  # (each level in rank order, and apart: OFFSET 0 keeps the intersections from being made twice)
-        filtered, outer_params = "found", list[Any]()
-        if masks is not None:
-            filtered, outer_params = masks.filter(matching)
-        longer = tuple(term for term in matching.terms if len(term.words) > 2)
-        # (a line is checked by a scalar subquery, a look-up by its id: the planner made a semi-join of an EXISTS,
-        # which read every line; unnest keeps the offsets' order)
-        if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
-            filtered = (
-                f"ARRAY(SELECT n FROM unnest({filtered}) AS n WHERE (SELECT l.tsv @@ ?::tsquery "  # noqa: S608
-                f"FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + n))"
-            )
-            outer_params.append(tsquery(longer))
-        statement = (
-            "SELECT text_length, block, lines, CASE WHEN upto - lines < ? THEN found END FROM ("  # noqa: S608
-            f"SELECT *, sum(lines) OVER (ORDER BY {_RANK} ROWS UNBOUNDED PRECEDING) "
-            "AS upto FROM (SELECT text_length, block, part, found, cardinality(found) AS lines FROM ("
-            f"SELECT f.text_length, f.block, f.part, {filtered} AS found FROM ({inner}) f {_RANK_ORDER}) g "
-            f"WHERE cardinality(found) > 0 {_RANK_ORDER}) h) w"
-        )
-        return statement, [wanted, *outer_params, *params], not exact  # (in the order the statement holds them)
+        sql, params = walk_statement(matching, terms, masks, wanted)
+        return sql, params, not terms.exact
 
     def _masks(self, matching: Matching) -> Masks | None:
         """Which lines of each block a search may find (:func:`pg_masks.masks_of`), from the spans of line ids
@@ -1025,7 +923,7 @@ class PostgresArchive(Archive, WebState):
             return count, []
         with self._conn.transaction(), self._conn.cursor(name="gavel_posting_lists") as cursor:
             if merged:
-                self._conn.execute(_MERGE_SETTINGS)
+                self._conn.execute(MERGE_SETTINGS)
             cursor.execute(self._sql(sql), params)
             size = 16
             while count < limit and (rows := cursor.fetchmany(size)):
