@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from conftest import StoreLog
 from gavel.core.effects import LineKind, LogLine
-from gavel.storage.archive import MeetingRecord, SearchQuery, SearchResults, open_archive, postgres, spool
+from gavel.storage.archive import MeetingRecord, SearchQuery, SearchResults, open_archive, pg_postings, postgres, spool
 from gavel.storage.archive.pg_postings import line_keys, reference_keys
 from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.spool import LineRow
@@ -98,6 +98,7 @@ def both_ways(archive: PostgresArchive, query: SearchQuery) -> tuple[SearchResul
     block=st.sampled_from([1, 3, 7, spool.CHUNK_ROWS]),
     gap=st.sampled_from([None, 1, 4, 30]),
     compact=st.sampled_from([1, 2, postgres.COMPACT_PARTS, 1_000_000]),  # (the last: only complete blocks)
+    split=st.sampled_from([1, 2, 5, pg_postings.SPLIT_LINES]),
 )
 def test_the_postings_find_what_the_reference_finds(
     pg_archive: PostgresArchive,
@@ -107,14 +108,17 @@ def test_the_postings_find_what_the_reference_finds(
     block: int,
     gap: int | None,
     compact: int,
+    split: int,
 ) -> None:
     # the same meetings (series and start) every example: each is stored again, its old postings dead (or compacted
     # away, a block of more than ``compact`` parts); its lines in batches of ``block`` lines, each a part of a block
-    # of ids; ``gap`` ids before a block's end, so that the lines (and a batch) lie on both sides of it
+    # of ids; ``gap`` ids before a block's end, so that the lines (and a batch) lie on both sides of it; a token's
+    # lists of a block split by length from ``split`` lines on (both kinds in a block, of one token in its parts)
     if gap is not None:
         near_a_block_end(pg_archive, gap)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(postgres, "COMPACT_PARTS", compact)
+        patch.setattr(pg_postings, "SPLIT_LINES", split)
         store_meetings(pg_archive, meetings, block)
     pg_archive.search_cap, pg_archive.sort_limit = caps
     for query in queries:
@@ -163,11 +167,11 @@ def postings_counted(url: str) -> tuple[int, int, int, int]:
     """The tokens of the lines stored, and the postings of tokens (less the nicks' and the pairs'): all of them,
     those of live lines (in a span) and those of dead ones (their block's dead offsets)."""
     tokens = "token NOT LIKE '@%' AND strpos(token, ' ') = 0"
-    live = "EXISTS (SELECT 1 FROM line_spans s WHERE (p.block << 15) + n BETWEEN s.first_id AND s.last_id)"
+    live = "EXISTS (SELECT 1 FROM line_spans s WHERE (p.block << 15) + (n & 32767) BETWEEN s.first_id AND s.last_id)"
     with psycopg.connect(url) as pg:
         row = pg.execute(
             "SELECT (SELECT count(*) FROM log_lines l, unnest(tsvector_to_array(l.tsv)) AS t (token)), "
-            f"count(*), count(*) FILTER (WHERE {live}), count(*) FILTER (WHERE b.dead @> n) "
+            f"count(*), count(*) FILTER (WHERE {live}), count(*) FILTER (WHERE b.dead @> (n & 32767)) "
             f"FROM line_posting_lists p JOIN line_blocks b USING (block), unnest(p.offsets) AS n WHERE {tokens}"
         ).fetchone()
     assert row is not None

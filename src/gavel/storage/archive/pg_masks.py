@@ -34,30 +34,34 @@ class Masks:
     others_kept: bool
 
     def filter(self, matching: Matching) -> tuple[str, list[Any]]:
-        """The SQL of a walked row's lines (``found``, the offsets of block ``f.block``, ascending) kept, and its
-        parameters: those of a block not listed are all kept or none; of a listed one, those in its kept ranges,
-        and those in its checked ranges whose line is inside the dates (a look-up by id).
+        """The SQL of a walked row's lines kept (``found``, the keys of block ``f.block``, ascending, of length
+        ``f.text_length`` or of any length), and its parameters: those of a block not listed are all kept or none;
+        of a listed one, those in its kept ranges, and those in its checked ranges whose line is inside the dates (a
+        look-up by id).
 
-        A range's lines are a slice of ``found``, its ends found by binary search (``width_bucket``): a block holds
-        the lines of many meetings, and a series' are a few ranges of it, so only the lines kept are read (with each
-        line checked against the ranges, a series' common word read 80,000 lines)."""
+        In a list of one length, a range's lines are a slice of ``found``, its ends found by binary search
+        (``width_bucket``): a block holds the lines of many meetings, and a series' are a few ranges of it, so only
+        the lines kept are read (with each line checked against the ranges, a series' common word read 80,000
+        lines). A list of any length is short (:data:`pg_postings.SPLIT_LINES`): each line is checked."""
         at = "array_position((SELECT ?::bigint[]), f.block)"
-        ranges = "(SELECT ?::text[]::int4multirange[])[{at}]"
-        params: list[Any] = [self.keeps, self.blocks]
-        kept = ranges.format(at=at)
+        ranges = f"(SELECT ?::text[]::int4multirange[])[{at}]"
+        kept, kept_params = ranges, [self.keeps, self.blocks]
         if self.checks is not None:
-            kept = f"{kept} + {ranges.format(at=at)}"
-            params += [self.checks, self.blocks]
+            kept, kept_params = f"{kept} + {ranges}", [*kept_params, self.checks, self.blocks]
+        shift = f"(f.text_length::integer << {BLOCK_BITS})"
         # (in order: a multirange's ranges come in order; a slice detoasts the list once, an element each time)
         sliced = (
-            f"ARRAY(SELECT unnest(found[width_bucket(lower(r) - 1, found) + 1:width_bucket(upper(r) - 1, found)]) "  # noqa: S608
-            f"FROM unnest({kept}) AS r)"
+            f"ARRAY(SELECT unnest(found[width_bucket({shift} + lower(r) - 1, found) + 1:"  # noqa: S608
+            f"width_bucket({shift} + upper(r) - 1, found)]) FROM unnest({kept}) AS r)"
         )
+        each = f"ARRAY(SELECT n FROM unnest(found) AS n WHERE {kept} @> (n & {BLOCK_MASK}))"  # noqa: S608
+        filtered = f"CASE WHEN f.text_length < 0 THEN {each} ELSE {sliced} END"
+        params: list[Any] = [*kept_params, *kept_params]
         if self.checks is not None:
             times = ["l.time >= ?"] * (matching.since is not None) + ["l.time < ?"] * (matching.until is not None)
-            sliced = (
-                f"ARRAY(SELECT n FROM unnest({sliced}) AS n WHERE NOT {ranges.format(at=at)} @> n OR (SELECT "  # noqa: S608
-                f"{' AND '.join(times)} FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + n))"
+            filtered = (
+                f"ARRAY(SELECT n FROM unnest({filtered}) AS n WHERE NOT {ranges} @> (n & {BLOCK_MASK}) OR (SELECT "  # noqa: S608
+                f"{' AND '.join(times)} FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + (n & {BLOCK_MASK})))"
             )
             params = [
                 *params,
@@ -66,7 +70,7 @@ class Masks:
                 *(b for b in (matching.since, matching.until) if b is not None),
             ]
         others = "found" if self.others_kept else "'{}'::integer[]"
-        return f"CASE WHEN {at} IS NULL THEN {others} ELSE {sliced} END", [self.blocks, *params]
+        return f"CASE WHEN {at} IS NULL THEN {others} ELSE {filtered} END", [self.blocks, *params]
 
 
 def masks_of(spans: Sequence[Span], dead: dict[int, str], dated: bool) -> Masks | None:

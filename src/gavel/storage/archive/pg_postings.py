@@ -4,12 +4,15 @@ A log line has a posting for each distinct token of its text and each distinct p
 (``the patch``: the two tokens with a space between, which no token holds), as a phrase is matched on the line's
 ``tsvector``. Every log line has an id (``log_lines.id``, from a sequence, given to each batch the writer stores as a
 run of consecutive ids: the order lines were stored in, the rank order among lines of the same length). Postings are
-grouped into *lists* by (token, text length, block of 32,768 ids, part): the offsets of its lines in the block, in an
-``integer[]`` (ascending). A part is what one batch wrote into a block, until the block is compacted into one part;
-every token's lists of a (block, part) cover the same lines, so the lines holding two tokens are the intersection of
-their lists of the same (length, block, part), and the rank order (length, then newest first) is the lists' order
-(length, block and part descending), each read backwards. A list's size does not depend on its meetings': a common
-word's lists are long however short the meetings are.
+grouped into *lists* per (token, block of 32,768 ids, part): a part is what one batch wrote into a block, until the
+block is compacted into one part. A list's elements are its lines' **keys**, ``text_length << 15 | offset`` (the
+line's offset in the block), ascending: the same line has the same key in every list, so the lines holding two tokens
+are the intersection of their lists of the same (block, part), and a list in key order is in rank order (length, then
+newest first) read backwards per length. A token with at least :data:`SPLIT_LINES` lines in a (block, part) has a
+list per length there (``text_length`` its lines' length, so a common word's walk in rank order stops early); one
+with fewer has one list (``text_length`` :data:`ANY_LENGTH`) holding all its lines there whatever their lengths (a
+rare or medium word's lines are all read and ranked anyway: one list per block instead of one per length and block).
+A list's size does not depend on its meetings': a common word's lists are long however short the meetings are.
 
 :func:`line_keys` is the fast path of :func:`reference_keys`, the pairs as PostgreSQL's ``tsvector`` positions give
 them (a test holds both equal, and equal to the server's own reading of the ``tsvector``).
@@ -28,6 +31,10 @@ COPY_POSTINGS = "COPY line_posting_lists (token, text_length, block, part, offse
 BLOCK_BITS = 15
 """A log line's id (``log_lines.id``) is its block (``id >> BLOCK_BITS``) and its offset in the block."""
 BLOCK_MASK = (1 << BLOCK_BITS) - 1
+SPLIT_LINES = 64
+"""A token with this many lines in a (block, part) or more has a list per length there, else one of any length."""
+ANY_LENGTH = -1
+"""The ``text_length`` of a list of lines of any length (a token with fewer than :data:`SPLIT_LINES` there)."""
 MAX_POSITION = 16_383
 """PostgreSQL's last ``tsvector`` position: a token past it is taken to be there."""
 MAX_POSITIONS = 256
@@ -66,24 +73,31 @@ def reference_keys(words: Sequence[str]) -> set[str]:
 
 def posting_lists(first_id: int, rows: Sequence[LineRow]) -> str:
     """The postings of a batch of log lines, whose ids are ``first_id`` on in the rows' order, as the data of
-    :data:`COPY_POSTINGS`: a row per (token or pair, length, block of ids), with the lines' offsets in the block in
-    order, its part the batch's (:func:`part_of`). The nicks' postings are made by the server
-    (:data:`postgres._FILL_NICKS`: its ``lower`` is the filter's)."""
-    by_length: dict[tuple[int, int], defaultdict[str, list[int]]] = {}  # (a dict per length and block)
+    :data:`COPY_POSTINGS`: a row per (token or pair, block of ids) with the keys of its lines there (ascending),
+    split by length where it has :data:`SPLIT_LINES` or more, its part the batch's (:func:`part_of`). The nicks'
+    postings are made by the server (:data:`postgres._FILL_NICKS`: its ``lower`` is the filter's)."""
+    by_block: dict[int, defaultdict[str, list[int]]] = {}
     for line_id, (_number, _when, _kind, _nick, _text, found, size) in enumerate(rows, first_id):
-        block, offset = line_id >> BLOCK_BITS, line_id & BLOCK_MASK
-        lists = by_length.get((size, block))
+        block = line_id >> BLOCK_BITS
+        lists = by_block.get(block)
         if lists is None:
-            lists = by_length[size, block] = defaultdict(list)
-        for key in line_keys(found):
-            lists[key].append(offset)
+            lists = by_block[block] = defaultdict(list)
+        key = size << BLOCK_BITS | (line_id & BLOCK_MASK)
+        for token in line_keys(found):
+            lists[token].append(key)
     out: list[str] = []
-    for (size, block), lists in by_length.items():
-        tail = f"\t{size}\t{block}\t{part_of(first_id, block)}\t{{"
-        out += [
-            f"{key}{tail}{offsets[0]}}}\n" if len(offsets) == 1 else f"{key}{tail}{','.join(map(str, offsets))}}}\n"
-            for key, offsets in lists.items()
-        ]
+    split = SPLIT_LINES
+    for block, lists in by_block.items():
+        tail = f"\t{block}\t{part_of(first_id, block)}\t{{"
+        for token, keys in lists.items():
+            if len(keys) < split:
+                keys.sort()
+                out.append(f"{token}\t{ANY_LENGTH}{tail}{','.join(map(str, keys))}}}\n")
+                continue
+            by_length: defaultdict[int, list[int]] = defaultdict(list)
+            for key in keys:
+                by_length[key >> BLOCK_BITS].append(key)
+            out += [f"{token}\t{size}{tail}{','.join(map(str, same))}}}\n" for size, same in by_length.items()]
     return "".join(out)
 
 

@@ -2,11 +2,12 @@
 and :mod:`pg_postings`): the statement reading, in rank order, how many lines of each list match and which.
 
 One word's lists (the first of the search: a word, a pair of a phrase, or the tokens of a prefix merged) lead the
-walk in rank order; each other word's list of the same length, block and part is intersected with it
-(``gavel_and``), as is the nick's. A phrase is its pairs of words (of more than two, the lines holding each pair are
-checked against the phrase on their ``tsv``). The lines found are then kept or left out by block (:mod:`pg_masks`:
-the meetings in scope, the dates, the dead lines); a line is read only for a phrase's check and for a date filter in
-a span that has lines on both sides of a bound.
+walk in rank order, its lists of any length (:data:`pg_postings.ANY_LENGTH`) first; each other word's lists of the
+same block and part that may hold the same lines (of the same length, or of any length) are intersected with it
+(``gavel_and``: the same line has the same key in every list), as are the nick's. A phrase is its pairs of words (of
+more than two, the lines holding each pair are checked against the phrase on their ``tsv``). The lines found are
+then kept or left out by block (:mod:`pg_masks`: the meetings in scope, the dates, the dead lines); a line is read
+only for a phrase's check and for a date filter in a span that has lines on both sides of a bound.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itertools import pairwise
 from typing import Any
 
 from gavel.storage.archive.pg_masks import Masks
-from gavel.storage.archive.pg_postings import BLOCK_BITS
+from gavel.storage.archive.pg_postings import ANY_LENGTH, BLOCK_BITS, BLOCK_MASK
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.search import Matching
 
@@ -25,6 +26,8 @@ NICK_MARK = "@"
 """A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
 letters and digits)."""
 RANK = "text_length, block DESC, part DESC"
+LENGTHS = "{0}text_length >= -1 AND ({0}text_length < 0 OR {0}text_length >= ?)"
+"""A walk's lists: of any length, and of a length the search's terms fit in (shorter texts cannot hold them)."""
 RANK_ORDER = f"ORDER BY {RANK} OFFSET 0"
 MERGE_SETTINGS = (
     "SELECT set_config('enable_sort', 'off', true), set_config('enable_hashagg', 'off', true), "
@@ -82,13 +85,13 @@ def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted
     if exact:
         sql, token_params = exact.pop(0)
         driver = "line_posting_lists p0"
-        where = [f"p0.token = {sql}", "p0.text_length >= ?", *(f"p0.{cond}" for cond in scope)]
+        where = [f"p0.token = {sql}", LENGTHS.format("p0."), *(f"p0.{cond}" for cond in scope)]
         params += [*token_params, least, *scope_params]
     else:
         tokens = prefixes.pop(0)
         branch = (  # (each token's lists in rank order, merged: without its ORDER BY the planner sorts them all)
             "(SELECT text_length, block, part, offsets FROM line_posting_lists WHERE token = ? "  # noqa: S608
-            "AND text_length >= ?" + "".join(f" AND {cond}" for cond in scope) + f" {RANK_ORDER})"
+            "AND " + LENGTHS.format("") + "".join(f" AND {cond}" for cond in scope) + f" {RANK_ORDER})"
         )
         driver = (
             "(SELECT u.text_length, u.block, u.part, gavel_union_agg(u.offsets) AS offsets FROM ("  # noqa: S608
@@ -100,20 +103,20 @@ def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted
         where = []
     joins: list[str] = []
     found = "p0.offsets"
-    same = "text_length = p0.text_length AND {0}.block = p0.block AND {0}.part = p0.part"
+    # (the lists of another word that may hold a found line: of any length, and of the found lines' lengths)
+    same = (
+        "q.block = p0.block AND q.part = p0.part AND q.text_length = ANY(CASE WHEN p0.text_length < 0 THEN "  # noqa: S608
+        f"ARRAY(SELECT DISTINCT (n >> {BLOCK_BITS})::smallint FROM unnest(p0.offsets) AS n) "
+        f"|| ({ANY_LENGTH})::smallint ELSE ARRAY[{ANY_LENGTH}, p0.text_length]::smallint[] END)"
+    )
     join_params: list[Any] = []
-    for index, (sql, token_params) in enumerate(exact, 1):
-        name = f"p{index}"
-        joins.append(f"JOIN line_posting_lists {name} ON {name}.token = {sql} AND {name}.{same.format(name)}")
-        join_params += token_params
-        found = f"gavel_and({found}, {name}.offsets)"
-    for index, tokens in enumerate(prefixes, len(exact) + 1):
+    for index, (sql, token_params) in enumerate([*exact, *(("ANY(?)", [tokens]) for tokens in prefixes)], 1):
         name = f"p{index}"
         joins.append(
             f"JOIN LATERAL (SELECT gavel_union_agg(q.offsets) AS offsets FROM line_posting_lists q "  # noqa: S608
-            f"WHERE q.token = ANY(?) AND q.{same.format('q')}) {name} ON {name}.offsets IS NOT NULL"
+            f"WHERE q.token = {sql} AND {same}) {name} ON {name}.offsets IS NOT NULL"
         )
-        join_params.append(tokens)
+        join_params += token_params
         found = f"gavel_and({found}, {name}.offsets)"
     # (in the statement's order: a table's conditions after the joins, a prefix's subquery before them)
     params = [*join_params, *params] if where else [*params, *join_params]
@@ -131,14 +134,17 @@ def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted
     if longer:  # a phrase of three words or more: its pairs may be apart, the line's positions tell
         filtered = (
             f"ARRAY(SELECT n FROM unnest({filtered}) AS n WHERE (SELECT l.tsv @@ ?::tsquery "  # noqa: S608
-            f"FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + n))"
+            f"FROM log_lines l WHERE l.id = (f.block << {BLOCK_BITS}) + (n & {BLOCK_MASK})))"
         )
         outer_params.append(tsquery(longer))
+    # (a list of any length holds lines of every rank: its lines are all sent; those of a length only while the
+    # lines of a length before them are fewer than wanted; every list's, for a prefix leading: see postgres._walk)
+    sent = "true" if not terms.exact else "text_length < 0 OR upto - lines < ?"
     statement = (
-        "SELECT text_length, block, lines, CASE WHEN upto - lines < ? THEN found END FROM ("  # noqa: S608
-        f"SELECT *, sum(lines) OVER (ORDER BY {RANK} ROWS UNBOUNDED PRECEDING) "
+        f"SELECT text_length, block, part, lines, CASE WHEN {sent} THEN found END FROM ("  # noqa: S608
+        f"SELECT *, sum(lines) FILTER (WHERE text_length >= 0) OVER (ORDER BY {RANK} ROWS UNBOUNDED PRECEDING) "
         "AS upto FROM (SELECT text_length, block, part, found, cardinality(found) AS lines FROM ("
         f"SELECT f.text_length, f.block, f.part, {filtered} AS found FROM ({inner}) f {RANK_ORDER}) g "
         f"WHERE cardinality(found) > 0 {RANK_ORDER}) h) w"
     )
-    return statement, [wanted, *outer_params, *params]  # (in the order the statement holds them)
+    return statement, [*([wanted] if terms.exact else []), *outer_params, *params]  # (in the statement's order)

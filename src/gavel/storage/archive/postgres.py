@@ -25,13 +25,21 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 
+from gavel.storage.archive import pg_postings
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.pg_masks import Masks, masks_of
-from gavel.storage.archive.pg_postings import BLOCK_BITS, BLOCK_MASK, COPY_POSTINGS, posting_lists
+from gavel.storage.archive.pg_postings import (
+    ANY_LENGTH,
+    BLOCK_BITS,
+    BLOCK_MASK,
+    COPY_POSTINGS,
+    SPLIT_LINES,
+    posting_lists,
+)
 from gavel.storage.archive.pg_walk import MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
@@ -105,9 +113,10 @@ _POSTING_LISTS = """CREATE TABLE line_posting_lists (
     offsets integer[] NOT NULL
 ) WITH (autovacuum_vacuum_insert_threshold = 20000, autovacuum_vacuum_insert_scale_factor = 0)"""
 """The postings of log lines (migration 11; :mod:`pg_postings`): one row per token, nick (:data:`NICK_MARK`) or pair
-of adjacent tokens, text length, block of line ids and part of the block, with the offsets of its lines in the block
-in order. Its index in rank order (``line_posting_lists_rank``) walks a word's lines by length, block and part; the
-lines holding two words are the intersection of their lists of the same (length, block, part)."""
+of adjacent tokens, block of line ids, part of the block and text length (:data:`pg_postings.ANY_LENGTH` for a token
+with few lines there), with the keys of its lines (length and offset in the block) in order. Its index in rank order
+(``line_posting_lists_rank``) walks a word's lines by length, block and part; the lines holding two words are the
+intersection of their lists of the same (block, part) (:mod:`pg_walk`)."""
 _LINE_SPANS = """CREATE TABLE line_spans (
     first_id bigint PRIMARY KEY,
     last_id bigint NOT NULL,
@@ -134,15 +143,21 @@ COMPLETE_PARTS = 1
 where a block does, so each block of a long meeting has two parts: left as they were, over 3M lines in meetings of
 100,000 a phrase's walk read twice the rows, and took 27 ms of CPU at the median against 10 on main.)"""
 _COMPACT = (
-    "WITH gone AS (DELETE FROM line_posting_lists WHERE block = ? RETURNING token, text_length, offsets), "
-    "merged AS (SELECT token, text_length, gavel_union_agg(offsets) AS offsets FROM gone GROUP BY token, text_length) "
-    "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "
+    "WITH gone AS (DELETE FROM line_posting_lists WHERE block = ? RETURNING token, text_length, offsets), "  # noqa: S608
+    "sized AS (SELECT g.*, sum(cardinality(offsets)) OVER (PARTITION BY token) AS lines FROM gone g), "
+    "pieces AS (SELECT token, text_length, offsets FROM sized WHERE lines < ? OR text_length >= 0 UNION ALL "
+    f"SELECT token, (n >> {BLOCK_BITS})::smallint, array_agg(n ORDER BY n) FROM sized, unnest(offsets) AS n "
+    f"WHERE lines >= ? AND text_length < 0 GROUP BY token, n >> {BLOCK_BITS}), "
+    "merged AS (SELECT token, text_length, gavel_union_agg(offsets) AS offsets FROM pieces "
+    "GROUP BY token, text_length) INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "
     "SELECT token, text_length, ?, ?, offsets FROM (SELECT token, text_length, CASE WHEN ?::int4multirange = '{}' "
-    "THEN offsets ELSE ARRAY(SELECT n FROM unnest(offsets) AS n WHERE NOT ?::int4multirange @> n) END AS offsets "
-    "FROM merged) m WHERE cardinality(offsets) > 0"
+    "THEN offsets ELSE ARRAY(SELECT n FROM unnest(offsets) AS n "
+    f"WHERE NOT ?::int4multirange @> (n & {BLOCK_MASK})) END AS offsets FROM merged) m "
+    "WHERE cardinality(offsets) > 0"
 )
 """A block's lists merged into one part (the block's first id: every later batch's part is greater), less its dead
-lines."""
+lines: a token's lists of any length are split by length if it has :data:`pg_postings.SPLIT_LINES` lines there or
+more (dead ones counted: a list need not be split at exactly that size, but a token has lists of one kind per part)."""
 _DEAD_LINES = "SELECT block, dead::text FROM line_blocks WHERE dead <> '{}'"
 _ALLOCATE = "SELECT nextval('log_line_ids') FROM generate_series(1, ?) ORDER BY 1"
 _ALLOCATE_LOCK = 0x6761_7669  # pg_advisory_lock key while ids are allocated ("gavi")
@@ -154,11 +169,19 @@ _SPANS_BLOCKS = (
 )
 """Each span's (of the rows ``spans``) offsets in each block it lies in (``r.offsets``, a range), for the blocks
 ``b``."""
-_FILL_NICKS = (
-    f"INSERT INTO line_posting_lists (token, text_length, block, part, offsets) SELECT '{NICK_MARK}' || "  # noqa: S608
-    f"lower(nick), text_length, id >> {BLOCK_BITS}, greatest(?, id >> {BLOCK_BITS} << {BLOCK_BITS}), "
-    f"array_agg((id & {BLOCK_MASK})::integer ORDER BY id) "
-    "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ? GROUP BY 1, 2, 3, 4"
+_KEYS_LISTS = (
+    "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "  # noqa: S608
+    f"SELECT token, CASE WHEN lines < ? THEN {ANY_LENGTH} ELSE key >> {BLOCK_BITS} END, block, part, "
+    "array_agg(key ORDER BY key) FROM (SELECT *, count(*) OVER (PARTITION BY token, block, part) AS lines "
+    "FROM ({keys}) k) c GROUP BY token, 2, block, part"
+)
+"""The lists of rows ``(token, block, part, key)`` (``keys``): split by length where a token has
+:data:`pg_postings.SPLIT_LINES` lines in the block or more (the first parameter)."""
+_FILL_NICKS = _KEYS_LISTS.format(
+    keys=f"SELECT '{NICK_MARK}' || lower(nick) AS token, id >> {BLOCK_BITS} AS block, "  # noqa: S608
+    f"greatest(?, id >> {BLOCK_BITS} << {BLOCK_BITS}) AS part, "
+    f"(text_length::integer << {BLOCK_BITS}) | (id & {BLOCK_MASK})::integer AS key "
+    "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ?"
 )
 """The nicks' postings of a batch of lines (by the server: its ``lower`` is the one the nick filter uses)."""
 _LOCK_SPANS_BLOCKS = (
@@ -408,10 +431,12 @@ MIGRATIONS: tuple[Migration, ...] = (
             "SELECT min(id), max(id), meeting_id, min(time), max(time) FROM log_lines GROUP BY meeting_id",
             "CREATE INDEX line_spans_by_meeting ON line_spans (meeting_id)",
             _POSTING_LISTS,
-            "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "  # noqa: S608
-            f"SELECT p.token, p.text_length, l.id >> {BLOCK_BITS}, l.id >> {BLOCK_BITS} << {BLOCK_BITS}, "
-            f"array_agg((l.id & {BLOCK_MASK})::integer ORDER BY l.id) FROM line_postings p "
-            "JOIN log_lines l ON l.meeting_id = p.meeting_id AND l.number = p.number GROUP BY 1, 2, 3, 4",
+            _KEYS_LISTS.replace("?", str(SPLIT_LINES), 1).format(
+                keys=f"SELECT p.token, l.id >> {BLOCK_BITS} AS block, "  # noqa: S608
+                f"l.id >> {BLOCK_BITS} << {BLOCK_BITS} AS part, "
+                f"(p.text_length::integer << {BLOCK_BITS}) | (l.id & {BLOCK_MASK})::integer AS key "
+                "FROM line_postings p JOIN log_lines l ON l.meeting_id = p.meeting_id AND l.number = p.number"
+            ),
             _LINE_BLOCKS,
             f"INSERT INTO line_blocks (block, parts) SELECT DISTINCT id >> {BLOCK_BITS}, 1 FROM log_lines",  # noqa: S608
             "DROP TABLE line_postings",
@@ -626,7 +651,7 @@ class PostgresArchive(Archive, WebState):
                 copy.write(copy_text(meeting_id, rows, first_id))
             with cursor.copy(COPY_POSTINGS) as copy:
                 copy.write(posting_lists(first_id, rows))
-        self._run(_FILL_NICKS, (first_id, meeting_id, rows[0][0], rows[-1][0]))
+        self._run(_FILL_NICKS, (pg_postings.SPLIT_LINES, first_id, meeting_id, rows[0][0], rows[-1][0]))
         times = [row[1] for row in rows]
         t = self._to_db_time
         self._run(
@@ -664,7 +689,8 @@ class PostgresArchive(Archive, WebState):
             (list(blocks), COMPACT_PARTS, BLOCK_BITS, COMPLETE_PARTS),
         )
         for block, dead in due:
-            self._run(_COMPACT, (block, block, block << BLOCK_BITS, dead, dead))
+            split = pg_postings.SPLIT_LINES
+            self._run(_COMPACT, (block, split, split, block, block << BLOCK_BITS, dead, dead))
             self._run("UPDATE line_blocks SET parts = 1, dead = '{}' WHERE block = ?", (block,))
 
     def _finish_lines(self, meeting_id: int) -> None:
@@ -911,31 +937,46 @@ class PostgresArchive(Archive, WebState):
     def _walk(self, matching: Matching, limit: int, wanted: int) -> Counted | None:
         """From the postings (:meth:`_posting_lists`; None where they cannot answer): how many lines match, up to
         ``limit``, and the first ``wanted`` in rank order. The lists are read from a cursor, a few at first and more
-        each time, and no more are read once ``limit`` lines are counted. The lines are found by id, their meetings and
-        numbers left at 0 (read for a page's hits alone: :meth:`_located`)."""
+        each time: those of any length (first) all, those of a length until ``limit`` lines are counted and
+        ``wanted`` of them read. The lines are found by id, their meetings and numbers left at 0 (read for a page's
+        hits alone: :meth:`_located`).
+
+        Where a prefix leads, a line may be in a list of any length of one of its tokens and in a list of a length of
+        another: each list's lines come (:func:`pg_walk.walk_statement`), and those of a length already found in a
+        list of any length of the same block and part are not counted again."""
         built = self._posting_lists(matching, wanted)
         if built is None:
             return None
         sql, params, merged = built
-        count = 0
-        best: list[tuple[int, int]] = []  # (length, id)
+        count = of_a_length = 0
+        found: list[tuple[int, int]] = []  # (length, -id)
         if not sql:
-            return count, []
+            return 0, []
+        seen: dict[tuple[int, int], set[int]] = {}  # (a prefix leading: the keys in lists of any length)
         with self._conn.transaction(), self._conn.cursor(name="gavel_posting_lists") as cursor:
             if merged:
                 self._conn.execute(MERGE_SETTINGS)
             cursor.execute(self._sql(sql), params)
             size = 16
-            while count < limit and (rows := cursor.fetchmany(size)):
-                for length, block, lines, offsets in rows:
-                    if offsets is not None and len(best) < wanted:
+            while (count < limit or of_a_length < wanted) and (rows := cursor.fetchmany(size)):
+                for length, block, part, lines, keys in rows:
+                    if length >= 0:
+                        if of_a_length >= wanted and count >= limit:
+                            break
+                        if merged and (block, part) in seen:
+                            keys = [key for key in keys if key not in seen[block, part]]
+                            lines = len(keys)
+                        of_a_length += lines
+                        keys = keys and keys[::-1][:wanted]
+                    elif merged:
+                        seen[block, part] = set(keys)
+                    if keys:
                         base = block << BLOCK_BITS
-                        best += [(length, base + offset) for offset in offsets[::-1][: wanted - len(best)]]
+                        found += [(key >> BLOCK_BITS, -(base + (key & BLOCK_MASK))) for key in keys]
                     count += lines
-                    if count >= limit:
-                        break
                 size *= 4
-        return min(count, limit), [(length, LINES, line_id, 0, 0) for length, line_id in best]
+        found.sort()
+        return min(count, limit), [(length, LINES, -negated, 0, 0) for length, negated in found[:wanted]]
 
     def _located(self, hits: list[Ordered]) -> list[Ordered]:
         """The meetings and numbers of the log lines the postings found (:meth:`_walk`: by id), read by id."""
