@@ -374,3 +374,48 @@ def test_without_intarray_the_sets_are_made_in_sql(postgres_url: str, monkeypatc
         for text in ("the patch", "rel* the", "the", '"the patch"', "patch rel*"):
             fast, reference = both_ways(archive, SearchQuery(text, nick="bob" if "*" in text else None))
             assert fast == reference and fast.total, text
+
+
+def test_a_prefix_counts_a_line_once_in_lists_of_both_kinds(
+    pg_archive: PostgresArchive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "release" has 3 lines in the block (lists per length), "rel" one (a list of any length): the first line holds
+    # both, so "rel*" finds it in two lists
+    monkeypatch.setattr(pg_postings, "SPLIT_LINES", 2)
+    said = [("alice", ["rel", "release"]), ("bob", ["release"]), ("bob", ["release", "the"])]
+    store_meetings(pg_archive, [said], spool.CHUNK_ROWS)
+    with psycopg.connect(pg_archive.url) as pg:
+        kinds = pg.execute(
+            "SELECT token, text_length FROM line_posting_lists WHERE token IN ('rel', 'release') ORDER BY 1, 2"
+        ).fetchall()
+    assert kinds == [("rel", pg_postings.ANY_LENGTH), ("release", 1), ("release", 2)]
+    for query in (SearchQuery("rel*"), SearchQuery("rel*", per_page=1), SearchQuery("rel* the")):
+        fast, reference = both_ways(pg_archive, query)
+        assert fast == reference, query
+    assert pg_archive.search(SearchQuery("rel*")).total == 3
+
+
+def test_lists_of_both_kinds_meet(pg_archive: PostgresArchive, monkeypatch: pytest.MonkeyPatch) -> None:
+    # in each meeting's block part, "release" and "alice" have a list of any length, "the" and "bob" lists per length
+    monkeypatch.setattr(pg_postings, "SPLIT_LINES", 3)
+    said = [("alice", ["release", "the"]), ("bob", ["the"]), ("bob", ["the", "patch"]), ("bob", ["the", "release"])]
+    store_meetings(pg_archive, [said, said], spool.CHUNK_ROWS)
+    with psycopg.connect(pg_archive.url) as pg:
+        kinds = pg.execute(
+            "SELECT DISTINCT token, text_length < 0 FROM line_posting_lists WHERE token IN ('release', 'the') "
+            "ORDER BY 1"
+        ).fetchall()
+    assert kinds == [("release", True), ("the", False)]
+    queries = [
+        SearchQuery("release the"),
+        SearchQuery("the release"),
+        SearchQuery("the", nick="alice"),
+        SearchQuery("release", nick="bob"),
+        SearchQuery("the release", series="two"),
+        SearchQuery("release", series="one", per_page=1),
+        SearchQuery("the", series="two", since=START + timedelta(days=1, seconds=2)),
+        SearchQuery("rel* the", series="one"),
+    ]
+    for query in queries:
+        fast, reference = both_ways(pg_archive, query)
+        assert fast == reference and fast.total > 0, query
