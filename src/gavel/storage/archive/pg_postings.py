@@ -31,7 +31,7 @@ COPY_POSTINGS = "COPY line_posting_lists (token, text_length, block, part, offse
 BLOCK_BITS = 15
 """A log line's id (``log_lines.id``) is its block (``id >> BLOCK_BITS``) and its offset in the block."""
 BLOCK_MASK = (1 << BLOCK_BITS) - 1
-SPLIT_LINES = 64
+SPLIT_LINES = 128
 """A token with this many lines in a (block, part) or more has a list per length there, else one of any length."""
 ANY_LENGTH = -1
 """The ``text_length`` of a list of lines of any length (a token with fewer than :data:`SPLIT_LINES` there)."""

@@ -16,6 +16,7 @@ meetings in scope, the dates and the lines of meetings stored again are ranges o
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -968,8 +969,12 @@ class PostgresArchive(Archive, WebState):
                             lines = len(keys)
                         of_a_length += lines
                         keys = keys and keys[::-1][:wanted]
-                    elif merged:
-                        seen[block, part] = set(keys)
+                    else:
+                        if merged:
+                            seen[block, part] = set(keys)
+                        if len(keys) > wanted:  # (the first wanted, and the rest of the last one's length)
+                            end = ((keys[wanted - 1] >> BLOCK_BITS) + 1) << BLOCK_BITS if wanted else 0
+                            keys = keys[: bisect_left(keys, end)]
                     if keys:
                         base = block << BLOCK_BITS
                         found += [(key >> BLOCK_BITS, -(base + (key & BLOCK_MASK))) for key in keys]
