@@ -41,7 +41,7 @@ from gavel.storage.archive.pg_postings import (
     SPLIT_LINES,
     posting_lists,
 )
-from gavel.storage.archive.pg_walk import MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
+from gavel.storage.archive.pg_walk import GAVEL_LENGTHS, MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
@@ -851,7 +851,8 @@ class PostgresArchive(Archive, WebState):
 
     def _create_set_functions(self) -> None:
         """``gavel_and(a, b)`` and ``gavel_or(a, b)``: the intersection and union of two sorted ``integer[]`` of
-        distinct numbers (sorted, distinct), and the aggregate ``gavel_union_agg`` (migration 11). From the
+        distinct numbers (sorted, distinct), the aggregate ``gavel_union_agg`` and ``gavel_lengths``
+        (:data:`pg_walk.GAVEL_LENGTHS`) (migration 11). From the
         ``intarray`` extension (trusted: the database's owner may create it) where it is there or can be made, in C;
         else the same in SQL (slower)."""
         schema = self._intarray_schema()
@@ -873,6 +874,7 @@ class PostgresArchive(Archive, WebState):
                 f"LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ {body} $$"
             )
         self._run("CREATE AGGREGATE gavel_union_agg (integer[]) (SFUNC = gavel_or, STYPE = integer[])")
+        self._run(GAVEL_LENGTHS)
 
     def _intarray_schema(self) -> str | None:
         rows = self._query(
