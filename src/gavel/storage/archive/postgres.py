@@ -525,6 +525,7 @@ class PostgresArchive(Archive, WebState):
     def __init__(self, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> None:
         super().__init__(url)
         self._sql_cache: dict[str, str] = {}
+        self._walked = threading.local()  # (.last: the last walk's matching, wanted and best, see _ordered_matches)
         try:  # one connection first: a wrong URL fails at once (a pool would keep retrying), and it migrates
             first = psycopg.connect(url, autocommit=True, connect_timeout=30)
         except psycopg.Error as error:
@@ -1014,6 +1015,7 @@ class PostgresArchive(Archive, WebState):
         if walked is not None:
             count, best = walked
             if count < limit or limit > self.sort_limit:
+                self._walked.last = (matching, wanted, best)  # (the first wanted in rank order, for _ordered_matches)
                 return count, best
             # (the best of the newest ``limit``, which are ranked when the cap is below the sort limit: rare)
         return self._tsv_matches(matching, limit, wanted)
@@ -1057,7 +1059,12 @@ class PostgresArchive(Archive, WebState):
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """One query in rank order: for a common word the planner walks the index of lengths and checks each line's
         ``tsv``, stopping after ``limit``; for a rarer one it reads the GIN index and sorts. Where the postings can
-        answer (:meth:`_walk`), from them."""
+        answer (:meth:`_walk`), from them: those :meth:`_matches` just read from them, where it read as many (the
+        walk ranks its first ``wanted`` exactly, so a second walk would read the same lists again)."""
+        last, self._walked.last = getattr(self._walked, "last", None), None
+        if last is not None and last[0] is matching and last[1] >= limit:
+            best: list[Ordered] = last[2][:limit]
+            return best
         walked = self._walk(matching, limit, limit)
         if walked is not None:
             return walked[1]
