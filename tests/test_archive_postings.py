@@ -7,6 +7,7 @@ writer's tokens and pairs are the ``tsvector``'s."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg
@@ -419,3 +420,18 @@ def test_lists_of_both_kinds_meet(pg_archive: PostgresArchive, monkeypatch: pyte
     for query in queries:
         fast, reference = both_ways(pg_archive, query)
         assert fast == reference and fast.total > 0, query
+
+
+def test_masks_kept_between_searches_follow_the_meetings(pg_archive: PostgresArchive) -> None:
+    said = [LogLine(n, START + timedelta(seconds=n), LineKind.MESSAGE, "alice", "the patch") for n in (1, 2)]
+    pg_archive.store(record("one", 0), said)
+    pg_archive.store(record("two", 1), said)
+    query = SearchQuery("patch", series="one")  # (masks made from the spans, kept)
+    assert pg_archive.search(query).total == 2
+    pg_archive.store(record("one", 0), said[:1])  # (its spans deleted, one written again with new ids)
+    assert pg_archive.search(query).total == 1
+    pg_archive.store(record("one", 2), said)
+    assert pg_archive.search(query).total == 3
+    pg_archive.store(replace(record("one", 2), restricted=True), said)
+    assert pg_archive.search(query).total == 1
+    assert both_ways(pg_archive, query)[0] == both_ways(pg_archive, query)[1]
