@@ -60,6 +60,14 @@ def _other_lists(token: str, one: bool) -> str:
         "AND q.text_length = {length} AND q.block = p0.block AND q.part = p0.part"
     )
     same, any_length = lists.format(length="p0.text_length"), lists.format(length=str(ANY_LENGTH))
+    # (of a list of any length, only its keys of the row's length, NULL when none: the row is then left out before
+    # its own list is read, as when a word has no list of that length; a common word's rows met a rarer word's
+    # list of any length in most blocks, and reading each of their lists to intersect them doubled the walk)
+    low, high = f"(p0.text_length::integer << {BLOCK_BITS}) - 1", f"((p0.text_length::integer + 1) << {BLOCK_BITS}) - 1"
+    any_length = (
+        f"SELECT NULLIF(u.o[width_bucket({low}, u.o) + 1:width_bucket({high}, u.o)], '{{}}') "  # noqa: S608
+        f"FROM ({any_length}) AS u (o)"
+    )
     if one:  # (the second looked up only when the first is not there)
         of_a_length = f"coalesce(({same}), ({any_length}))"
     else:
