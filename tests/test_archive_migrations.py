@@ -16,7 +16,8 @@ from itsdangerous import Signer
 
 from gavel.app.importer import parse_log
 from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
-from gavel.storage.archive.postgres import FILL_POSTINGS, PostgresArchive
+from gavel.storage.archive.pg_schema import FILL_POSTINGS
+from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.sqlite import SqliteArchive
 from gavel.storage.archive.sqlite_web import SqliteWebState
 from gavel.web.sessions import SIGNING_SECRET, Sessions, session_key

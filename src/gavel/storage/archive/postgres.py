@@ -29,18 +29,16 @@ from psycopg_pool import ConnectionPool, PoolClosed, PoolTimeout
 from gavel.storage.archive import pg_postings
 from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
-from gavel.storage.archive.migrations import Migration
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
 from gavel.storage.archive.pg_masks import Masks, masks_of
 from gavel.storage.archive.pg_postings import (
-    ANY_LENGTH,
     BLOCK_BITS,
     BLOCK_MASK,
     COPY_POSTINGS,
-    SPLIT_LINES,
     posting_lists,
 )
+from gavel.storage.archive.pg_schema import KEYS_LISTS, LINE_INDEXES, MIGRATIONS
 from gavel.storage.archive.pg_walk import GAVEL_LENGTHS, MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
@@ -51,7 +49,6 @@ from gavel.storage.archive.tokens import indexed_tsvector
 from gavel.storage.archive.web_state import WebState
 
 _SCHEMA_LOCK = 0x6761_7665  # pg_advisory_xact_lock key while migrating ("gave")
-_TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
 _RETOKENIZE_BATCH = 20_000
 SEARCH_SETTINGS = {
     # a bitmap of a common word's 600,000 lines fits, exact (in 4 MB it is lossy: every line on its pages is
@@ -74,68 +71,6 @@ index reads the whole pending list: with 4 MB in it a rare word took ~8 ms inste
 An index that is not there (being rebuilt after a bulk load) is skipped, and so is one of another owner (only its
 owner may clean it; autovacuum then does)."""
 _BULK_LOCK = 0x6761_7662  # pg_advisory_lock key held by a bulk load, for its whole session ("gavb")
-LINE_INDEXES = {
-    "log_lines_search": "CREATE INDEX IF NOT EXISTS log_lines_search ON log_lines USING gin (tsv)",
-    "log_lines_by_id": "CREATE UNIQUE INDEX IF NOT EXISTS log_lines_by_id ON log_lines (id)",
-    "log_lines_by_length": "CREATE INDEX IF NOT EXISTS log_lines_by_length ON log_lines (text_length, id DESC)",
-    "log_lines_by_nick": "CREATE INDEX IF NOT EXISTS log_lines_by_nick ON log_lines (lower(nick), id DESC)",
-    "line_posting_lists_rank": "CREATE INDEX IF NOT EXISTS line_posting_lists_rank "
-    "ON line_posting_lists (token, text_length, block DESC, part DESC)",
-}
-"""The log lines' secondary indexes (made by migrations 3, 7 and 11): a bulk load builds them after the lines are
-in. Log lines are ranked by length, then id (the order they were stored in), newest first."""
-_POSTINGS = """CREATE TABLE line_postings (
-    token text COLLATE "C" NOT NULL,
-    text_length smallint NOT NULL,
-    meeting_id bigint NOT NULL,
-    number bigint NOT NULL
-) WITH (autovacuum_vacuum_insert_threshold = 100000, autovacuum_vacuum_insert_scale_factor = 0)"""
-"""Migration 10's postings, one row per distinct token of a log line (one for its nick, :data:`NICK_MARK`, and one
-per pair of adjacent tokens, see :data:`FILL_POSTINGS`); migration 11 groups them into lists
-(:data:`_POSTING_LISTS`) and drops the table."""
-FILL_POSTINGS = (
-    "INSERT INTO line_postings (token, text_length, meeting_id, number) "  # noqa: S608 -- constants
-    "SELECT t.token, l.text_length, l.meeting_id, l.number FROM log_lines l, "
-    "unnest(tsvector_to_array(l.tsv)) AS t (token){where} "
-    f"UNION ALL SELECT '{NICK_MARK}' || lower(l.nick), l.text_length, l.meeting_id, l.number "
-    "FROM log_lines l{where} "
-    "UNION ALL SELECT p.pair, l.text_length, l.meeting_id, l.number FROM log_lines l, LATERAL (SELECT DISTINCT "
-    "a.lexeme || ' ' || b.lexeme AS pair FROM unnest(l.tsv) a, unnest(a.positions) AS ap (at), unnest(l.tsv) b, "
-    "unnest(b.positions) AS bp (at) WHERE bp.at = ap.at + 1) p{where}"
-)
-"""The postings of log lines from their ``tsv`` (the tokens, written by gavel), their nick, and each pair of tokens
-next to each other (by the ``tsv``'s positions, as a phrase is matched: the two tokens with a space between, which
-no token holds)."""
-_POSTING_LISTS = """CREATE TABLE line_posting_lists (
-    token text COLLATE "C" NOT NULL,
-    text_length smallint NOT NULL,
-    block bigint NOT NULL,
-    part bigint NOT NULL,
-    offsets integer[] NOT NULL
-) WITH (autovacuum_vacuum_insert_threshold = 20000, autovacuum_vacuum_insert_scale_factor = 0)"""
-"""The postings of log lines (migration 11; :mod:`pg_postings`): one row per token, nick (:data:`NICK_MARK`) or pair
-of adjacent tokens, block of line ids, part of the block and text length (:data:`pg_postings.ANY_LENGTH` for a token
-with few lines there), with the keys of its lines (length and offset in the block) in order. Its index in rank order
-(``line_posting_lists_rank``) walks a word's lines by length, block and part; the lines holding two words are the
-intersection of their lists of the same (block, part) (:mod:`pg_walk`)."""
-_LINE_SPANS = """CREATE TABLE line_spans (
-    first_id bigint PRIMARY KEY,
-    last_id bigint NOT NULL,
-    meeting_id bigint NOT NULL,
-    first_at timestamptz NOT NULL,
-    last_at timestamptz NOT NULL
-)"""
-"""A row per batch of log lines stored (consecutive ids, one meeting): its meeting and the times of its earliest and
-latest lines. A line is live while its span is (a meeting deleted or stored again deletes its spans); the meetings'
-scope and the date filters of a search are spans to keep or to check (:meth:`PostgresArchive._masks`)."""
-_LINE_BLOCKS = """CREATE TABLE line_blocks (
-    block bigint PRIMARY KEY,
-    parts integer NOT NULL,
-    dead int4multirange NOT NULL DEFAULT '{}'
-)"""
-"""Each block's number of parts (the batches written since it was last compacted) and its dead lines' offsets (of
-spans deleted since): :data:`_COMPACT` merges its parts into one and drops the dead lines. A writer locks a block's
-row before it writes lists into it, so two writers never compact the same block at once."""
 COMPACT_PARTS = 16
 """A block of more parts is compacted (and a complete one of more than :data:`COMPLETE_PARTS`, or with dead lines): a
 search reads a few lists per (token, length, block), not one per meeting stored in it."""
@@ -173,15 +108,7 @@ _SPANS_BLOCKS = (
 )
 """Each span's (of the rows ``spans``) offsets in each block it lies in (``r.offsets``, a range), for the blocks
 ``b``."""
-_KEYS_LISTS = (
-    "INSERT INTO line_posting_lists (token, text_length, block, part, offsets) "  # noqa: S608
-    f"SELECT token, CASE WHEN lines < ? THEN {ANY_LENGTH} ELSE key >> {BLOCK_BITS} END, block, part, "
-    "array_agg(key ORDER BY key) FROM (SELECT *, count(*) OVER (PARTITION BY token, block, part) AS lines "
-    "FROM ({keys}) k) c GROUP BY token, 2, block, part"
-)
-"""The lists of rows ``(token, block, part, key)`` (``keys``): split by length where a token has
-:data:`pg_postings.SPLIT_LINES` lines in the block or more (the first parameter)."""
-_FILL_NICKS = _KEYS_LISTS.format(
+_FILL_NICKS = KEYS_LISTS.format(
     keys=f"SELECT '{NICK_MARK}' || lower(nick) AS token, id >> {BLOCK_BITS} AS block, "  # noqa: S608
     f"greatest(?, id >> {BLOCK_BITS} << {BLOCK_BITS}) AS part, "
     f"(text_length::integer << {BLOCK_BITS}) | (id & {BLOCK_MASK})::integer AS key "
@@ -209,250 +136,12 @@ _PREFIX_TOKENS = (
 """The stored tokens starting with a prefix, one index probe each: after a token, the next is looked for past its
 pairs (``token`` then a space, which sorts before ``!``, then the second token) and its other postings."""
 _GIN_INDEX = "log_lines_search"
-_POSTINGS_INDEX = "line_posting_lists_rank"
 _BTREE_INDEXES = [create for name, create in LINE_INDEXES.items() if name != _GIN_INDEX]
 _BULK_LOCK_WAIT = "2s"  # how long a bulk load waits for the lines' table before it keeps the indexes instead
 _LINE_INDEXES_SINCE = 11  # the schema version since which the log lines have all of LINE_INDEXES
 BULK_MIN_LINES = 200_000
 """A bulk load of fewer lines keeps the indexes (building them again would cost more than it saves)."""
 _SET_ITEM_INDEX = "UPDATE items SET tsv = ?::tsvector, text_length = ? WHERE id = ?"
-
-MIGRATIONS: tuple[Migration, ...] = (
-    (
-        1,
-        (
-            "CREATE TABLE gavel_schema (version integer NOT NULL)",
-            "CREATE TABLE series (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, name text NOT NULL UNIQUE)",
-            """CREATE TABLE meetings (
-                id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-                series_id bigint NOT NULL REFERENCES series (id),
-                channel text NOT NULL,
-                network text,
-                title text,
-                owner text NOT NULL,
-                chairs text NOT NULL,
-                started_at timestamptz NOT NULL,
-                ended_at timestamptz,
-                unfinished boolean NOT NULL,
-                restricted boolean NOT NULL,
-                log_basename text NOT NULL,
-                line_count integer NOT NULL,
-                stored_at timestamptz NOT NULL,
-                UNIQUE (series_id, started_at, channel)
-            )""",
-            "CREATE INDEX meetings_by_basename ON meetings (series_id, log_basename)",
-            "CREATE INDEX meetings_by_start ON meetings (started_at)",
-            f"""CREATE TABLE log_lines (
-                meeting_id bigint NOT NULL,
-                number bigint NOT NULL,
-                time timestamptz NOT NULL,
-                kind text NOT NULL,
-                nick text NOT NULL,
-                text text NOT NULL,
-                {_TSV},
-                PRIMARY KEY (meeting_id, number)
-            )""",
-            "CREATE INDEX log_lines_search ON log_lines USING gin (tsv)",
-            f"""CREATE TABLE items (
-                id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                position integer NOT NULL,
-                kind text NOT NULL,
-                text text NOT NULL,
-                nick text NOT NULL,
-                time timestamptz NOT NULL,
-                line bigint NOT NULL,
-                topic text,
-                {_TSV},
-                UNIQUE (meeting_id, position)
-            )""",
-            "CREATE INDEX items_search ON items USING gin (tsv)",
-            """CREATE TABLE actions (
-                id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-                item_id bigint NOT NULL UNIQUE REFERENCES items (id),
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                status text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
-                done_at timestamptz,
-                done_in bigint REFERENCES meetings (id) ON DELETE SET NULL
-            )""",
-            "CREATE INDEX actions_by_meeting ON actions (meeting_id, status)",
-            "CREATE INDEX actions_by_done_in ON actions (done_in)",
-            """CREATE TABLE action_owners (
-                action_id bigint NOT NULL REFERENCES actions (id),
-                position integer NOT NULL,
-                nick text NOT NULL,
-                PRIMARY KEY (action_id, position)
-            )""",
-            "CREATE INDEX action_owners_by_nick ON action_owners (nick)",
-            """CREATE TABLE votes (
-                id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                position integer NOT NULL,
-                question text NOT NULL,
-                options text NOT NULL,
-                results text NOT NULL,
-                nick text NOT NULL,
-                time timestamptz NOT NULL,
-                ended_at timestamptz,
-                line bigint NOT NULL,
-                UNIQUE (meeting_id, position)
-            )""",
-            """CREATE TABLE people (
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                position integer NOT NULL,
-                nick text NOT NULL,
-                lines integer NOT NULL,
-                PRIMARY KEY (meeting_id, position)
-            )""",
-        ),
-    ),
-    (
-        2,
-        (  # the times of a meeting's first and last lines: a date filter skips the meetings outside it
-            "ALTER TABLE meetings ADD COLUMN first_line_at timestamptz, ADD COLUMN last_line_at timestamptz",
-            "UPDATE meetings m SET first_line_at = l.first, last_line_at = l.last FROM (SELECT meeting_id, "
-            "min(time) AS first, max(time) AS last FROM log_lines GROUP BY meeting_id) l WHERE l.meeting_id = m.id",
-        ),
-    ),
-    (
-        3,
-        (  # a search with a nick filter walks that nick's lines, newest first (SQLite indexes the nick in FTS5)
-            "CREATE INDEX log_lines_by_nick ON log_lines (lower(nick), meeting_id DESC, number DESC)",
-        ),
-    ),
-    (
-        4,
-        (  # the runtime's id of the meeting (MeetingRecord.meeting_id); NULL for the meetings stored before
-            "ALTER TABLE meetings ADD COLUMN runtime_id text",
-        ),
-    ),
-    (
-        5,
-        (  # agenda, attendance, other nicks, corrections, the nick that started it; NULL/empty before
-            "ALTER TABLE meetings ADD COLUMN started_by text, "
-            "ADD COLUMN attendance_taken boolean NOT NULL DEFAULT false",
-            "ALTER TABLE items ADD COLUMN corrected_from text, ADD COLUMN timebox_minutes integer, "
-            "ADD COLUMN minutes_spent double precision",  # a timeboxed topic's minutes and the time it took
-            "ALTER TABLE people ADD COLUMN also_known_as text NOT NULL DEFAULT '[]'",
-            """CREATE TABLE agenda (
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                number integer NOT NULL,
-                title text NOT NULL,
-                proposer text NOT NULL,
-                status text NOT NULL CHECK (status IN ('open', 'current', 'done', 'skipped')),
-                taken_at timestamptz,
-                closed_at timestamptz,
-                minutes_spent double precision,
-                timebox_minutes integer,
-                line bigint NOT NULL,
-                added_at timestamptz,
-                PRIMARY KEY (meeting_id, number)
-            )""",
-            """CREATE TABLE attendance (
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                status text NOT NULL CHECK (status IN ('present', 'regrets')),
-                position integer NOT NULL,
-                nick text NOT NULL,
-                PRIMARY KEY (meeting_id, status, position)
-            )""",
-        ),
-    ),
-    (
-        6,
-        (  # what the web server's workers share (web_state.py): its signing key, sessions, wrong logins
-            "CREATE TABLE web_secrets (name text PRIMARY KEY, value text NOT NULL)",
-            "CREATE TABLE web_sessions (key_hash text PRIMARY KEY, expires_at double precision NOT NULL)",
-            "CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at)",
-            "CREATE TABLE web_login_failures (id bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, "
-            "client text NOT NULL, failed_at double precision NOT NULL)",
-            "CREATE INDEX web_login_failures_by_client ON web_login_failures (client, failed_at)",
-            "CREATE INDEX web_login_failures_by_time ON web_login_failures (failed_at)",
-        ),
-    ),
-    (
-        7,
-        (  # gavel's own tokens (storage/archive/tokens.py, the same as SQLite's), written by gavel, not to_tsvector;
-            # each text's length (its number of tokens, the rank order) and an index to read matches in that order
-            "ALTER TABLE log_lines ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
-            "ALTER TABLE items ALTER COLUMN tsv DROP EXPRESSION IF EXISTS",
-            "ALTER TABLE log_lines ADD COLUMN IF NOT EXISTS text_length smallint",
-            "ALTER TABLE items ADD COLUMN IF NOT EXISTS text_length smallint",
-            "DROP INDEX IF EXISTS log_lines_search",
-            "DROP INDEX IF EXISTS log_lines_by_length",
-            lambda archive: archive._tokenize_everything(),
-            "CREATE INDEX log_lines_search ON log_lines USING gin (tsv)",
-            "CREATE INDEX log_lines_by_length ON log_lines (text_length, meeting_id DESC, number DESC)",
-            "CREATE INDEX IF NOT EXISTS items_by_length ON items (text_length, id DESC)",
-        ),
-    ),
-    (
-        8,
-        (  # a person's page (and the export's person pages) reads people and attendance by nick
-            "CREATE INDEX people_by_nick ON people (nick)",
-            "CREATE INDEX people_by_other_nicks ON people (also_known_as)",
-            "CREATE INDEX attendance_by_nick ON attendance (nick, status)",
-        ),
-    ),
-    (
-        9,
-        (  # how a Matrix meeting's lines relate to earlier ones (replies, threads, edits, redactions): few rows
-            """CREATE TABLE line_relations (
-                meeting_id bigint NOT NULL REFERENCES meetings (id),
-                number integer NOT NULL,
-                relation text NOT NULL,
-                refers_to integer,
-                PRIMARY KEY (meeting_id, number)
-            )""",
-        ),
-    ),
-    (
-        10,
-        (  # the postings of every log line's tokens, nick and pairs of tokens: searches count and rank them index-only
-            _POSTINGS,
-            FILL_POSTINGS.format(where=""),
-            "CREATE INDEX line_postings_rank ON line_postings (token, text_length, meeting_id DESC, number DESC)",
-            # a meeting stored again deletes its postings: they lie together in the table (stored together)
-            "CREATE INDEX line_postings_by_meeting ON line_postings USING brin (meeting_id)",
-            "ANALYZE line_postings",
-        ),
-    ),
-    (
-        11,
-        (  # every log line an id (the order stored in: the rank among lines of the same length), and the postings
-            # grouped into lists of offsets per (token, length, block of ids, part), made by the writer
-            lambda archive: archive._create_set_functions(),
-            "CREATE SEQUENCE log_line_ids",
-            "ALTER TABLE log_lines ADD id bigint",
-            "UPDATE log_lines l SET id = o.id FROM (SELECT meeting_id, number, "  # (in the order ranked before)
-            "row_number() OVER (ORDER BY meeting_id, number) AS id FROM log_lines) o "
-            "WHERE o.meeting_id = l.meeting_id AND o.number = l.number",
-            "SELECT setval('log_line_ids', (SELECT max(id) FROM log_lines)) WHERE EXISTS (SELECT 1 FROM log_lines)",
-            "ALTER TABLE log_lines ALTER COLUMN id SET NOT NULL",
-            "DROP INDEX log_lines_by_length",
-            "DROP INDEX log_lines_by_nick",
-            _LINE_SPANS,
-            "INSERT INTO line_spans (first_id, last_id, meeting_id, first_at, last_at) "
-            "SELECT min(id), max(id), meeting_id, min(time), max(time) FROM log_lines GROUP BY meeting_id",
-            "CREATE INDEX line_spans_by_meeting ON line_spans (meeting_id)",
-            _POSTING_LISTS,
-            _KEYS_LISTS.replace("?", str(SPLIT_LINES), 1).format(
-                keys=f"SELECT p.token, l.id >> {BLOCK_BITS} AS block, "  # noqa: S608
-                f"l.id >> {BLOCK_BITS} << {BLOCK_BITS} AS part, "
-                f"(p.text_length::integer << {BLOCK_BITS}) | (l.id & {BLOCK_MASK})::integer AS key "
-                "FROM line_postings p JOIN log_lines l ON l.meeting_id = p.meeting_id AND l.number = p.number"
-            ),
-            _LINE_BLOCKS,
-            f"INSERT INTO line_blocks (block, parts) SELECT DISTINCT id >> {BLOCK_BITS}, 1 FROM log_lines",  # noqa: S608
-            "DROP TABLE line_postings",
-            *(LINE_INDEXES[name] for name in ("log_lines_by_id", "log_lines_by_length", "log_lines_by_nick")),
-            LINE_INDEXES[_POSTINGS_INDEX],
-            "CREATE INDEX line_posting_lists_by_block ON line_posting_lists USING brin (block)",
-            "ANALYZE log_lines",
-            "ANALYZE line_posting_lists",
-            "ANALYZE line_spans",
-        ),
-    ),
-)
 
 
 def _drop_line_indexes(conn: psycopg.Connection[Any]) -> bool:
