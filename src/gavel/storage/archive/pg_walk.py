@@ -111,9 +111,10 @@ def walk_terms(matching: Matching, prefix_tokens: Callable[[str], list[str] | No
 
 
 def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted: int) -> tuple[str, list[Any]]:
-    """The statement reading the lists of the lines matching in rank order, as rows ``(length, block, lines,
-    offsets)``: how many lines of that length, block and part match, and their offsets (ascending) while the lists
-    before hold fewer than ``wanted`` lines (else NULL); and its parameters. ``terms`` has a token or a prefix
+    """The statement reading the lists of the lines matching in rank order, as rows ``(length, block, part, lines,
+    keys)``: how many lines of that list (of that length, or of any length) match, and their keys (ascending): always
+    for a list of any length and where a prefix leads, else while the lists of a length before hold fewer than
+    ``wanted`` lines (else NULL); and its parameters. ``terms`` has a token or a prefix
     (each prefix with a token at least); ``masks``, the lines each block keeps (None: all)."""
     exact, prefixes = list(terms.exact), list(terms.prefixes)
     scope: list[str] = []
