@@ -16,6 +16,7 @@ from itsdangerous import Signer
 
 from gavel.app.importer import parse_log
 from gavel.storage.archive import ArchiveError, SchemaTooNewError, SearchQuery, open_archive, sqlite_path
+from gavel.storage.archive.pg_schema import FILL_POSTINGS
 from gavel.storage.archive.postgres import PostgresArchive
 from gavel.storage.archive.sqlite import SqliteArchive
 from gavel.storage.archive.sqlite_web import SqliteWebState
@@ -161,6 +162,26 @@ UNDO: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("CREATE TABLE search_words", ("SqliteArchive:DROP TABLE search_words",)),
     ("CREATE TABLE line_relations", ("DROP TABLE line_relations",)),
     ("CREATE TABLE line_postings", ("PostgresArchive:DROP TABLE line_postings",)),
+    (
+        "CREATE TABLE line_posting_lists",
+        tuple(
+            f"PostgresArchive:{sql}"
+            for sql in (
+                "DROP TABLE line_posting_lists",
+                "DROP TABLE line_blocks",
+                "DROP TABLE line_spans",
+                "DROP AGGREGATE gavel_union_agg (integer[])",
+                "DROP FUNCTION gavel_and, gavel_or",
+                "ALTER TABLE log_lines DROP COLUMN id",  # (and the indexes of ids)
+                "DROP SEQUENCE log_line_ids",
+                "CREATE INDEX log_lines_by_length ON log_lines (text_length, meeting_id DESC, number DESC)",
+                "CREATE INDEX log_lines_by_nick ON log_lines (lower(nick), meeting_id DESC, number DESC)",
+                'CREATE TABLE line_postings (token text COLLATE "C" NOT NULL, text_length smallint NOT NULL, '
+                "meeting_id bigint NOT NULL, number bigint NOT NULL)",
+                FILL_POSTINGS.format(where=""),
+            )
+        ),
+    ),
     (
         "DROP TABLE web_sessions",  # SQLite: the web state back into the archive (its rows are left in the file)
         tuple(

@@ -61,6 +61,11 @@ def _rows(draw: st.DrawFn) -> list[LineRow]:
 rows_strategy = st.composite(_rows)
 
 
+def first_id(meeting_id: int) -> int:
+    """The id of a meeting's first line (the ids are written too; each meeting's apart, read back less this)."""
+    return meeting_id * 1_000_000
+
+
 @pytest.fixture
 def lines_table(postgres_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A connection to a fresh archive's schema (its ``log_lines`` table, empty)."""
@@ -74,20 +79,20 @@ def lines_table(postgres_url: str) -> Iterator[psycopg.Connection[tuple[object, 
 def _reference_copy(conn: psycopg.Connection[tuple[object, ...]], meeting_id: int, rows: Sequence[LineRow]) -> None:
     """What ``PostgresArchive._insert_lines`` wrote before pg_copy: a ``write_row`` per row."""
     with conn.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
-        for number, when, kind, nick, text, found, size in rows:
-            copy.write_row((meeting_id, number, from_micros(when), kind, nick, text, tsvector_of(found), size))
+        for line_id, (number, when, kind, nick, text, found, size) in enumerate(rows, first_id(meeting_id)):
+            copy.write_row((meeting_id, number, from_micros(when), kind, nick, text, tsvector_of(found), size, line_id))
 
 
 def _fast_copy(conn: psycopg.Connection[tuple[object, ...]], meeting_id: int, rows: Sequence[LineRow]) -> None:
     with conn.cursor() as cursor, cursor.copy(COPY_LINES) as copy:
-        copy.write(copy_text(meeting_id, rows))
+        copy.write(copy_text(meeting_id, rows, first_id(meeting_id)))
 
 
 def _stored(conn: psycopg.Connection[tuple[object, ...]], meeting_id: int) -> list[tuple[object, ...]]:
     return conn.execute(
-        "SELECT number, time, kind, nick, text, tsv::text, text_length FROM log_lines WHERE meeting_id = %s "
+        "SELECT number, time, kind, nick, text, tsv::text, text_length, id - %s FROM log_lines WHERE meeting_id = %s "
         "ORDER BY number",
-        (meeting_id,),
+        (first_id(meeting_id), meeting_id),
     ).fetchall()
 
 

@@ -18,7 +18,8 @@ from gavel.app.cli import main
 from gavel.app.importer import ImportReport, ParsedLog, _expected_lines, import_logs
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.storage.archive import Archive, SearchQuery, open_archive, postgres
-from gavel.storage.archive.postgres import _BULK_LOCK, LINE_INDEXES, PostgresArchive
+from gavel.storage.archive.pg_schema import LINE_INDEXES
+from gavel.storage.archive.postgres import _BULK_LOCK, PostgresArchive
 from test_archive_search_backends import OPS, log
 
 pytestmark = pytest.mark.servers

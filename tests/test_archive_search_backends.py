@@ -149,6 +149,26 @@ def test_both_backends_find_the_same_hits(tmp_path: Path, postgres_url: str, sto
     assert [text for text, total, _c, _h in sqlite if not total] == [repr(SearchQuery(t)) for t in ZERO]
 
 
+def test_both_backends_find_the_same_hits_in_meetings_stored_again(
+    tmp_path: Path, postgres_url: str, store_log: StoreLog
+) -> None:
+    """A meeting stored again with fewer lines, another with more (PostgreSQL's lines then have new ids and its old
+    postings are dead until their block is compacted)."""
+    results = []
+    for url in (f"sqlite://{tmp_path / 'a.db'}", postgres_url):
+        with open_archive(url) as archive:
+            store_log(archive, "ops.2024-05-01-14.00.log.txt", log(*OPS))
+            store_log(archive, "web.2024-06-01-14.00.log.txt", log(*WEB))
+            store_log(archive, "ops.2024-05-01-14.00.log.txt", log(*OPS[3:7]))
+            store_log(archive, "web.2024-06-01-14.00.log.txt", log(*WEB, *OPS[:3]))
+            results.append(answers(archive))
+    sqlite, postgres = results
+    for left, right in zip(sqlite, postgres, strict=True):
+        assert left == right
+    found = {text: hits for text, _total, _capped, hits in sqlite}
+    assert found[repr(SearchQuery("script"))] == {("web.2024-06-01-14.00", "line", 7)}
+
+
 # ------------------------------------------------------------------ more than 10,000 hits
 
 

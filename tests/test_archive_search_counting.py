@@ -40,8 +40,15 @@ def matching(archive: Searching, text: str, src: int, **filters: Any) -> Matchin
 
 
 def newest_first(found: list[Ordered]) -> list[Ordered]:
-    """Matches in the order they were stored, newest first (log lines by meeting and number, items by id)."""
-    return sorted(found, key=lambda hit: (-hit[2], 0) if hit[1] else (-hit[3], -hit[4]))
+    """Matches in the order they were stored, newest first (items and PostgreSQL's log lines by id, SQLite's log lines
+    by meeting and number)."""
+    return sorted(found, key=lambda hit: (-hit[2], -hit[3], -hit[4]))
+
+
+def located(archive: Searching, counted: tuple[int, list[Ordered]]) -> tuple[int, list[Ordered]]:
+    """What ``_matches`` found, with the meetings and numbers of its log lines (PostgreSQL's postings find ids)."""
+    count, found = counted
+    return count, archive._located(found)
 
 
 def test_the_backend_counts_every_match_and_hands_back_only_the_best(archive: Archive, store_log: StoreLog) -> None:
@@ -58,17 +65,22 @@ def test_the_backend_counts_every_match_and_hands_back_only_the_best(archive: Ar
     with archive._connection():
         for text, src, filters, expected in cases:
             found = matching(archive, text, src, **filters)
-            count, every = archive._matches(found, 1000, 1000)
+            count, every = located(archive, archive._matches(found, 1000, 1000))
             assert len(every) == count > 0, text
             if expected is not None:
                 assert count == expected, text
             ranked = sorted(every, key=order_key)
             for wanted in (1, 3, 7):
-                assert archive._matches(found, 1000, wanted) == (count, ranked[:wanted]), (text, wanted)
+                assert located(archive, archive._matches(found, 1000, wanted)) == (count, ranked[:wanted]), (
+                    text,
+                    wanted,
+                )
             # counted up to the limit: the best of the newest ``limit`` matches
             limit = count // 2
             newest = newest_first(every)[:limit]
-            assert archive._matches(found, limit, 4) == (limit, sorted(newest, key=order_key)[:4]), text
+            assert located(archive, archive._matches(found, limit, 4)) == (limit, sorted(newest, key=order_key)[:4]), (
+                text
+            )
 
 
 def test_nothing_matching_is_counted_as_nothing(archive: Archive, store_log: StoreLog) -> None:

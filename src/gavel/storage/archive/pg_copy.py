@@ -15,7 +15,7 @@ from operator import add
 from gavel.storage.archive.spool import LineRow, from_micros
 from gavel.storage.archive.tokens import tsvector_of
 
-COPY_LINES = "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length) FROM STDIN"
+COPY_LINES = "COPY log_lines (meeting_id, number, time, kind, nick, text, tsv, text_length, id) FROM STDIN"
 """The statement :func:`copy_text` writes for (its columns, in its order)."""
 QUICK_POSITIONS = 1024
 """Lines of at most this many tokens (nearly all) get their positions from a list made once."""
@@ -39,8 +39,9 @@ def escaped(value: str) -> str:
     return value.translate(_ESCAPED) if _SPECIAL.search(value) else value
 
 
-def copy_text(meeting_id: int, rows: Sequence[LineRow]) -> str:
-    """The rows of meeting ``meeting_id`` as the data of :data:`COPY_LINES`: one line per row.
+def copy_text(meeting_id: int, rows: Sequence[LineRow], first_id: int) -> str:
+    """The rows of meeting ``meeting_id`` as the data of :data:`COPY_LINES`: one line per row, their ids
+    ``first_id`` on, in order.
 
     A row's time is written as ``YYYY-MM-DD HH:MM:SS.ffffff+00``, its date made once a day (a ``datetime`` and its
     ``isoformat`` took ~1.5 us a line: nearly every line has a time of its own). Its text and nick are escaped where
@@ -51,7 +52,7 @@ def copy_text(meeting_id: int, rows: Sequence[LineRow]) -> str:
     append = out.append
     special = _SPECIAL.search
     last_day, date = None, ""
-    for number, when, kind, nick, text, found, size in rows:
+    for line_id, (number, when, kind, nick, text, found, size) in enumerate(rows, first_id):
         day, moment = divmod(when, _DAY)
         if day != last_day:  # (lines come in time order, most of a meeting's in one day)
             last_day, date = day, from_micros(when).date().isoformat()
@@ -60,5 +61,5 @@ def copy_text(meeting_id: int, rows: Sequence[LineRow]) -> str:
         stamp = f"{date} {minutes // 60:02}:{minutes % 60:02}:{seconds:02}.{fraction:06}+00"
         if special(text) or special(nick):
             nick, text = nick.translate(_ESCAPED), text.translate(_ESCAPED)
-        append(f"{meeting_id}\t{number}\t{stamp}\t{kind}\t{nick}\t{text}\t{positioned(found)}\t{size}\n")
+        append(f"{meeting_id}\t{number}\t{stamp}\t{kind}\t{nick}\t{text}\t{positioned(found)}\t{size}\t{line_id}\n")
     return "".join(out)

@@ -75,9 +75,9 @@ class Searching(Database):
     @abstractmethod
     def _matches(self, matching: Matching, limit: int, wanted: int) -> Counted:
         """How many lines or items match, counted up to ``limit``, and the best ``wanted`` in rank order
-        (:func:`ranking.order_key`) of the ``limit`` most recently stored of them (log lines by meeting and number,
-        items by id) as ``(length, src, id, meeting_id, line)``. When more than :attr:`sort_limit` match, the
-        list is not used (they are ranked by :meth:`_ordered_matches`) and may be anything.
+        (:func:`ranking.order_key`) of the ``limit`` most recently stored of them (by id; SQLite's log lines by
+        meeting and number) as ``(length, src, id, meeting_id, line)``. When more than :attr:`sort_limit` match,
+        the list is not used (they are ranked by :meth:`_ordered_matches`) and may be anything.
 
         The backend counts and ranks them itself: only the count and ``wanted`` rows reach Python (a common word
         has 10,001 matches to count; made into Python objects, they took most of a search's CPU time)."""
@@ -86,6 +86,12 @@ class Searching(Database):
     def _ordered_matches(self, matching: Matching, limit: int) -> list[Ordered]:
         """The first ``limit`` matching lines or items in rank order (:func:`ranking.order_key`), read from the
         index of the texts' lengths."""
+
+    def _located(self, hits: list[Ordered]) -> list[Ordered]:
+        """The hits of a page with their meetings and line numbers: a backend may leave those of log lines at 0
+        when it ranks them by an id of their own (PostgreSQL), and read them here for the page alone; a hit no
+        longer stored is left out."""
+        return hits
 
     @abstractmethod
     def _line_hits(self, keys: Sequence[tuple[int, int]]) -> list[Row]:
@@ -161,11 +167,11 @@ class Searching(Database):
                     return empty
                 raise
         ordered.sort(key=order_key)
-        page_rows = [
-            (score(size), src, item, meeting_id, line)
-            for size, src, item, meeting_id, line in ordered[:wanted][offset : offset + per_page]
-        ]
         with self._connection():
+            page_rows = [
+                (score(size), src, item, meeting_id, line)
+                for size, src, item, meeting_id, line in self._located(ordered[:wanted][offset : offset + per_page])
+            ]
             lines = {
                 (row[0], row[1]): row
                 for row in self._line_hits(

@@ -31,6 +31,9 @@ KeptActions = dict[tuple[int, str], Row]
 class Storing(Database):
     """:meth:`store`: a meeting in, replacing the one stored before (keeping its id and its actions' status)."""
 
+    #: The fewest log lines :meth:`_insert_lines` is given at a time (but the last batch): smaller batches are joined.
+    line_batch: int = 0
+
     @abstractmethod
     def _lock_meeting(self, key: int) -> None:
         """Inside the storing transaction, before the meeting is looked up: wait until no other transaction is
@@ -107,7 +110,7 @@ class Storing(Database):
             count = 0
             first = last = None  # the lines' earliest and latest times (microseconds), for search's date filters
             seen: set[str] = set()  # the words, when not given
-            for batch in batches:
+            for batch in joined(batches, self.line_batch):
                 if batch:
                     self._insert_lines(meeting_id, batch)
                     if words is None:
@@ -330,3 +333,22 @@ def meeting_key(series: str, started_at: datetime, channel: str) -> int:
 
 def _json_list(texts: Iterable[str]) -> str:
     return json.dumps([clean(text) for text in texts], ensure_ascii=False)
+
+
+def joined(batches: Iterable[Sequence[LineRow]], least: int) -> Iterator[Sequence[LineRow]]:
+    """``batches`` joined, in order, into batches of at least ``least`` rows (but the last); as they come when
+    ``least`` is at most 1."""
+    if least <= 1:
+        yield from batches
+        return
+    pending: list[LineRow] = []
+    for batch in batches:
+        if not pending and len(batch) >= least:
+            yield batch
+            continue
+        pending.extend(batch)
+        if len(pending) >= least:
+            yield pending
+            pending = []
+    if pending:
+        yield pending

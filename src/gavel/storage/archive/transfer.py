@@ -108,7 +108,17 @@ DROPPED = ("web_login_failures",)
 """Tables not copied: the recent wrong sign-ins (a throttle's memory of minutes)."""
 EXTRA_COLUMNS = {"actions": frozenset({"done_in"})}
 """Columns copied apart from their table's rows."""
-INTERNAL_TABLES = ("gavel_schema", "search_words", "log_lines_fts", "items_fts", "line_postings", "sqlite_")
+INTERNAL_TABLES = (
+    "gavel_schema",
+    "search_words",
+    "log_lines_fts",
+    "items_fts",
+    "line_postings",
+    "line_posting_lists",
+    "line_blocks",
+    "line_spans",
+    "sqlite_",
+)
 """Tables (by name or prefix) of the schema version and of a backend's search index: never copied."""
 EMPTIED_ON_REPLACE = (
     "action_owners",
