@@ -76,6 +76,7 @@ def test_two_writers_storing_meetings_again_do_not_deadlock(
     # for B is a deadlock (PostgreSQL aborts one of them); in ascending order x waits for B holding nothing.
     first, second = writers
     y_deleted = threading.Event()
+    waited: list[bool] = []  # (whether x's writer was seen waiting for a block's lock, each round)
     delete_lines, insert_lines = second._delete_lines, second._insert_lines
 
     def deleted(meeting_id: int) -> None:
@@ -83,8 +84,8 @@ def test_two_writers_storing_meetings_again_do_not_deadlock(
         y_deleted.set()
 
     def inserted(meeting_id: int, rows: Sequence[LineRow]) -> None:
-        if y_deleted.is_set():
-            waiting_on_a_lock(first.url)  # (x's writer is then stuck in its dead lines; else it is done)
+        if y_deleted.is_set():  # (x's writer is then stuck in its dead lines; else it is done)
+            waited.append(waiting_on_a_lock(first.url))
         insert_lines(meeting_id, rows)
 
     monkeypatch.setattr(second, "_delete_lines", deleted)
@@ -110,6 +111,7 @@ def test_two_writers_storing_meetings_again_do_not_deadlock(
         assert failures == [], (round_, failures)
         expected[x] = [line.text for line in lines(x + "'", 3)]
         expected[y] = [line.text for line in lines(y + "'", 5)]
+    assert any(waited), waited  # (else no round took its locks in the order that deadlocked)
     with psycopg.connect(first.url) as pg:
         stored = pg.execute(
             "SELECT s.name, l.text FROM log_lines l JOIN meetings m ON m.id = l.meeting_id "

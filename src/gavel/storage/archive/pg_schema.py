@@ -291,8 +291,8 @@ MIGRATIONS: tuple[Migration, ...] = (
             "WHERE o.meeting_id = l.meeting_id AND o.number = l.number",
             "SELECT setval('log_line_ids', (SELECT max(id) FROM log_lines)) WHERE EXISTS (SELECT 1 FROM log_lines)",
             "ALTER TABLE log_lines ALTER COLUMN id SET NOT NULL",
-            "DROP INDEX log_lines_by_length",
-            "DROP INDEX log_lines_by_nick",
+            "DROP INDEX IF EXISTS log_lines_by_length",  # (a bulk load killed under migration 10 left them dropped)
+            "DROP INDEX IF EXISTS log_lines_by_nick",
             _LINE_SPANS,
             "INSERT INTO line_spans (first_id, last_id, meeting_id, first_at, last_at) "
             "SELECT min(id), max(id), meeting_id, min(time), max(time) FROM log_lines GROUP BY meeting_id",
