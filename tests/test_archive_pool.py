@@ -14,7 +14,7 @@ import pytest
 
 from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import Archive, ArchiveError, MeetingRecord, open_archive, sqlite_path
-from gavel.storage.archive.postgres import PostgresArchive
+from gavel.storage.archive.postgres import SQL_CACHE_SIZE, PostgresArchive
 from gavel.storage.archive.sqlite import SqliteArchive
 from pg import POSTGRESQL
 
@@ -263,3 +263,13 @@ def server_connections(url: str, application: str, expected: int) -> int:
             if count == expected or datetime.now(UTC) > deadline:
                 return int(count)
             threading.Event().wait(0.05)
+
+
+def test_a_postgresql_archive_keeps_a_bounded_number_of_statements(postgres_url: str) -> None:
+    # (each shape of search is a statement text of its own: a long-running server must not keep them all)
+    with open_archive(postgres_url) as archive:
+        assert isinstance(archive, PostgresArchive)
+        with archive._connection():
+            for n in range(SQL_CACHE_SIZE + 10):
+                assert archive._query(f"SELECT ?::integer + {n}", (1,)) == [(n + 1,)]
+        assert len(archive._sql_cache) <= SQL_CACHE_SIZE

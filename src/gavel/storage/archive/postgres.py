@@ -101,6 +101,7 @@ id, not only the greatest and their number (ids are allocated before a store com
 later one may leave those two as they were: its meeting's new spans were then in no kept mask, and a meeting made
 restricted stayed in the public's; tests/test_archive_pg_masks_kept.py)."""
 _KEPT_MASKS = 64  # searches' masks kept at most (then all are forgotten)
+SQL_CACHE_SIZE = 1024  # statement texts converted and kept at most (then all are forgotten)
 _ALLOCATE = "SELECT nextval('log_line_ids') FROM generate_series(1, ?) ORDER BY 1"
 _ALLOCATE_LOCK = 0x6761_7669  # pg_advisory_lock key while ids are allocated ("gavi")
 _SPANS_BLOCKS = (
@@ -276,8 +277,12 @@ class PostgresArchive(Archive, WebState):
         return conn
 
     def _sql(self, sql: str) -> str:
+        """``sql`` with psycopg's placeholders, converted once per statement text (at most :data:`SQL_CACHE_SIZE`
+        kept: a search's walk is a text of its own for each shape of query, a prefix's number of tokens included)."""
         converted = self._sql_cache.get(sql)
         if converted is None:
+            if len(self._sql_cache) >= SQL_CACHE_SIZE:
+                self._sql_cache.clear()
             converted = self._sql_cache[sql] = sql.replace("?", "%s")
         return converted
 
