@@ -101,6 +101,11 @@ def posting_lists(first_id: int, rows: Sequence[LineRow]) -> str:
     return "".join(out)
 
 
+def key_sql(length: str, line_id: str) -> str:
+    """The SQL of a line's key (as :func:`posting_lists` makes it) from the SQL of its length and of its id."""
+    return f"({length}::integer << {BLOCK_BITS}) | ({line_id} & {BLOCK_MASK})::integer"
+
+
 def part_of(first_id: int, block: int) -> int:
     """The part of a block a batch whose first line's id is ``first_id`` writes: that id, or the block's first when
     the batch began in an earlier block. Every list of a batch in a block has the same part, and a later batch's

@@ -4,7 +4,7 @@ builds again (:data:`LINE_INDEXES`), and the tables of the postings of log lines
 from __future__ import annotations
 
 from gavel.storage.archive.migrations import Migration
-from gavel.storage.archive.pg_postings import ANY_LENGTH, BLOCK_BITS, BLOCK_MASK, SPLIT_LINES
+from gavel.storage.archive.pg_postings import ANY_LENGTH, BLOCK_BITS, SPLIT_LINES, key_sql
 from gavel.storage.archive.pg_walk import NICK_MARK
 
 _TSV = "tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, text)) STORED"
@@ -301,7 +301,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             KEYS_LISTS.replace("?", str(SPLIT_LINES), 1).format(
                 keys=f"SELECT p.token, l.id >> {BLOCK_BITS} AS block, "  # noqa: S608
                 f"l.id >> {BLOCK_BITS} << {BLOCK_BITS} AS part, "
-                f"(p.text_length::integer << {BLOCK_BITS}) | (l.id & {BLOCK_MASK})::integer AS key "
+                f"{key_sql('p.text_length', 'l.id')} AS key "
                 "FROM line_postings p JOIN log_lines l ON l.meeting_id = p.meeting_id AND l.number = p.number"
             ),
             _LINE_BLOCKS,

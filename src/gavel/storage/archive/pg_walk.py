@@ -25,7 +25,14 @@ from gavel.storage.archive.search import Matching
 NICK_MARK = "@"
 """A line's nick is a posting of its own, this mark then the nick lower-cased: no word token holds it (tokens are
 letters and digits)."""
-RANK = "text_length, block DESC, part DESC"
+
+
+def rank(of: str = "") -> str:
+    """The rank order of lists (of the table or subquery ``of``, with its dot): by length, then newest first."""
+    return f"{of}text_length, {of}block DESC, {of}part DESC"
+
+
+RANK = rank()
 LENGTHS = "{0}text_length >= -1 AND ({0}text_length < 0 OR {0}text_length >= ?)"
 """A walk's lists: of any length, and of a length the search's terms fit in (shorter texts cannot hold them)."""
 RANK_ORDER = f"ORDER BY {RANK} OFFSET 0"
@@ -139,7 +146,7 @@ def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted
         driver = (
             "(SELECT u.text_length, u.block, u.part, gavel_union_agg(u.offsets) AS offsets FROM ("  # noqa: S608
             + " UNION ALL ".join([branch] * len(tokens))
-            + ") u GROUP BY u.text_length, u.block, u.part ORDER BY u.text_length, u.block DESC, u.part DESC) p0"
+            + f") u GROUP BY u.text_length, u.block, u.part ORDER BY {rank('u.')}) p0"
         )
         for token in tokens:
             params += [token, least, *scope_params]
@@ -161,7 +168,7 @@ def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted
     inner = (
         f"SELECT p0.text_length, p0.block, p0.part, {found} AS found FROM {driver} "  # noqa: S608
         f"{' '.join(joins)} {'WHERE ' + ' AND '.join(where) if where else ''} "
-        f"ORDER BY p0.text_length, p0.block DESC, p0.part DESC OFFSET 0"
+        f"ORDER BY {rank('p0.')} OFFSET 0"
     )  # (each level in rank order, and apart: OFFSET 0 keeps the intersections from being made twice)
     filtered, outer_params = "found", list[Any]()
     if masks is not None:

@@ -36,6 +36,7 @@ from gavel.storage.archive.pg_postings import (
     BLOCK_BITS,
     BLOCK_MASK,
     COPY_POSTINGS,
+    key_sql,
     posting_lists,
 )
 from gavel.storage.archive.pg_schema import KEYS_LISTS, LINE_INDEXES, MIGRATIONS
@@ -115,7 +116,7 @@ _SPANS_BLOCKS = (
 _FILL_NICKS = KEYS_LISTS.format(
     keys=f"SELECT '{NICK_MARK}' || lower(nick) AS token, id >> {BLOCK_BITS} AS block, "  # noqa: S608
     f"greatest(?, id >> {BLOCK_BITS} << {BLOCK_BITS}) AS part, "
-    f"(text_length::integer << {BLOCK_BITS}) | (id & {BLOCK_MASK})::integer AS key "
+    f"{key_sql('text_length', 'id')} AS key "
     "FROM log_lines WHERE meeting_id = ? AND number BETWEEN ? AND ?"
 )
 """The nicks' postings of a batch of lines (by the server: its ``lower`` is the one the nick filter uses)."""
