@@ -7,21 +7,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import timedelta
 
 import psycopg
 import pytest
 
-from gavel.core.effects import LineKind, LogLine
 from gavel.storage.archive import SearchQuery, open_archive
 from gavel.storage.archive.postgres import PostgresArchive
-from test_archive_postings import START, near_a_block_end, record
+from test_archive_pg_writers import lines
+from test_archive_postings import near_a_block_end, record
 
 pytestmark = pytest.mark.servers
-
-
-def said(text: str, count: int) -> list[LogLine]:
-    return [LogLine(n, START + timedelta(seconds=n), LineKind.MESSAGE, "alice", text) for n in range(1, count + 1)]
 
 
 def out_of_order(url: str, restricted: bool, query: SearchQuery) -> tuple[int, int, list[str]]:
@@ -30,9 +25,9 @@ def out_of_order(url: str, restricted: bool, query: SearchQuery) -> tuple[int, i
     path, and the series of its hits."""
     with open_archive(url) as web, open_archive(url) as x, open_archive(url) as y:
         assert isinstance(web, PostgresArchive) and isinstance(x, PostgresArchive)
-        x.store(record("one", 0), said("secret patch", 2))
-        x.store(record("two", 1), said("other patch", 2))
-        x.store(replace(record("three", 3), restricted=True), said("hidden", 1))  # (the public's scope has a where)
+        x.store(record("one", 0), lines("patch", 2))
+        x.store(record("two", 1), lines("patch", 2))
+        x.store(replace(record("three", 3), restricted=True), lines("hidden", 1))  # (the public's scope has a where)
         near_a_block_end(x, 3)  # X's two new ids end a block, Y's begin the next: no block row is shared
         allocated, go = threading.Event(), threading.Event()
         finish = x._finish_lines
@@ -44,11 +39,11 @@ def out_of_order(url: str, restricted: bool, query: SearchQuery) -> tuple[int, i
 
         x._finish_lines = finish_later  # type: ignore[method-assign]
         again = replace(record("one", 0), restricted=restricted)
-        storing = threading.Thread(target=x.store, args=(again, said("secret patch", 2)))
+        storing = threading.Thread(target=x.store, args=(again, lines("patch", 2)))
         storing.start()
         try:
             assert allocated.wait(30)
-            y.store(record("two", 2), said("other patch", 2))
+            y.store(record("two", 2), lines("patch", 2))
             assert storing.is_alive()
             web.search(query)  # (masks made and kept now)
         finally:
@@ -82,5 +77,5 @@ def test_migration_11_after_a_bulk_load_killed_under_migration_10(
         pg.execute("DROP INDEX log_lines_by_length, log_lines_by_nick, line_postings_rank, log_lines_search")
     monkeypatch.undo()
     with open_archive(postgres_url) as archive:
-        archive.store(record("one", 0), said("secret patch", 2))
+        archive.store(record("one", 0), lines("patch", 2))
         assert archive.search(SearchQuery("patch")).total == 2
