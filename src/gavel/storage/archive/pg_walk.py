@@ -12,7 +12,7 @@ only for a phrase's check and for a date filter in a span that has lines on both
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -107,10 +107,17 @@ def _other_lists(token: str, one: bool) -> str:
         of_a_length = f"coalesce(({same}), ({any_length}))"
     else:
         of_a_length = f"(SELECT gavel_union_agg(v.offsets) FROM (VALUES (({same})), (({any_length}))) AS v (offsets))"  # noqa: S608
+    # (of a row of any length, its keys in the word's list of each of its lengths, gathered: the row's list is
+    # short, the word's may be long; gavel_union_agg of the word's lists called its SQL function once a list,
+    # ~25 us each, and the union of a common word's lists of 11 lengths had ~4,000 keys to sort, 2 ms a row;
+    # DISTINCT for a prefix's tokens, whose lists may share a line)
+    each = lists.replace("gavel_union_agg(q.offsets)", "gavel_and(p0.offsets, q.offsets) AS o").format(
+        length="k.length"
+    )
     return (
-        f"CASE WHEN p0.text_length < 0 THEN (SELECT gavel_union_agg(o.offsets) FROM unnest(gavel_lengths(p0.offsets) "  # noqa: S608
-        f"|| ({ANY_LENGTH})::smallint) AS k (length), LATERAL ({lists.format(length='k.length')}) AS o (offsets)) "
-        f"ELSE {of_a_length} END"
+        f"CASE WHEN p0.text_length < 0 THEN NULLIF(ARRAY(SELECT {'' if one else 'DISTINCT '}n "  # noqa: S608
+        f"FROM unnest(gavel_lengths(p0.offsets) || ({ANY_LENGTH})::smallint) AS k (length), LATERAL ({each}) AS i, "
+        f"unnest(i.o) AS n ORDER BY n), '{{}}') ELSE {of_a_length} END"
     )
 
 
@@ -143,6 +150,28 @@ def walk_terms(matching: Matching, prefix_tokens: Callable[[str], list[str] | No
     if matching.query.nick is not None:
         terms.exact.append(("? || lower(?)", [NICK_MARK, matching.query.nick]))
     return terms
+
+
+TERM_LISTS = 512
+"""A term's lists are counted up to this many to choose the one leading a walk (:func:`lists_counted`)."""
+
+
+def lists_counted(terms: Terms) -> tuple[str, list[Any]]:
+    """The statement counting each of ``terms``' tokens' lists (up to :data:`TERM_LISTS`; one row, a column per
+    token, in order), and its parameters."""
+    counts = [
+        f"(SELECT count(*) FROM (SELECT FROM line_posting_lists WHERE token = {sql} LIMIT {TERM_LISTS}) c)"  # noqa: S608
+        for sql, _params in terms.exact
+    ]
+    return "SELECT " + ", ".join(counts), [value for _sql, params in terms.exact for value in params]
+
+
+def led_by_fewest(terms: Terms, counts: Sequence[int]) -> Terms:
+    """``terms`` with the token of fewest lists (``counts``, in order) first, the others in their order: the walk
+    reads the first token's lists and looks each other token's up per list (``the pokifou``: 2,213 lists of ``the``
+    walked, each with a look-up of ``pokifou``'s, for 404 lines; led by ``pokifou``, 100 lists)."""
+    order = sorted(range(len(terms.exact)), key=lambda index: counts[index])
+    return Terms([terms.exact[index] for index in order], terms.prefixes)
 
 
 def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted: int) -> tuple[str, list[Any]]:

@@ -46,6 +46,8 @@ from gavel.storage.archive.pg_walk import (
     MERGE_SETTINGS,
     NICK_MARK,
     WALK_SETTINGS,
+    led_by_fewest,
+    lists_counted,
     next_fetch,
     walk_statement,
     walk_terms,
@@ -614,6 +616,12 @@ class PostgresArchive(Archive, WebState):
             return None
         if any(not tokens for tokens in terms.prefixes):
             return "", [], False
+        if len(terms.exact) > 1:  # (the token of fewest lists leads; none: no line holds every token)
+            counts_sql, counts_params = lists_counted(terms)
+            counts = self._query(counts_sql, counts_params)[0]
+            if not all(counts):
+                return "", [], False
+            terms = led_by_fewest(terms, counts)
         masks = self._masks(matching)
         if masks is not None and not masks.blocks and not masks.others_kept:
             return "", [], False
@@ -679,6 +687,8 @@ class PostgresArchive(Archive, WebState):
         Where a prefix leads, a line may be in a list of any length of one of its tokens and in a list of a length of
         another: each list's lines come (:func:`pg_walk.walk_statement`), and those of a length already found in a
         list of any length of the same block and part are not counted again."""
+        if not self.use_postings or matching.src != LINES:
+            return None
         with self._conn.transaction():
             self._conn.execute(WALK_SETTINGS)  # (the masks and the walk in one snapshot)
             built = self._posting_lists(matching, wanted)
