@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gavel.core.effects import LineKind, LogLine
-from gavel.storage.archive import SearchQuery, open_archive, pg_postings, postgres
+from gavel.storage.archive import SearchQuery, open_archive, pg_postings, pg_walk, postgres
 from gavel.storage.archive.pg_walk import FIRST_FETCH, Terms, led_by_fewest, next_fetch
 from gavel.storage.archive.postgres import PostgresArchive
 from test_archive_postings import START, both_ways, record
@@ -90,7 +90,7 @@ def test_the_walk_is_led_by_the_rarer_word_and_ends_at_once_on_a_missing_one(
     monkeypatch.setattr(pg_postings, "SPLIT_LINES", 1)
     stored_lines(pg_archive, [("alice", "the rare" if n == 7 else "the" + " x" * n) for n in range(30)])
     walks: list[Terms] = []
-    statement = postgres.walk_statement
+    statement = pg_walk.walk_statement
 
     def spied(matching: Any, terms: Terms, masks: Any, wanted: int) -> tuple[str, list[Any]]:
         walks.append(terms)
