@@ -87,9 +87,10 @@ def _other_lists(token: str, one: bool) -> str:
     """The SQL of the union of another word's (``token``: the SQL of its token, three times in it; ``one``: a single
     token, not a prefix's) lists that may hold the lines of the walked row ``p0``, NULL when none: of a row of one
     length, the word's list of that length or of any length in the same block and part (of a single token, only one
-    of them is there: a token's lists of a part are of one kind); of a row of any length, its lists of the row's keys'
-    lengths and of any length. Each an index look-up of every column (with the lengths in a condition ``= ANY``, the
-    planner read all of the word's lists per row: ``the patch`` took 480 ms)."""
+    of them is there: a token's lists of a part are of one kind); of a row of any length, the row's keys found in the
+    word's lists of the row's keys' lengths and of any length (sorted; a key may come twice). Each an index look-up
+    of every column (with the lengths in a condition ``= ANY``, the planner read all of the word's lists per row:
+    ``the patch`` took 480 ms)."""
     lists = (
         f"SELECT gavel_union_agg(q.offsets) FROM line_posting_lists q WHERE q.token = {token} "  # noqa: S608
         "AND q.text_length = {length} AND q.block = p0.block AND q.part = p0.part"
@@ -109,13 +110,13 @@ def _other_lists(token: str, one: bool) -> str:
         of_a_length = f"(SELECT gavel_union_agg(v.offsets) FROM (VALUES (({same})), (({any_length}))) AS v (offsets))"  # noqa: S608
     # (of a row of any length, its keys in the word's list of each of its lengths, gathered: the row's list is
     # short, the word's may be long; gavel_union_agg of the word's lists called its SQL function once a list,
-    # ~25 us each, and the union of a common word's lists of 11 lengths had ~4,000 keys to sort, 2 ms a row;
-    # DISTINCT for a prefix's tokens, whose lists may share a line)
+    # ~25 us each, and the union of a common word's lists of 11 lengths had ~4,000 keys to sort, 2 ms a row; a
+    # prefix's tokens may share a line, which then comes twice: gavel_and with the row's list keeps it once)
     each = lists.replace("gavel_union_agg(q.offsets)", "gavel_and(p0.offsets, q.offsets) AS o").format(
         length="k.length"
     )
     return (
-        f"CASE WHEN p0.text_length < 0 THEN NULLIF(ARRAY(SELECT {'' if one else 'DISTINCT '}n "  # noqa: S608
+        "CASE WHEN p0.text_length < 0 THEN NULLIF(ARRAY(SELECT n "  # noqa: S608
         f"FROM unnest(gavel_lengths(p0.offsets) || ({ANY_LENGTH})::smallint) AS k (length), LATERAL ({each}) AS i, "
         f"unnest(i.o) AS n ORDER BY n), '{{}}') ELSE {of_a_length} END"
     )
