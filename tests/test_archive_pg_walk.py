@@ -134,3 +134,11 @@ def test_the_masks_and_the_walk_see_one_snapshot(pg_archive: PostgresArchive, mo
     assert done
     monkeypatch.undo()
     assert pg_archive.search(SearchQuery("patch", kind="line")).total == 3
+
+
+def test_a_search_inside_a_transaction_walks_in_it(pg_archive: PostgresArchive) -> None:
+    # (its isolation level can no longer be set there: the walk keeps the transaction's)
+    stored_lines(pg_archive, [("alice", "the patch")] * 2)
+    with pg_archive._connection(), pg_archive._begin():
+        pg_archive._query("SELECT 1")
+        assert pg_archive.search(SearchQuery("patch", kind="line")).total == 2

@@ -46,14 +46,14 @@ a hash and sorted: 70 ms, against 14 merged in order). (Not for every walk: with
 check on its ``tsv`` a merge join with the meeting's every line.)"""
 
 
-WALK_SETTINGS = (
-    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; SELECT set_config('enable_memoize', 'off', true)"
-)
-"""The first statement of a walk's transaction: one snapshot for the masks (the spans read) and the walk (a store
-committed between two statements could leave a page of hits short by the lines of a span the masks did not know),
-and no memoize: the planner cached each row's look-up of another word's lists by a key holding the row's whole list,
-which no other row has (``patch`` in a series by a nick: 85 ms under ``EXPLAIN ANALYZE``, 64 without).
-Two statements, no parameters: one round trip."""
+NO_MEMOIZE = "SELECT set_config('enable_memoize', 'off', true)"
+"""A walk's planner setting (for its transaction): the planner cached each row's look-up of another word's lists by a
+key holding the row's whole list, which no other row has (``patch`` in a series by a nick: 85 ms under ``EXPLAIN
+ANALYZE``, 64 without)."""
+WALK_SETTINGS = f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; {NO_MEMOIZE}"
+"""The first statement of a walk's transaction: one snapshot for the masks (the spans read) and the walk (a meeting
+stored again by another connection between the two was counted twice: its old lines, dead since, were live for the
+masks), and :data:`NO_MEMOIZE`. Two statements, no parameters: one round trip."""
 FIRST_FETCH = 16
 """The rows a walk's cursor reads first (see :func:`next_fetch`)."""
 

@@ -45,6 +45,7 @@ from gavel.storage.archive.pg_walk import (
     GAVEL_LENGTHS,
     MERGE_SETTINGS,
     NICK_MARK,
+    NO_MEMOIZE,
     WALK_SETTINGS,
     led_by_fewest,
     lists_counted,
@@ -689,8 +690,9 @@ class PostgresArchive(Archive, WebState):
         list of any length of the same block and part are not counted again."""
         if not self.use_postings or matching.src != LINES:
             return None
-        with self._conn.transaction():
-            self._conn.execute(WALK_SETTINGS)  # (the masks and the walk in one snapshot)
+        idle = self._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with self._conn.transaction():  # (the masks and the walk in one snapshot, unless in a transaction already)
+            self._conn.execute(WALK_SETTINGS if idle else NO_MEMOIZE)
             built = self._posting_lists(matching, wanted)
             if built is None:
                 return None
