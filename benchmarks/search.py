@@ -402,11 +402,14 @@ def main() -> None:
         cpu = Timings()  # CPU time: this process's (SQLite's work and ours) and the PostgreSQL backend's
         server_cpu = server_cpu_reader(archive)
         slowest: dict[str, float] = {}
+        per_query: dict[str, list[float]] = {}  # CPU ms of each round, for --verbose
         for round_ in range(args.rounds):
             for case in cases:
                 cpu_started = time.process_time() + server_cpu()
                 seconds, results = timed(partial(archive.search, case.query))
-                cpu.add(case.category, time.process_time() + server_cpu() - cpu_started)
+                spent = time.process_time() + server_cpu() - cpu_started
+                cpu.add(case.category, spent)
+                per_query.setdefault(f"{case.category:<12} {case.label:<52}", []).append(spent * 1000)
                 timings.add(case.category, seconds)
                 slowest[case.label] = max(slowest.get(case.label, 0.0), seconds)
                 if args.verbose and round_ == 0:
@@ -415,6 +418,10 @@ def main() -> None:
         print(timings.table("Archive.search"))
         print()
         print(cpu.table("(CPU time)"))
+        if args.verbose:
+            print("\nCPU ms per query over the rounds (p50, max):")
+            for label, values in per_query.items():
+                print(f"  {label} {percentile(values, 50):8.1f} {max(values):8.1f}")
 
         from starlette.testclient import TestClient
 

@@ -12,7 +12,7 @@ only for a phrase's check and for a date filter in a span that has lines on both
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -46,22 +46,52 @@ a hash and sorted: 70 ms, against 14 merged in order). (Not for every walk: with
 check on its ``tsv`` a merge join with the meeting's every line.)"""
 
 
+NO_MEMOIZE = "SELECT set_config('enable_memoize', 'off', true)"
+"""A walk's planner setting (for its transaction): the planner cached each row's look-up of another word's lists by a
+key holding the row's whole list, which no other row has (``patch`` in a series by a nick: 85 ms under ``EXPLAIN
+ANALYZE``, 64 without)."""
+WALK_SETTINGS = f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; {NO_MEMOIZE}"
+"""The first statement of a walk's transaction: one snapshot for the masks (the spans read) and the walk (a meeting
+stored again by another connection between the two was counted twice: its old lines, dead since, were live for the
+masks), and :data:`NO_MEMOIZE`. Two statements, no parameters: one round trip."""
+FIRST_FETCH = 16
+"""The rows a walk's cursor reads first (see :func:`next_fetch`)."""
+
+
+def next_fetch(walked: int, lines: int, last_rows: int, last_lines: int, limit: int) -> int:
+    """How many rows a walk's cursor reads next, having read ``walked`` rows holding ``lines`` lines, the last
+    ``last_rows`` of them ``last_lines``, to count ``limit``: half as many as the rows read so far say are left (at
+    the last batch's rate of lines per row, or the whole walk's when higher), and at most as many again as were read
+    (at least :data:`FIRST_FETCH`). The server makes every row a fetch asks for, needed or not: with sizes growing
+    fourfold (16, 64, 256, 1,024), ``the patch`` made 1,360 rows for the 700 it read. The rate grows along a walk
+    (longer lines hold more words), so the rows left are fewer than the rate so far says: half of them, then half of
+    the rest, costs a round trip or two more (~0.2 ms each) and makes ~10% more rows than read, not 2x (the
+    benchmark's walks, replayed: 13,400 rows made in 193 fetches against 18,700 in 149)."""
+    ceiling = max(FIRST_FETCH, 2 * walked)
+    per_row = max(last_lines / last_rows if last_rows else 0.0, lines / walked if walked else 0.0)
+    if per_row <= 0 or lines >= limit:
+        return ceiling
+    return max(FIRST_FETCH, min(ceiling, int((limit - lines) / per_row / 2) + 8))
+
+
 GAVEL_LENGTHS = (
     "CREATE OR REPLACE FUNCTION gavel_lengths (keys integer[]) RETURNS smallint[] LANGUAGE sql IMMUTABLE STRICT "  # noqa: S608
     f"PARALLEL SAFE AS $$ SELECT array_agg(DISTINCT (n >> {BLOCK_BITS})::smallint) FROM unnest(keys) AS n $$"
 )
 """The lengths of a list's keys (a function, not a subquery: the walk's look-up of another word's lists of those
 lengths is then an index condition; with a subquery it was a filter, and each look-up read all of that word's lists
-of the block: ``the patch`` took 480 ms)."""
+of the block: ``the patch`` took 480 ms). Made by migration 11; the walk no longer calls it: its look-ups are now
+a subquery per length (``OFFSET 0``) over the row's lengths, and the function's call cost ~60 us a row."""
 
 
 def _other_lists(token: str, one: bool) -> str:
     """The SQL of the union of another word's (``token``: the SQL of its token, three times in it; ``one``: a single
     token, not a prefix's) lists that may hold the lines of the walked row ``p0``, NULL when none: of a row of one
     length, the word's list of that length or of any length in the same block and part (of a single token, only one
-    of them is there: a token's lists of a part are of one kind); of a row of any length, its lists of the row's keys'
-    lengths and of any length. Each an index look-up of every column (with the lengths in a condition ``= ANY``, the
-    planner read all of the word's lists per row: ``the patch`` took 480 ms)."""
+    of them is there: a token's lists of a part are of one kind); of a row of any length, the row's keys found in the
+    word's lists of the row's keys' lengths and of any length (sorted; a key may come twice). Each an index look-up
+    of every column (with the lengths in a condition ``= ANY``, the planner read all of the word's lists per row:
+    ``the patch`` took 480 ms)."""
     lists = (
         f"SELECT gavel_union_agg(q.offsets) FROM line_posting_lists q WHERE q.token = {token} "  # noqa: S608
         "AND q.text_length = {length} AND q.block = p0.block AND q.part = p0.part"
@@ -79,10 +109,21 @@ def _other_lists(token: str, one: bool) -> str:
         of_a_length = f"coalesce(({same}), ({any_length}))"
     else:
         of_a_length = f"(SELECT gavel_union_agg(v.offsets) FROM (VALUES (({same})), (({any_length}))) AS v (offsets))"  # noqa: S608
+    # (of a row of any length, its keys in the word's list of each of its lengths, gathered: the row's list is
+    # short, the word's may be long; gavel_union_agg of the word's lists called its SQL function once a list,
+    # ~25 us each, and the union of a common word's lists of 11 lengths had ~4,000 keys to sort, 2 ms a row; a
+    # prefix's tokens may share a line, which then comes twice: gavel_and with the row's list keeps it once)
+    # (OFFSET 0: a look-up per length; flattened into the join, the word's lists of the block were read for each of
+    # the row's lengths, ``kevote tebodi`` 10 ms against 1)
+    each = (
+        lists.replace("gavel_union_agg(q.offsets)", "gavel_and(p0.offsets, q.offsets) AS o").format(length="k.length")
+        + " OFFSET 0"
+    )
     return (
-        f"CASE WHEN p0.text_length < 0 THEN (SELECT gavel_union_agg(o.offsets) FROM unnest(gavel_lengths(p0.offsets) "  # noqa: S608
-        f"|| ({ANY_LENGTH})::smallint) AS k (length), LATERAL ({lists.format(length='k.length')}) AS o (offsets)) "
-        f"ELSE {of_a_length} END"
+        "CASE WHEN p0.text_length < 0 THEN NULLIF(ARRAY(SELECT n "  # noqa: S608
+        f"FROM (SELECT DISTINCT (e >> {BLOCK_BITS})::smallint FROM unnest(p0.offsets) AS e UNION ALL "
+        f"SELECT ({ANY_LENGTH})::smallint) AS k (length), LATERAL ({each}) AS i, "
+        f"unnest(i.o) AS n ORDER BY n), '{{}}') ELSE {of_a_length} END"
     )
 
 
@@ -115,6 +156,28 @@ def walk_terms(matching: Matching, prefix_tokens: Callable[[str], list[str] | No
     if matching.query.nick is not None:
         terms.exact.append(("? || lower(?)", [NICK_MARK, matching.query.nick]))
     return terms
+
+
+TERM_LISTS = 512
+"""A term's lists are counted up to this many to choose the one leading a walk (:func:`lists_counted`)."""
+
+
+def lists_counted(terms: Terms) -> tuple[str, list[Any]]:
+    """The statement counting each of ``terms``' tokens' lists (up to :data:`TERM_LISTS`; one row, a column per
+    token, in order), and its parameters."""
+    counts = [
+        f"(SELECT count(*) FROM (SELECT FROM line_posting_lists WHERE token = {sql} LIMIT {TERM_LISTS}) c)"  # noqa: S608
+        for sql, _params in terms.exact
+    ]
+    return "SELECT " + ", ".join(counts), [value for _sql, params in terms.exact for value in params]
+
+
+def led_by_fewest(terms: Terms, counts: Sequence[int]) -> Terms:
+    """``terms`` with the token of fewest lists (``counts``, in order) first, the others in their order: the walk
+    reads the first token's lists and looks each other token's up per list (``the pokifou``: 2,213 lists of ``the``
+    walked, each with a look-up of ``pokifou``'s, for 404 lines; led by ``pokifou``, 100 lists)."""
+    order = sorted(range(len(terms.exact)), key=lambda index: counts[index])
+    return Terms([terms.exact[index] for index in order], terms.prefixes)
 
 
 def walk_statement(matching: Matching, terms: Terms, masks: Masks | None, wanted: int) -> tuple[str, list[Any]]:

@@ -40,7 +40,19 @@ from gavel.storage.archive.pg_postings import (
     posting_lists,
 )
 from gavel.storage.archive.pg_schema import KEYS_LISTS, LINE_INDEXES, MIGRATIONS
-from gavel.storage.archive.pg_walk import GAVEL_LENGTHS, MERGE_SETTINGS, NICK_MARK, walk_statement, walk_terms
+from gavel.storage.archive.pg_walk import (
+    FIRST_FETCH,
+    GAVEL_LENGTHS,
+    MERGE_SETTINGS,
+    NICK_MARK,
+    NO_MEMOIZE,
+    WALK_SETTINGS,
+    led_by_fewest,
+    lists_counted,
+    next_fetch,
+    walk_statement,
+    walk_terms,
+)
 from gavel.storage.archive.query import least_length, tsquery
 from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import ITEMS, LINES, Counted, Matching
@@ -605,6 +617,12 @@ class PostgresArchive(Archive, WebState):
             return None
         if any(not tokens for tokens in terms.prefixes):
             return "", [], False
+        if len(terms.exact) > 1:  # (the token of fewest lists leads; none: no line holds every token)
+            counts_sql, counts_params = lists_counted(terms)
+            counts = self._query(counts_sql, counts_params)[0]
+            if not all(counts):
+                return "", [], False
+            terms = led_by_fewest(terms, counts)
         masks = self._masks(matching)
         if masks is not None and not masks.blocks and not masks.others_kept:
             return "", [], False
@@ -670,21 +688,37 @@ class PostgresArchive(Archive, WebState):
         Where a prefix leads, a line may be in a list of any length of one of its tokens and in a list of a length of
         another: each list's lines come (:func:`pg_walk.walk_statement`), and those of a length already found in a
         list of any length of the same block and part are not counted again."""
-        built = self._posting_lists(matching, wanted)
-        if built is None:
+        if not self.use_postings or matching.src != LINES:
             return None
-        sql, params, merged = built
+        idle = self._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        with self._conn.transaction():  # (the masks and the walk in one snapshot, unless in a transaction already)
+            self._conn.execute(WALK_SETTINGS if idle else NO_MEMOIZE)
+            built = self._posting_lists(matching, wanted)
+            if built is None:
+                return None
+            sql, params, merged = built
+            if not sql:
+                return 0, []
+            count, found = self._walked_lists(sql, params, merged, limit, wanted)
+        found.sort()
+        return min(count, limit), [(length, LINES, -negated, 0, 0) for length, negated in found[:wanted]]
+
+    def _walked_lists(
+        self, sql: str, params: list[Any], merged: bool, limit: int, wanted: int
+    ) -> tuple[int, list[tuple[int, int]]]:
+        """:meth:`_walk`'s reading of its statement's rows: the lines counted (up to ``limit`` at least, when there
+        are as many), and the ``(length, -id)`` of the lines read (the first ``wanted`` in rank order among them)."""
         count = of_a_length = 0
         found: list[tuple[int, int]] = []  # (length, -id)
-        if not sql:
-            return 0, []
         seen: dict[tuple[int, int], set[int]] = {}  # (a prefix leading: the keys in lists of any length)
-        with self._conn.transaction(), self._conn.cursor(name="gavel_posting_lists") as cursor:
+        with self._conn.cursor(name="gavel_posting_lists") as cursor:
             if merged:
                 self._conn.execute(MERGE_SETTINGS)
             cursor.execute(self._sql(sql), params)
-            size = 16
+            walked = 0
+            size = FIRST_FETCH
             while (count < limit or of_a_length < wanted) and (rows := cursor.fetchmany(size)):
+                before = count
                 for length, block, part, lines, keys in rows:
                     if length >= 0:
                         if of_a_length >= wanted and count >= limit:
@@ -704,9 +738,11 @@ class PostgresArchive(Archive, WebState):
                         base = block << BLOCK_BITS
                         found += [(key >> BLOCK_BITS, -(base + (key & BLOCK_MASK))) for key in keys]
                     count += lines
-                size *= 4
-        found.sort()
-        return min(count, limit), [(length, LINES, -negated, 0, 0) for length, negated in found[:wanted]]
+                if len(rows) < size:  # (the last rows: no fetch of none after them)
+                    break
+                walked += len(rows)
+                size = next_fetch(walked, count, len(rows), count - before, limit)
+        return count, found
 
     def _located(self, hits: list[Ordered]) -> list[Ordered]:
         """The meetings and numbers of the log lines the postings found (:meth:`_walk`: by id), read by id."""
