@@ -5,3 +5,6 @@ DEFAULT_ARCHIVE_URL = "sqlite://gavel-archive.db"
 
 DEFAULT_PAGE_CACHE_MB = 64
 """Megabytes of rendered public pages each ``gavel serve`` worker keeps (``gavel.web.page_cache``)."""
+
+DEFAULT_SERVE_THREADS = 4
+"""Requests each ``gavel serve`` worker works on at once (its thread pool's size; the others wait their turn)."""

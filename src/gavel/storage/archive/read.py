@@ -18,6 +18,7 @@ from gavel.storage.archive.model import (
     LogRow,
     MeetingDetail,
     MeetingSummary,
+    MeetingVersion,
     PersonRow,
     SeriesDetail,
     SeriesSummary,
@@ -186,6 +187,34 @@ class Reading(Actions):
             started_by=started_by or summary.owner,
             stored_at=f(stored),
         )
+
+    def meeting_version(self, series: str, basename_or_id: str | int) -> MeetingVersion | None:
+        """The version of the meeting :meth:`meeting` finds for anyone (restricted meetings left out), in one
+        statement; None when it finds none. Equal to ``MeetingVersion.of`` of that meeting (a property test holds
+        them equal): the web's kept public pages of a meeting are found by it, without reading its minutes."""
+        params: tuple[Any, ...]
+        if isinstance(basename_or_id, int) or basename_or_id.isdigit():
+            which, params = "m.id = ? AND s.name = ?", (int(basename_or_id), series)
+        else:
+            which, params = "s.name = ? AND m.log_basename = ?", (series, basename_or_id)
+        with self._connection():
+            rows = self._query(
+                "SELECT v.id, v.stored_at, v.line_count, a.id, a.status, a.done_at, a.done_in FROM ("  # noqa: S608
+                "SELECT m.id, m.stored_at, m.line_count FROM meetings m JOIN series s ON s.id = m.series_id "
+                f"WHERE {which} AND NOT m.restricted ORDER BY m.started_at, m.id LIMIT 1) v "
+                "LEFT JOIN actions a ON a.meeting_id = v.id ORDER BY a.id",
+                params,
+            )
+        if not rows:
+            return None
+        f = self._from_db_time
+        states = tuple(
+            (action, status, None if done_at is None else f(done_at), done_in)
+            for _, _, _, action, status, done_at, done_in in rows
+            if action is not None
+        )
+        meeting_id, stored_at, line_count = rows[0][:3]
+        return MeetingVersion(meeting_id, f(stored_at), line_count, states)
 
     def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
         f = self._from_db_time
