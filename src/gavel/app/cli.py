@@ -334,8 +334,7 @@ def deliver(config_path: Path, meeting: str, wait: float) -> None:
     default=DEFAULT_SERVE_THREADS,
     show_default=True,
     type=click.IntRange(1, 1024),
-    help="Requests each worker works on at once; the others wait their turn (more than the cores only makes "
-    "each request take longer).",
+    help="Requests each worker works on at once; the others wait their turn.",
 )
 def serve(
     archive_url: str,

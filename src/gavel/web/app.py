@@ -97,7 +97,7 @@ def create_app(
     its directory changes. ``page_cache_bytes`` bounds the rendered public pages kept in memory (see
     ``gavel.web.page_cache``; 0 keeps none). ``threads`` bounds the requests worked on at once (the size of the
     thread pool the endpoints run in, set when the application starts; the others wait their turn, first come
-    first served): more than the machine has cores only makes every request share them, and each take longer.
+    first served).
     """
     if threads < 1:
         raise ValueError(f"the application needs at least one thread, not {threads}")
