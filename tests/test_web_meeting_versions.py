@@ -52,7 +52,8 @@ def addresses(stored: Stored) -> list[tuple[str, str | int]]:
 def assert_versions_agree(archive: Archive, meetings: list[Stored]) -> None:
     """The version of each address is that of the meeting read whole for an anonymous viewer (None when none)."""
     for stored in meetings:
-        for series, ref in [*addresses(stored), ("other_series", str(stored.id)), (stored.series, "no.such-name")]:
+        odd = ["no.such-name", "\u00b2", "9" * 30, "\u0663"]  # a superscript digit, 30 digits, an Arabic-Indic digit
+        for series, ref in [*addresses(stored), ("other_series", str(stored.id)), *((stored.series, o) for o in odd)]:
             whole = archive.meeting(series, ref, include_restricted=False)
             expected = None if whole is None else MeetingVersion.of(whole)
             assert archive.meeting_version(series, ref) == expected, (series, ref)
@@ -146,6 +147,15 @@ def test_a_meeting_page_shows_an_action_opened_again(archive: Archive) -> None:
     assert 'class="badge done"' in client.get(meeting_path(stored)).text
     assert archive.reopen_action(meeting.actions[0].id)
     assert 'class="badge done"' not in client.get(meeting_path(stored)).text
+
+
+def test_a_reference_that_is_no_id_is_looked_up_as_a_name(archive: Archive) -> None:
+    stored = store(archive, 0, 0, False)
+    client = serve(archive)
+    for ref in ("\u00b2", "9" * 30, "-1", "\u0663"):
+        assert archive.meeting(stored.series, ref) is None and archive.meeting_version(stored.series, ref) is None
+        assert client.get(f"/series/{stored.series}/{ref}").status_code == 404
+    assert archive.meeting(None, 1 << 70) is None and archive.meeting_version(stored.series, 1 << 70) is None
 
 
 def test_the_version_of_a_meeting_not_read_from_an_archive_is_refused(archive: Archive) -> None:

@@ -38,6 +38,16 @@ MEETING_COLUMNS = (
 MEETINGS = f"SELECT {MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
 
 
+def meeting_number(basename_or_id: str | int) -> int | None:
+    """The meeting id a reference names (an int, or a string of at most 18 ASCII digits: a database integer), else
+    None (a log basename; "²" or 30 digits name no id, and are looked up as basenames rather than failing)."""
+    if isinstance(basename_or_id, int):
+        return basename_or_id if -(1 << 63) <= basename_or_id < 1 << 63 else None
+    if basename_or_id.isascii() and basename_or_id.isdigit() and len(basename_or_id) <= 18:
+        return int(basename_or_id)
+    return None
+
+
 class Reading(Actions):
     """Series and meetings (with their actions) and log lines, for the web pages and the export."""
 
@@ -114,10 +124,13 @@ class Reading(Actions):
         With an id, ``series`` may be None; when given it must match.
         """
         with self._connection():
-            if isinstance(basename_or_id, int) or basename_or_id.isdigit():
-                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
+            meeting_id = meeting_number(basename_or_id)
+            if meeting_id is not None:
+                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (meeting_id,))
                 if rows and series is not None and rows[0][1] != series:
                     rows = []
+            elif isinstance(basename_or_id, int):  # no database integer
+                rows = []
             else:  # the first one the viewer may see
                 rows = self._query(
                     f"{MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
@@ -193,8 +206,11 @@ class Reading(Actions):
         statement; None when it finds none. Equal to ``MeetingVersion.of`` of that meeting (a property test holds
         them equal): the web's kept public pages of a meeting are found by it, without reading its minutes."""
         params: tuple[Any, ...]
-        if isinstance(basename_or_id, int) or basename_or_id.isdigit():
-            which, params = "m.id = ? AND s.name = ?", (int(basename_or_id), series)
+        number = meeting_number(basename_or_id)
+        if number is not None:
+            which, params = "m.id = ? AND s.name = ?", (number, series)
+        elif isinstance(basename_or_id, int):  # no database integer
+            return None
         else:
             which, params = "s.name = ? AND m.log_basename = ?", (series, basename_or_id)
         with self._connection():
