@@ -203,6 +203,33 @@ def wait_for(port: int, server: subprocess.Popen[bytes], seconds: float = 60) ->
         time.sleep(0.1)
 
 
+def backend_cpu(url: str) -> dict[int, tuple[str, float]]:
+    """Each PostgreSQL process's name (the ``application_name`` of a client's backend: ``PGAPPNAME`` is set for the
+    server and the import; else its ``backend_type``) and its user + system CPU time so far."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid, coalesce(nullif(application_name, ''), backend_type) FROM pg_stat_activity "
+            "WHERE pid <> pg_backend_pid()"
+        ).fetchall()
+    found: dict[int, tuple[str, float]] = {}
+    for pid, name in rows:
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            times = psutil.Process(pid).cpu_times()
+            found[pid] = (str(name), times.user + times.system)
+    return found
+
+
+def backend_cpu_by_name(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds spent between the two readings, summed by name (a process begun between them counts from 0;
+    one ended between them is not counted)."""
+    spent: dict[str, float] = defaultdict(float)
+    for pid, (name, seconds) in after.items():
+        spent[name] += seconds - before.get(pid, (name, 0.0))[1]
+    return dict(spent)
+
+
 def own_cpu_seconds() -> float:
     """User + system CPU time of this process (the clients and the sign-in prober during the load)."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -238,6 +265,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=2, help="gavel serve --workers")
     parser.add_argument("--no-import", action="store_true", help="no writer during the load")
+    parser.add_argument(
+        "--serve-option", action="append", default=[], help="one more argument for gavel serve (repeatable)"
+    )
+    parser.add_argument(
+        "--import-option", action="append", default=[], help="one more argument for gavel import (repeatable)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gavel-web-load-"))
     server = None
@@ -250,8 +283,10 @@ def main() -> None:
         extra = write_import_tree(work / "more", args.import_lines, seed=7)
         port = free_port()
         token = secrets.token_urlsafe(32)
-        env = {**os.environ, "GAVEL_ARCHIVE": url, "GAVEL_WEB_TOKEN": token}
+        env = {**os.environ, "GAVEL_ARCHIVE": url, "GAVEL_WEB_TOKEN": token, "PGAPPNAME": "gavel-serve"}
+        postgres = url.startswith(("postgresql:", "postgres:"))
         command = [sys.executable, "-m", "gavel", "serve", "--port", str(port), "--workers", str(args.workers)]
+        command += args.serve_option
         server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(port, server)
         pages, meetings = targets(port)
@@ -263,8 +298,18 @@ def main() -> None:
         importer = None
         if not args.no_import:
             importer = subprocess.Popen(
-                [sys.executable, "-m", "gavel", "import", "--quiet", "--jobs", "1", str(work / "more")],
-                env=env,
+                [
+                    sys.executable,
+                    "-m",
+                    "gavel",
+                    "import",
+                    "--quiet",
+                    "--jobs",
+                    "1",
+                    *args.import_option,
+                    str(work / "more"),
+                ],
+                env={**env, "PGAPPNAME": "gavel-import"},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
             )
@@ -279,13 +324,27 @@ def main() -> None:
         threads.append(threading.Thread(target=sign_in_prober, args=(port, token, stop, sign_ins, sign_in_errors)))
         cpu_before = cpu_seconds(server.pid)
         own_before = own_cpu_seconds()
+        import_before = 0.0 if importer is None else cpu_seconds(importer.pid)
+        backends_before = backend_cpu(url) if postgres else {}
         started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
         elapsed = time.monotonic() - started
+        backends = backend_cpu_by_name(backends_before, backend_cpu(url)) if postgres else {}
+        import_cpu = 0.0 if importer is None else cpu_seconds(importer.pid) - import_before
         report(results, elapsed, cpu_seconds(server.pid) - cpu_before, own_cpu_seconds() - own_before)
+        if importer is not None:
+            print(f"the import's processes (client and parsers) over the load: {import_cpu:.1f} s CPU")
+        if backends:
+            requests = sum(len(values) for values in results.latencies.values())
+            serve = backends.pop("gavel-serve", 0.0)
+            print(
+                f"PostgreSQL CPU over the load: the server's backends {serve:.1f} s "
+                f"({1000 * serve / max(1, requests):.2f} ms per request), "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in sorted(backends.items()) if seconds >= 0.05)
+            )
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         slowest = max(sign_ins, default=0.0) * 1000
         print(

@@ -21,7 +21,7 @@ from gavel.app.cli_migrate import migrate
 from gavel.app.cli_schedule import schedule
 from gavel.app.log_files import MEETBOT_LOGS, find_logs
 from gavel.render.formats import ALL_FORMATS
-from gavel.storage.defaults import DEFAULT_ARCHIVE_URL, DEFAULT_PAGE_CACHE_MB
+from gavel.storage.defaults import DEFAULT_ARCHIVE_URL, DEFAULT_PAGE_CACHE_MB, DEFAULT_SERVE_THREADS
 
 if TYPE_CHECKING:
     from gavel.app.config import Config
@@ -329,6 +329,13 @@ def deliver(config_path: Path, meeting: str, wait: float) -> None:
     type=click.IntRange(0, 1 << 20),
     help="Megabytes of rendered public pages each worker keeps in memory (0: none).",
 )
+@click.option(
+    "--threads",
+    default=DEFAULT_SERVE_THREADS,
+    show_default=True,
+    type=click.IntRange(1, 1024),
+    help="Requests each worker works on at once; the others wait their turn.",
+)
 def serve(
     archive_url: str,
     host: str,
@@ -341,6 +348,7 @@ def serve(
     schedule_dir: Path | None,
     workers: int,
     page_cache_mb: int,
+    threads: int,
 ) -> None:
     """Serve the meeting archive: web pages, search and a JSON API (see docs/web.md)."""
     import uvicorn
@@ -371,6 +379,7 @@ def serve(
         session_hours,
         None if schedule_dir is None else str(schedule_dir),
         page_cache_mb,
+        threads,
     )
     if settings.user_header:
         proxies = ", ".join(trusted_proxies)

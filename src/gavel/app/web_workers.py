@@ -15,7 +15,7 @@ from pathlib import Path
 from starlette.applications import Starlette
 
 from gavel.storage.archive import open_archive
-from gavel.storage.defaults import DEFAULT_PAGE_CACHE_MB
+from gavel.storage.defaults import DEFAULT_PAGE_CACHE_MB, DEFAULT_SERVE_THREADS
 from gavel.web.app import create_app
 
 SETTINGS_ENV = "GAVEL_SERVE_SETTINGS"
@@ -33,6 +33,7 @@ class ServeSettings:
     session_hours: float
     schedule_dir: str | None
     page_cache_mb: int = DEFAULT_PAGE_CACHE_MB
+    threads: int = DEFAULT_SERVE_THREADS
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -63,6 +64,7 @@ def build_app(settings: ServeSettings) -> Starlette:
             close_archive=True,
             schedule=meetings,
             page_cache_bytes=settings.page_cache_mb << 20,
+            threads=settings.threads,
         )
     except BaseException:
         archive.close()

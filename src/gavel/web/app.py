@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -27,6 +28,7 @@ from starlette.routing import Route
 from gavel.schedule.model import Schedule
 from gavel.schedule.watch import ScheduleWatcher
 from gavel.storage.archive import Archive, ArchiveBusyError
+from gavel.storage.defaults import DEFAULT_SERVE_THREADS
 from gavel.web.api import Api
 from gavel.web.auth import DEFAULT_SESSION_HOURS, Access, auth_settings
 from gavel.web.errors import ErrorHandler, error_handler
@@ -83,6 +85,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     now: Callable[[], datetime] | None = None,
     page_cache_bytes: int = DEFAULT_PAGE_CACHE_BYTES,
+    threads: int = DEFAULT_SERVE_THREADS,
 ) -> Starlette:
     """The web application over ``archive``.
 
@@ -92,8 +95,12 @@ def create_app(
     archive is closed when the application shuts down. With a ``schedule`` the application serves ``/schedule``
     and shows each series' next meeting (``now``: the time now, for tests); a ``ScheduleWatcher`` is followed as
     its directory changes. ``page_cache_bytes`` bounds the rendered public pages kept in memory (see
-    ``gavel.web.page_cache``; 0 keeps none).
+    ``gavel.web.page_cache``; 0 keeps none). ``threads`` bounds the requests worked on at once (the size of the
+    thread pool the endpoints run in, set when the application starts; the others wait their turn, first come
+    first served).
     """
+    if threads < 1:
+        raise ValueError(f"the application needs at least one thread, not {threads}")
     settings = auth_settings(
         token=token, user_header=user_header, trusted_proxies=trusted_proxies, session_hours=session_hours
     )
@@ -104,16 +111,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # the endpoints and the streamed pages' pieces run in this event loop's default thread pool
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
         try:
             yield
         finally:
-            archive.close()
+            if close_archive:
+                archive.close()
 
     app = Starlette(
         routes=routes(site),
         exception_handlers=handlers,
         middleware=[Middleware(TrustedProxies, networks=settings.trusted_proxies), Middleware(SecurityHeaders)],
-        lifespan=lifespan if close_archive else None,
+        lifespan=lifespan,
     )
     app.state.archive = archive
     app.state.pages = site.pages

@@ -73,11 +73,13 @@ class PageCache:
         with self._lock:
             return len(self._pages)
 
-    def get(self, key: Hashable) -> CachedPage | None:
+    def get(self, key: Hashable, *, count_miss: bool = True) -> CachedPage | None:
+        """The page kept under ``key``, if any (``count_miss``: count it as a miss when there is none; a caller that
+        looks again, with another key for the same page, counts the miss once)."""
         with self._lock:
             entry = self._pages.get(key)
             if entry is None:
-                self.misses += 1
+                self.misses += count_miss
                 return None
             self._pages.move_to_end(key)
             self.hits += 1

@@ -9,7 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from gavel.storage.archive import SeriesDetail
+from gavel.storage.archive import MeetingVersion, SeriesDetail
 from gavel.web.assets import STATIC_FILES, static_file
 from gavel.web.charts import series_charts, server_links
 from gavel.web.data import SEARCH_KINDS, hit_url, rebuild_view
@@ -57,6 +57,10 @@ class Pages:
     def meeting(self, request: Request) -> Response:
         site = self.site
         viewer = site.viewer(request)
+        if not viewer.authenticated:  # a kept page is found by the meeting's version alone (one statement)
+            kept = self.kept_meeting(request)
+            if kept is not None:
+                return kept
         meeting = site.find_meeting(request, viewer)
         page = log_page(request.query_params, meeting.line_count)
 
@@ -65,9 +69,21 @@ class Pages:
             log = log_rows_html(rows, page)
             return site.context(request, viewer, meeting=meeting, view=rebuild_view(meeting), log=log, log_page=page)
 
-        # an anonymous viewer's page shows no restricted meeting (find_meeting is a 404 for it); the whole
-        # detail (with stored_at, which every store changes) keys it, so a page of an older copy is never shown
-        return site.public_page(request, viewer, "meeting.html", (meeting, page), context, stream=True)
+        # an anonymous viewer's page shows no restricted meeting (find_meeting is a 404 for it); the meeting's
+        # version (stored_at, which every store changes, and its actions' states) keys it, so a page of an older
+        # copy is never shown
+        return site.public_page(
+            request, viewer, "meeting.html", (MeetingVersion.of(meeting), page), context, stream=True
+        )
+
+    def kept_meeting(self, request: Request) -> Response | None:
+        """A public meeting page kept for the meeting's version now, if there is one (else it is read whole)."""
+        site = self.site
+        series, name = site.segments(request, "series", "meeting")
+        version = site.archive.meeting_version(series, name) if site.pages.max_bytes else None
+        if version is None:  # not kept, restricted, or no such meeting: answered as usual
+            return None
+        return site.kept_page(request, "meeting.html", (version, log_page(request.query_params, version.line_count)))
 
     def search(self, request: Request) -> Response:
         site = self.site

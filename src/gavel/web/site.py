@@ -133,12 +133,25 @@ class Site:
         A signed-in viewer's page is rendered every time (streamed with ``stream``), never kept."""
         if viewer.authenticated:
             return self.stream_page(name, context()) if stream else self.page(name, context())
-        full_key = (name, request.scope.get("root_path", ""), request.url.path, self.auth.login_enabled, key)
+        full_key = self.page_key(request, name, key)
         cached = self.pages.get(full_key)
         if cached is None:
             html = "".join(self.env.get_template(name).generate(context()))
             cached = self.pages.put(full_key, html.encode("utf-8"))
         return self.cached_response(request, cached)
+
+    def page_key(self, request: Request, name: str, key: Hashable) -> Hashable:
+        """Where :meth:`public_page` keeps the page ``name`` made from ``key`` for this request (its path, the root
+        path and whether there is a sign-in link)."""
+        return (name, request.scope.get("root_path", ""), request.url.path, self.auth.login_enabled, key)
+
+    def kept_page(self, request: Request, name: str, key: Hashable) -> Response | None:
+        """The public page :meth:`public_page` kept for ``key``, as its answer; None when it has not (or keeps
+        none). Only for anonymous viewers: the caller checks it."""
+        if not self.pages.max_bytes:
+            return None
+        cached = self.pages.get(self.page_key(request, name, key), count_miss=False)  # public_page counts it
+        return None if cached is None else self.cached_response(request, cached)
 
     @staticmethod
     def cached_response(request: Request, cached: CachedPage) -> Response:

@@ -163,6 +163,30 @@ class MeetingDetail(MeetingSummary):
     stored_at: datetime | None = None  # when it was stored (again): changes with every store, even of the same log
 
 
+ActionState = tuple[int, str, datetime | None, int | None]
+"""An action's id and what can change of it without its meeting being stored again: status, done_at, done_in."""
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingVersion:
+    """What can change of a stored meeting: each store (a re-import, a bot storing it again, a new restriction, a
+    correction) gives a new ``stored_at`` (and ``line_count``), marking an action done or open again changes its
+    state. Equal versions of a meeting, equal :class:`MeetingDetail` and log (see ``Reading.meeting_version``)."""
+
+    id: int
+    stored_at: datetime
+    line_count: int
+    actions: tuple[ActionState, ...]  # by id
+
+    @classmethod
+    def of(cls, meeting: MeetingDetail) -> MeetingVersion:
+        """The version of a meeting as read whole (the reference :meth:`Reading.meeting_version` is held equal to)."""
+        if meeting.stored_at is None:
+            raise ValueError(f"meeting {meeting.id} was not read from an archive (no stored_at)")
+        states = sorted((a.id, a.status, a.done_at, a.done_in) for a in meeting.actions)
+        return cls(meeting.id, meeting.stored_at, meeting.line_count, tuple(states))
+
+
 @dataclass(frozen=True, slots=True)
 class SeriesSummary:
     """A meeting series (all meetings of one name) for an index page."""

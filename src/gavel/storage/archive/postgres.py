@@ -31,6 +31,7 @@ from gavel.storage.archive.base import Archive
 from gavel.storage.archive.database import DEFAULT_POOL_SIZE, POOL_TIMEOUT, Row, archive_failure, redact
 from gavel.storage.archive.model import ArchiveError
 from gavel.storage.archive.pg_copy import COPY_LINES, copy_text
+from gavel.storage.archive.pg_idle_check import IdleCheck
 from gavel.storage.archive.pg_masks import Masks, masks_of
 from gavel.storage.archive.pg_postings import (
     BLOCK_BITS,
@@ -247,13 +248,16 @@ class PostgresArchive(Archive, WebState):
                 self._restore_line_indexes()
         finally:
             first.close()
+        self._idle_check = IdleCheck()
         self._pool: ConnectionPool[psycopg.Connection[Row]] = ConnectionPool(
             url,
             min_size=1,
             max_size=pool_size,
             kwargs={"autocommit": True, "connect_timeout": 30},
             configure=_configure,
-            check=ConnectionPool.check_connection,  # a connection the server dropped is replaced, not lent
+            # a connection the server dropped is replaced, not lent (checked with a round trip only when it may be)
+            check=self._idle_check.check,
+            reset=self._idle_check.reset,
             timeout=POOL_TIMEOUT,
             name="gavel-archive",
             open=True,

@@ -18,6 +18,7 @@ from gavel.storage.archive.model import (
     LogRow,
     MeetingDetail,
     MeetingSummary,
+    MeetingVersion,
     PersonRow,
     SeriesDetail,
     SeriesSummary,
@@ -35,6 +36,16 @@ MEETING_COLUMNS = (
     "m.restricted, m.log_basename, m.line_count, m.runtime_id"
 )
 MEETINGS = f"SELECT {MEETING_COLUMNS} FROM meetings m JOIN series s ON s.id = m.series_id"  # noqa: S608
+
+
+def meeting_number(basename_or_id: str | int) -> int | None:
+    """The meeting id a reference names (an int, or a string of at most 18 ASCII digits: a database integer), else
+    None (a log basename; "²" or 30 digits name no id, and are looked up as basenames rather than failing)."""
+    if isinstance(basename_or_id, int):
+        return basename_or_id if -(1 << 63) <= basename_or_id < 1 << 63 else None
+    if basename_or_id.isascii() and basename_or_id.isdigit() and len(basename_or_id) <= 18:
+        return int(basename_or_id)
+    return None
 
 
 class Reading(Actions):
@@ -113,10 +124,13 @@ class Reading(Actions):
         With an id, ``series`` may be None; when given it must match.
         """
         with self._connection():
-            if isinstance(basename_or_id, int) or basename_or_id.isdigit():
-                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (int(basename_or_id),))
+            meeting_id = meeting_number(basename_or_id)
+            if meeting_id is not None:
+                rows = self._query(f"{MEETINGS} WHERE m.id = ?", (meeting_id,))
                 if rows and series is not None and rows[0][1] != series:
                     rows = []
+            elif isinstance(basename_or_id, int):  # no database integer
+                rows = []
             else:  # the first one the viewer may see
                 rows = self._query(
                     f"{MEETINGS} WHERE s.name = ? AND m.log_basename = ? AND (? OR NOT m.restricted) "
@@ -186,6 +200,37 @@ class Reading(Actions):
             started_by=started_by or summary.owner,
             stored_at=f(stored),
         )
+
+    def meeting_version(self, series: str, basename_or_id: str | int) -> MeetingVersion | None:
+        """The version of the meeting :meth:`meeting` finds for anyone (restricted meetings left out), in one
+        statement; None when it finds none. Equal to ``MeetingVersion.of`` of that meeting (a property test holds
+        them equal): the web's kept public pages of a meeting are found by it, without reading its minutes."""
+        params: tuple[Any, ...]
+        number = meeting_number(basename_or_id)
+        if number is not None:
+            which, params = "m.id = ? AND s.name = ?", (number, series)
+        elif isinstance(basename_or_id, int):  # no database integer
+            return None
+        else:
+            which, params = "s.name = ? AND m.log_basename = ?", (series, basename_or_id)
+        with self._connection():
+            rows = self._query(
+                "SELECT v.id, v.stored_at, v.line_count, a.id, a.status, a.done_at, a.done_in FROM ("  # noqa: S608
+                "SELECT m.id, m.stored_at, m.line_count FROM meetings m JOIN series s ON s.id = m.series_id "
+                f"WHERE {which} AND NOT m.restricted ORDER BY m.started_at, m.id LIMIT 1) v "
+                "LEFT JOIN actions a ON a.meeting_id = v.id ORDER BY a.id",
+                params,
+            )
+        if not rows:
+            return None
+        f = self._from_db_time
+        states = tuple(
+            (action, status, None if done_at is None else f(done_at), done_in)
+            for _, _, _, action, status, done_at, done_in in rows
+            if action is not None
+        )
+        meeting_id, stored_at, line_count = rows[0][:3]
+        return MeetingVersion(meeting_id, f(stored_at), line_count, states)
 
     def _agenda(self, meeting_id: int) -> tuple[AgendumRow, ...]:
         f = self._from_db_time
