@@ -35,7 +35,7 @@ from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
-from gavel.storage.archive.sqlite_lines import insert_lines
+from gavel.storage.archive.sqlite_lines import insert_lines, insert_rows
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.store import ItemRow
 from gavel.storage.archive.tokens import (
@@ -460,9 +460,11 @@ class SqliteArchive(SqliteConnections, Archive):
             return []
         first = self._query("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
         indexed = [indexed_text(row[2], self._tokens) for row in rows]
-        self._conn.executemany(
+        insert_rows(
+            self._conn,
             "INSERT INTO items (id, meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
-            "timebox_minutes, minutes_spent, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "timebox_minutes, minutes_spent, text_length)",
+            13,
             [
                 (item_id, meeting_id, *row, size)
                 for item_id, row, (_, size) in zip(count(first), rows, indexed, strict=False)

@@ -79,3 +79,30 @@ def insert_lines_plain(conn: sqlite3.Connection, base: int, rows: Sequence[LineR
         f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
         [(number, found, size, nick) for number, _when, _kind, nick, _text, found, size in rows],
     )
+
+
+@cache
+def values_statement(head: str, width: int, rows: int) -> str:
+    """``head`` (``INSERT INTO table (columns)``) with ``rows`` rows of ``width`` numbered parameters each."""
+    values = ", ".join("(" + ", ".join(f"?{k * width + j}" for j in range(1, width + 1)) + ")" for k in range(rows))
+    return f"{head} VALUES {values}"
+
+
+def insert_rows(
+    conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Sequence[object]], per_insert: int = ROWS_PER_INSERT
+) -> None:
+    """``rows`` (each of ``width`` values) inserted by ``head`` (``INSERT INTO table (columns)``, a real table, not
+    a virtual one), ``per_insert`` a statement and the rest one a statement: what :func:`insert_rows_plain` does."""
+    whole = len(rows) - len(rows) % per_insert
+    if whole:
+        conn.executemany(
+            values_statement(head, width, per_insert),
+            [list(chain.from_iterable(rows[at : at + per_insert])) for at in range(0, whole, per_insert)],
+        )
+    if whole < len(rows):
+        conn.executemany(values_statement(head, width, 1), rows[whole:])
+
+
+def insert_rows_plain(conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Sequence[object]]) -> None:
+    """The reference of :func:`insert_rows`: a row a statement."""
+    conn.executemany(f"{head} VALUES ({', '.join('?' * width)})", rows)
