@@ -13,13 +13,14 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from gavel.core.effects import LineKind, LogLine
 from gavel.core.events import Row
 from gavel.storage.archive.record import LineRelation
-from gavel.storage.archive.tokens import MAX_LENGTH, ChunkTokens, length, tokens
+from gavel.storage.archive.tokens import MAX_LENGTH, ODD_MARK, ChunkTokens, length, tokens
 
 LineRow = tuple[int, int, str, str, str, str, int]
 """A log line as stored: ``(number, time in microseconds since the epoch (UTC), kind, nick, text, tokens, length)``,
@@ -92,18 +93,24 @@ class LineSpool:
         """Add consecutive lines, the first numbered ``first``."""
         rows = self._rows
         append = rows.append
-        tokenize = _CHUNK_TOKENS
+        chunk_tokens, joined = _CHUNK_TOKENS.__getitem__, chain.from_iterable
         add_words = self.words.update
         last_time, last_micros = self._last_time, self._last_micros
         last_kind, last_value = None, ""  # (an enum member hashes in Python: look one up only when it changes)
         for number, (kind, moment, _, nick, text) in enumerate(lines, first):
             if moment is not last_time:  # parsers reuse one datetime per timestamp
-                last_time, last_micros = moment, micros(moment)
+                # (micros(moment), inlined for an aware time: this runs for most lines)
+                last_time = moment
+                last_micros = micros(moment) if moment.tzinfo is None else round(moment.timestamp() * 1_000_000)
             if kind is not last_kind:
                 last_kind, last_value = kind, _KIND_VALUES[kind]
             if "\x00" in text or "\x00" in nick:
                 nick, text = clean(nick), clean(text)
-            found = tokenize(text)
+            # (_CHUNK_TOKENS(text), inlined: a call of it costs more than its work for a line beyond ASCII)
+            if text.isascii() or ODD_MARK in text:
+                found = tokens(text)
+            else:
+                found = list(joined(map(chunk_tokens, text.split())))
             add_words(found)
             # (min(len(found), MAX_LENGTH) is tokens.length, inlined: this runs once per line)
             append((number, last_micros, last_value, nick, text, " ".join(found), min(len(found), MAX_LENGTH)))

@@ -35,6 +35,7 @@ from gavel.storage.archive.ranking import Ordered
 from gavel.storage.archive.search import LINES, Counted, Matching
 from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_connections import SqliteConnections, disconnect
+from gavel.storage.archive.sqlite_lines import insert_lines, insert_rows
 from gavel.storage.archive.sqlite_web import WEB_STATE_SUFFIX, WEB_STATE_TABLES, SqliteWebState, web_state_path
 from gavel.storage.archive.store import ItemRow
 from gavel.storage.archive.tokens import (
@@ -424,21 +425,8 @@ class SqliteArchive(SqliteConnections, Archive):
         """``BEGIN IMMEDIATE`` already holds the database's write lock: writers of any meeting take turns."""
 
     def _insert_lines(self, meeting_id: int, rows: Sequence[LineRow]) -> None:
-        base = meeting_id << 32  # an int: safe in the SQL text, where it spares a tuple per row
-        # the rows as they are, their fields by number (?6, the tokens, is not stored in log_lines)
-        self._conn.executemany(
-            "INSERT INTO log_lines (id, time, kind, nick, text, text_length) "  # noqa: S608 -- base is an int
-            f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
-            rows,
-        )
-        # the indexed text: the tokens, then the length token (index_text); a leading space (no tokens) is no token;
-        # the nick as it is (FTS5 splits it: see _nick_match). (Only the fields used: binding the rows whole, with
-        # their texts, was measured slower than making these tuples.)
-        self._conn.executemany(
-            "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
-            f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
-            [(number, found, size, nick) for number, _when, _kind, nick, _text, found, size in rows],
-        )
+        """Many rows a statement (``sqlite_lines``); the id ``meeting_id << 32 | number`` (see the module)."""
+        insert_lines(self._conn, meeting_id << 32, rows)
 
     def _index_words(self, words: Set[str]) -> None:
         self._remember_words(words)
@@ -472,9 +460,11 @@ class SqliteArchive(SqliteConnections, Archive):
             return []
         first = self._query("SELECT coalesce(max(id), 0) + 1 FROM items")[0][0]
         indexed = [indexed_text(row[2], self._tokens) for row in rows]
-        self._conn.executemany(
+        insert_rows(
+            self._conn,
             "INSERT INTO items (id, meeting_id, position, kind, text, nick, time, line, topic, corrected_from, "
-            "timebox_minutes, minutes_spent, text_length) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "timebox_minutes, minutes_spent, text_length)",
+            13,
             [
                 (item_id, meeting_id, *row, size)
                 for item_id, row, (_, size) in zip(count(first), rows, indexed, strict=False)

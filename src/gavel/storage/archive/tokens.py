@@ -33,7 +33,7 @@ _PART = re.compile(r"[^\W_]+")
 # a case change inside an ASCII word ("getUser", "ipv6Address", "HTTPServer"): the word has parts
 _CASE_CHANGE = re.compile(r"[a-z0-9][A-Z]|[A-Z][A-Z][a-z]")
 _USUAL_MARKS = re.compile("[\u0300-\u036f]+")  # the block of combining diacritical marks (most marks in text)
-_ODD_MARK = "\u034f"  # in the block of combining marks, of combining class 0 (see ChunkTokens)
+ODD_MARK = "\u034f"  # in the block of combining marks, of combining class 0 (see ChunkTokens)
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 _NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 # ASCII letters lower-cased, digits kept, every other ASCII character a space
@@ -84,7 +84,7 @@ class ChunkTokens(dict[str, list[str]]):
         return found
 
     def __call__(self, text: str) -> list[str]:
-        if text.isascii() or _ODD_MARK in text:
+        if text.isascii() or ODD_MARK in text:
             return tokens(text)  # (ASCII text: its fast path is as fast as looking up its chunks)
         return list(chain.from_iterable(map(self.__getitem__, text.split())))
 
