@@ -58,10 +58,44 @@ def test_a_connection_idle_too_long_is_checked(postgres_url: str) -> None:
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         check.check(conn)  # never given back yet: checked
         assert check.checked == 1
-        check.reset(conn)
+        check.given_back(conn)
         now[0] = 10.0
         check.check(conn)
         assert check.checked == 1 and not readable(conn)
         now[0] = 10.5
         check.check(conn)
         assert check.checked == 2
+
+
+def test_blocks_one_after_another_use_one_connection(postgres_url: str) -> None:
+    """A connection is back in the pool as its block ends (given back on a pool's worker thread, as its ``reset``
+    callback made it, the next block often found none free, and the pool opened more)."""
+    with open_archive(postgres_url, pool_size=4) as archive:
+        assert isinstance(archive, PostgresArchive)
+        for _ in range(20):  # (the pool's start: its first connection opened in the background)
+            backend_pid(archive)
+        archive._pool.pop_stats()
+        for _ in range(200):
+            backend_pid(archive)
+        stats = archive._pool.pop_stats()
+        assert stats.get("requests_queued", 0) == 0  # no block waited for a connection to come back
+        assert stats.get("connections_num", 0) == 0  # none opened
+
+
+def test_without_poll_a_connection_is_checked_not_failed(postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the socket cannot be polled (no ``select.poll``), the round trip decides: a check that raised left the
+    healthy connection in the pool, and every block waited for it until it had been idle too long."""
+    check = IdleCheck(seconds=10.0, clock=lambda: 0.0)
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        check.given_back(conn)
+        check.check(conn)
+        assert check.checked == 0  # (polled: nothing to read)
+        monkeypatch.delattr("select.poll")
+        check.check(conn)
+        assert check.checked == 1
+
+
+def test_a_closed_connection_is_readable(postgres_url: str) -> None:
+    conn = psycopg.connect(postgres_url, autocommit=True)
+    conn.close()
+    assert readable(conn)

@@ -89,6 +89,18 @@ class Database(ABC):
     def _begin(self) -> AbstractContextManager[None]:
         """On the writer: a transaction, committed when the block ends, rolled back when it raises."""
 
+    @abstractmethod
+    def _snapshot(self) -> AbstractContextManager[None]:
+        """On the thread's connection: the block's statements in one read-only transaction, so that they see one
+        state of the archive (a meeting stored again by another connection meanwhile is seen whole, before or
+        after); inside a transaction already, that one's."""
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """A block of reads on one connection and in one snapshot (:meth:`_snapshot`)."""
+        with self._connection(), self._snapshot():
+            yield
+
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         """A write transaction on the writer: committed when the block ends, rolled back when it raises."""

@@ -25,15 +25,21 @@ IDLE_CHECK_SECONDS = 10.0
 
 def readable(conn: psycopg.Connection[Any]) -> bool:
     """Whether the connection's socket has something to read (or is closed, or in error): a connection idle in the
-    pool is sent nothing by a server that still has it, except notices."""
-    poller = select.poll()
-    poller.register(conn.fileno(), select.POLLIN | select.POLLPRI)
-    return bool(poller.poll(0))
+    pool is sent nothing by a server that still has it, except notices. True when that cannot be told (a closed
+    connection has no socket; a platform without ``poll``): the connection is then checked with a round trip."""
+    try:
+        poller = select.poll()
+        poller.register(conn.fileno(), select.POLLIN | select.POLLPRI)
+        return bool(poller.poll(0))
+    except (AttributeError, OSError, ValueError, psycopg.Error):
+        return True
 
 
 class IdleCheck:
-    """The pool's ``check`` and ``reset`` callbacks: ``reset`` notes when a connection was given back, ``check``
-    sends the round trip only for a connection idle too long, readable, or never given back yet."""
+    """The pool's ``check`` callback, sending the round trip only for a connection idle too long, readable, or never
+    given back yet; :meth:`given_back` notes when a connection was given back (called by the archive as its block
+    ends: as the pool's ``reset`` callback, it made psycopg_pool give every connection back on a worker thread, ~100 us
+    later, so that the next block often found none free and the pool grew)."""
 
     def __init__(self, seconds: float = IDLE_CHECK_SECONDS, clock: Any = time.monotonic) -> None:
         self.seconds = seconds
@@ -42,7 +48,7 @@ class IdleCheck:
         self._given_back: WeakKeyDictionary[psycopg.Connection[Any], float] = WeakKeyDictionary()
         self._lock = threading.Lock()
 
-    def reset(self, conn: psycopg.Connection[Any]) -> None:
+    def given_back(self, conn: psycopg.Connection[Any]) -> None:
         with self._lock:
             self._given_back[conn] = self.clock()
 

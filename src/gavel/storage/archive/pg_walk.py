@@ -50,7 +50,9 @@ NO_MEMOIZE = "SELECT set_config('enable_memoize', 'off', true)"
 """A walk's planner setting (for its transaction): the planner cached each row's look-up of another word's lists by a
 key holding the row's whole list, which no other row has (``patch`` in a series by a nick: 85 ms under ``EXPLAIN
 ANALYZE``, 64 without)."""
-WALK_SETTINGS = f"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; {NO_MEMOIZE}"
+SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
+"""A read-only transaction's first statement: one snapshot for all its statements."""
+WALK_SETTINGS = f"{SNAPSHOT}; {NO_MEMOIZE}"
 """The first statement of a walk's transaction: one snapshot for the masks (the spans read) and the walk (a meeting
 stored again by another connection between the two was counted twice: its old lines, dead since, were live for the
 masks), and :data:`NO_MEMOIZE`. Two statements, no parameters: one round trip."""

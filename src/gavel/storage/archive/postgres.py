@@ -47,6 +47,7 @@ from gavel.storage.archive.pg_walk import (
     MERGE_SETTINGS,
     NICK_MARK,
     NO_MEMOIZE,
+    SNAPSHOT,
     WALK_SETTINGS,
     led_by_fewest,
     lists_counted,
@@ -257,7 +258,6 @@ class PostgresArchive(Archive, WebState):
             configure=_configure,
             # a connection the server dropped is replaced, not lent (checked with a round trip only when it may be)
             check=self._idle_check.check,
-            reset=self._idle_check.reset,
             timeout=POOL_TIMEOUT,
             name="gavel-archive",
             open=True,
@@ -282,7 +282,10 @@ class PostgresArchive(Archive, WebState):
         """Any connection of the pool: each one reads and writes."""
         try:
             with self._pool.connection() as conn:
-                yield conn, True
+                try:
+                    yield conn, True
+                finally:
+                    self._idle_check.given_back(conn)
         except PoolTimeout as error:
             raise ArchiveError(f"archive {redact(self.url)}: no free connection ({error}); try again") from None
         except PoolClosed:
@@ -318,6 +321,18 @@ class PostgresArchive(Archive, WebState):
     @contextmanager
     def _begin(self) -> Iterator[None]:
         with self._conn.transaction():
+            yield
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A ``REPEATABLE READ, READ ONLY`` transaction: one snapshot for all its statements (the pool's connections
+        are in autocommit, each statement its own snapshot otherwise)."""
+        conn = self._conn
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            yield
+            return
+        with conn.transaction():
+            conn.execute(SNAPSHOT)
             yield
 
     def _to_db_time(self, moment: datetime) -> Any:

@@ -123,7 +123,7 @@ class Reading(Actions):
 
         With an id, ``series`` may be None; when given it must match.
         """
-        with self._connection():
+        with self._reading():  # (one snapshot: a meeting stored again meanwhile is read whole, before or after)
             meeting_id = meeting_number(basename_or_id)
             if meeting_id is not None:
                 rows = self._query(f"{MEETINGS} WHERE m.id = ?", (meeting_id,))

@@ -51,6 +51,24 @@ class SqliteConnections(Database):
         with pool.lend() as conn:
             yield conn, pool is self._writer
 
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A deferred ``BEGIN``: in WAL mode its first read fixes what every later statement of it sees, until the
+        ``COMMIT`` (a read takes no lock a writer waits for)."""
+        conn = self._conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
     @property
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection = self._bound_connection()
