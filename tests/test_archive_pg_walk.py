@@ -142,3 +142,7 @@ def test_a_search_inside_a_transaction_walks_in_it(pg_archive: PostgresArchive) 
     with pg_archive._connection(), pg_archive._begin():
         pg_archive._query("SELECT 1")
         assert pg_archive.search(SearchQuery("patch", kind="line")).total == 2
+        assert pg_archive.search(SearchQuery("pat*", kind="line")).total == 2  # (a prefix's merge settings)
+        # the walk's planner settings ended with it, not left to the rest of the caller's transaction
+        settings = "SELECT current_setting('enable_memoize'), current_setting('enable_sort')"
+        assert pg_archive._query(settings) == [("on", "on")]

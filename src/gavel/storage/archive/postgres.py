@@ -710,15 +710,20 @@ class PostgresArchive(Archive, WebState):
         if not self.use_postings or matching.src != LINES:
             return None
         idle = self._conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        with self._conn.transaction():  # (the masks and the walk in one snapshot, unless in a transaction already)
+        # (the masks and the walk in one snapshot, unless in a transaction already; there, in a savepoint rolled
+        # back after it, so that its planner settings end with it: it writes nothing)
+        with self._conn.transaction() as walk:
             self._conn.execute(WALK_SETTINGS if idle else NO_MEMOIZE)
             built = self._posting_lists(matching, wanted)
-            if built is None:
-                return None
-            sql, params, merged = built
-            if not sql:
-                return 0, []
-            count, found = self._walked_lists(sql, params, merged, limit, wanted)
+            walked: tuple[int, list[tuple[int, int]]] | None = None
+            if built is not None:
+                sql, params, merged = built
+                walked = self._walked_lists(sql, params, merged, limit, wanted) if sql else (0, [])
+            if not idle:
+                raise psycopg.Rollback(walk)
+        if walked is None:
+            return None
+        count, found = walked
         found.sort()
         return min(count, limit), [(length, LINES, -negated, 0, 0) for length, negated in found[:wanted]]
 
