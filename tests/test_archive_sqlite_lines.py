@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from gavel.storage.archive import open_archive
 from gavel.storage.archive.spool import LineRow, clean
 from gavel.storage.archive.sqlite_lines import (
+    PARAMETERS_AT_MOST,
     ROWS_PER_INSERT,
     insert_lines,
     insert_lines_plain,
@@ -91,7 +92,7 @@ def test_multi_row_inserts_store_what_a_row_per_statement_stores(
 
 def test_the_statement_binds_each_rows_fields() -> None:
     assert line_statement(2).endswith("VALUES (?2 + ?1, ?3, ?4, ?5, ?6, ?8), (?9 + ?1, ?10, ?11, ?12, ?13, ?15)")
-    assert ROWS_PER_INSERT * 7 + 1 < 32_766  # SQLite's default limit of parameters a statement
+    assert ROWS_PER_INSERT * 7 + 1 <= PARAMETERS_AT_MOST  # the lowest default limit of parameters a statement
 
 
 _ITEMS_HEAD = (

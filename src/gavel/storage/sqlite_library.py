@@ -11,7 +11,6 @@ process that imported ``sqlite3`` earlier it changes nothing and says so.
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import sys
 
@@ -25,12 +24,17 @@ def quiet_allocations() -> bool:
     if "_sqlite3" in sys.modules:  # (the module started the library when it was imported)
         return False
     try:
+        import ctypes  # (here: a Python without ctypes imports gavel all the same, and nothing changes)
+
         spec = importlib.util.find_spec("_sqlite3")
         if spec is None or not spec.origin or not spec.has_location:
             return False
         # the module's shared object, loaded (not imported): its symbols include those of the SQLite it links to,
-        # and importing it later loads the same object again
-        library = ctypes.CDLL(spec.origin)
-        return int(library.sqlite3_config(SQLITE_CONFIG_MEMSTATUS, ctypes.c_int(0))) == SQLITE_OK
+        # and importing it later loads the same object again; PyDLL: the GIL held (the call is not thread-safe)
+        config = ctypes.PyDLL(spec.origin).sqlite3_config
+        # (variadic: its fixed argument typed, so that ctypes passes the others as a variadic call does)
+        config.argtypes = [ctypes.c_int]
+        config.restype = ctypes.c_int
+        return int(config(SQLITE_CONFIG_MEMSTATUS, ctypes.c_int(0))) == SQLITE_OK
     except (ImportError, OSError, AttributeError):
         return False

@@ -22,6 +22,8 @@ from gavel.storage.archive.spool import LineRow
 from gavel.storage.archive.tokens import LENGTH_MARK
 
 ROWS_PER_INSERT = 64  # rows in one statement (7 parameters each): see docs/performance.md, branch busy-import
+PARAMETERS_AT_MOST = 999
+"""The parameters one statement may have in any SQLite (the default limit before 3.32; 32,766 since)."""
 _FIELDS = 7  # a LineRow's fields: number, time, kind, nick, text, tokens, length
 
 
@@ -92,7 +94,9 @@ def insert_rows(
     conn: sqlite3.Connection, head: str, width: int, rows: Sequence[Sequence[object]], per_insert: int = ROWS_PER_INSERT
 ) -> None:
     """``rows`` (each of ``width`` values) inserted by ``head`` (``INSERT INTO table (columns)``, a real table, not
-    a virtual one), ``per_insert`` a statement and the rest one a statement: what :func:`insert_rows_plain` does."""
+    a virtual one), ``per_insert`` a statement (fewer when they would bind more than :data:`PARAMETERS_AT_MOST`) and
+    the rest one a statement: what :func:`insert_rows_plain` does."""
+    per_insert = max(1, min(per_insert, PARAMETERS_AT_MOST // width))
     whole = len(rows) - len(rows) % per_insert
     if whole:
         conn.executemany(
