@@ -47,7 +47,7 @@ def differences(first: Path, second: Path) -> list[str]:
     one, two = sqlite3.connect(first), sqlite3.connect(second)
     if tables(one) != tables(two):
         found.append(f"tables: {tables(one)} against {tables(two)}")
-    for table in tables(one):
+    for table in sorted(set(tables(one)) & set(tables(two))):  # (the others are reported above)
         a, b = rows(one, table), rows(two, table)
         if a != b:
             found.append(f"{table}: {len(a)} rows against {len(b)}, {len(set(a) ^ set(b))} differ")
@@ -73,7 +73,9 @@ def main() -> None:
             report = import_logs(archive, find_logs([args.tree], MEETBOT_LOGS), jobs=0)
         print(f"{args.archives[0]}: {report.meetings} meetings, {report.lines:,} lines")
         return
-    found = differences(*args.archives[:2])
+    if len(args.archives) != 2:
+        parser.error("two archives to compare (or one with --import)")
+    found = differences(*args.archives)
     for line in found:
         print(line)
     print("the same" if not found else f"{len(found)} differences")
