@@ -14,19 +14,16 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from gavel.storage.archive import Archive, MeetingDetail, open_archive
+from gavel.storage.archive import Archive, MeetingDetail
 from gavel.web.app import create_app
-from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, log, meeting_path, store_text
+from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, empty_archive, log, meeting_path, store_text
 
 DAY = date(2023, 11, 7)
 
 
 @pytest.fixture(params=BACKENDS)
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    sqlite = request.param == "sqlite"
-    url = f"sqlite://{tmp_path / 'archive.db'}" if sqlite else request.getfixturevalue("postgres_url")
-    with open_archive(url) as opened:
-        yield opened
+    yield from empty_archive(request, tmp_path)
 
 
 def copy_text(word: str) -> str:

@@ -19,6 +19,7 @@ from gavel.web.data import LogPage
 from gavel.web.logview import LINES_PER_CHUNK, log_lines_html, log_rows_html
 from pg import POSTGRESQL
 from strategies import NICKS, texts_for
+from web_support import empty_archive
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 ODD_TIMES = (
@@ -62,10 +63,7 @@ def assert_same(archive: Archive, meeting_id: int, offset: int = 0, limit: int |
 
 @pytest.fixture(params=["sqlite", POSTGRESQL])
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    sqlite = request.param == "sqlite"
-    url = f"sqlite://{tmp_path / 'archive.db'}" if sqlite else request.getfixturevalue("postgres_url")
-    with open_archive(url) as opened:
-        yield opened
+    yield from empty_archive(request, tmp_path)
 
 
 def test_odd_times_kinds_and_pages_read_alike(archive: Archive) -> None:

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from gavel.storage.archive import Archive, MeetingVersion, open_archive
+from gavel.storage.archive import Archive, MeetingVersion
 from gavel.web.app import create_app
-from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, log, meeting_path, store_text
+from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, empty_archive, log, meeting_path, store_text
 
 DAY = date(2023, 11, 7)
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -25,10 +25,7 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(params=BACKENDS)
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    sqlite = request.param == "sqlite"
-    url = f"sqlite://{tmp_path / 'archive.db'}" if sqlite else request.getfixturevalue("postgres_url")
-    with open_archive(url) as opened:
-        yield opened
+    yield from empty_archive(request, tmp_path)
 
 
 def meeting_text(variant: int, restricted: bool, start: str) -> str:

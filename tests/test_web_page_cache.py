@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from gavel.storage.archive import Archive, open_archive
+from gavel.storage.archive import Archive
 from gavel.web.app import create_app
 from gavel.web.page_cache import PageCache, entity_tag, etag_matches
-from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, log, meeting_path, store_text
+from web_support import BACKENDS, ROADMAP_LINES, TOKEN, Stored, empty_archive, log, meeting_path, store_text
 
 DAY = date(2023, 11, 7)
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -21,10 +21,7 @@ BEARER = {"Authorization": f"Bearer {TOKEN}"}
 
 @pytest.fixture(params=BACKENDS)
 def archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
-    sqlite = request.param == "sqlite"
-    url = f"sqlite://{tmp_path / 'archive.db'}" if sqlite else request.getfixturevalue("postgres_url")
-    with open_archive(url) as opened:
-        yield opened
+    yield from empty_archive(request, tmp_path)
 
 
 def serve(archive: Archive, page_cache_bytes: int = 1 << 20) -> tuple[TestClient, PageCache]:

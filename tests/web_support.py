@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -224,6 +225,15 @@ class Web:
             client=(peer, 50000),
             base_url=base_url,
         )
+
+
+def empty_archive(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Archive]:
+    """For a fixture parametrized over BACKENDS (``yield from`` it): an empty archive of that backend (PostgreSQL: a
+    fresh database of the session's server)."""
+    sqlite = request.param == "sqlite"
+    url = f"sqlite://{tmp_path / 'archive.db'}" if sqlite else request.getfixturevalue("postgres_url")
+    with open_archive(url) as opened:
+        yield opened
 
 
 @contextmanager
