@@ -95,10 +95,11 @@ def _other_lists(token: str, one: bool) -> str:
     of every column (with the lengths in a condition ``= ANY``, the planner read all of the word's lists per row:
     ``the patch`` took 480 ms)."""
     lists = (
-        f"SELECT gavel_union_agg(q.offsets) FROM line_posting_lists q WHERE q.token = {token} "  # noqa: S608
+        f"SELECT {{found}} FROM line_posting_lists q WHERE q.token = {token} "  # noqa: S608
         "AND q.text_length = {length} AND q.block = p0.block AND q.part = p0.part"
     )
-    same, any_length = lists.format(length="p0.text_length"), lists.format(length=str(ANY_LENGTH))
+    union = "gavel_union_agg(q.offsets)"
+    same, any_length = lists.format(found=union, length="p0.text_length"), lists.format(found=union, length=ANY_LENGTH)
     # (of a list of any length, only its keys of the row's length, NULL when none: the row is then left out before
     # its own list is read, as when a word has no list of that length; a common word's rows met a rarer word's
     # list of any length in most blocks, and reading each of their lists to intersect them doubled the walk)
@@ -117,10 +118,7 @@ def _other_lists(token: str, one: bool) -> str:
     # prefix's tokens may share a line, which then comes twice: gavel_and with the row's list keeps it once)
     # (OFFSET 0: a look-up per length; flattened into the join, the word's lists of the block were read for each of
     # the row's lengths, ``kevote tebodi`` 10 ms against 1)
-    each = (
-        lists.replace("gavel_union_agg(q.offsets)", "gavel_and(p0.offsets, q.offsets) AS o").format(length="k.length")
-        + " OFFSET 0"
-    )
+    each = lists.format(found="gavel_and(p0.offsets, q.offsets) AS o", length="k.length") + " OFFSET 0"
     return (
         "CASE WHEN p0.text_length < 0 THEN NULLIF(ARRAY(SELECT n "  # noqa: S608
         f"FROM (SELECT DISTINCT (e >> {BLOCK_BITS})::smallint FROM unnest(p0.offsets) AS e UNION ALL "
