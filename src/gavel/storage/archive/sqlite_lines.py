@@ -69,18 +69,14 @@ def index_lines(conn: sqlite3.Connection, base: int, rows: Sequence[LineRow]) ->
 
 
 def insert_lines_plain(conn: sqlite3.Connection, base: int, rows: Sequence[LineRow]) -> None:
-    """The reference of :func:`insert_lines`: each row by a statement of its own, both tables (as stored until
-    the branch busy-import)."""
+    """The reference of :func:`insert_lines`: each row by a statement of its own (as stored until the branch
+    busy-import), then the same index entries."""
     conn.executemany(
         "INSERT INTO log_lines (id, time, kind, nick, text, text_length) "  # noqa: S608 -- base is an int
         f"VALUES (?1 + {base:d}, ?2, ?3, ?4, ?5, ?7)",
         rows,
     )
-    conn.executemany(
-        "INSERT INTO log_lines_fts (rowid, text, nick) "  # noqa: S608 -- base is an int
-        f"VALUES (?1 + {base:d}, ?2 || ' {LENGTH_MARK}' || ?3, ?4)",
-        [(number, found, size, nick) for number, _when, _kind, nick, _text, found, size in rows],
-    )
+    index_lines(conn, base, rows)
 
 
 @cache
